@@ -1,0 +1,120 @@
+// The storage interfaces: the only way data goes into and comes out of the
+// TSDB. scrape writes through Appender; promql and web read through Querier.
+// Neither links the engine: they see only these interfaces (Prometheus's
+// storage package plays the same role).
+//
+// Ownership and lifetimes:
+//  - Appendable::NewAppender returns an Appender owned by the caller. Samples
+//    become visible to queries only after Commit(); Rollback() discards them.
+//  - Queryable::NewQuerier returns a Querier owned by the caller. SeriesSets,
+//    Series and iterators obtained from it borrow from it and must be
+//    destroyed before it.
+// Thread-safety: Appendable and Queryable are safe to use from any thread.
+// A single Appender, Querier, SeriesSet or iterator is used by one thread at
+// a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tsdb/api/labels.h"
+#include "tsdb/api/matcher.h"
+#include "tsdb/api/sample.h"
+#include "tsdb/base/result.h"
+
+namespace promethium {
+
+// Opaque reference to a series inside the storage, returned by Append so the
+// next append for the same labels can skip the label lookup. 0 means unknown.
+using SeriesRef = uint64_t;
+
+class Appender {
+ public:
+  virtual ~Appender() = default;
+  // Appends one sample. `ref` is a previous return value for the same labels
+  // or 0. The labels must be sorted and valid. Returns the series ref, or an
+  // error (OutOfOrder, OutOfBounds, Duplicate, ResourceExhausted, IOError);
+  // an error on one sample does not invalidate the rest of the batch.
+  virtual Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) = 0;
+  // Makes every appended sample durable (per the WAL policy) and visible.
+  virtual Status Commit() = 0;
+  virtual Status Rollback() = 0;
+};
+
+class Appendable {
+ public:
+  virtual ~Appendable() = default;
+  virtual std::unique_ptr<Appender> NewAppender() = 0;
+};
+
+enum class ValueType { kNone = 0, kFloat = 1 };  // native histograms later
+
+// Iterates the samples of one series in increasing timestamp order.
+class SampleIterator {
+ public:
+  virtual ~SampleIterator() = default;
+  // Advances; returns kNone when exhausted (or on error: check Err()).
+  virtual ValueType Next() = 0;
+  // Advances to the first sample with timestamp >= t. If the current sample
+  // already satisfies that, stays. Returns kNone when there is none.
+  virtual ValueType Seek(int64_t t) = 0;
+  // The current sample; valid only after Next/Seek returned non-kNone.
+  virtual Sample At() const = 0;
+  virtual Status Err() const = 0;
+};
+
+class Series {
+ public:
+  virtual ~Series() = default;
+  virtual const Labels& labels() const = 0;
+  // A fresh iterator positioned before the first sample. `reuse` may be an
+  // iterator from an earlier call, to recycle its buffers; it may be null.
+  virtual std::unique_ptr<SampleIterator> Iterator(std::unique_ptr<SampleIterator> reuse) const = 0;
+};
+
+class SeriesSet {
+ public:
+  virtual ~SeriesSet() = default;
+  virtual bool Next() = 0;
+  // The current series; valid until the next call to Next().
+  virtual const Series& At() const = 0;
+  virtual Status Err() const = 0;
+  virtual std::vector<std::string> Warnings() const { return {}; }
+};
+
+// Hints a query engine gives the storage about what it will read (as
+// Prometheus's storage.SelectHints). Storage may ignore them.
+struct SelectHints {
+  int64_t start = kMinTime;  // ms, inclusive
+  int64_t end = kMaxTime;    // ms, inclusive
+  int64_t step = 0;          // ms, 0 for instant queries
+  int64_t range = 0;         // ms, range selector length
+  std::string func;          // surrounding function, e.g. "rate"
+  std::vector<std::string> grouping;
+  bool by = false;
+};
+
+class Querier {
+ public:
+  virtual ~Querier() = default;
+  // Series matching all matchers (at least one matcher must not match the
+  // empty string), with samples restricted to the querier's [mint, maxt].
+  // With sorted=true series come in Labels order.
+  virtual std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints* hints, const Matchers& matchers) = 0;
+  // Sorted, unique values of `name` among series matching the matchers (all
+  // series when empty), answered from the index without decoding samples.
+  virtual Result<std::vector<std::string>> LabelValues(std::string_view name, const Matchers& matchers) = 0;
+  virtual Result<std::vector<std::string>> LabelNames(const Matchers& matchers) = 0;
+};
+
+class Queryable {
+ public:
+  virtual ~Queryable() = default;
+  // A querier over samples with mint <= t <= maxt (ms).
+  virtual Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint, int64_t maxt) = 0;
+};
+
+}  // namespace promethium
