@@ -19,6 +19,7 @@ struct TargetGroup {
   std::vector<std::string> targets;
   Labels labels;
   std::string source;  // where it came from, e.g. "static_configs/0"
+  friend bool operator==(const TargetGroup&, const TargetGroup&) = default;
 };
 
 struct ScrapeConfig {
