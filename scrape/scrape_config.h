@@ -31,9 +31,9 @@ struct ScrapeConfig {
   std::map<std::string, std::vector<std::string>> params;  // URL query parameters
   bool honor_labels = false;
   bool honor_timestamps = true;
-  uint64_t sample_limit = 0;      // 0: unlimited
-  uint64_t label_limit = 0;       // 0: unlimited
-  uint64_t body_size_limit = 0;   // bytes, 0: unlimited
+  uint64_t sample_limit = 0;     // 0: unlimited
+  uint64_t label_limit = 0;      // 0: unlimited
+  uint64_t body_size_limit = 0;  // bytes, 0: unlimited
   std::vector<TargetGroup> static_configs;
 
   friend bool operator==(const ScrapeConfig&, const ScrapeConfig&) = default;

@@ -35,6 +35,10 @@ struct EngineOptions {
   int64_t default_subquery_step_ms = 60 * 1000;      // global.evaluation_interval, as in Prometheus
   ParseOptions parse;                                // feature flags
   MetricsRegistry* metrics = nullptr;                // optional self-instrumentation
+  // Prometheus's promql-delayed-name-removal feature: __name__ is dropped at
+  // the end of evaluation instead of by each operation (the promqltest
+  // scripts are written for it). Off by default, as in Prometheus.
+  bool enable_delayed_name_removal = false;
 };
 
 // Prometheus's API error types (errorType in JSON).
@@ -81,6 +85,11 @@ class Engine {
 
  private:
   struct Impl;
+  class AdmissionTicket;
+  // Waits for an evaluation slot (max_concurrency) until deadline/cancel.
+  Result<std::unique_ptr<AdmissionTicket>> Admit(std::chrono::steady_clock::time_point deadline,
+                                                 const std::atomic<bool>* canceled);
+
   EngineOptions opts_;
   std::unique_ptr<Impl> impl_;
 };

@@ -77,6 +77,9 @@ struct NumberLiteral final : Expr {
   NumberLiteral() : Expr(NodeKind::kNumberLiteral) {}
   ExprType type() const override { return ExprType::kScalar; }
   double value = 0;
+  // Written as a duration literal ("5m"); value is then in seconds. Only
+  // affects printing, as in Prometheus.
+  bool duration = false;
 };
 
 struct StringLiteral final : Expr {
@@ -146,6 +149,10 @@ enum class BinaryOp {
   kAnd,
   kOr,
   kUnless,  // set operators
+  // Histogram trim operators (Prometheus 3.x): "</" drops observations
+  // above, ">/" below a threshold. Neither comparison nor set operators.
+  kTrimUpper,
+  kTrimLower,
 };
 std::string_view BinaryOpString(BinaryOp op);  // "+", "==", "and", "atan2", ...
 bool IsComparisonOp(BinaryOp op);

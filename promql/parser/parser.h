@@ -27,6 +27,8 @@ Result<ExprPtr> ParseExpr(std::string_view input, const ParseOptions& opts = {})
 // Parses a series selector like `up{job="x"}` or `{__name__=~"a.*"}` (the
 // API's match[] parameter). Fails on anything that is not a plain vector
 // selector, and on selectors whose every matcher matches the empty string.
+// The all-empty case fails with Prometheus's API message, "match[] must
+// contain at least one non-empty matcher" (no position).
 Result<Matchers> ParseMetricSelector(std::string_view input);
 
 // Parses a PromQL duration literal ("5m", "1h30m"); same rules as in queries.

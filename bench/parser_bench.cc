@@ -1,0 +1,100 @@
+// parser_bench: throughput of the text-format parser (scrape/textparse) on a
+// synthetic node_exporter-like body of 10k series with HELP/TYPE lines.
+// Reports bytes/s (MB/s) and ns per line, for the bare parser and for the
+// steady-state scrape append path (parser + scrape cache, null Appender).
+// Run: build/bench/parser_bench.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "scrape/scrape_append.h"
+#include "scrape/textparse/prom_parser.h"
+
+namespace {
+
+using promethium::scrape::textparse::Entry;
+using promethium::scrape::textparse::PromParser;
+
+struct Body {
+  std::string text;
+  int64_t lines = 0;
+};
+
+// ~10k series in families of 100, shaped like node_exporter output.
+Body MakeNodeExporterBody() {
+  Body b;
+  const char* modes[] = {"idle", "user", "system", "iowait", "irq"};
+  for (int family = 0; family < 100; ++family) {
+    std::string name = "node_synthetic_metric_" + std::to_string(family) + "_total";
+    b.text += "# HELP " + name + " Synthetic counter number " + std::to_string(family) + ".\n";
+    b.text += "# TYPE " + name + " counter\n";
+    b.lines += 2;
+    for (int i = 0; i < 100; ++i) {
+      b.text += name + "{cpu=\"" + std::to_string(i / 5) + "\",device=\"eth" + std::to_string(i % 7) + "\",mode=\"" +
+                modes[i % 5] + "\"} ";
+      b.text += (i % 3 == 0) ? std::to_string(i * 1000 + family) : std::to_string(i * 1.25e5 + family * 0.001);
+      b.text += "\n";
+      ++b.lines;
+    }
+  }
+  return b;
+}
+
+void BM_PromParserNodeExporter(benchmark::State& state) {
+  static const Body body = MakeNodeExporterBody();
+  double sum = 0;
+  for (auto _ : state) {
+    PromParser p(body.text);
+    for (;;) {
+      auto e = p.Next();
+      if (!e.ok() || *e == Entry::kEof) break;
+      if (*e == Entry::kSeries) sum += p.Value() + static_cast<double>(p.Labels().size());
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.text.size()));
+  state.counters["ns_per_line"] = benchmark::Counter(static_cast<double>(state.iterations() * body.lines),
+                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["body_bytes"] = static_cast<double>(body.text.size());
+}
+BENCHMARK(BM_PromParserNodeExporter)->Unit(benchmark::kMicrosecond);
+
+// An Appender that only hands out refs: measures the scrape path itself.
+class NullAppender final : public promethium::Appender {
+ public:
+  promethium::Result<promethium::SeriesRef> Append(promethium::SeriesRef ref, const promethium::Labels&, int64_t,
+                                                   double) override {
+    return ref != 0 ? ref : ++next_;
+  }
+  promethium::Status Commit() override { return promethium::Status::OK(); }
+  promethium::Status Rollback() override { return promethium::Status::OK(); }
+
+ private:
+  promethium::SeriesRef next_ = 0;
+};
+
+// Steady state of a scrape loop: every series is a scrape-cache hit, so the
+// cost is parsing plus one hash lookup and one Append per sample.
+void BM_AppendScrapeBodyCached(benchmark::State& state) {
+  using namespace promethium::scrape;
+  static const Body body = MakeNodeExporterBody();
+  ScrapeConfig cfg;
+  cfg.job_name = "node";
+  cfg.static_configs.push_back({{"localhost:9100"}, promethium::Labels{}, ""});
+  Target target = BuildTargets(cfg).value()[0];
+  ScrapeCache cache;
+  NullAppender app;
+  int64_t ts = 1;
+  for (auto _ : state) {
+    AppendStats stats = AppendScrapeBody(body.text, ts++, target, AppendOptions{}, &cache, &app);
+    AppendStaleMarkers(&cache, ts, &app);
+    cache.Commit(stats.status.ok());
+    benchmark::DoNotOptimize(stats.added);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.text.size()));
+  state.counters["ns_per_line"] = benchmark::Counter(static_cast<double>(state.iterations() * body.lines),
+                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_AppendScrapeBodyCached)->Unit(benchmark::kMicrosecond);
+
+}  // namespace

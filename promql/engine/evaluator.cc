@@ -1,0 +1,449 @@
+// Evaluator core: dispatch, selectors, subqueries and the per-step driver
+// (see evaluator.h).
+#include "promql/engine/evaluator.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace promethium::promql {
+
+Status QueryContext::CheckDone(std::string_view where) {
+  if (canceled != nullptr && canceled->load(std::memory_order_relaxed)) {
+    return Status::Canceled("query was canceled in " + std::string(where));
+  }
+  if (std::chrono::steady_clock::now() > deadline) {
+    return Status::DeadlineExceeded("query timed out in " + std::string(where));
+  }
+  return Status::OK();
+}
+
+Status QueryContext::AddSamples(int64_t n) {
+  current_samples += n;
+  if (current_samples > peak_samples) peak_samples = current_samples;
+  if (current_samples > max_samples) {
+    return Status::ResourceExhausted("query processing would load too many samples into memory in query execution");
+  }
+  return Status::OK();
+}
+
+const Labels* NodeHelper::Intern(Labels labels) {
+  auto& bucket = interned_[labels.Hash()];
+  for (const auto& l : bucket) {
+    if (*l == labels) return l.get();
+  }
+  bucket.push_back(std::make_unique<Labels>(std::move(labels)));
+  return bucket.back().get();
+}
+
+const Labels* NodeHelper::WithoutName(const Labels* in) {
+  auto it = without_name_.find(in);
+  if (it != without_name_.end()) return it->second;
+  const Labels* out = in->Has(kMetricName) ? Intern(in->DropMetricName()) : in;
+  without_name_.emplace(in, out);
+  return out;
+}
+
+const Expr& Unparen(const Expr& e) {
+  const Expr* p = &e;
+  while (p->kind() == NodeKind::kParen) p = p->As<ParenExpr>().expr.get();
+  return *p;
+}
+
+std::string StringArg(const Expr& e) {
+  const Expr& u = Unparen(e);
+  if (u.kind() == NodeKind::kStringLiteral) return u.As<StringLiteral>().value;
+  return "";
+}
+
+bool IsValidUtf8LabelName(std::string_view name) {
+  if (name.empty()) return false;
+  size_t i = 0;
+  while (i < name.size()) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > name.size()) return false;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(name[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Reject overlong forms, surrogates and out-of-range code points.
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+Status DuplicateLabelsetError() {
+  return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
+}
+
+int64_t TotalPoints(const EvMatrix& m) {
+  int64_t n = 0;
+  for (const auto& s : m) n += static_cast<int64_t>(s.points.size());
+  return n;
+}
+
+void Evaluator::MaybeDropNameNow(EvSeries* s) const {
+  if (s->drop_name && !ctx_->delayed_name_removal) s->metric = s->metric.DropMetricName();
+}
+
+const Labels* Evaluator::MaybeDropNameNow(NodeHelper* h, const Labels* l) const {
+  return ctx_->delayed_name_removal ? l : h->WithoutName(l);
+}
+
+std::optional<int64_t> Evaluator::AtTime(AtModifier at, int64_t at_ts) const {
+  switch (at) {
+    case AtModifier::kNone: return std::nullopt;
+    case AtModifier::kTimestamp: return at_ts;
+    case AtModifier::kStart: return ctx_->query_start;
+    case AtModifier::kEnd: return ctx_->query_end;
+  }
+  return std::nullopt;
+}
+
+Result<EvMatrix> Evaluator::Eval(const Expr& e) {
+  PROMETHIUM_RETURN_IF_ERROR(ctx_->CheckDone("expression evaluation"));
+  switch (e.kind()) {
+    case NodeKind::kNumberLiteral: return EvalNumber(e.As<NumberLiteral>().value);
+    case NodeKind::kParen: return Eval(*e.As<ParenExpr>().expr);
+    case NodeKind::kVectorSelector: return EvalVectorSelector(e.As<VectorSelector>());
+    case NodeKind::kUnary: return EvalUnary(e.As<UnaryExpr>());
+    case NodeKind::kBinary: return EvalBinary(e.As<BinaryExpr>());
+    case NodeKind::kAggregate: return EvalAggregate(e.As<AggregateExpr>());
+    case NodeKind::kCall: return EvalCall(e.As<Call>());
+    case NodeKind::kStringLiteral: return Status::Unsupported("string literal in an instant-vector or scalar context");
+    case NodeKind::kMatrixSelector:
+    case NodeKind::kSubquery: return Status::Unsupported("range vector in an instant-vector or scalar context");
+  }
+  return Status::Internal("unknown expression kind");
+}
+
+Result<EvMatrix> Evaluator::EvalNumber(double v) {
+  // Account first: the step count is bounded by max_samples, not by trust.
+  PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(num_steps()));
+  EvMatrix m(1);
+  m[0].points.reserve(static_cast<size_t>(num_steps()));
+  for (int64_t ts = start_; ts <= end_; ts += interval_) m[0].points.push_back({ts, v});
+  return m;
+}
+
+namespace {
+
+// Streams the series of one Select, loading each series' samples in
+// (mint_excl, maxt] into the caller's reused buffer.
+class SelectCursor final : public Evaluator::SeriesCursor {
+ public:
+  SelectCursor(QueryContext* ctx, std::unique_ptr<SeriesSet> set, int64_t mint_excl, int64_t maxt, bool drop_stale)
+      : ctx_(ctx), set_(std::move(set)), mint_excl_(mint_excl), maxt_(maxt), drop_stale_(drop_stale) {}
+
+  Result<bool> Next(Evaluator::RangeSeries* out) override {
+    if (!set_->Next()) {
+      PROMETHIUM_RETURN_IF_ERROR(set_->Err());
+      for (auto& w : set_->Warnings()) ctx_->storage_warnings.push_back(std::move(w));
+      return false;
+    }
+    if (++ctx_->check_counter % 64 == 0) PROMETHIUM_RETURN_IF_ERROR(ctx_->CheckDone("expression evaluation"));
+    const Series& s = set_->At();
+    out->metric = s.labels();
+    out->drop_name = false;
+    out->samples.clear();
+    it_ = s.Iterator(std::move(it_));
+    for (ValueType vt = it_->Seek(mint_excl_ + 1); vt != ValueType::kNone; vt = it_->Next()) {
+      Sample smp = it_->At();
+      if (smp.t <= mint_excl_) continue;
+      if (smp.t > maxt_) break;
+      if (drop_stale_ && IsStaleNaN(smp.v)) continue;
+      out->samples.push_back(smp);
+    }
+    PROMETHIUM_RETURN_IF_ERROR(it_->Err());
+    ctx_->total_samples += static_cast<int64_t>(out->samples.size());
+    return true;
+  }
+
+ private:
+  QueryContext* ctx_;
+  std::unique_ptr<SeriesSet> set_;
+  std::unique_ptr<SampleIterator> it_;
+  int64_t mint_excl_;
+  int64_t maxt_;
+  bool drop_stale_;
+};
+
+// Hands out already evaluated series (subquery results).
+class MaterializedCursor final : public Evaluator::SeriesCursor {
+ public:
+  explicit MaterializedCursor(EvMatrix m) : m_(std::move(m)) {}
+  Result<bool> Next(Evaluator::RangeSeries* out) override {
+    if (pos_ >= m_.size()) return false;
+    EvSeries& s = m_[pos_++];
+    out->metric = std::move(s.metric);
+    out->samples = std::move(s.points);
+    out->drop_name = s.drop_name;
+    return true;
+  }
+
+ private:
+  EvMatrix m_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Evaluator::SeriesCursor> Evaluator::SelectSeries(const VectorSelector& vs, int64_t mint_excl,
+                                                                 int64_t maxt, int64_t range, bool drop_stale) {
+  SelectHints hints;
+  hints.start = mint_excl + 1;
+  hints.end = maxt;
+  hints.step = interval_;
+  hints.range = range;
+  hints.func = std::string(hint_func_);
+  if (hint_agg_ != nullptr) {
+    hints.grouping = hint_agg_->grouping;
+    hints.by = !hint_agg_->without;
+  }
+  return std::make_unique<SelectCursor>(ctx_, ctx_->querier->Select(true, &hints, vs.matchers), mint_excl, maxt,
+                                        drop_stale);
+}
+
+Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
+  std::optional<int64_t> at = AtTime(vs.at, vs.at_timestamp_ms);
+  int64_t ref_min = RefTime(start_, vs.offset_ms, at);
+  int64_t ref_max = RefTime(end_, vs.offset_ms, at);
+  int64_t lookback = ctx_->lookback_ms;
+  auto cursor = SelectSeries(vs, ref_min - lookback, ref_max, 0, false);
+  EvMatrix out;
+  RangeSeries rs;
+  while (true) {
+    PROMETHIUM_ASSIGN_OR_RETURN(bool more, cursor->Next(&rs));
+    if (!more) break;
+    EvSeries es;
+    const auto& smp = rs.samples;
+    size_t j = 0;
+    int64_t step = 0;
+    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+      PROMETHIUM_RETURN_IF_ERROR(ctx_->CheckProgress(step, static_cast<int64_t>(es.points.size())));
+      int64_t ref = RefTime(ts, vs.offset_ms, at);
+      while (j < smp.size() && smp[j].t <= ref) ++j;
+      if (j == 0) continue;
+      const Sample& s = smp[j - 1];
+      if (s.t <= ref - lookback || IsStaleNaN(s.v)) continue;
+      es.points.push_back({ts, timestamps ? static_cast<double>(s.t) / 1000 : s.v});
+    }
+    if (es.points.empty()) continue;
+    es.drop_name = timestamps;
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(es.points.size())));
+    es.metric = std::move(rs.metric);
+    MaybeDropNameNow(&es);
+    out.push_back(std::move(es));
+  }
+  if (timestamps && !ctx_->delayed_name_removal) PROMETHIUM_RETURN_IF_ERROR(CheckUniqueLabelsets(out));
+  return out;
+}
+
+Status CheckUniqueLabelsets(const EvMatrix& m) {
+  std::unordered_set<uint64_t> seen;
+  for (const auto& s : m) {
+    if (!seen.insert(s.metric.Hash()).second) return DuplicateLabelsetError();
+  }
+  return Status::OK();
+}
+
+// Merges series that share a labelset (after __name__ removal) when their
+// points do not overlap; overlapping points are a duplicate-labelset error.
+Status MergeSameLabelset(EvMatrix* m) {
+  std::unordered_map<uint64_t, size_t> first;
+  EvMatrix out;
+  out.reserve(m->size());
+  for (auto& s : *m) {
+    auto [it, inserted] = first.emplace(s.metric.Hash(), out.size());
+    if (inserted) {
+      out.push_back(std::move(s));
+      continue;
+    }
+    auto& dst = out[it->second].points;
+    std::vector<Sample> all;
+    all.reserve(dst.size() + s.points.size());
+    std::merge(dst.begin(), dst.end(), s.points.begin(), s.points.end(), std::back_inserter(all),
+               [](const Sample& a, const Sample& b) { return a.t < b.t; });
+    for (size_t i = 1; i < all.size(); ++i) {
+      if (all[i].t == all[i - 1].t) return DuplicateLabelsetError();
+    }
+    dst = std::move(all);
+  }
+  *m = std::move(out);
+  return Status::OK();
+}
+
+Status MergeSameLabelset(EvMatrix* m);
+
+Status CleanupMetricLabels(EvMatrix* m, bool instant_vector) {
+  for (auto& s : *m) {
+    if (s.drop_name) {
+      s.metric = s.metric.DropMetricName();
+      s.drop_name = false;
+    }
+  }
+  if (instant_vector) {
+    std::unordered_set<uint64_t> seen;
+    for (const auto& s : *m) {
+      if (!seen.insert(s.metric.Hash()).second) return DuplicateLabelsetError();
+    }
+    return Status::OK();
+  }
+  return MergeSameLabelset(m);
+}
+
+Result<EvMatrix> Evaluator::EvalUnary(const UnaryExpr& u) {
+  PROMETHIUM_ASSIGN_OR_RETURN(EvMatrix m, Eval(*u.expr));
+  if (!u.negate) return m;
+  bool scalar = u.expr->type() == ExprType::kScalar;
+  for (auto& s : m) {
+    for (auto& p : s.points) p.v = -p.v;
+    if (scalar) continue;
+    s.drop_name = true;
+    MaybeDropNameNow(&s);
+  }
+  if (!scalar && !ctx_->delayed_name_removal) PROMETHIUM_RETURN_IF_ERROR(MergeSameLabelset(&m));
+  return m;
+}
+
+Result<EvMatrix> Evaluator::RangeEvalExprs(const std::vector<const Expr*>& exprs, const StepFn& fn) {
+  std::vector<EvMatrix> mats;
+  mats.reserve(exprs.size());
+  for (const Expr* e : exprs) {
+    PROMETHIUM_ASSIGN_OR_RETURN(EvMatrix m, Eval(*e));
+    mats.push_back(std::move(m));
+  }
+  std::vector<const EvMatrix*> ptrs;
+  for (const auto& m : mats) ptrs.push_back(&m);
+  auto res = RangeEval(ptrs, fn);
+  for (const auto& m : mats) ctx_->ReleaseSamples(TotalPoints(m));
+  return res;
+}
+
+static void GatherVector(int64_t ts, const EvMatrix& m, std::vector<size_t>* cursors, EvVector* out) {
+  out->clear();
+  for (size_t si = 0; si < m.size(); ++si) {
+    const auto& pts = m[si].points;
+    size_t& c = (*cursors)[si];
+    while (c < pts.size() && pts[c].t < ts) ++c;
+    if (c < pts.size() && pts[c].t == ts) {
+      out->push_back({&m[si].metric, pts[c].v, m[si].drop_name, static_cast<int32_t>(si)});
+    }
+  }
+}
+
+Result<EvMatrix> Evaluator::RangeEval(std::span<const EvMatrix* const> args, const StepFn& fn) {
+  std::vector<EvVector> vecs(args.size());
+  std::vector<std::vector<size_t>> cursors(args.size());
+  for (size_t i = 0; i < args.size(); ++i) cursors[i].assign(args[i]->size(), 0);
+  EvMatrix out;
+  std::vector<int64_t> last_ts;
+  std::unordered_map<const Labels*, size_t> by_ptr;
+  std::unordered_map<uint64_t, size_t> by_hash;
+  EvVector result;
+  const bool single_step = start_ == end_;
+  for (int64_t ts = start_; ts <= end_; ts += interval_) {
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->CheckDone("expression evaluation"));
+    for (size_t i = 0; i < args.size(); ++i) GatherVector(ts, *args[i], &cursors[i], &vecs[i]);
+    result.clear();
+    PROMETHIUM_RETURN_IF_ERROR(fn(vecs, ts, &result));
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(result.size())));
+    if (single_step) {
+      std::unordered_set<uint64_t> seen;
+      out.reserve(result.size());
+      for (const auto& s : result) {
+        if (!ctx_->delayed_name_removal && !seen.insert(s.metric->Hash()).second) return DuplicateLabelsetError();
+        out.push_back(EvSeries{*s.metric, {{ts, s.v}}, s.drop_name});
+      }
+      return out;
+    }
+    for (const auto& s : result) {
+      size_t idx;
+      auto pit = by_ptr.find(s.metric);
+      if (pit != by_ptr.end()) {
+        idx = pit->second;
+      } else {
+        auto [hit, inserted] = by_hash.emplace(s.metric->Hash(), out.size());
+        idx = hit->second;
+        if (inserted) {
+          out.push_back(EvSeries{*s.metric, {}, s.drop_name});
+          out.back().points.reserve(static_cast<size_t>(std::min<int64_t>(num_steps(), 1024)));
+          last_ts.push_back(kMinTime);
+        }
+        by_ptr.emplace(s.metric, idx);
+      }
+      if (last_ts[idx] == ts) return DuplicateLabelsetError();
+      last_ts[idx] = ts;
+      out[idx].points.push_back({ts, s.v});
+    }
+  }
+  return out;
+}
+
+Result<Evaluator::RangeArg> Evaluator::LoadRangeArg(const Expr& arg) {
+  const Expr& e = Unparen(arg);
+  if (e.kind() == NodeKind::kSubquery) return EvalSubqueryArg(e.As<SubqueryExpr>());
+  if (e.kind() != NodeKind::kMatrixSelector) return Status::Unsupported("range vector argument of this kind");
+  const auto& ms = e.As<MatrixSelector>();
+  const VectorSelector& vs = *ms.vector_selector;
+  RangeArg ra;
+  ra.range_ms = ms.range_ms;
+  ra.offset_ms = vs.offset_ms;
+  ra.at_ms = AtTime(vs.at, vs.at_timestamp_ms);
+  int64_t ref_min = RefTime(start_, vs.offset_ms, ra.at_ms);
+  int64_t ref_max = RefTime(end_, vs.offset_ms, ra.at_ms);
+  ra.series = SelectSeries(vs, ref_min - ms.range_ms, ref_max, ms.range_ms, true);
+  return ra;
+}
+
+Result<Evaluator::RangeArg> Evaluator::EvalSubqueryArg(const SubqueryExpr& sq) {
+  RangeArg ra;
+  ra.range_ms = sq.range_ms;
+  ra.offset_ms = sq.offset_ms;
+  ra.at_ms = AtTime(sq.at, sq.at_timestamp_ms);
+  int64_t step = sq.step_ms > 0 ? sq.step_ms : ctx_->default_subquery_step_ms;
+  int64_t outer_start = ra.at_ms ? *ra.at_ms : start_;
+  int64_t outer_end = ra.at_ms ? *ra.at_ms : end_;
+  int64_t lo = outer_start - sq.offset_ms - sq.range_ms;
+  int64_t inner_start = step * (lo / step);
+  if (inner_start <= lo) inner_start += step;
+  int64_t inner_end = outer_end - sq.offset_ms;
+  EvMatrix m;
+  if (inner_start <= inner_end) {
+    Evaluator inner(ctx_, inner_start, inner_end, step);
+    PROMETHIUM_ASSIGN_OR_RETURN(m, inner.Eval(*sq.expr));
+  }
+  ra.held_samples = TotalPoints(m);
+  ra.series = std::make_unique<MaterializedCursor>(std::move(m));
+  return ra;
+}
+
+Result<EvMatrix> Evaluator::EvalRangeVectorAtStep(const Expr& e, int64_t ts) {
+  PROMETHIUM_ASSIGN_OR_RETURN(RangeArg ra, LoadRangeArg(e));
+  int64_t ref = RefTime(ts, ra.offset_ms, ra.at_ms);
+  EvMatrix out;
+  RangeSeries rs;
+  while (true) {
+    PROMETHIUM_ASSIGN_OR_RETURN(bool more, ra.series->Next(&rs));
+    if (!more) break;
+    EvSeries es;
+    for (const auto& s : rs.samples) {
+      if (s.t > ref - ra.range_ms && s.t <= ref) es.points.push_back(s);
+    }
+    if (es.points.empty()) continue;
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(es.points.size())));
+    es.metric = std::move(rs.metric);
+    es.drop_name = rs.drop_name;
+    out.push_back(std::move(es));
+  }
+  ctx_->ReleaseSamples(ra.held_samples);
+  return out;
+}
+
+}  // namespace promethium::promql

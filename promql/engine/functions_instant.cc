@@ -1,0 +1,476 @@
+// Function calls: dispatch (range-vector functions live in
+// functions_range.cc), and the functions over instant vectors and scalars:
+// math, clamp/round, time and date functions, vector/scalar, absent,
+// timestamp, sort*, histogram_quantile over classic buckets.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <numbers>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "promql/engine/evaluator.h"
+#include "promql/engine/math_util.h"
+#include "tsdb/base/metrics.h"
+
+namespace promethium::promql {
+
+Labels AbsentLabels(const Expr& arg);
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const Labels kNoLabels;
+
+struct FnCtx {
+  Evaluator* ev;
+  const Call* call;
+  std::shared_ptr<NodeHelper> helper;
+};
+
+using InstantFn = std::function<Status(std::span<const EvVector> a, int64_t ts, EvVector* out)>;
+
+// A function applying f to each element, dropping __name__.
+InstantFn Elementwise(const FnCtx& c, double (*f)(double)) {
+  return [ev = c.ev, h = c.helper, f](std::span<const EvVector> a, int64_t, EvVector* out) {
+    for (const auto& s : a[0]) out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), f(s.v), true});
+    return Status::OK();
+  };
+}
+
+double Sgn(double v) { return v > 0 ? 1 : v < 0 ? -1 : v; }
+double Deg(double v) { return v * 180 / std::numbers::pi; }
+double Rad(double v) { return v * std::numbers::pi / 180; }
+double Abs(double v) { return std::fabs(v); }
+double Ceil(double v) { return std::ceil(v); }
+double Floor(double v) { return std::floor(v); }
+double Exp(double v) { return std::exp(v); }
+double Sqrt(double v) { return std::sqrt(v); }
+double Ln(double v) { return std::log(v); }
+double Log2(double v) { return std::log2(v); }
+double Log10(double v) { return std::log10(v); }
+double Sin(double v) { return std::sin(v); }
+double Cos(double v) { return std::cos(v); }
+double Tan(double v) { return std::tan(v); }
+double Asin(double v) { return std::asin(v); }
+double Acos(double v) { return std::acos(v); }
+double Atan(double v) { return std::atan(v); }
+double Sinh(double v) { return std::sinh(v); }
+double Cosh(double v) { return std::cosh(v); }
+double Tanh(double v) { return std::tanh(v); }
+double Asinh(double v) { return std::asinh(v); }
+double Acosh(double v) { return std::acosh(v); }
+double Atanh(double v) { return std::atanh(v); }
+
+struct CivilDate {
+  int64_t year;
+  int month;  // 1..12
+  int day;    // 1..31
+  int64_t days_since_epoch;
+};
+
+// Howard Hinnant's civil_from_days.
+CivilDate CivilFromSeconds(int64_t secs) {
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  return {m <= 2 ? y + 1 : y, m, d, days};
+}
+
+bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int DaysInMonth(int64_t y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
+double DatePart(std::string_view fn, int64_t secs) {
+  CivilDate d = CivilFromSeconds(secs);
+  int64_t sod = secs - d.days_since_epoch * 86400;
+  if (fn == "year") return static_cast<double>(d.year);
+  if (fn == "month") return d.month;
+  if (fn == "day_of_month") return d.day;
+  if (fn == "days_in_month") return DaysInMonth(d.year, d.month);
+  if (fn == "hour") return static_cast<double>(sod / 3600);
+  if (fn == "minute") return static_cast<double>((sod / 60) % 60);
+  if (fn == "day_of_week") return static_cast<double>(((d.days_since_epoch % 7) + 7 + 4) % 7);
+  // day_of_year
+  int doy = d.day;
+  for (int m = 1; m < d.month; ++m) doy += DaysInMonth(d.year, m);
+  return doy;
+}
+
+InstantFn DateFn(const FnCtx& c) {
+  std::string_view name = c.call->func->name;
+  bool no_args = c.call->args.empty();
+  return [ev = c.ev, h = c.helper, name, no_args](std::span<const EvVector> a, int64_t ts, EvVector* out) {
+    if (no_args) {
+      out->push_back({&kNoLabels, DatePart(name, ts / 1000), false});
+      return Status::OK();
+    }
+    for (const auto& s : a[0]) {
+      if (std::isnan(s.v) || std::isinf(s.v)) continue;
+      out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), DatePart(name, static_cast<int64_t>(s.v)), true});
+    }
+    return Status::OK();
+  };
+}
+
+// Natural-order string comparison (digit runs compare numerically).
+bool NatLess(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    bool da = std::isdigit(static_cast<unsigned char>(a[i])), db = std::isdigit(static_cast<unsigned char>(b[j]));
+    if (da && db) {
+      size_t i2 = i, j2 = j;
+      while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
+      while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
+      std::string_view na = a.substr(i, i2 - i), nb = b.substr(j, j2 - j);
+      while (na.size() > 1 && na[0] == '0') na.remove_prefix(1);
+      while (nb.size() > 1 && nb[0] == '0') nb.remove_prefix(1);
+      if (na.size() != nb.size()) return na.size() < nb.size();
+      if (na != nb) return na < nb;
+      i = i2;
+      j = j2;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+InstantFn SortFn(const FnCtx& c, bool by_label, bool desc) {
+  std::vector<std::string> names;
+  for (size_t i = 1; i < c.call->args.size(); ++i) names.push_back(StringArg(*c.call->args[i]));
+  return [names, by_label, desc](std::span<const EvVector> a, int64_t, EvVector* out) {
+    *out = a[0];
+    if (!by_label) {
+      std::stable_sort(out->begin(), out->end(), [desc](const EvSample& x, const EvSample& y) {
+        if (std::isnan(x.v)) return false;
+        if (std::isnan(y.v)) return true;
+        return desc ? x.v > y.v : x.v < y.v;
+      });
+      return Status::OK();
+    }
+    std::stable_sort(out->begin(), out->end(), [&names, desc](const EvSample& x, const EvSample& y) {
+      for (const auto& n : names) {
+        std::string_view l1 = x.metric->Get(n), l2 = y.metric->Get(n);
+        if (l1 == l2) continue;
+        return desc ? NatLess(l2, l1) : NatLess(l1, l2);
+      }
+      return desc ? *y.metric < *x.metric : *x.metric < *y.metric;
+    });
+    return Status::OK();
+  };
+}
+
+bool ParseGoFloat(std::string_view s, double* out) {
+  if (s.empty()) return false;
+  std::string str(s);
+  char* end = nullptr;
+  *out = std::strtod(str.c_str(), &end);
+  return end == str.c_str() + str.size();
+}
+
+// Prometheus's BucketQuantile over (upper bound, cumulative count) pairs.
+double BucketQuantile(double q, std::vector<std::pair<double, double>>* buckets, bool* forced_monotonic) {
+  *forced_monotonic = false;
+  if (std::isnan(q)) return kNaN;
+  if (q < 0) return -std::numeric_limits<double>::infinity();
+  if (q > 1) return std::numeric_limits<double>::infinity();
+  auto& b = *buckets;
+  std::stable_sort(b.begin(), b.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  if (!std::isinf(b.back().first) || b.back().first < 0) return kNaN;
+  // Coalesce equal bounds.
+  size_t k = 0;
+  for (size_t i = 1; i < b.size(); ++i) {
+    if (b[i].first == b[k].first) {
+      b[k].second += b[i].second;
+    } else {
+      b[++k] = b[i];
+    }
+  }
+  b.resize(k + 1);
+  // Force monotonicity, ignoring tiny float deltas.
+  double prev = b[0].second;
+  for (size_t i = 1; i < b.size(); ++i) {
+    double curr = b[i].second;
+    if (curr == prev) continue;
+    double abs_sum = std::fabs(prev) + std::fabs(curr), diff = std::fabs(prev - curr);
+    bool almost = (prev == 0 || curr == 0) ? diff < 1e-12 * std::numeric_limits<double>::min()
+                                           : diff / std::min(abs_sum, std::numeric_limits<double>::max()) < 1e-12;
+    if (almost) {
+      b[i].second = prev;
+      continue;
+    }
+    if (curr < prev) {
+      b[i].second = prev;
+      *forced_monotonic = true;
+      continue;
+    }
+    prev = curr;
+  }
+  if (b.size() < 2) return kNaN;
+  double observations = b.back().second;
+  if (observations == 0) return kNaN;
+  double rank = q * observations;
+  size_t idx = 0;
+  while (idx < b.size() - 1 && !(b[idx].second >= rank)) ++idx;
+  if (idx == b.size() - 1) return b[b.size() - 2].first;
+  if (idx == 0 && b[0].first <= 0) return b[0].first;
+  double start = 0, end = b[idx].first, count = b[idx].second;
+  if (idx > 0) {
+    start = b[idx - 1].first;
+    count -= b[idx - 1].second;
+    rank -= b[idx - 1].second;
+  }
+  return start + (end - start) * (rank / count);
+}
+
+// OpenMetrics float text (labels.FormatOpenMetricsFloat): integers get ".0".
+std::string FormatOpenMetricsFloat(double q) {
+  std::string s = FormatPromFloat(q);
+  if (std::isfinite(q) && q == std::floor(q) && s.find_first_of("e.") == std::string::npos) s += ".0";
+  return s;
+}
+
+// histogram_quantile(q, v) and histogram_quantiles(v, "label", q...) over
+// classic `le` buckets.
+InstantFn HistogramQuantileFn(const FnCtx& c) {
+  QueryContext* ctx = c.ev->ctx();
+  const bool multi = c.call->func->name == "histogram_quantiles";
+  const size_t vec_arg = multi ? 0 : 1;
+  std::vector<PositionRange> q_pos;
+  if (multi) {
+    for (size_t i = 2; i < c.call->args.size(); ++i) q_pos.push_back(c.call->args[i]->pos);
+  } else {
+    q_pos.push_back(c.call->args[0]->pos);
+  }
+  const std::string q_label = multi ? StringArg(*c.call->args[1]) : "";
+  PositionRange v_pos = c.call->args[vec_arg]->pos;
+  return
+      [ctx, h = c.helper, q_pos, v_pos, multi, vec_arg, q_label](std::span<const EvVector> a, int64_t, EvVector* out) {
+        std::vector<double> qs;
+        for (size_t i = 0; i < q_pos.size(); ++i) {
+          double q = multi ? ScalarOf(a[1 + i]) : ScalarOf(a[0]);
+          if (std::isnan(q) || q < 0 || q > 1) ctx->annotations.AddWarning(InvalidQuantileWarning(q), q_pos[i]);
+          qs.push_back(q);
+        }
+        const EvVector& in = a[vec_arg];
+        if (in.empty()) return Status::OK();
+        struct Group {
+          const Labels* metric;
+          std::vector<std::pair<double, double>> buckets;
+        };
+        std::vector<Group> groups;
+        std::unordered_map<uint64_t, size_t> index;
+        static const std::vector<std::string> kLe = {"le"};
+        for (const auto& s : in) {
+          double ub;
+          if (!ParseGoFloat(s.metric->Get("le"), &ub)) {
+            std::string_view name = ctx->delayed_name_removal ? s.metric->MetricName() : std::string_view();
+            ctx->annotations.AddWarning(BadBucketLabelWarning(name, s.metric->Get("le")), v_pos);
+            continue;
+          }
+          Labels without_le = s.metric->Drop(kLe);
+          auto [it, inserted] = index.emplace(without_le.Hash(), groups.size());
+          if (inserted) groups.push_back({h->Intern(std::move(without_le)), {}});
+          groups[it->second].buckets.push_back({ub, s.v});
+        }
+        for (double q : qs) {
+          for (auto& g : groups) {
+            bool forced;
+            auto buckets = g.buckets;
+            double v = BucketQuantile(q, &buckets, &forced);
+            if (forced) {
+              std::string_view name = ctx->delayed_name_removal ? g.metric->MetricName() : std::string_view();
+              ctx->annotations.AddInfo(HistogramQuantileForcedMonotonicityInfo(name), v_pos);
+            }
+            const Labels* m = ctx->delayed_name_removal ? g.metric : h->WithoutName(g.metric);
+            if (multi) m = h->Intern(LabelsBuilder(*m).Set(q_label, FormatOpenMetricsFloat(q)).Build());
+            out->push_back({m, v, true});
+          }
+        }
+        return Status::OK();
+      };
+}
+
+// Go's math.Max/math.Min: NaN wins; +0 is greater than -0.
+double GoMax(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return kNaN;
+  if (a == 0 && b == 0) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+double GoMin(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return kNaN;
+  if (a == 0 && b == 0) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+// A function with no vector input producing one label-less value per step.
+InstantFn ScalarFn(std::function<double(std::span<const EvVector>, int64_t)> f) {
+  return [f](std::span<const EvVector> a, int64_t ts, EvVector* out) {
+    out->push_back({&kNoLabels, f(a, ts), false});
+    return Status::OK();
+  };
+}
+
+// clamp(v, min, max), clamp_min(v, min), clamp_max(v, max).
+InstantFn ClampFn(const FnCtx& c) {
+  std::string_view n = c.call->func->name;
+  const bool has_min = n != "clamp_max", has_max = n != "clamp_min";
+  return [ev = c.ev, h = c.helper, has_min, has_max](std::span<const EvVector> a, int64_t, EvVector* out) {
+    double lo = has_min ? ScalarOf(a[1]) : -std::numeric_limits<double>::infinity();
+    double hi = has_max ? ScalarOf(a[has_min ? 2 : 1]) : std::numeric_limits<double>::infinity();
+    if (has_min && has_max && hi < lo) return Status::OK();
+    for (const auto& s : a[0]) {
+      double v = s.v;
+      if (has_max) v = GoMin(hi, v);
+      if (has_min) v = GoMax(lo, v);
+      out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), v, true});
+    }
+    return Status::OK();
+  };
+}
+
+// round(v, to_nearest=1): rounds half up to the nearest multiple.
+InstantFn RoundFn(const FnCtx& c) {
+  const bool has_arg = c.call->args.size() > 1;
+  return [ev = c.ev, h = c.helper, has_arg](std::span<const EvVector> a, int64_t, EvVector* out) {
+    double inv = 1.0 / (has_arg ? ScalarOf(a[1]) : 1);
+    for (const auto& s : a[0]) {
+      out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), std::floor(s.v * inv + 0.5) / inv, true});
+    }
+    return Status::OK();
+  };
+}
+
+// timestamp(expr) for a non-selector expression: the evaluation time.
+InstantFn TimestampFn(const FnCtx& c) {
+  return [ev = c.ev, h = c.helper](std::span<const EvVector> a, int64_t ts, EvVector* out) {
+    for (const auto& s : a[0]) {
+      out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), static_cast<double>(ts) / 1000, true});
+    }
+    return Status::OK();
+  };
+}
+
+// absent(v): 1 with the selector's equality labels when v is empty.
+InstantFn AbsentFn(const FnCtx& c) {
+  const Labels* labels = c.helper->Intern(AbsentLabels(*c.call->args[0]));
+  return [labels](std::span<const EvVector> a, int64_t, EvVector* out) {
+    if (a[0].empty()) out->push_back({labels, 1, false});
+    return Status::OK();
+  };
+}
+
+// Functions reading native histograms only: float samples are ignored.
+InstantFn NativeHistogramOnlyFn(const FnCtx&) {
+  return [](std::span<const EvVector>, int64_t, EvVector*) { return Status::OK(); };
+}
+
+Result<InstantFn> MakeInstantFn(const FnCtx& c) {
+  std::string_view n = c.call->func->name;
+  static const std::unordered_map<std::string_view, double (*)(double)> kMath = {
+      {"abs", Abs},   {"ceil", Ceil},   {"floor", Floor}, {"exp", Exp},     {"sqrt", Sqrt},   {"ln", Ln},
+      {"log2", Log2}, {"log10", Log10}, {"sgn", Sgn},     {"deg", Deg},     {"rad", Rad},     {"sin", Sin},
+      {"cos", Cos},   {"tan", Tan},     {"asin", Asin},   {"acos", Acos},   {"atan", Atan},   {"sinh", Sinh},
+      {"cosh", Cosh}, {"tanh", Tanh},   {"asinh", Asinh}, {"acosh", Acosh}, {"atanh", Atanh},
+  };
+  if (auto it = kMath.find(n); it != kMath.end()) return Elementwise(c, it->second);
+  using Factory = InstantFn (*)(const FnCtx&);
+  static const std::unordered_map<std::string_view, Factory> kFactories = {
+      {"clamp", ClampFn},
+      {"clamp_min", ClampFn},
+      {"clamp_max", ClampFn},
+      {"round", RoundFn},
+      {"timestamp", TimestampFn},
+      {"absent", AbsentFn},
+      {"histogram_quantile", HistogramQuantileFn},
+      {"histogram_quantiles", HistogramQuantileFn},
+      {"sort", [](const FnCtx& f) { return SortFn(f, false, false); }},
+      {"sort_desc", [](const FnCtx& f) { return SortFn(f, false, true); }},
+      {"sort_by_label", [](const FnCtx& f) { return SortFn(f, true, false); }},
+      {"sort_by_label_desc", [](const FnCtx& f) { return SortFn(f, true, true); }},
+      {"year", DateFn},
+      {"month", DateFn},
+      {"day_of_month", DateFn},
+      {"day_of_week", DateFn},
+      {"day_of_year", DateFn},
+      {"days_in_month", DateFn},
+      {"hour", DateFn},
+      {"minute", DateFn},
+      {"histogram_count", NativeHistogramOnlyFn},
+      {"histogram_sum", NativeHistogramOnlyFn},
+      {"histogram_avg", NativeHistogramOnlyFn},
+      {"histogram_fraction", NativeHistogramOnlyFn},
+      {"histogram_stddev", NativeHistogramOnlyFn},
+      {"histogram_stdvar", NativeHistogramOnlyFn},
+  };
+  if (auto it = kFactories.find(n); it != kFactories.end()) return it->second(c);
+  if (n == "time")
+    return ScalarFn([](std::span<const EvVector>, int64_t ts) { return static_cast<double>(ts) / 1000; });
+  if (n == "pi") return ScalarFn([](std::span<const EvVector>, int64_t) { return std::numbers::pi; });
+  if (n == "vector") return ScalarFn([](std::span<const EvVector> a, int64_t) { return ScalarOf(a[0]); });
+  if (n == "scalar") {
+    return ScalarFn([](std::span<const EvVector> a, int64_t) { return a[0].size() == 1 ? a[0][0].v : kNaN; });
+  }
+  if (n == "min_of")
+    return ScalarFn([](std::span<const EvVector> a, int64_t) { return GoMin(ScalarOf(a[0]), ScalarOf(a[1])); });
+  if (n == "max_of")
+    return ScalarFn([](std::span<const EvVector> a, int64_t) { return GoMax(ScalarOf(a[0]), ScalarOf(a[1])); });
+  return Status::Unsupported("function " + std::string(n));
+}
+
+}  // namespace
+
+Result<EvMatrix> Evaluator::EvalCall(const Call& c) {
+  if (c.func == nullptr) return Status::Internal("call without function");
+  HintScope hint_scope(this, c.func->name, nullptr);
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    if (c.args[i]->type() == ExprType::kMatrix) return EvalRangeFunction(c, static_cast<int>(i));
+  }
+  std::string_view n = c.func->name;
+  if (n == "label_replace" || n == "label_join") return EvalLabelFunction(c);
+  if (n == "start" || n == "end" || n == "range" || n == "step") {
+    double v = n == "start"   ? static_cast<double>(ctx_->query_start) / 1000
+               : n == "end"   ? static_cast<double>(ctx_->query_end) / 1000
+               : n == "range" ? static_cast<double>(ctx_->query_end - ctx_->query_start) / 1000
+                              : static_cast<double>(ctx_->query_step) / 1000;
+    return EvalNumber(v);
+  }
+  if (n == "timestamp") {
+    const Expr& arg = Unparen(*c.args[0]);
+    if (arg.kind() == NodeKind::kVectorSelector) return EvalTimestampOfSelector(arg.As<VectorSelector>());
+  }
+  return EvalInstantFunction(c);
+}
+
+Result<EvMatrix> Evaluator::EvalInstantFunction(const Call& c) {
+  FnCtx fc{this, &c, std::make_shared<NodeHelper>()};
+  PROMETHIUM_ASSIGN_OR_RETURN(InstantFn fn, MakeInstantFn(fc));
+  std::string_view n = c.func->name;
+  if ((n == "sort" || n == "sort_desc" || n == "sort_by_label" || n == "sort_by_label_desc") && start_ != end_) {
+    ctx_->annotations.AddWarning(SortInRangeQueryWarning(), c.pos);
+  }
+  std::vector<const Expr*> exprs;
+  for (const auto& a : c.args) {
+    if (a->type() == ExprType::kString) continue;  // read from the AST by the function
+    exprs.push_back(a.get());
+  }
+  return RangeEvalExprs(exprs, [fn, helper = fc.helper](std::span<const EvVector> a, int64_t ts, EvVector* out) {
+    return fn(a, ts, out);
+  });
+}
+
+}  // namespace promethium::promql

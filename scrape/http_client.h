@@ -1,0 +1,76 @@
+// HttpClient: the scraper's HTTP/1.1 GET, on Boost.Beast with Asio C++20
+// coroutines.
+//
+// One GET per scrape, reusing the previous scrape's connection when the
+// target kept it alive (retrying once on a fresh connection if the target
+// closed it meanwhile). Bounded in time: the whole exchange, connect
+// included, must finish within the scrape timeout. Bounded in size:
+// body_size_limit applies to the body as received and again after gzip
+// decompression; 0 means kHardBodyLimit (256 MiB) so no target can exhaust
+// memory. It sends the
+// headers Prometheus sends (Accept for text 0.0.4, Accept-Encoding: gzip,
+// User-Agent, X-Prometheus-Scrape-Timeout-Seconds) and inflates gzip
+// bodies. Error messages follow Prometheus's wording where it has one:
+//   server returned HTTP status 500 Internal Server Error
+//   body size limit exceeded
+//   Get "http://host:port/metrics": context deadline exceeded
+// Host names are resolved with the system resolver, whose own timeouts
+// bound that step; IP literals skip it.
+//
+// Beast stays inside http_client.cc; this header exposes Asio's awaitable
+// only, and only the scrape loop runtime includes it.
+//
+// Ownership: the client owns its socket. Thread-safety: Get and Cancel must
+// run on the client's executor (a strand), one Get at a time.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tsdb/base/result.h"
+
+namespace promethium::scrape {
+
+inline constexpr uint64_t kHardBodyLimit = 256ULL << 20;
+inline constexpr std::string_view kScrapeAcceptHeader = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+inline constexpr std::string_view kUserAgent = "Promethium/0.1.0";
+
+struct HttpGetRequest {
+  std::string host;    // name or IP literal (IPv6 without brackets)
+  std::string port;    // "80" when the address had none
+  std::string target;  // path and query, e.g. "/metrics?x=y"
+  std::string url;     // for error messages
+  int64_t timeout_ms = 10'000;
+  uint64_t body_size_limit = 0;  // 0: kHardBodyLimit
+};
+
+struct HttpResponse {
+  unsigned status = 0;
+  std::string content_type;
+  std::string body;  // decompressed
+};
+
+// Splits "host:port" / "[v6]:port" / "host" into host and port ("80").
+Status SplitHostPort(const std::string& address, std::string* host, std::string* port);
+
+class HttpClient {
+ public:
+  explicit HttpClient(boost::asio::any_io_executor executor);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Performs the GET. Non-2xx statuses are errors.
+  boost::asio::awaitable<Result<HttpResponse>> Get(const HttpGetRequest& request);
+  // Aborts an in-flight Get (it then fails with Canceled).
+  void Cancel();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace promethium::scrape

@@ -1,0 +1,156 @@
+#include "scrape/scrape_append.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "scrape/textparse/prom_parser.h"
+#include "tsdb/api/sample.h"
+#include "tsdb/base/metrics.h"
+
+namespace promethium::scrape {
+namespace {
+
+using textparse::Entry;
+using textparse::LabelView;
+using textparse::MetricType;
+using textparse::PromParser;
+
+// As Prometheus 3 (normalizeFloatsInLabelValues): the "le" of a histogram
+// and the "quantile" of a summary are rewritten in OpenMetrics float form,
+// so `le="1"` and `le="1.0"` name the same series ("1.0", "0.25", "+Inf").
+void NormalizeBucketLabel(MetricType type, const std::string& name, std::string* value) {
+  bool bucket =
+      (type == MetricType::kHistogram && name == "le") || (type == MetricType::kSummary && name == "quantile");
+  double f;
+  if (!bucket || !textparse::ParsePromFloat(*value, &f)) return;
+  std::string formatted = FormatPromFloat(f);
+  if (!std::isnan(f) && !std::isinf(f) && formatted.find_first_of(".e") == std::string::npos) formatted += ".0";
+  *value = std::move(formatted);
+}
+
+// The labels of the parser's current series, merged with the target's.
+// `type` is the last # TYPE seen, as Prometheus's parser keeps it.
+Labels BuildSampleLabels(const PromParser& p, MetricType type, const Target& target, bool honor_labels) {
+  std::vector<Label> exposed;
+  exposed.reserve(p.Labels().size() + 1);
+  exposed.push_back({std::string(kMetricName), std::string(p.MetricName())});
+  for (const LabelView& l : p.Labels()) {
+    Label label{std::string(l.name), {}};
+    if (l.escaped) {
+      PromParser::UnescapeLabelValue(l.value, &label.value);
+    } else {
+      label.value.assign(l.value);
+    }
+    NormalizeBucketLabel(type, label.name, &label.value);
+    exposed.push_back(std::move(label));
+  }
+  return MergeTargetLabels(Labels::FromVector(std::move(exposed)), target.labels, honor_labels);
+}
+
+// Sorts a storage error into the tolerated per-sample kinds; returns false
+// for errors that must fail the scrape.
+bool CountTolerated(const Status& st, AppendStats* stats) {
+  switch (st.code()) {
+    case Status::Code::kOutOfOrder: ++stats->out_of_order; return true;
+    case Status::Code::kDuplicate: ++stats->duplicate; return true;
+    case Status::Code::kOutOfBounds: ++stats->out_of_bounds; return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const Target& target,
+                             const AppendOptions& opts, ScrapeCache* cache, Appender* app) {
+  AppendStats stats;
+  PromParser parser(body);
+  MetricType type = MetricType::kUnknown;
+  auto fail = [&](Status st) {
+    stats.status = std::move(st);
+    cache->DropSeen();
+    return stats;
+  };
+  for (;;) {
+    Result<Entry> entry = parser.Next();
+    if (!entry.ok()) return fail(entry.status());
+    if (*entry == Entry::kEof) break;
+    if (*entry == Entry::kType) type = parser.Type();
+    if (*entry != Entry::kSeries) continue;
+    ++stats.scraped;
+    if (stats.sample_limit_exceeded) continue;  // keep counting, stop appending
+    bool explicit_ts = opts.honor_timestamps && parser.HasTimestamp();
+    int64_t ts = explicit_ts ? parser.Timestamp() : scrape_ts_ms;
+
+    ScrapeCache::Entry* ce = cache->Find(parser.Series());
+    Labels built;
+    if (ce == nullptr) {
+      built = BuildSampleLabels(parser, type, target, opts.honor_labels);
+      if (opts.label_limit > 0 && built.size() > opts.label_limit) {
+        return fail(Status::ResourceExhausted(
+            fmt::format("label_limit exceeded (metric: {:.50}, number of labels: {}, limit: {})", parser.Series(),
+                        built.size(), opts.label_limit)));
+      }
+    }
+    ++stats.added;
+    if (opts.sample_limit > 0 && stats.added > opts.sample_limit) {
+      stats.sample_limit_exceeded = true;
+      continue;
+    }
+    const Labels& labels = ce ? ce->labels : built;
+    Result<SeriesRef> ref = app->Append(ce ? ce->ref : 0, labels, ts, parser.Value());
+    if (!ref.ok()) {
+      if (CountTolerated(ref.status(), &stats)) continue;
+      return fail(ref.status());
+    }
+    if (ce == nullptr) {
+      ce = cache->Insert(parser.Series(), *ref, std::move(built), !explicit_ts);
+      ++stats.series_added;
+    } else {
+      ce->ref = *ref;
+      ce->track_staleness = !explicit_ts;
+    }
+    cache->MarkSeen(ce);
+  }
+  if (stats.sample_limit_exceeded) return fail(Status::ResourceExhausted("sample limit exceeded"));
+  return stats;
+}
+
+void AppendStaleMarkers(ScrapeCache* cache, int64_t ts_ms, Appender* app) {
+  cache->ForEachStale([&](const ScrapeCache::Entry& e) { (void)app->Append(e.ref, e.labels, ts_ms, StaleNaN()); });
+}
+
+ReportAppender::ReportAppender(const Labels& target_labels) {
+  static constexpr std::array<std::string_view, kNumSeries> kNames = {
+      "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+      "scrape_series_added"};
+  for (size_t i = 0; i < kNumSeries; ++i) {
+    LabelsBuilder b(target_labels);
+    b.Set(kMetricName, kNames[i]);
+    labels_[i] = b.Build();
+  }
+}
+
+Status ReportAppender::Append(const ScrapeReport& report, int64_t ts_ms, Appender* app) {
+  const std::array<double, kNumSeries> values = {report.up ? 1.0 : 0.0, report.duration_seconds,
+                                                 static_cast<double>(report.scraped), static_cast<double>(report.added),
+                                                 static_cast<double>(report.series_added)};
+  for (size_t i = 0; i < kNumSeries; ++i) {
+    Result<SeriesRef> ref = app->Append(refs_[i], labels_[i], ts_ms, values[i]);
+    if (ref.ok()) {
+      refs_[i] = *ref;
+      continue;
+    }
+    AppendStats ignored;
+    if (!CountTolerated(ref.status(), &ignored)) return ref.status();
+  }
+  return Status::OK();
+}
+
+void ReportAppender::AppendStale(int64_t ts_ms, Appender* app) {
+  for (size_t i = 0; i < kNumSeries; ++i) (void)app->Append(refs_[i], labels_[i], ts_ms, StaleNaN());
+}
+
+}  // namespace promethium::scrape

@@ -1,0 +1,223 @@
+#include "scrape/scrape_append.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "scrape/fake_appendable.h"
+#include "tsdb/api/sample.h"
+
+namespace promethium::scrape {
+namespace {
+
+Target TestTarget() {
+  ScrapeConfig cfg;
+  cfg.job_name = "job1";
+  cfg.static_configs.push_back({{"127.0.0.1:9"}, Labels{}, ""});
+  return BuildTargets(cfg).value()[0];
+}
+
+// Runs one scrape iteration the way the loop does.
+AppendStats Scrape(std::string_view body, int64_t ts, ScrapeCache* cache, FakeAppendable* db,
+                   const AppendOptions& opts = {}) {
+  Target target = TestTarget();
+  auto app = db->NewAppender();
+  AppendStats stats = AppendScrapeBody(body, ts, target, opts, cache, app.get());
+  if (!stats.status.ok()) {
+    (void)app->Rollback();
+    app = db->NewAppender();
+  }
+  AppendStaleMarkers(cache, ts, app.get());
+  EXPECT_TRUE(app->Commit().ok());
+  cache->Commit(stats.status.ok());
+  return stats;
+}
+
+TEST(ScrapeAppendTest, AppendsWithTargetLabelsAndScrapeTimestamp) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendStats s = Scrape("# TYPE a counter\na{x=\"1\"} 5\nb 7 123\n", 1000, &cache, &db);
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+  EXPECT_EQ(s.scraped, 2u);
+  EXPECT_EQ(s.added, 2u);
+  EXPECT_EQ(s.series_added, 2u);
+  auto all = db.Committed();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].labels, (Labels{{"__name__", "a"}, {"instance", "127.0.0.1:9"}, {"job", "job1"}, {"x", "1"}}));
+  EXPECT_EQ(all[0].t, 1000);
+  EXPECT_EQ(all[0].v, 5);
+  EXPECT_EQ(all[1].t, 123);  // honor_timestamps defaults to true
+}
+
+TEST(ScrapeAppendTest, IgnoresTimestampsWithoutHonorTimestamps) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.honor_timestamps = false;
+  ASSERT_TRUE(Scrape("b 7 123\n", 1000, &cache, &db, opts).status.ok());
+  EXPECT_EQ(db.Committed()[0].t, 1000);
+}
+
+TEST(ScrapeAppendTest, EscapedLabelValuesAreUnescaped) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("a{p=\"C:\\\\dir\",q=\"say \\\"hi\\\"\"} 1\n", 1, &cache, &db).status.ok());
+  auto r = db.Committed()[0];
+  EXPECT_EQ(r.labels.Get("p"), "C:\\dir");
+  EXPECT_EQ(r.labels.Get("q"), "say \"hi\"");
+}
+
+TEST(ScrapeAppendTest, CacheSkipsLabelBuildingForKnownSeries) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("a 1\nb 2\n", 1000, &cache, &db).status.ok());
+  EXPECT_EQ(cache.size(), 2u);
+  AppendStats s = Scrape("a 3\nb 4\n", 2000, &cache, &db);
+  ASSERT_TRUE(s.status.ok());
+  EXPECT_EQ(s.series_added, 0u);  // all cache hits; the fake checks refs match
+  EXPECT_EQ(db.ByName("a").back().v, 3);
+}
+
+TEST(ScrapeAppendTest, StaleMarkerWhenSeriesDisappears) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("a 1\nb 2\n", 1000, &cache, &db).status.ok());
+  ASSERT_TRUE(Scrape("a 1\n", 2000, &cache, &db).status.ok());
+  auto b = db.ByName("b");
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1].t, 2000);
+  EXPECT_TRUE(IsStaleNaN(b[1].v));
+  // Only once: the next scrape does not mark it again.
+  ASSERT_TRUE(Scrape("a 1\n", 3000, &cache, &db).status.ok());
+  EXPECT_EQ(db.ByName("b").size(), 2u);
+  EXPECT_FALSE(IsStaleNaN(db.ByName("a").back().v));
+}
+
+TEST(ScrapeAppendTest, ManySeriesChurnKeepsCacheConsistent) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  std::string all, even;
+  for (int i = 0; i < 1000; ++i) {
+    std::string line = "m{i=\"" + std::to_string(i) + "\"} " + std::to_string(i) + "\n";
+    all += line;
+    if (i % 2 == 0) even += line;
+  }
+  ASSERT_TRUE(Scrape(all, 1000, &cache, &db).status.ok());
+  EXPECT_EQ(cache.size(), 1000u);
+  AppendStats s = Scrape(even, 2000, &cache, &db);
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();  // the fake rejects wrong refs
+  EXPECT_EQ(s.series_added, 0u);
+  EXPECT_EQ(cache.size(), 500u);  // odd series were dropped after going stale
+  size_t stale = 0;
+  for (auto& r : db.ByName("m")) stale += IsStaleNaN(r.v) && r.t == 2000;
+  EXPECT_EQ(stale, 500u);
+  s = Scrape(all, 3000, &cache, &db);  // odd series come back as new
+  ASSERT_TRUE(s.status.ok());
+  EXPECT_EQ(s.series_added, 500u);
+  EXPECT_EQ(cache.size(), 1000u);
+}
+
+TEST(ScrapeAppendTest, BucketAndQuantileLabelsAreNormalized) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("u_bucket{le=\"1\"} 1\n"  // untyped: left alone
+                     "# TYPE h histogram\n"
+                     "h_bucket{le=\"1\"} 1\nh_bucket{le=\"0.25\"} 1\nh_bucket{le=\"1e3\"} 1\n"
+                     "h_bucket{le=\"+Inf\"} 2\nh_bucket{le=\"x\"} 2\nh_sum{quantile=\"1\"} 2\n"
+                     "# TYPE s summary\ns{quantile=\"0\"} 1\ns{le=\"5\"} 1\n",
+                     1000, &cache, &db)
+                  .status.ok());
+  std::vector<std::string> got;
+  for (auto& r : db.Committed()) {
+    got.emplace_back(r.labels.Get(r.labels.Has("le") ? "le" : "quantile"));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"1", "1.0", "0.25", "1000.0", "+Inf", "x", "1", "0.0", "5"}));
+}
+
+TEST(ScrapeAppendTest, ExplicitTimestampSeriesAreNotStaleTracked) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("a 1 500\n", 1000, &cache, &db).status.ok());
+  ASSERT_TRUE(Scrape("", 2000, &cache, &db).status.ok());
+  EXPECT_EQ(db.ByName("a").size(), 1u);
+}
+
+TEST(ScrapeAppendTest, MalformedBodyRollsBackAndMarksPreviousSeriesStale) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("a 1\n", 1000, &cache, &db).status.ok());
+  AppendStats s = Scrape("new_series 5\na 2\ngarbage line\n", 2000, &cache, &db);
+  ASSERT_FALSE(s.status.ok());
+  EXPECT_NE(s.status.message().find("line 3"), std::string::npos) << s.status.message();
+  EXPECT_TRUE(db.ByName("new_series").empty());
+  auto a = db.ByName("a");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_TRUE(IsStaleNaN(a[1].v));
+  // Recovery: a good scrape brings the series back without extra markers.
+  ASSERT_TRUE(Scrape("a 3\n", 3000, &cache, &db).status.ok());
+  EXPECT_EQ(db.ByName("a").back().v, 3);
+}
+
+TEST(ScrapeAppendTest, SampleLimitFailsTheScrape) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.sample_limit = 2;
+  AppendStats s = Scrape("a 1\nb 2\nc 3\nd 4\n", 1000, &cache, &db, opts);
+  EXPECT_EQ(s.status.message(), "sample limit exceeded");
+  EXPECT_TRUE(s.sample_limit_exceeded);
+  EXPECT_EQ(s.scraped, 4u);
+  EXPECT_TRUE(db.Committed().empty());
+  EXPECT_TRUE(Scrape("a 1\nb 2\n", 2000, &cache, &db, opts).status.ok());
+}
+
+TEST(ScrapeAppendTest, LabelLimitFailsTheScrape) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.label_limit = 4;  // __name__, instance, job + 1
+  EXPECT_TRUE(Scrape("a{x=\"1\"} 1\n", 1000, &cache, &db, opts).status.ok());
+  AppendStats s = Scrape("b{x=\"1\",y=\"2\"} 1\n", 2000, &cache, &db, opts);
+  EXPECT_EQ(s.status.message(), "label_limit exceeded (metric: b{x=\"1\",y=\"2\"}, number of labels: 5, limit: 4)");
+}
+
+TEST(ScrapeAppendTest, OutOfOrderSamplesAreCountedNotFatal) {
+  FakeAppendable db;
+  db.FailOutOfOrder("bad");
+  ScrapeCache cache;
+  AppendStats s = Scrape("bad 1\ngood 2\n", 1000, &cache, &db);
+  ASSERT_TRUE(s.status.ok());
+  EXPECT_EQ(s.out_of_order, 1u);
+  EXPECT_EQ(db.ByName("good").size(), 1u);
+}
+
+TEST(ScrapeAppendTest, HonorLabelsFalseRenamesConflicts) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("a{job=\"mine\",instance=\"i\"} 1\n", 1000, &cache, &db).status.ok());
+  EXPECT_EQ(db.Committed()[0].labels, (Labels{{"__name__", "a"},
+                                              {"exported_instance", "i"},
+                                              {"exported_job", "mine"},
+                                              {"instance", "127.0.0.1:9"},
+                                              {"job", "job1"}}));
+}
+
+TEST(ReportAppenderTest, AppendsFiveSeriesAndStaleMarkers) {
+  FakeAppendable db;
+  ReportAppender report(TestTarget().labels);
+  auto app = db.NewAppender();
+  ASSERT_TRUE(report.Append({true, 0.5, 10, 9, 3}, 1000, app.get()).ok());
+  report.AppendStale(2000, app.get());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(db.ByName("up")[0].v, 1);
+  EXPECT_EQ(db.ByName("up")[0].labels, (Labels{{"__name__", "up"}, {"instance", "127.0.0.1:9"}, {"job", "job1"}}));
+  EXPECT_EQ(db.ByName("scrape_duration_seconds")[0].v, 0.5);
+  EXPECT_EQ(db.ByName("scrape_samples_scraped")[0].v, 10);
+  EXPECT_EQ(db.ByName("scrape_samples_post_metric_relabeling")[0].v, 9);
+  EXPECT_EQ(db.ByName("scrape_series_added")[0].v, 3);
+  EXPECT_TRUE(IsStaleNaN(db.ByName("up")[1].v));
+  EXPECT_EQ(db.ByName("up")[1].t, 2000);
+}
+
+}  // namespace
+}  // namespace promethium::scrape

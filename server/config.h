@@ -1,0 +1,69 @@
+// Config: prometheus.yml, loaded and validated as Prometheus 3.x does.
+//
+// LoadConfigFile/ParseConfig turn YAML text into plain structs with every
+// default applied: `global` defaults (scrape_interval 1m, scrape_timeout
+// 10s, evaluation_interval 1m), per-job inheritance from `global`, and the
+// scrape_timeout rule (defaults to min(global timeout, job interval); an
+// explicit timeout above the interval is an error). The result carries
+// ready-to-use scrape::ScrapeConfig values, so scrape/ never sees YAML.
+//
+// Errors follow Prometheus's wording: unknown keys are reported with their
+// line ("yaml: unmarshal errors:\n  line 12: field foo not found in type
+// config.ScrapeConfig"), duplicate jobs as `found multiple scrape configs with
+// job name "x"`, and so on. Keys Prometheus knows but Promethium does not
+// implement yet (relabel_configs, *_sd_configs, rule_files, remote_write,
+// tls_config, scheme: https, ...) fail with "unsupported: <key> (line N)";
+// nothing is ignored silently. An empty list or null value for such a key
+// is accepted, since it asks for nothing.
+//
+// yaml-cpp exceptions never escape: they become Status values here.
+// Thread-safety: pure functions over plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scrape/scrape_config.h"
+#include "tsdb/api/labels.h"
+#include "tsdb/base/result.h"
+
+namespace promethium::server {
+
+struct GlobalConfig {
+  int64_t scrape_interval_ms = 60'000;
+  int64_t scrape_timeout_ms = 10'000;
+  int64_t evaluation_interval_ms = 60'000;
+  // Attached to data leaving this server (federation, remote write, alerts),
+  // not to local queries, as in Prometheus. $VAR/${VAR} are expanded.
+  Labels external_labels;
+  // Defaults for the per-job limits of the same names; 0 means unlimited.
+  uint64_t body_size_limit = 0;
+  uint64_t sample_limit = 0;
+  uint64_t label_limit = 0;
+
+  friend bool operator==(const GlobalConfig&, const GlobalConfig&) = default;
+};
+
+struct Config {
+  GlobalConfig global;
+  std::vector<scrape::ScrapeConfig> scrape_configs;  // in file order, job names unique
+};
+
+// Parses and validates YAML text. An empty document is the default config.
+Result<Config> ParseConfig(std::string_view yaml_text);
+
+// Reads `path` and parses it. Errors name the file as Prometheus does:
+// "parsing YAML file <path>: <error>".
+Result<Config> LoadConfigFile(const std::string& path);
+
+// Parses a size with a unit as Prometheus's body_size_limit does: "512MB",
+// "1GB", "100KB", "0"; units B, KB, MB, GB, TB, PB, EB (powers of 1024).
+Result<uint64_t> ParseByteSize(std::string_view text);
+
+// The effective configuration (every default filled in) as YAML, for
+// /api/v1/status/config.
+std::string ConfigToYaml(const Config& config);
+
+}  // namespace promethium::server

@@ -1,0 +1,264 @@
+#include "server/flags.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <string_view>
+
+#include "tsdb/base/duration.h"
+
+namespace promethium::server {
+namespace {
+
+enum class Kind { kString, kDuration, kInt, kBool, kLogLevel };
+
+// One flag: its name, help and where its value lives in ServerFlags. Exactly
+// the member pointer matching `kind` is set.
+struct FlagSpec {
+  std::string_view name;
+  std::string_view help;
+  Kind kind;
+  std::string ServerFlags::*str = nullptr;
+  int64_t ServerFlags::*num = nullptr;  // kDuration (ms) and kInt
+  bool ServerFlags::*boolean = nullptr;
+  LogLevel ServerFlags::*level = nullptr;
+};
+
+FlagSpec StringFlag(std::string_view name, std::string_view help, std::string ServerFlags::*field) {
+  return FlagSpec{name, help, Kind::kString, field};
+}
+FlagSpec DurationFlag(std::string_view name, std::string_view help, int64_t ServerFlags::*field) {
+  return FlagSpec{name, help, Kind::kDuration, nullptr, field};
+}
+FlagSpec IntFlag(std::string_view name, std::string_view help, int64_t ServerFlags::*field) {
+  return FlagSpec{name, help, Kind::kInt, nullptr, field};
+}
+FlagSpec BoolFlag(std::string_view name, std::string_view help, bool ServerFlags::*field) {
+  return FlagSpec{name, help, Kind::kBool, nullptr, nullptr, field};
+}
+
+// The flag table, in --help order (Prometheus's order).
+const std::vector<FlagSpec>& Specs() {
+  static const std::vector<FlagSpec>* specs = new std::vector<FlagSpec>{
+      StringFlag("config.file", "Promethium configuration file path.", &ServerFlags::config_file),
+      StringFlag("web.listen-address", "Address to listen on for UI, API, and telemetry.",
+                 &ServerFlags::web_listen_address),
+      IntFlag("web.max-connections", "Maximum number of simultaneous connections.", &ServerFlags::web_max_connections),
+      BoolFlag("web.enable-lifecycle", "Enable shutdown and reload via HTTP request.",
+               &ServerFlags::web_enable_lifecycle),
+      BoolFlag("web.enable-admin-api", "Enable API endpoints for admin control actions.",
+               &ServerFlags::web_enable_admin_api),
+      StringFlag("storage.tsdb.path", "Base path for metrics storage.", &ServerFlags::storage_tsdb_path),
+      DurationFlag("storage.tsdb.retention.time",
+                   "How long to retain samples in storage. Accepted but not enforced yet: nothing is deleted. "
+                   "Units Supported: y, w, d, h, m, s, ms.",
+                   &ServerFlags::storage_tsdb_retention_time_ms),
+      DurationFlag("query.lookback-delta",
+                   "The maximum lookback duration for retrieving metrics during expression evaluations.",
+                   &ServerFlags::query_lookback_delta_ms),
+      DurationFlag("query.timeout", "Maximum time a query may take before being aborted.",
+                   &ServerFlags::query_timeout_ms),
+      IntFlag("query.max-concurrency", "Maximum number of queries executed concurrently.",
+              &ServerFlags::query_max_concurrency),
+      IntFlag("query.max-samples",
+              "Maximum number of samples a single query can load into memory. Queries that would load more fail.",
+              &ServerFlags::query_max_samples),
+      FlagSpec{"log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
+               Kind::kLogLevel, nullptr, nullptr, nullptr, &ServerFlags::log_level},
+  };
+  return *specs;
+}
+
+const FlagSpec* FindSpec(std::string_view name) {
+  for (const FlagSpec& s : Specs()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string_view LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+// The current value of a (non-bool) flag as text, as --help shows defaults
+// and /api/v1/status/flags shows values.
+std::string ValueText(const FlagSpec& spec, const ServerFlags& f) {
+  switch (spec.kind) {
+    case Kind::kString: return f.*spec.str;
+    case Kind::kDuration: return FormatDuration(f.*spec.num);
+    case Kind::kInt: return std::to_string(f.*spec.num);
+    case Kind::kBool: return f.*spec.boolean ? "true" : "false";
+    case Kind::kLogLevel: return std::string(LevelName(f.*spec.level));
+  }
+  return "";
+}
+
+// Stores `value` into the flag; returns an error message or "".
+std::string SetValue(const FlagSpec& spec, std::string_view value, ServerFlags* f) {
+  switch (spec.kind) {
+    case Kind::kString: f->*spec.str = std::string(value); return "";
+    case Kind::kDuration: {
+      Result<int64_t> ms = ParseDuration(value);
+      if (!ms.ok()) return ms.status().message();
+      f->*spec.num = *ms;
+      return "";
+    }
+    case Kind::kInt: {
+      int64_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n < 0) {
+        return fmt::format("invalid value \"{}\" for flag '--{}': expected a non-negative integer", value, spec.name);
+      }
+      f->*spec.num = n;
+      return "";
+    }
+    case Kind::kLogLevel:
+      if (!ParseLogLevel(value, &(f->*spec.level))) return fmt::format("unrecognized log level \"{}\"", value);
+      return "";
+    case Kind::kBool: break;  // handled by the parser: bools take no value
+  }
+  return "internal: bad flag kind";
+}
+
+// Walks the arguments. Stops at the first error, leaving it in `out`.
+class Parser {
+ public:
+  explicit Parser(const std::vector<std::string>& args) : args_(args) {}
+
+  CommandLine Run() {
+    for (pos_ = 0; pos_ < args_.size() && out_.action != CommandLine::Action::kFail; ++pos_) {
+      const std::string& arg = args_[pos_];
+      if (arg == "--") {
+        if (pos_ + 1 < args_.size()) Fail(1, "unexpected " + args_[pos_ + 1]);
+        break;
+      }
+      if (arg.starts_with("--")) {
+        LongFlag(std::string_view(arg).substr(2));
+      } else if (arg == "-h") {
+        help_ = true;
+      } else if (arg.size() > 1 && arg[0] == '-') {
+        Fail(1, fmt::format("unknown short flag '-{}'", arg[1]));
+      } else {
+        Fail(1, "unexpected " + arg);
+      }
+    }
+    if (out_.action != CommandLine::Action::kFail) {
+      if (help_) {
+        out_.action = CommandLine::Action::kPrintHelp;
+      } else if (version_) {
+        out_.action = CommandLine::Action::kPrintVersion;
+      }
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void Fail(int exit_code, std::string message) {
+    out_.action = CommandLine::Action::kFail;
+    out_.exit_code = exit_code;
+    out_.error = std::move(message);
+  }
+
+  void LongFlag(std::string_view body) {
+    size_t eq = body.find('=');
+    std::string_view name = body.substr(0, eq);
+    bool has_value = eq != std::string_view::npos;
+    std::string_view inline_value = has_value ? body.substr(eq + 1) : std::string_view();
+    if (name == "help" || name == "version") {
+      if (has_value) return Fail(1, "unexpected " + std::string(inline_value));
+      (name == "help" ? help_ : version_) = true;
+      return;
+    }
+    bool negated = false;
+    const FlagSpec* spec = FindSpec(name);
+    if (spec == nullptr && name.starts_with("no-")) {
+      spec = FindSpec(name.substr(3));
+      negated = spec != nullptr;
+      if (negated && spec->kind != Kind::kBool) spec = nullptr;
+    }
+    if (spec == nullptr) return Fail(1, fmt::format("unknown long flag '--{}'", name));
+    if (!seen_.insert(spec->name).second) {
+      return Fail(2, fmt::format("flag '{}' cannot be repeated", spec->name));
+    }
+    if (spec->kind == Kind::kBool) {
+      // kingpin treats "--flag=x" as the flag followed by a stray argument.
+      if (has_value) return Fail(1, "unexpected " + std::string(inline_value));
+      out_.flags.*spec->boolean = !negated;
+      return;
+    }
+    std::string value;
+    if (has_value) {
+      value = std::string(inline_value);
+    } else if (pos_ + 1 < args_.size() && !args_[pos_ + 1].starts_with("-")) {
+      value = args_[++pos_];
+    } else {
+      return Fail(1, fmt::format("expected argument for flag '--{}'", spec->name));
+    }
+    std::string err = SetValue(*spec, value, &out_.flags);
+    if (!err.empty()) Fail(2, std::move(err));
+  }
+
+  const std::vector<std::string>& args_;
+  size_t pos_ = 0;
+  bool help_ = false;
+  bool version_ = false;
+  std::set<std::string_view> seen_;
+  CommandLine out_;
+};
+
+// kingpin's two-column layout: the flag (with its default) on the left,
+// padded to a fixed width, or alone on its line when too wide.
+void AppendHelpRow(std::string* out, std::string_view left, std::string_view help) {
+  constexpr size_t kLeftWidth = 33;
+  out->append(left);
+  if (left.size() + 2 > kLeftWidth) {
+    out->append("\n");
+    out->append(kLeftWidth, ' ');
+  } else {
+    out->append(kLeftWidth - left.size(), ' ');
+  }
+  out->append(help);
+  out->append("\n");
+}
+
+}  // namespace
+
+CommandLine ParseCommandLine(const std::vector<std::string>& args) { return Parser(args).Run(); }
+
+std::string HelpText(const std::string& program) {
+  std::string out = fmt::format(
+      "usage: {} [<flags>]\n\nPromethium: a Prometheus-compatible metrics scraper and time-series database.\n\n"
+      "Flags:\n",
+      program);
+  AppendHelpRow(&out, "  -h, --help", "Show context-sensitive help.");
+  AppendHelpRow(&out, "      --version", "Show application version.");
+  const ServerFlags defaults;
+  for (const FlagSpec& spec : Specs()) {
+    std::string left = fmt::format("      --{}", spec.name);
+    if (spec.kind == Kind::kString) {
+      left += fmt::format("=\"{}\"", ValueText(spec, defaults));
+    } else if (spec.kind != Kind::kBool) {
+      left += '=';
+      left += ValueText(spec, defaults);
+    }
+    AppendHelpRow(&out, left, spec.help);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> FlagValues(const ServerFlags& flags) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const FlagSpec& spec : Specs()) out.emplace_back(std::string(spec.name), ValueText(spec, flags));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace promethium::server

@@ -1,0 +1,57 @@
+// Command-line flags of the promethium binary, parsed the way Prometheus's
+// kingpin parser does.
+//
+// Accepted forms: `--name=value`, `--name value`, booleans as `--flag` and
+// `--no-flag`, `-h`/`--help` and `--version`. Errors use kingpin's wording
+// ("unknown long flag '--x'", "expected argument for flag '--x'",
+// "unexpected x", "flag 'x' cannot be repeated") and exit codes: 1 for a
+// malformed command line, 2 for a well-formed flag with a bad value.
+//
+// Thread-safety: pure functions over plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tsdb/base/logging.h"
+
+namespace promethium::server {
+
+// Every flag's value after parsing; the initialisers are the defaults.
+struct ServerFlags {
+  std::string config_file = "prometheus.yml";
+  std::string storage_tsdb_path = "data/";
+  int64_t storage_tsdb_retention_time_ms = 15LL * 24 * 3600 * 1000;  // accepted, not enforced yet
+  std::string web_listen_address = "0.0.0.0:9090";
+  int64_t web_max_connections = 512;
+  bool web_enable_lifecycle = false;
+  bool web_enable_admin_api = false;
+  int64_t query_lookback_delta_ms = 5 * 60 * 1000;
+  int64_t query_timeout_ms = 2 * 60 * 1000;
+  int64_t query_max_samples = 50'000'000;
+  int64_t query_max_concurrency = 20;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+struct CommandLine {
+  enum class Action { kRun, kPrintHelp, kPrintVersion, kFail };
+  Action action = Action::kRun;
+  ServerFlags flags;
+  std::string error;  // kFail only: kingpin's message, e.g. "unknown long flag '--x'"
+  int exit_code = 0;  // kFail only: 1 (malformed command line) or 2 (bad value)
+};
+
+// Parses the arguments after argv[0]. Errors win over --help/--version, as in
+// kingpin, which parses the whole line before acting on it.
+CommandLine ParseCommandLine(const std::vector<std::string>& args);
+
+// kingpin-style usage: every flag with its default and help text.
+std::string HelpText(const std::string& program);
+
+// Every flag (name without dashes, value) in name order, as Prometheus's
+// /api/v1/status/flags reports them.
+std::vector<std::pair<std::string, std::string>> FlagValues(const ServerFlags& flags);
+
+}  // namespace promethium::server

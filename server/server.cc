@@ -1,0 +1,204 @@
+#include "server/server.h"
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "promql/engine/engine.h"
+#include "scrape/scrape_manager.h"
+#include "server/build_info.h"
+#include "server/process_metrics.h"
+#include "tsdb/base/duration.h"
+#include "tsdb/base/logging.h"
+#include "tsdb/db.h"
+#include "web/web_server.h"
+
+namespace promethium::server {
+namespace {
+
+constexpr std::string_view kLog = "main";
+
+double NowSeconds() {
+  using namespace std::chrono;
+  return duration_cast<duration<double>>(system_clock::now().time_since_epoch()).count();
+}
+
+// The web module never links scrape: it gets plain TargetInfo values.
+std::vector<web::TargetInfo> ToTargetInfos(const std::vector<scrape::TargetStatus>& targets) {
+  std::vector<web::TargetInfo> out;
+  out.reserve(targets.size());
+  for (const scrape::TargetStatus& t : targets) {
+    web::TargetInfo info;
+    info.scrape_pool = t.scrape_pool;
+    info.scrape_url = t.scrape_url;
+    info.health = t.health;
+    info.last_error = t.last_error;
+    info.labels = t.labels;
+    info.discovered_labels = t.discovered_labels;
+    info.last_scrape_ms = t.last_scrape_ms;
+    info.last_scrape_duration_seconds = t.last_scrape_duration_seconds;
+    info.interval_ms = t.interval_ms;
+    info.timeout_ms = t.timeout_ms;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+// Flags accepted for compatibility whose feature does not exist yet: say so
+// loudly at startup instead of pretending.
+void WarnAboutUnimplementedFlags(const ServerFlags& flags) {
+  LogWarn(kLog,
+          "unsupported: retention is not implemented yet; --storage.tsdb.retention.time={} is accepted but no data is "
+          "deleted (the head is in memory only)",
+          FormatDuration(flags.storage_tsdb_retention_time_ms));
+  if (flags.web_enable_lifecycle) {
+    LogWarn(kLog,
+            "unsupported: --web.enable-lifecycle: /-/reload and /-/quit are not implemented yet; "
+            "send SIGHUP to reload and SIGTERM to stop");
+  }
+  if (flags.web_enable_admin_api) {
+    LogWarn(kLog, "unsupported: --web.enable-admin-api: the admin API endpoints are not implemented yet");
+  }
+}
+
+}  // namespace
+
+Server::Server(ServerFlags flags) : flags_(std::move(flags)) {}
+
+Server::~Server() { Stop(); }
+
+void Server::RegisterServerMetrics() {
+  RegisterBuildInfo(&registry_);
+  RegisterProcessMetrics(&registry_);
+  reload_success_ = registry_.GetGauge("prometheus_config_last_reload_successful",
+                                       "Whether the last configuration reload attempt was successful.");
+  reload_success_time_ = registry_.GetGauge("prometheus_config_last_reload_success_timestamp_seconds",
+                                            "Timestamp of the last successful configuration reload.");
+  ready_gauge_ = registry_.GetGauge("prometheus_ready",
+                                    "Whether Prometheus startup was fully completed and the "
+                                    "server is ready for normal operation.");
+}
+
+Status Server::Start() {
+  const BuildInfo& b = GetBuildInfo();
+  LogInfo(kLog, "Starting Promethium Server: version={} branch={} revision={}", b.version, b.branch, b.revision);
+  WarnAboutUnimplementedFlags(flags_);
+  RegisterServerMetrics();
+
+  // Validate the config before touching storage, as Prometheus does.
+  LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
+  Result<Config> cfg = LoadConfigFile(flags_.config_file);
+  if (!cfg.ok()) {
+    reload_success_->Set(0);
+    return Status::InvalidArgument(
+        fmt::format("Error loading config (--config.file={}): {}", flags_.config_file, cfg.status().message()));
+  }
+
+  LogInfo(kLog, "Starting TSDB: path={}", flags_.storage_tsdb_path);
+  Result<std::unique_ptr<tsdb::DB>> db = tsdb::DB::Open(flags_.storage_tsdb_path, tsdb::DBOptions{}, &registry_);
+  if (!db.ok()) return db.status().WithContext("opening storage at " + flags_.storage_tsdb_path);
+  db_ = std::move(db).value();
+  LogInfo(kLog, "TSDB started");
+
+  promql::EngineOptions eopts;
+  eopts.lookback_delta_ms = flags_.query_lookback_delta_ms;
+  eopts.timeout = std::chrono::milliseconds(flags_.query_timeout_ms);
+  eopts.max_samples = flags_.query_max_samples;
+  eopts.max_concurrency = static_cast<int>(std::max<int64_t>(1, flags_.query_max_concurrency));
+  eopts.default_subquery_step_ms = cfg->global.evaluation_interval_ms;
+  eopts.metrics = &registry_;
+  engine_ = std::make_unique<promql::Engine>(eopts);
+
+  scrape_ = std::make_unique<scrape::ScrapeManager>(db_.get(), &registry_);
+  PROMETHIUM_RETURN_IF_ERROR(StartWeb());
+
+  Status applied = scrape_->ApplyConfig(cfg->scrape_configs);
+  if (!applied.ok()) {
+    reload_success_->Set(0);
+    return applied.WithContext(fmt::format("Error loading config (--config.file={})", flags_.config_file));
+  }
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    config_yaml_ = ConfigToYaml(*cfg);
+  }
+  reload_success_->Set(1);
+  reload_success_time_->Set(NowSeconds());
+  LogInfo(kLog, "Completed loading of configuration file: filename={}", flags_.config_file);
+
+  ready_.store(true);
+  ready_gauge_->Set(1);
+  LogInfo(kLog, "Server is ready to receive web requests.");
+  return Status::OK();
+}
+
+Status Server::StartWeb() {
+  web::WebOptions wopts;
+  wopts.listen_address = flags_.web_listen_address;
+  wopts.max_connections = static_cast<size_t>(flags_.web_max_connections);
+  web::ApiDeps deps;
+  deps.storage = db_.get();
+  deps.engine = engine_.get();
+  deps.metrics = &registry_;
+  deps.ready = [this] { return ready_.load(); };
+  deps.targets = [this] { return ToTargetInfos(scrape_->Targets()); };
+  deps.config_yaml = [this] { return CurrentConfigYaml(); };
+  deps.flags = FlagValues(flags_);
+  web_ = std::make_unique<web::WebServer>(wopts, std::move(deps));
+  Status s = web_->Start();
+  if (!s.ok()) return s.WithContext("starting web server on " + flags_.web_listen_address);
+  LogInfo(kLog, "Listening on address={} port={}", flags_.web_listen_address, web_->port());
+  return Status::OK();
+}
+
+Status Server::Reload() {
+  LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
+  Result<Config> cfg = LoadConfigFile(flags_.config_file);
+  Status s = cfg.ok() ? scrape_->ApplyConfig(cfg->scrape_configs) : cfg.status();
+  if (!s.ok()) {
+    reload_success_->Set(0);
+    LogError(kLog, "Error reloading config: filename={} err={}", flags_.config_file, s.message());
+    return s;
+  }
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    config_yaml_ = ConfigToYaml(*cfg);
+  }
+  reload_success_->Set(1);
+  reload_success_time_->Set(NowSeconds());
+  LogInfo(kLog, "Completed loading of configuration file: filename={}", flags_.config_file);
+  return Status::OK();
+}
+
+void Server::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  ready_.store(false);
+  if (ready_gauge_ != nullptr) ready_gauge_->Set(0);
+  if (web_) {
+    LogInfo(kLog, "Stopping web server...");
+    web_->Stop();
+  }
+  if (scrape_) {
+    LogInfo(kLog, "Stopping scrape manager...");
+    scrape_->Stop();
+    LogInfo(kLog, "Scrape manager stopped");
+  }
+  if (db_) {
+    Status s = db_->Close();
+    if (!s.ok()) LogError(kLog, "Error stopping storage: err={}", s.ToString());
+  }
+  // Destroy in reverse dependency order while the registry still lives.
+  web_.reset();
+  scrape_.reset();
+  engine_.reset();
+  db_.reset();
+}
+
+uint16_t Server::web_port() const { return web_ ? web_->port() : 0; }
+
+std::string Server::CurrentConfigYaml() const {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  return config_yaml_;
+}
+
+}  // namespace promethium::server

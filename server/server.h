@@ -1,0 +1,88 @@
+// Server: the promethium process, wired together.
+//
+// Owns, in construction order, the self-metrics registry, the storage
+// (tsdb::DB), the PromQL engine, the scrape manager and the web server, and
+// drives their lifecycle:
+//   Start():  load config -> open DB -> engine -> web server -> apply scrape
+//             config -> mark ready.
+//   Reload(): re-read the config file and apply it to the scrape manager
+//             (SIGHUP); a failed reload keeps the old config running.
+//   Stop():   unready -> stop web -> stop scrape -> close DB.
+// The signals thread (see main.cc) calls Reload/Stop; nothing else does.
+//
+// Ownership: the Server owns every component; the registry outlives them
+// all, since their callback metrics read them until they are destroyed.
+// Thread-safety: Start, Reload and Stop are called from one controlling
+// thread. The callbacks handed to the web server (ready, targets, config)
+// are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "server/config.h"
+#include "server/flags.h"
+#include "tsdb/base/metrics.h"
+#include "tsdb/base/status.h"
+
+namespace promethium::tsdb {
+class DB;
+}
+namespace promethium::promql {
+class Engine;
+}
+namespace promethium::scrape {
+class ScrapeManager;
+}
+namespace promethium::web {
+class WebServer;
+}
+
+namespace promethium::server {
+
+class Server {
+ public:
+  explicit Server(ServerFlags flags);
+  ~Server();  // calls Stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Brings every component up. On error the process should exit 1; the
+  // Status says what failed ("Error loading config ...", "opening storage
+  // ...", the web server's bind error, ...).
+  Status Start();
+  // Reloads the config file; logs and records the outcome in
+  // prometheus_config_last_reload_successful.
+  Status Reload();
+  // Shuts down in order. Idempotent.
+  void Stop();
+
+  // The bound web port (after Start), useful with port 0.
+  uint16_t web_port() const;
+  bool ready() const { return ready_.load(); }
+
+ private:
+  Status LoadAndApplyConfig(bool initial);
+  Status StartWeb();
+  void RegisterServerMetrics();
+  std::string CurrentConfigYaml() const;
+
+  const ServerFlags flags_;
+  MetricsRegistry registry_;  // first member: destroyed last
+  std::unique_ptr<tsdb::DB> db_;
+  std::unique_ptr<promql::Engine> engine_;
+  std::unique_ptr<scrape::ScrapeManager> scrape_;
+  std::unique_ptr<web::WebServer> web_;
+
+  std::atomic<bool> ready_{false};
+  bool stopped_ = false;
+  mutable std::mutex config_mu_;
+  std::string config_yaml_;  // guarded by config_mu_; effective config for /api/v1/status/config
+  Gauge* reload_success_ = nullptr;
+  Gauge* reload_success_time_ = nullptr;
+  Gauge* ready_gauge_ = nullptr;
+};
+
+}  // namespace promethium::server

@@ -1,0 +1,106 @@
+// promqltest: runs Prometheus's PromQL test scripts against Promethium's
+// engine and reports, per file, passed/failed/skipped evals.
+//
+//   promqltest [--allow-failures] [--quiet] [--no-delayed-name-removal] <file.test|dir>...
+//
+// The scripts are written for the promql-delayed-name-removal feature;
+// --no-delayed-name-removal runs them in Prometheus's default mode instead
+// (some name-dropping evals then legitimately differ).
+//
+// Exit status: 0 when every eval passed or was skipped (with
+// --allow-failures: whenever every script could be parsed and run), 1
+// otherwise, 2 on usage errors.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/promqltest/runner.h"
+
+namespace {
+
+std::vector<std::string> CollectFiles(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  for (const auto& a : args) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(a, ec)) {
+      std::vector<std::string> in_dir;
+      for (const auto& e : std::filesystem::directory_iterator(a, ec)) {
+        if (e.path().extension() == ".test") in_dir.push_back(e.path().string());
+      }
+      std::sort(in_dir.begin(), in_dir.end());
+      files.insert(files.end(), in_dir.begin(), in_dir.end());
+    } else {
+      files.push_back(a);
+    }
+  }
+  return files;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using promethium::promqltest::Runner;
+  bool allow_failures = false, quiet = false, delayed_name_removal = true;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--allow-failures") {
+      allow_failures = true;
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (a == "--no-delayed-name-removal") {
+      delayed_name_removal = false;  // Prometheus's default mode
+    } else if (a.starts_with("--")) {
+      std::fprintf(stderr,
+                   "usage: promqltest [--allow-failures] [--quiet] [--no-delayed-name-removal] <file.test|dir>...\n");
+      return 2;
+    } else {
+      args.push_back(a);
+    }
+  }
+  std::vector<std::string> files = CollectFiles(args);
+  if (files.empty()) {
+    std::fprintf(stderr, "promqltest: no test files given\n");
+    return 2;
+  }
+  auto options = Runner::TestEngineOptions();
+  options.enable_delayed_name_removal = delayed_name_removal;
+  promethium::promql::Engine engine(options);
+  int passed = 0, failed = 0, skipped = 0;
+  bool broken = false;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    if (!in) {
+      std::printf("%s: cannot open\n", f.c_str());
+      broken = true;
+      continue;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string name = std::filesystem::path(f).filename().string();
+    Runner runner(&engine);
+    auto res = runner.RunScript(name, ss.str());
+    if (!res.script_error.empty()) {
+      std::printf("%s: script error: %s\n", name.c_str(), res.script_error.c_str());
+      broken = true;
+      continue;
+    }
+    if (!quiet) {
+      for (const auto& fl : res.failures) std::printf("FAIL %s\n", fl.c_str());
+    }
+    std::printf("%s: %d passed, %d failed, %d skipped", name.c_str(), res.passed, res.failed, res.skipped);
+    for (const auto& [reason, n] : res.skip_reasons) std::printf(" [skipped %d: %s]", n, reason.c_str());
+    std::printf("\n");
+    passed += res.passed;
+    failed += res.failed;
+    skipped += res.skipped;
+  }
+  std::printf("promqltest: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  if (broken) return 1;
+  if (allow_failures) return 0;
+  return failed > 0 ? 1 : 0;
+}

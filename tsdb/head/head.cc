@@ -1,0 +1,123 @@
+#include "tsdb/head/head.h"
+
+#include <bit>
+#include <limits>
+
+namespace promethium::tsdb {
+namespace {
+
+size_t RoundUpPow2(size_t n) { return std::bit_ceil(n < 1 ? size_t{1} : n); }
+
+}  // namespace
+
+Head::Head(const HeadOptions& opts, MetricsRegistry* metrics)
+    : opts_(opts),
+      stripe_mask_(RoundUpPow2(opts.stripe_count) - 1),
+      ref_stripes_(new RefStripe[stripe_mask_ + 1]),
+      hash_stripes_(new HashStripe[stripe_mask_ + 1]),
+      min_time_(std::numeric_limits<int64_t>::max()),
+      max_time_(std::numeric_limits<int64_t>::min()) {
+  if (metrics == nullptr) {
+    own_metrics_ = std::make_unique<MetricsRegistry>();
+    metrics = own_metrics_.get();
+  }
+  const MetricLabels float_type = {{"type", "float"}};
+  metrics_.series = metrics->GetGauge("prometheus_tsdb_head_series", "Total number of series in the head block.");
+  metrics_.series_created =
+      metrics->GetCounter("prometheus_tsdb_head_series_created_total", "Total number of series created in the head");
+  metrics_.samples_appended = metrics->GetCounter("prometheus_tsdb_head_samples_appended_total",
+                                                  "Total number of appended samples.", float_type);
+  metrics_.out_of_order = metrics->GetCounter(
+      "prometheus_tsdb_out_of_order_samples_total",
+      "Total number of out of order samples ingestion failed attempts due to out of order being disabled.", float_type);
+  metrics_.out_of_bound =
+      metrics->GetCounter("prometheus_tsdb_out_of_bound_samples_total",
+                          "Total number of out of bound samples ingestion failed attempts.", float_type);
+  metrics_.chunks = metrics->GetGauge("prometheus_tsdb_head_chunks", "Total number of chunks in the head block.");
+  metrics_.chunks_created =
+      metrics->GetCounter("prometheus_tsdb_head_chunks_created_total", "Total number of chunks created in the head");
+  metrics_.min_time = metrics->GetGauge("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.");
+  metrics_.max_time = metrics->GetGauge("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.");
+  metrics_.min_time->Set(static_cast<double>(MinTime()));
+  metrics_.max_time->Set(static_cast<double>(MaxTime()));
+}
+
+Head::~Head() = default;
+
+MemSeries* Head::GetByRef(SeriesRef ref) const {
+  const RefStripe& stripe = ref_stripes_[ref & stripe_mask_];
+  ReaderMutexLock lock(&stripe.mu);
+  auto it = stripe.series.find(ref);
+  return it == stripe.series.end() ? nullptr : it->second.get();
+}
+
+MemSeries* Head::FindByHash(const HashStripe& stripe, uint64_t hash, const Labels& labels) const {
+  auto it = stripe.unique.find(hash);
+  if (it == stripe.unique.end()) return nullptr;
+  if (it->second->labels() == labels) return it->second;
+  auto conflict = stripe.conflicts.find(hash);
+  if (conflict == stripe.conflicts.end()) return nullptr;
+  for (MemSeries* s : conflict->second) {
+    if (s->labels() == labels) return s;
+  }
+  return nullptr;
+}
+
+Result<MemSeries*> Head::GetOrCreate(const Labels& labels) {
+  if (labels.empty()) return Status::InvalidArgument("empty labelset: invalid sample");
+  const uint64_t hash = labels.Hash();
+  HashStripe& hstripe = hash_stripes_[hash & stripe_mask_];
+  {
+    ReaderMutexLock lock(&hstripe.mu);
+    if (MemSeries* s = FindByHash(hstripe, hash, labels)) return s;
+  }
+  if (opts_.max_label_count > 0 && labels.size() > opts_.max_label_count) {
+    return Status::ResourceExhausted("label count " + std::to_string(labels.size()) + " exceeds the limit of " +
+                                     std::to_string(opts_.max_label_count));
+  }
+  MemSeries* created = nullptr;
+  {
+    MutexLock lock(&hstripe.mu);
+    if (MemSeries* s = FindByHash(hstripe, hash, labels)) return s;  // lost a creation race
+    const SeriesRef ref = last_ref_.fetch_add(1, std::memory_order_relaxed) + 1;
+    auto series = std::make_unique<MemSeries>(ref, labels);
+    created = series.get();
+    // Publish by ref before by hash (lock order: hash stripe, then ref
+    // stripe), so a ref handed out is always resolvable.
+    {
+      RefStripe& rstripe = ref_stripes_[ref & stripe_mask_];
+      MutexLock ref_lock(&rstripe.mu);
+      rstripe.series.emplace(ref, std::move(series));
+    }
+    auto [it, inserted] = hstripe.unique.emplace(hash, created);
+    if (!inserted) hstripe.conflicts[hash].push_back(created);
+  }
+  postings_.Add(created->ref(), labels);
+  num_series_.fetch_add(1, std::memory_order_relaxed);
+  metrics_.series->Set(static_cast<double>(NumSeries()));
+  metrics_.series_created->Inc();
+  return created;
+}
+
+void Head::OnCommitted(int64_t batch_min_t, int64_t batch_max_t, uint64_t samples, uint64_t chunks_cut,
+                       uint64_t out_of_order) {
+  if (samples > 0) {
+    int64_t cur = min_time_.load(std::memory_order_relaxed);
+    while (batch_min_t < cur && !min_time_.compare_exchange_weak(cur, batch_min_t)) {
+    }
+    cur = max_time_.load(std::memory_order_relaxed);
+    while (batch_max_t > cur && !max_time_.compare_exchange_weak(cur, batch_max_t)) {
+    }
+    metrics_.min_time->Set(static_cast<double>(MinTime()));
+    metrics_.max_time->Set(static_cast<double>(MaxTime()));
+    metrics_.samples_appended->Inc(static_cast<double>(samples));
+  }
+  if (chunks_cut > 0) {
+    num_chunks_.fetch_add(chunks_cut, std::memory_order_relaxed);
+    metrics_.chunks->Set(static_cast<double>(NumChunks()));
+    metrics_.chunks_created->Inc(static_cast<double>(chunks_cut));
+  }
+  if (out_of_order > 0) metrics_.out_of_order->Inc(static_cast<double>(out_of_order));
+}
+
+}  // namespace promethium::tsdb

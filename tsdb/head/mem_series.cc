@@ -1,0 +1,75 @@
+#include "tsdb/head/mem_series.h"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+
+namespace promethium::tsdb {
+
+int64_t ChunkRangeEnd(int64_t t, int64_t width) {
+  const int64_t start = (t / width) * width;
+  // Saturate instead of overflowing for timestamps near the end of int64.
+  return start > std::numeric_limits<int64_t>::max() - width ? std::numeric_limits<int64_t>::max() : start + width;
+}
+
+int64_t ComputeChunkEndTime(int64_t start, int64_t cur, int64_t max, double ratio_to_full) {
+  const double n = static_cast<double>(max - start) / (static_cast<double>(cur - start + 1) * ratio_to_full);
+  if (n <= 1) return max;
+  return static_cast<int64_t>(static_cast<double>(start) + static_cast<double>(max - start) / std::floor(n));
+}
+
+MemSeries::AppendCheck MemSeries::Check(int64_t t, double v) const {
+  if (chunks_.empty()) return AppendCheck::kOk;
+  const int64_t last_t = app_.last_t();
+  if (t > last_t) return AppendCheck::kOk;
+  if (t < last_t) return AppendCheck::kOutOfOrder;
+  // Same timestamp: compare bits, so NaN == NaN and stale markers match.
+  return std::bit_cast<uint64_t>(v) == app_.last_value_bits() ? AppendCheck::kSameSample : AppendCheck::kDuplicate;
+}
+
+void MemSeries::CutNewChunk(int64_t t, const ChunkCutOptions& opts) {
+  if (!chunks_.empty()) chunks_.back().chunk.Shrink();  // closed: drop spare capacity
+  chunks_.push_back(MemChunk{XorChunk(), t, t});
+  app_ = XorAppender(&chunks_.back().chunk);  // vector may have moved: rebind
+  next_at_ = ChunkRangeEnd(t, opts.chunk_range_ms);
+}
+
+bool MemSeries::Append(int64_t t, double v, const ChunkCutOptions& opts) {
+  bool cut = false;
+  if (chunks_.empty() || chunks_.back().chunk.SizeBytes() > kMaxBytesPerXorChunk - kMaxBytesPerXorSample) {
+    cut = true;
+  } else {
+    const MemChunk& c = chunks_.back();
+    const int n = c.chunk.NumSamples();
+    // At a quarter of the target, predict the end so the rest of the range
+    // splits into evenly filled chunks.
+    if (n == opts.samples_per_chunk / 4) next_at_ = ComputeChunkEndTime(c.min_time, c.max_time, next_at_, 4);
+    // Samples arriving faster than predicted: cut at twice the target.
+    cut = t >= next_at_ || n >= opts.samples_per_chunk * 2;
+  }
+  if (cut) CutNewChunk(t, opts);
+  app_.Append(t, v);
+  chunks_.back().max_time = t;
+  return cut;
+}
+
+int64_t MemSeries::MaxTime() const { return chunks_.empty() ? kMinTime : chunks_.back().max_time; }
+
+void MemSeries::ChunkMetas(int64_t mint, int64_t maxt, std::vector<ChunkMeta>* out) const {
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    const MemChunk& c = chunks_[i];
+    if (c.max_time < mint || c.min_time > maxt) continue;
+    out->push_back(ChunkMeta{PackHeadChunkRef(ref_, first_chunk_id_ + i), c.min_time, c.max_time});
+  }
+}
+
+bool MemSeries::CopyChunk(uint64_t chunk_id, std::string* bytes) const {
+  // Ids are stored modulo 2^24 in refs; resolve relative to the first chunk.
+  const uint64_t mask = (uint64_t{1} << kHeadChunkIdBits) - 1;
+  const uint64_t index = (chunk_id - first_chunk_id_) & mask;
+  if (index >= chunks_.size()) return false;
+  bytes->assign(chunks_[index].chunk.Bytes());
+  return true;
+}
+
+}  // namespace promethium::tsdb

@@ -1,0 +1,52 @@
+// The /api/v1 endpoint functions behind ApiHandler, one group per file:
+// query_api.cc (query, query_range, query_exemplars), series_api.cc
+// (labels, label values, series) and status_api.cc (status/*, targets and
+// the fixed answers Grafana probes: rules, alerts, metadata).
+//
+// Internal to web/; not part of the public API.
+// Thread-safety: every function is reentrant; deps are read-only.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "web/api_deps.h"
+#include "web/api_result.h"
+#include "web/form_values.h"
+#include "web/http_types.h"
+
+namespace promethium::web {
+
+// One API call: the request, its merged parameters and cancellation flag.
+struct ApiCall {
+  const HttpRequest& request;
+  FormValues form;
+  const std::atomic<bool>* canceled = nullptr;
+  int64_t now_ms = 0;  // "now" for the default query time
+};
+
+ApiResult ServeQuery(const ApiDeps& deps, const ApiCall& call);
+ApiResult ServeQueryRange(const ApiDeps& deps, const ApiCall& call);
+ApiResult ServeQueryExemplars(const ApiDeps& deps, const ApiCall& call);
+
+ApiResult ServeLabelNames(const ApiDeps& deps, const ApiCall& call);
+// `name` is the decoded path segment of /api/v1/label/<name>/values.
+ApiResult ServeLabelValues(const ApiDeps& deps, const ApiCall& call, std::string name);
+ApiResult ServeSeries(const ApiDeps& deps, const ApiCall& call);
+
+ApiResult ServeBuildInfo();
+ApiResult ServeRuntimeInfo(std::chrono::system_clock::time_point start_time, int64_t now_ms);
+ApiResult ServeConfig(const ApiDeps& deps);
+ApiResult ServeFlags(const ApiDeps& deps);
+ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call);
+ApiResult ServeRules();
+ApiResult ServeAlerts();
+ApiResult ServeMetadata();
+
+// Formats ms since the epoch as Go's time.Time JSON (RFC 3339, UTC, trailing
+// fraction zeros trimmed): "2023-11-14T22:13:20.12Z".
+std::string FormatRfc3339Ms(int64_t ms);
+
+}  // namespace promethium::web

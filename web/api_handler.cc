@@ -1,0 +1,255 @@
+#include "web/api_handler.h"
+
+#include <array>
+#include <chrono>
+#include <string>
+
+#include "tsdb/base/logging.h"
+#include "tsdb/base/metrics.h"
+#include "web/api_endpoints.h"
+#include "web/form_values.h"
+
+namespace promethium::web {
+
+namespace {
+
+enum class Endpoint {
+  kQuery,
+  kQueryRange,
+  kQueryExemplars,
+  kLabels,
+  kLabelValues,
+  kSeries,
+  kBuildInfo,
+  kRuntimeInfo,
+  kConfig,
+  kFlags,
+  kTargets,
+  kRules,
+  kAlerts,
+  kMetadata,
+  kUnsupported,  // a Prometheus route Promethium does not implement
+};
+
+constexpr unsigned kGet = 1, kPost = 2, kPut = 4;
+
+struct ApiRoute {
+  std::string_view path;  // the route pattern, also the metrics' handler label
+  unsigned methods;
+  Endpoint endpoint;
+};
+
+constexpr std::array kApiRoutes = {
+    ApiRoute{"/api/v1/query", kGet | kPost, Endpoint::kQuery},
+    ApiRoute{"/api/v1/query_range", kGet | kPost, Endpoint::kQueryRange},
+    ApiRoute{"/api/v1/query_exemplars", kGet | kPost, Endpoint::kQueryExemplars},
+    ApiRoute{"/api/v1/labels", kGet | kPost, Endpoint::kLabels},
+    ApiRoute{"/api/v1/label/:name/values", kGet, Endpoint::kLabelValues},
+    ApiRoute{"/api/v1/series", kGet | kPost, Endpoint::kSeries},
+    ApiRoute{"/api/v1/status/buildinfo", kGet, Endpoint::kBuildInfo},
+    ApiRoute{"/api/v1/status/runtimeinfo", kGet, Endpoint::kRuntimeInfo},
+    ApiRoute{"/api/v1/status/config", kGet, Endpoint::kConfig},
+    ApiRoute{"/api/v1/status/flags", kGet, Endpoint::kFlags},
+    ApiRoute{"/api/v1/targets", kGet, Endpoint::kTargets},
+    ApiRoute{"/api/v1/rules", kGet, Endpoint::kRules},
+    ApiRoute{"/api/v1/alerts", kGet, Endpoint::kAlerts},
+    ApiRoute{"/api/v1/metadata", kGet, Endpoint::kMetadata},
+    ApiRoute{"/api/v1/format_query", kGet | kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/parse_query", kGet | kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/scrape_pools", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/targets/metadata", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/alertmanagers", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/status/tsdb", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/status/walreplay", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/features", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/notifications", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/read", kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/write", kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/otlp/v1/metrics", kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/admin/tsdb/delete_series", kPost | kPut, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/admin/tsdb/clean_tombstones", kPost | kPut, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/admin/tsdb/snapshot", kPost | kPut, Endpoint::kUnsupported},
+};
+
+constexpr std::string_view kLabelValuesPrefix = "/api/v1/label/";
+constexpr std::string_view kLabelValuesSuffix = "/values";
+
+unsigned MethodBit(std::string_view method) {
+  if (method == "GET") return kGet;
+  if (method == "POST") return kPost;
+  if (method == "PUT") return kPut;
+  return 0;
+}
+
+std::string AllowHeader(unsigned methods) {
+  std::string allow;
+  for (auto [bit, name] : {std::pair{kGet, "GET"}, std::pair{kPost, "POST"}, std::pair{kPut, "PUT"}}) {
+    if (methods & bit) allow += std::string(allow.empty() ? "" : ", ") + name;
+  }
+  return allow + ", OPTIONS";
+}
+
+// Finds the route for a decoded path; *label_name receives :name.
+const ApiRoute* FindApiRoute(std::string_view path, std::string* label_name) {
+  if (path.size() > kLabelValuesPrefix.size() + kLabelValuesSuffix.size() && path.starts_with(kLabelValuesPrefix) &&
+      path.ends_with(kLabelValuesSuffix)) {
+    std::string_view name =
+        path.substr(kLabelValuesPrefix.size(), path.size() - kLabelValuesPrefix.size() - kLabelValuesSuffix.size());
+    if (name.find('/') == std::string_view::npos) {
+      *label_name = std::string(name);
+      for (const ApiRoute& route : kApiRoutes) {
+        if (route.endpoint == Endpoint::kLabelValues) return &route;
+      }
+    }
+  }
+  for (const ApiRoute& route : kApiRoutes) {
+    if (route.path == path) return &route;
+  }
+  return nullptr;
+}
+
+HttpResponse TextResponse(int status, std::string body) {
+  HttpResponse resp;
+  resp.status = status;
+  resp.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  resp.body = std::move(body);
+  return resp;
+}
+
+// Go's http.Error: the text plus a newline, and nosniff.
+HttpResponse GoHttpError(int status, std::string_view text) {
+  HttpResponse resp = TextResponse(status, std::string(text) + "\n");
+  resp.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return resp;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Prometheus's httputil.SetCORS with the default origin regex ".*".
+void AddCorsHeaders(const HttpRequest& req, HttpResponse* resp) {
+  resp->headers.emplace_back("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
+  resp->headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  resp->headers.emplace_back("Access-Control-Expose-Headers", "Date");
+  std::string_view origin = FindHeader(req.headers, "Origin");
+  if (!origin.empty()) resp->headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+}
+
+ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& call, std::string label_name,
+                      std::chrono::system_clock::time_point start_time, std::string_view path) {
+  switch (endpoint) {
+    case Endpoint::kQuery: return ServeQuery(deps, call);
+    case Endpoint::kQueryRange: return ServeQueryRange(deps, call);
+    case Endpoint::kQueryExemplars: return ServeQueryExemplars(deps, call);
+    case Endpoint::kLabels: return ServeLabelNames(deps, call);
+    case Endpoint::kLabelValues: return ServeLabelValues(deps, call, std::move(label_name));
+    case Endpoint::kSeries: return ServeSeries(deps, call);
+    case Endpoint::kBuildInfo: return ServeBuildInfo();
+    case Endpoint::kRuntimeInfo: return ServeRuntimeInfo(start_time, call.now_ms);
+    case Endpoint::kConfig: return ServeConfig(deps);
+    case Endpoint::kFlags: return ServeFlags(deps);
+    case Endpoint::kTargets: return ServeTargets(deps, call);
+    case Endpoint::kRules: return ServeRules();
+    case Endpoint::kAlerts: return ServeAlerts();
+    case Endpoint::kMetadata: return ServeMetadata();
+    case Endpoint::kUnsupported: break;
+  }
+  return ApiResult::Error(ApiErrorType::kUnsupported, "unsupported: " + std::string(path));
+}
+
+}  // namespace
+
+ApiHandler::ApiHandler(ApiDeps deps) : deps_(std::move(deps)), start_time_(std::chrono::system_clock::now()) {}
+
+bool ApiHandler::IsSlowEndpoint(std::string_view target) {
+  std::string_view path = SplitTarget(target).first;
+  std::string label_name;
+  const ApiRoute* route = FindApiRoute(path, &label_name);
+  if (route == nullptr) return false;
+  switch (route->endpoint) {
+    case Endpoint::kQuery:
+    case Endpoint::kQueryRange:
+    case Endpoint::kQueryExemplars:
+    case Endpoint::kLabels:
+    case Endpoint::kLabelValues:
+    case Endpoint::kSeries: return true;
+    default: return false;
+  }
+}
+
+HttpResponse ApiHandler::Handle(const HttpRequest& req, const std::atomic<bool>* canceled) const {
+  auto started = std::chrono::steady_clock::now();
+  std::string handler_label = "other";
+  HttpResponse resp;
+  Result<std::string> path = PercentDecode(SplitTarget(req.target).first, /*plus_as_space=*/false);
+  if (!path.ok()) {
+    resp = GoHttpError(400, "Bad Request");
+  } else {
+    resp = Dispatch(req, *path, canceled, &handler_label);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Observe(handler_label, resp.status, seconds);
+  return resp;
+}
+
+HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path, const std::atomic<bool>* canceled,
+                                  std::string* handler_label) const {
+  bool head = req.method == "HEAD";
+  if (path == "/-/healthy" || path == "/-/ready") {
+    *handler_label = std::string(path);
+    if (req.method != "GET" && !head) return GoHttpError(405, "Method Not Allowed");
+    bool ready = path == "/-/healthy" || !deps_.ready || deps_.ready();
+    if (!ready) return TextResponse(503, "Service Unavailable");
+    return TextResponse(200, head                   ? ""
+                             : path == "/-/healthy" ? "Prometheus Server is Healthy.\n"
+                                                    : "Prometheus Server is Ready.\n");
+  }
+  if (path == "/metrics") {
+    *handler_label = "/metrics";
+    if (req.method != "GET" && !head) return GoHttpError(405, "Method Not Allowed");
+    HttpResponse resp = TextResponse(200, deps_.metrics != nullptr ? deps_.metrics->RenderText() : std::string());
+    resp.headers[0].second = "text/plain; version=0.0.4; charset=utf-8";
+    return resp;
+  }
+  if (!path.starts_with("/api/v1/")) return GoHttpError(404, "404 page not found");
+
+  std::string label_name;
+  const ApiRoute* route = FindApiRoute(path, &label_name);
+  if (route == nullptr) return GoHttpError(404, "404 page not found");
+  *handler_label = std::string(route->path);
+  HttpResponse resp;
+  if (req.method == "OPTIONS") {
+    resp.status = 204;  // CORS preflight, as Prometheus's options handler
+  } else if ((MethodBit(req.method) & route->methods) == 0) {
+    resp = GoHttpError(405, "Method Not Allowed");
+    resp.headers.emplace_back("Allow", AllowHeader(route->methods));
+  } else if (deps_.ready && !deps_.ready()) {
+    resp = TextResponse(503, "Service Unavailable");
+  } else if (FindHeader(req.headers, "Content-Type").starts_with("multipart/")) {
+    // Go's FormValue would parse multipart bodies; we do not, so say so.
+    resp = RenderApiResult(ApiResult::Error(
+        ApiErrorType::kBadData, "unsupported: multipart request bodies; use application/x-www-form-urlencoded"));
+  } else {
+    ApiCall call{req, FormValues::FromRequest(req), canceled, NowMs()};
+    resp = RenderApiResult(RunEndpoint(deps_, route->endpoint, call, std::move(label_name), start_time_, path));
+  }
+  AddCorsHeaders(req, &resp);
+  return resp;
+}
+
+void ApiHandler::Observe(std::string_view handler, int code, double seconds) const {
+  if (deps_.metrics == nullptr) return;
+  std::string handler_str(handler);
+  deps_.metrics
+      ->GetCounter("prometheus_http_requests_total", "Counter of HTTP requests.",
+                   {{"code", std::to_string(code)}, {"handler", handler_str}})
+      ->Inc();
+  deps_.metrics
+      ->GetHistogram("prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests.",
+                     {.1, .2, .4, 1, 3, 8, 20, 60, 120}, {{"handler", handler_str}})
+      ->Observe(seconds);
+}
+
+}  // namespace promethium::web

@@ -1,0 +1,48 @@
+// ApiHandler: answers every HTTP request Promethium serves: the Prometheus
+// HTTP API under /api/v1, /metrics, and the /-/healthy and /-/ready probes.
+//
+// It is transport-free: it maps an HttpRequest to an HttpResponse, so tests
+// call Handle() directly and http_server.cc is only plumbing. Routing,
+// status codes, error types and texts follow Prometheus 3.x (web/web.go,
+// web/api/v1/api.go); unknown paths get 404, wrong methods 405.
+//
+// Self-metrics (when deps.metrics is set): prometheus_http_requests_total
+// {handler,code} and prometheus_http_request_duration_seconds{handler}, with
+// handler the route pattern (e.g. "/api/v1/label/:name/values").
+//
+// Ownership: borrows everything in ApiDeps (see api_deps.h).
+// Thread-safety: Handle() may be called from many threads at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string_view>
+
+#include "web/api_deps.h"
+#include "web/http_types.h"
+
+namespace promethium::web {
+
+class ApiHandler {
+ public:
+  explicit ApiHandler(ApiDeps deps);
+
+  // Answers one request. `canceled`, when given, is polled by running
+  // queries; the server sets it when the client goes away.
+  HttpResponse Handle(const HttpRequest& req, const std::atomic<bool>* canceled = nullptr) const;
+
+  // True for endpoints that may run long (PromQL, label and series lookups):
+  // the server runs them on its query thread pool, not on an I/O thread.
+  static bool IsSlowEndpoint(std::string_view target);
+
+ private:
+  struct Route;
+  HttpResponse Dispatch(const HttpRequest& req, std::string_view path, const std::atomic<bool>* canceled,
+                        std::string* handler_label) const;
+  void Observe(std::string_view handler, int code, double seconds) const;
+
+  ApiDeps deps_;
+  std::chrono::system_clock::time_point start_time_;
+};
+
+}  // namespace promethium::web

@@ -1,0 +1,167 @@
+// /api/v1/query and /api/v1/query_range end to end: ApiHandler with a real
+// PromQL Engine over an in-memory Queryable, and the JSON for each value type.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include "promql/engine/engine.h"
+#include "web/api_handler.h"
+#include "web/testing_storage.h"
+#include "web/value_json.h"
+
+namespace promethium::web {
+namespace {
+
+TEST(ValueJsonTest, EachValueType) {
+  auto render = [](const promql::Value& v) {
+    JsonWriter w;
+    WriteQueryData(&w, v, nullptr);
+    return w.Take();
+  };
+  EXPECT_EQ(render(promql::Scalar{1435781451781, 1.5}), R"({"resultType":"scalar","result":[1435781451.781,"1.5"]})");
+  EXPECT_EQ(render(promql::String{1000, "a\"<b>"}), R"({"resultType":"string","result":[1,"a\"\u003cb\u003e"]})");
+  promql::Vector vec = {{Labels{{"__name__", "up"}, {"job", "x&y"}}, 1500, std::nan("")},
+                        {Labels{}, 2000, std::numeric_limits<double>::infinity()}};
+  EXPECT_EQ(render(vec),
+            R"({"resultType":"vector","result":[{"metric":{"__name__":"up","job":"x\u0026y"},"value":[1.500,"NaN"]},)"
+            R"({"metric":{},"value":[2,"+Inf"]}]})");
+  EXPECT_EQ(render(promql::Vector{}), R"({"resultType":"vector","result":[]})");
+  promql::Matrix matrix = {{Labels{{"a", "b"}}, {{1000, -std::numeric_limits<double>::infinity()}, {2001, 1e-9}}},
+                           {Labels{{"a", "c"}}, {}}};
+  EXPECT_EQ(render(matrix),
+            R"({"resultType":"matrix","result":[{"metric":{"a":"b"},"values":[[1,"-Inf"],[2.001,"1e-09"]]},)"
+            R"({"metric":{"a":"c"}}]})");
+  promql::QueryStats stats;
+  stats.total_queryable_samples = 7;
+  stats.peak_samples = 3;
+  JsonWriter w;
+  WriteQueryData(&w, promql::Scalar{0, 1}, &stats);
+  EXPECT_NE(w.str().find(R"("samples":{"totalQueryableSamples":7,"peakSamples":3})"), std::string::npos) << w.str();
+}
+
+class QueryApiTest : public ::testing::Test {
+ protected:
+  QueryApiTest()
+      : storage_({
+            {Labels{{"__name__", "up"}, {"job", "api"}, {"instance", "a:1"}}, {{1000, 1}, {2000, 1}, {3000, 0}}},
+            {Labels{{"__name__", "up"}, {"job", "db"}, {"instance", "b:2"}}, {{1000, 0}}},
+        }),
+        engine_(promql::EngineOptions{}) {
+    deps_.storage = &storage_;
+    deps_.engine = &engine_;
+  }
+  HttpResponse Do(std::string target, const std::atomic<bool>* canceled = nullptr) {
+    HttpRequest req;
+    req.target = std::move(target);
+    return ApiHandler(deps_).Handle(req, canceled);
+  }
+
+  MemoryQueryable storage_;
+  promql::Engine engine_;
+  ApiDeps deps_;
+};
+
+TEST_F(QueryApiTest, InstantVector) {
+  HttpResponse r = Do("/api/v1/query?query=up%7Bjob%3D%22api%22%7D&time=2.5");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"vector","result":[)"
+                    R"({"metric":{"__name__":"up","instance":"a:1","job":"api"},"value":[2.500,"1"]}]}})");
+}
+
+TEST_F(QueryApiTest, InstantQueryTimeAsRfc3339) {
+  HttpResponse r = Do("/api/v1/query?query=up{job=\"api\"}&time=1970-01-01T00:00:03Z");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("value":[3,"0"])"), std::string::npos) << r.body;
+}
+
+TEST_F(QueryApiTest, PostFormQuery) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/query?query=ignored_since_body_wins";
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  req.body = "query=sum(up)&time=2";
+  HttpResponse r = ApiHandler(deps_).Handle(req);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[2,"1"]}]}})");
+}
+
+TEST_F(QueryApiTest, RangeQueryMatrix) {
+  HttpResponse r = Do("/api/v1/query_range?query=up{job=\"api\"}&start=1&end=3&step=1s");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body,
+            R"({"status":"success","data":{"resultType":"matrix","result":[)"
+            R"({"metric":{"__name__":"up","instance":"a:1","job":"api"},"values":[[1,"1"],[2,"1"],[3,"0"]]}]}})");
+  r = Do("/api/v1/query_range?query=up{job=\"api\"}&start=1&end=3&step=2");
+  EXPECT_NE(r.body.find(R"("values":[[1,"1"],[3,"0"]])"), std::string::npos) << r.body;
+}
+
+TEST_F(QueryApiTest, ScalarAndStringResults) {
+  HttpResponse r = Do("/api/v1/query?query=1%2B1&time=10.5");
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"scalar","result":[10.500,"2"]}})");
+  r = Do("/api/v1/query?query=0/0&time=1");
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"scalar","result":[1,"NaN"]}})");
+  r = Do("/api/v1/query?query=-1/0&time=1");
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"scalar","result":[1,"-Inf"]}})");
+  r = Do("/api/v1/query?query=%22a%3Cb%22&time=1");
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"string","result":[1,"a\u003cb"]}})");
+}
+
+TEST_F(QueryApiTest, LimitTruncatesWithWarning) {
+  HttpResponse r = Do("/api/v1/query?query=up&time=2&limit=1");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("warnings":["results truncated due to limit"])"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("\"job\":\"db\"") == std::string::npos, r.body.find("\"job\":\"api\"") != std::string::npos);
+}
+
+TEST_F(QueryApiTest, ParseErrorsAreInvalidQueryParameter) {
+  HttpResponse r = Do("/api/v1/query?query=up%7B&time=1");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.find(R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:)"), 0u)
+      << r.body;
+  r = Do("/api/v1/query?time=1");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(R"(invalid parameter \"query\": )"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("no expression found in input"), std::string::npos) << r.body;
+  r = Do("/api/v1/query_range?query=%22s%22&start=1&end=2&step=1");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("for range query, must be Scalar or instant Vector"), std::string::npos) << r.body;
+}
+
+TEST_F(QueryApiTest, StatsParameter) {
+  HttpResponse r = Do("/api/v1/query?query=up&time=2&stats=true");
+  EXPECT_NE(r.body.find(R"("stats":{"timings":{)"), std::string::npos) << r.body;
+  r = Do("/api/v1/query?query=1&time=2&stats=yes");
+  EXPECT_NE(r.body.find(R"("warnings":["value \"yes\" for parameter \"stats\" is deprecated)"), std::string::npos)
+      << r.body;
+}
+
+TEST_F(QueryApiTest, CanceledQueryReports499) {
+  std::atomic<bool> canceled{true};
+  HttpResponse r = Do("/api/v1/query?query=up&time=2", &canceled);
+  EXPECT_EQ(r.status, 499) << r.body;
+  EXPECT_NE(r.body.find(R"("errorType":"canceled")"), std::string::npos) << r.body;
+}
+
+TEST_F(QueryApiTest, TimeoutParameterReaches503) {
+  // A storage slower than the requested timeout.
+  class SlowQueryable final : public Queryable {
+   public:
+    explicit SlowQueryable(Queryable* inner) : inner_(inner) {}
+    Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return inner_->NewQuerier(mint, maxt);
+    }
+
+   private:
+    Queryable* inner_;
+  } slow(&storage_);
+  deps_.storage = &slow;
+  HttpResponse r = Do("/api/v1/query?query=up&time=2&timeout=0.01");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find(R"("errorType":"timeout")"), std::string::npos) << r.body;
+}
+
+}  // namespace
+}  // namespace promethium::web

@@ -1,0 +1,54 @@
+// WebServer: Promethium's HTTP server (the Prometheus HTTP API, /metrics and
+// the /-/healthy, /-/ready probes) on Boost.Beast.
+//
+// The server owns its I/O threads and a separate query thread pool; query
+// endpoints run on the query pool so slow PromQL never blocks the I/O
+// threads. Every request is answered by ApiHandler::Handle (api_handler.h).
+//
+// Ownership: the server does not own anything ApiDeps points to; those must
+// outlive it (call Stop() or destroy the server first).
+// Thread-safety: Start() and Stop() are called from one controlling thread.
+// port() may be called from any thread after Start() succeeded.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tsdb/base/status.h"
+#include "web/api_deps.h"
+
+namespace promethium::web {
+
+struct WebOptions {
+  std::string listen_address = "0.0.0.0:9090";  // host:port; port 0 picks a free one
+  size_t max_request_body_bytes = 64 << 20;     // larger bodies get 413
+  std::chrono::seconds read_timeout{300};       // idle/slow client read limit per request
+  int io_threads = 1;
+  int query_threads = 2;
+  size_t max_connections = 512;  // further connections are closed at once
+};
+
+class WebServer {
+ public:
+  WebServer(WebOptions opts, ApiDeps deps);
+  ~WebServer();  // calls Stop()
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Binds and starts serving. Fails (IOError) when the address cannot be
+  // resolved or is taken, InvalidArgument when it is malformed.
+  Status Start();
+  // Stops accepting, closes connections and joins all threads. Idempotent.
+  void Stop();
+  // The bound port (useful with port 0); 0 before Start().
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace promethium::web
