@@ -78,16 +78,6 @@ const FlagSpec* FindSpec(std::string_view name) {
   return nullptr;
 }
 
-std::string_view LevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-  }
-  return "info";
-}
-
 // The current value of a (non-bool) flag as text, as --help shows defaults
 // and /api/v1/status/flags shows values.
 std::string ValueText(const FlagSpec& spec, const ServerFlags& f) {
@@ -96,7 +86,7 @@ std::string ValueText(const FlagSpec& spec, const ServerFlags& f) {
     case Kind::kDuration: return FormatDuration(f.*spec.num);
     case Kind::kInt: return std::to_string(f.*spec.num);
     case Kind::kBool: return f.*spec.boolean ? "true" : "false";
-    case Kind::kLogLevel: return std::string(LevelName(f.*spec.level));
+    case Kind::kLogLevel: return std::string(LogLevelName(f.*spec.level));
   }
   return "";
 }

@@ -17,6 +17,8 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
+// "debug", "info", "warn" or "error".
+std::string_view LogLevelName(LogLevel level);
 // Parses "debug", "info", "warn", "error" (Prometheus's --log.level values).
 bool ParseLogLevel(std::string_view text, LogLevel* out);
 void LogLine(LogLevel level, std::string_view component, std::string_view message);
