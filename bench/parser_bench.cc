@@ -1,5 +1,7 @@
-// parser_bench: throughput of the text-format parser (scrape/textparse) on a
-// synthetic node_exporter-like body of 10k series with HELP/TYPE lines.
+// parser_bench: throughput of the text-format and OpenMetrics parsers
+// (scrape/textparse) on a synthetic node_exporter-like body of 10k series
+// with HELP/TYPE lines (the OpenMetrics variant adds exemplars on every
+// tenth sample, timestamps on every fifth, and the closing # EOF).
 // Reports bytes/s (MB/s) and ns per line, for the bare parser and for the
 // steady-state scrape append path (parser + scrape cache, null Appender).
 // Run: build/bench/parser_bench.
@@ -8,11 +10,13 @@
 #include <string>
 
 #include "scrape/scrape_append.h"
+#include "scrape/textparse/openmetrics_parser.h"
 #include "scrape/textparse/prom_parser.h"
 
 namespace {
 
 using promethium::scrape::textparse::Entry;
+using promethium::scrape::textparse::OpenMetricsParser;
 using promethium::scrape::textparse::PromParser;
 
 struct Body {
@@ -39,6 +43,50 @@ Body MakeNodeExporterBody() {
   }
   return b;
 }
+
+// The same families in OpenMetrics 1.0 text.
+Body MakeOpenMetricsBody() {
+  Body b;
+  const char* modes[] = {"idle", "user", "system", "iowait", "irq"};
+  for (int family = 0; family < 100; ++family) {
+    std::string name = "node_synthetic_metric_" + std::to_string(family);
+    b.text += "# HELP " + name + " Synthetic counter number " + std::to_string(family) + ".\n";
+    b.text += "# TYPE " + name + " counter\n";
+    b.lines += 2;
+    for (int i = 0; i < 100; ++i) {
+      b.text += name + "_total{cpu=\"" + std::to_string(i / 5) + "\",device=\"eth" + std::to_string(i % 7) +
+                "\",mode=\"" + modes[i % 5] + "\"} ";
+      b.text += (i % 3 == 0) ? std::to_string(i * 1000 + family) : std::to_string(i * 1.25e5 + family * 0.001);
+      if (i % 5 == 0) b.text += " 1700000000.123";
+      if (i % 10 == 0) b.text += " # {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\"} 1.0 1700000000.001";
+      b.text += "\n";
+      ++b.lines;
+    }
+  }
+  b.text += "# EOF\n";
+  ++b.lines;
+  return b;
+}
+
+void BM_OpenMetricsParserNodeExporter(benchmark::State& state) {
+  static const Body body = MakeOpenMetricsBody();
+  double sum = 0;
+  for (auto _ : state) {
+    OpenMetricsParser p(body.text);
+    for (;;) {
+      auto e = p.Next();
+      if (!e.ok()) state.SkipWithError("parse error");
+      if (!e.ok() || *e == Entry::kEof) break;
+      if (*e == Entry::kSeries) sum += p.Value() + static_cast<double>(p.Labels().size());
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.text.size()));
+  state.counters["ns_per_line"] = benchmark::Counter(static_cast<double>(state.iterations() * body.lines),
+                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["body_bytes"] = static_cast<double>(body.text.size());
+}
+BENCHMARK(BM_OpenMetricsParserNodeExporter)->Unit(benchmark::kMicrosecond);
 
 void BM_PromParserNodeExporter(benchmark::State& state) {
   static const Body body = MakeNodeExporterBody();

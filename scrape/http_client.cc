@@ -68,7 +68,7 @@ http::request<http::empty_body> BuildRequest(const HttpGetRequest& req) {
   http::request<http::empty_body> r{http::verb::get, req.target, 11};
   bool v6 = req.host.find(':') != std::string::npos;
   r.set(http::field::host, v6 ? fmt::format("[{}]:{}", req.host, req.port) : req.host + ":" + req.port);
-  r.set(http::field::accept, kScrapeAcceptHeader);
+  r.set(http::field::accept, req.accept.empty() ? kScrapeAcceptHeader : std::string_view(req.accept));
   r.set(http::field::accept_encoding, "gzip");
   r.set(http::field::user_agent, kUserAgent);
   r.set("X-Prometheus-Scrape-Timeout-Seconds", FormatJsonFloat(static_cast<double>(req.timeout_ms) / 1000.0));

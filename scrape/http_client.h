@@ -8,7 +8,8 @@
 // body_size_limit applies to the body as received and again after gzip
 // decompression; 0 means kHardBodyLimit (256 MiB) so no target can exhaust
 // memory. It sends the
-// headers Prometheus sends (Accept for text 0.0.4, Accept-Encoding: gzip,
+// headers Prometheus sends (Accept as negotiated from the job's
+// scrape_protocols, Accept-Encoding: gzip,
 // User-Agent, X-Prometheus-Scrape-Timeout-Seconds) and inflates gzip
 // bodies. Error messages follow Prometheus's wording where it has one:
 //   server returned HTTP status 500 Internal Server Error
@@ -35,6 +36,7 @@
 namespace promethium::scrape {
 
 inline constexpr uint64_t kHardBodyLimit = 256ULL << 20;
+// Sent when HttpGetRequest::accept is empty.
 inline constexpr std::string_view kScrapeAcceptHeader = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
 inline constexpr std::string_view kUserAgent = "Promethium/0.1.0";
 
@@ -43,6 +45,7 @@ struct HttpGetRequest {
   std::string port;    // "80" when the address had none
   std::string target;  // path and query, e.g. "/metrics?x=y"
   std::string url;     // for error messages
+  std::string accept;  // Accept header (see ScrapeAcceptHeader); empty: kScrapeAcceptHeader
   int64_t timeout_ms = 10'000;
   uint64_t body_size_limit = 0;  // 0: kHardBodyLimit
 };

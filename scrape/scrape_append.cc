@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "scrape/relabel/relabel.h"
+#include "scrape/textparse/openmetrics_parser.h"
 #include "scrape/textparse/prom_parser.h"
 #include "tsdb/api/sample.h"
 #include "tsdb/base/metrics.h"
@@ -16,6 +18,7 @@ namespace {
 using textparse::Entry;
 using textparse::LabelView;
 using textparse::MetricType;
+using textparse::OpenMetricsParser;
 using textparse::PromParser;
 
 // As Prometheus 3 (normalizeFloatsInLabelValues): the "le" of a histogram
@@ -33,14 +36,15 @@ void NormalizeBucketLabel(MetricType type, const std::string& name, std::string*
 
 // The labels of the parser's current series, merged with the target's.
 // `type` is the last # TYPE seen, as Prometheus's parser keeps it.
-Labels BuildSampleLabels(const PromParser& p, MetricType type, const Target& target, bool honor_labels) {
+template <typename Parser>
+Labels BuildSampleLabels(const Parser& p, MetricType type, const Target& target, bool honor_labels) {
   std::vector<Label> exposed;
   exposed.reserve(p.Labels().size() + 1);
   exposed.push_back({std::string(kMetricName), std::string(p.MetricName())});
   for (const LabelView& l : p.Labels()) {
     Label label{std::string(l.name), {}};
     if (l.escaped) {
-      PromParser::UnescapeLabelValue(l.value, &label.value);
+      Parser::UnescapeLabelValue(l.value, &label.value);
     } else {
       label.value.assign(l.value);
     }
@@ -49,6 +53,11 @@ Labels BuildSampleLabels(const PromParser& p, MetricType type, const Target& tar
   }
   return MergeTargetLabels(Labels::FromVector(std::move(exposed)), target.labels, honor_labels);
 }
+
+// A cache entry with no labels records an exposition series that metric
+// relabeling dropped: it is skipped without re-relabeling, and, never
+// appended, it tracks no staleness. (Real entries always have __name__.)
+bool IsDroppedEntry(const ScrapeCache::Entry& e) { return e.labels.empty(); }
 
 // Sorts a storage error into the tolerated per-sample kinds; returns false
 // for errors that must fail the scrape.
@@ -61,12 +70,13 @@ bool CountTolerated(const Status& st, AppendStats* stats) {
   }
 }
 
-}  // namespace
-
-AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const Target& target,
-                             const AppendOptions& opts, ScrapeCache* cache, Appender* app) {
+// The append loop, written once for both parsers (same entry interface).
+// Exemplars of OpenMetrics samples are parsed (so malformed ones fail the
+// scrape) but not stored yet.
+template <typename Parser>
+AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& target, const AppendOptions& opts,
+                         ScrapeCache* cache, Appender* app) {
   AppendStats stats;
-  PromParser parser(body);
   MetricType type = MetricType::kUnknown;
   auto fail = [&](Status st) {
     stats.status = std::move(st);
@@ -85,9 +95,24 @@ AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const 
     int64_t ts = explicit_ts ? parser.Timestamp() : scrape_ts_ms;
 
     ScrapeCache::Entry* ce = cache->Find(parser.Series());
+    if (ce != nullptr && IsDroppedEntry(*ce)) {
+      cache->MarkSeen(ce);  // keeps the drop remembered while the series is exposed
+      continue;
+    }
     Labels built;
     if (ce == nullptr) {
       built = BuildSampleLabels(parser, type, target, opts.honor_labels);
+      if (target.metric_relabel_configs && !target.metric_relabel_configs->empty()) {
+        RelabelResult relabeled = Relabel(built, *target.metric_relabel_configs);
+        if (!relabeled.keep || relabeled.labels.empty()) {
+          cache->MarkSeen(cache->Insert(parser.Series(), 0, Labels(), /*track_staleness=*/false));
+          continue;
+        }
+        if (!relabeled.labels.Has(kMetricName)) {
+          return fail(Status::InvalidArgument("missing metric name (__name__ label)"));
+        }
+        built = std::move(relabeled.labels);
+      }
       if (opts.label_limit > 0 && built.size() > opts.label_limit) {
         return fail(Status::ResourceExhausted(
             fmt::format("label_limit exceeded (metric: {:.50}, number of labels: {}, limit: {})", parser.Series(),
@@ -116,6 +141,23 @@ AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const 
   }
   if (stats.sample_limit_exceeded) return fail(Status::ResourceExhausted("sample limit exceeded"));
   return stats;
+}
+
+}  // namespace
+
+AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const Target& target,
+                             const AppendOptions& opts, ScrapeCache* cache, Appender* app) {
+  return AppendScrapeBody(body, ExpositionFormat::kPrometheusText, scrape_ts_ms, target, opts, cache, app);
+}
+
+AppendStats AppendScrapeBody(std::string_view body, ExpositionFormat format, int64_t scrape_ts_ms, const Target& target,
+                             const AppendOptions& opts, ScrapeCache* cache, Appender* app) {
+  if (format == ExpositionFormat::kOpenMetrics) {
+    OpenMetricsParser parser(body);
+    return AppendParsed(parser, scrape_ts_ms, target, opts, cache, app);
+  }
+  PromParser parser(body);
+  return AppendParsed(parser, scrape_ts_ms, target, opts, cache, app);
 }
 
 void AppendStaleMarkers(ScrapeCache* cache, int64_t ts_ms, Appender* app) {

@@ -2,12 +2,16 @@
 // (Prometheus's scrapeLoop.append / report), with no I/O of its own.
 //
 // AppendScrapeBody parses the body, builds each series' labels (exposition
-// labels + target labels, see MergeTargetLabels) on a scrape-cache miss,
-// enforces label_limit and sample_limit, and appends every sample at the
+// labels + target labels, see MergeTargetLabels, then the target's
+// metric_relabel_configs) on a scrape-cache miss, enforces label_limit
+// (after relabeling) and sample_limit, and appends every sample at the
 // scrape timestamp (or the exposition timestamp with honor_timestamps).
 // Per-sample storage rejections that Prometheus tolerates (out of order,
 // duplicate timestamp, out of bounds) are counted and skipped; any other
-// error fails the whole scrape, and the caller must Rollback.
+// error fails the whole scrape, and the caller must Rollback. A series that
+// metric relabeling drops is remembered in the cache (as an entry without
+// labels), so later scrapes skip it without relabeling again; it counts in
+// `scraped` but not in `added`.
 //
 // Ownership: everything is borrowed for the duration of the call.
 // Thread-safety: none; called by the one scrape loop that owns the cache.
@@ -19,6 +23,7 @@
 
 #include "scrape/scrape_cache.h"
 #include "scrape/target.h"
+#include "scrape/textparse/scrape_protocol.h"
 #include "tsdb/api/storage.h"
 #include "tsdb/base/status.h"
 
@@ -45,6 +50,11 @@ struct AppendStats {
 // Appends the samples of `body`. On success every appended series is marked
 // seen in `cache`; on failure the seen marks are dropped.
 AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const Target& target,
+                             const AppendOptions& opts, ScrapeCache* cache, Appender* app);
+// The same for a body in `format` (the scrape's negotiated exposition
+// format): the text format or OpenMetrics 1.0 (timestamps in seconds there,
+// converted to ms; exemplars parsed and validated, not stored yet).
+AppendStats AppendScrapeBody(std::string_view body, ExpositionFormat format, int64_t scrape_ts_ms, const Target& target,
                              const AppendOptions& opts, ScrapeCache* cache, Appender* app);
 
 // Appends a stale marker at `ts_ms` for every series of the previous

@@ -219,5 +219,145 @@ TEST(ReportAppenderTest, AppendsFiveSeriesAndStaleMarkers) {
   EXPECT_EQ(db.ByName("up")[1].t, 2000);
 }
 
+// --- metric_relabel_configs ---
+
+RelabelConfig MetricRule(RelabelAction action, std::vector<std::string> sources, std::string regex,
+                         std::string target_label = "", std::string replacement = "$1") {
+  RelabelConfig c;
+  c.action = action;
+  c.source_labels = std::move(sources);
+  if (!regex.empty()) c.regex = RelabelRegex::Make(regex).value();
+  c.target_label = std::move(target_label);
+  c.replacement = std::move(replacement);
+  EXPECT_TRUE(c.Validate().ok()) << c.Validate().ToString();
+  return c;
+}
+
+Target RelabelingTarget(std::vector<RelabelConfig> rules) {
+  ScrapeConfig cfg;
+  cfg.job_name = "job1";
+  cfg.static_configs.push_back({{"127.0.0.1:9"}, Labels{}, ""});
+  cfg.metric_relabel_configs = std::move(rules);
+  return BuildTargets(cfg).value()[0];
+}
+
+// One scrape iteration against `target`, as the loop runs it.
+AppendStats ScrapeTarget(const Target& target, std::string_view body, int64_t ts, ScrapeCache* cache,
+                         FakeAppendable* db, const AppendOptions& opts = {}) {
+  auto app = db->NewAppender();
+  AppendStats stats = AppendScrapeBody(body, ts, target, opts, cache, app.get());
+  if (!stats.status.ok()) {
+    (void)app->Rollback();
+    app = db->NewAppender();
+  }
+  AppendStaleMarkers(cache, ts, app.get());
+  EXPECT_TRUE(app->Commit().ok());
+  cache->Commit(stats.status.ok());
+  return stats;
+}
+
+constexpr std::string_view kGoBody = "go_goroutines 7\ngo_threads 9\nup_requests_total{code=\"200\"} 3\n";
+
+TEST(MetricRelabelTest, DropsMetricByName) {
+  Target target = RelabelingTarget({MetricRule(RelabelAction::kDrop, {"__name__"}, "go_.*")});
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendStats s = ScrapeTarget(target, kGoBody, 1000, &cache, &db);
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+  EXPECT_EQ(s.scraped, 3u);
+  EXPECT_EQ(s.added, 1u);  // scrape_samples_post_metric_relabeling
+  EXPECT_EQ(s.series_added, 1u);
+  auto all = db.Committed();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].labels.MetricName(), "up_requests_total");
+  EXPECT_EQ(cache.size(), 3u);  // the two dropped series are remembered
+
+  // Next scrape: same outcome, and no stale markers for dropped series.
+  s = ScrapeTarget(target, kGoBody, 2000, &cache, &db);
+  ASSERT_TRUE(s.status.ok());
+  EXPECT_EQ(s.added, 1u);
+  EXPECT_EQ(s.series_added, 0u);
+  EXPECT_EQ(db.Committed().size(), 2u);
+  EXPECT_TRUE(db.ByName("go_goroutines").empty());
+
+  // A dropped series that disappears is forgotten, and gets no stale marker.
+  s = ScrapeTarget(target, "up_requests_total{code=\"200\"} 4\n", 3000, &cache, &db);
+  ASSERT_TRUE(s.status.ok());
+  EXPECT_EQ(db.Committed().size(), 3u);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+// The cache, not the rules, decides for known series: a dropped series is
+// not relabeled again on later scrapes.
+TEST(MetricRelabelTest, CacheRemembersDroppedSeries) {
+  Target dropping = RelabelingTarget({MetricRule(RelabelAction::kDrop, {"__name__"}, "go_threads")});
+  Target plain = RelabelingTarget({});
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(ScrapeTarget(dropping, kGoBody, 1000, &cache, &db).status.ok());
+  AppendStats s = ScrapeTarget(plain, kGoBody, 2000, &cache, &db);
+  ASSERT_TRUE(s.status.ok());
+  EXPECT_EQ(s.added, 2u);
+  EXPECT_TRUE(db.ByName("go_threads").empty());
+  ScrapeCache fresh;
+  s = ScrapeTarget(plain, kGoBody, 3000, &fresh, &db);
+  EXPECT_EQ(s.added, 3u);
+  EXPECT_EQ(db.ByName("go_threads").size(), 1u);
+}
+
+TEST(MetricRelabelTest, RenamesLabel) {
+  Target target = RelabelingTarget({MetricRule(RelabelAction::kReplace, {"code"}, "", "status_code"),
+                                    MetricRule(RelabelAction::kLabelDrop, {}, "code")});
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendStats s = ScrapeTarget(target, kGoBody, 1000, &cache, &db);
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+  EXPECT_EQ(s.added, 3u);
+  auto up = db.ByName("up_requests_total");
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(
+      up[0].labels,
+      (Labels{
+          {"__name__", "up_requests_total"}, {"instance", "127.0.0.1:9"}, {"job", "job1"}, {"status_code", "200"}}));
+  // Cached series keep their relabeled labels on the next scrape.
+  ASSERT_TRUE(ScrapeTarget(target, kGoBody, 2000, &cache, &db).status.ok());
+  up = db.ByName("up_requests_total");
+  ASSERT_EQ(up.size(), 2u);
+  EXPECT_EQ(up[1].labels, up[0].labels);
+}
+
+TEST(MetricRelabelTest, SeesTargetLabelsAndCanRenameMetric) {
+  Target target = RelabelingTarget(
+      {MetricRule(RelabelAction::kReplace, {"job", "__name__"}, "job1;go_(.*)", "__name__", "job1_go_$1")});
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(ScrapeTarget(target, kGoBody, 1000, &cache, &db).status.ok());
+  EXPECT_EQ(db.ByName("job1_go_threads").size(), 1u);
+  EXPECT_TRUE(db.ByName("go_threads").empty());
+}
+
+TEST(MetricRelabelTest, LabelLimitAppliesAfterRelabeling) {
+  AppendOptions opts;
+  opts.label_limit = 3;  // __name__, instance, job
+  Target target = RelabelingTarget({MetricRule(RelabelAction::kLabelDrop, {}, "code")});
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendStats s = ScrapeTarget(target, kGoBody, 1000, &cache, &db, opts);
+  EXPECT_TRUE(s.status.ok()) << s.status.ToString();
+  Target plain = RelabelingTarget({});
+  ScrapeCache cache2;
+  s = ScrapeTarget(plain, kGoBody, 1000, &cache2, &db, opts);
+  EXPECT_EQ(s.status.code(), Status::Code::kResourceExhausted);
+}
+
+TEST(MetricRelabelTest, DroppingTheMetricNameFailsTheScrape) {
+  Target target = RelabelingTarget({MetricRule(RelabelAction::kLabelDrop, {}, "__name__")});
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendStats s = ScrapeTarget(target, kGoBody, 1000, &cache, &db);
+  EXPECT_EQ(s.status.message(), "missing metric name (__name__ label)");
+  EXPECT_TRUE(db.Committed().empty());
+}
+
 }  // namespace
 }  // namespace promethium::scrape

@@ -27,18 +27,6 @@ int64_t NowMs() {
       .count();
 }
 
-// We asked for text 0.0.4 only; a target answering in a format we cannot
-// parse must fail loudly rather than be misread.
-Status CheckContentType(std::string_view content_type) {
-  if (content_type.starts_with("application/openmetrics-text")) {
-    return Status::Unsupported("OpenMetrics scrape responses (Content-Type \"" + std::string(content_type) + "\")");
-  }
-  if (content_type.starts_with("application/vnd.google.protobuf")) {
-    return Status::Unsupported("protobuf scrape responses (Content-Type \"" + std::string(content_type) + "\")");
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 struct ScrapeLoop::Runtime {
@@ -60,16 +48,26 @@ struct LoopRunner {
     const auto start = SteadyClock::now();
     promethium::Status err = rt.request_status;
     std::optional<Result<HttpResponse>> response;
+    ExpositionFormat format = ExpositionFormat::kPrometheusText;
     if (err.ok()) {
       response.emplace(co_await rt.client.Get(rt.request));
       if (rt.stopping) co_return;  // aborted by Stop: no report, as Prometheus
-      err = response->ok() ? CheckContentType((*response)->content_type) : response->status();
+      err = response->status();
+      if (err.ok()) {
+        Result<FormatChoice> choice = SelectExpositionFormat((*response)->content_type, loop->fallback_protocol_);
+        if (choice.ok()) {
+          format = choice->format;
+          if (!choice->warning.empty()) LogDebug("scrape", "target {}: {}", loop->target_.Url(), choice->warning);
+        } else {
+          err = choice.status();
+        }
+      }
     }
     ScrapeCache* cache = loop->cache_.get();
     std::unique_ptr<Appender> app = loop->storage_->NewAppender();
     AppendStats stats;
     if (err.ok()) {
-      stats = AppendScrapeBody((*response)->body, ts_ms, loop->target_, loop->opts_, cache, app.get());
+      stats = AppendScrapeBody((*response)->body, format, ts_ms, loop->target_, loop->opts_, cache, app.get());
       err = stats.status;
       if (!err.ok()) {
         (void)app->Rollback();
@@ -126,6 +124,7 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
       pool_(cfg.job_name),
       opts_{cfg.honor_labels, cfg.honor_timestamps, cfg.sample_limit, cfg.label_limit},
       body_size_limit_(cfg.body_size_limit),
+      fallback_protocol_(cfg.fallback_scrape_protocol),
       storage_(storage),
       metrics_(metrics),
       cache_(cache ? std::move(cache) : std::make_unique<ScrapeCache>()),
@@ -136,6 +135,7 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
   runtime_->request_status = SplitHostPort(target_.address, &req.host, &req.port);
   req.target = target_.path_and_query;
   req.url = target_.Url();
+  req.accept = ScrapeAcceptHeader(cfg.scrape_protocols);
   req.timeout_ms = target_.timeout_ms;
   req.body_size_limit = body_size_limit_;
 }

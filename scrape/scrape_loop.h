@@ -5,7 +5,9 @@
 // target's slot in the interval (Target::OffsetMs: a hash of the target, so
 // targets spread evenly and each keeps a fixed phase), then per tick:
 //   GET the target (HttpClient, bounded by scrape_timeout and
-//   body_size_limit) -> parse and append through one Appender
+//   body_size_limit; Accept from scrape_protocols) -> pick the parser from
+//   the response Content-Type (SelectExpositionFormat, with
+//   fallback_scrape_protocol) -> parse and append through one Appender
 //   (AppendScrapeBody; all samples stamped with the scrape start time) ->
 //   stale markers for series that disappeared -> the five report series
 //   (up, scrape_duration_seconds, ...) -> Commit.
@@ -25,6 +27,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "scrape/scrape_append.h"
@@ -97,6 +100,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   const std::string pool_;
   const AppendOptions opts_;
   const uint64_t body_size_limit_;
+  const std::optional<ScrapeProtocol> fallback_protocol_;
   Appendable* const storage_;
   const LoopMetrics metrics_;
   std::unique_ptr<ScrapeCache> cache_;  // strand-only while running

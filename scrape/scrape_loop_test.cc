@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,6 +71,11 @@ class TestServer {
     std::lock_guard<std::mutex> l(mu_);
     bodies_[path] = std::move(body);
   }
+  // Overrides the Content-Type header for `path`; nullopt sends none.
+  void SetContentType(const std::string& path, std::optional<std::string> content_type) {
+    std::lock_guard<std::mutex> l(mu_);
+    content_types_[path] = std::move(content_type);
+  }
   std::string LastRequest() {
     std::lock_guard<std::mutex> l(mu_);
     return last_request_;
@@ -116,10 +122,12 @@ class TestServer {
     ++requests_;
     std::string path = req.substr(4, req.find(' ', 4) - 4);
     std::string body;
+    std::optional<std::optional<std::string>> content_type;
     {
       std::lock_guard<std::mutex> l(mu_);
       last_request_ = req;
       body = bodies_.count(path) ? bodies_[path] : "";
+      if (content_types_.count(path)) content_type = content_types_[path];
     }
     std::string status = "200 OK", extra;
     if (path == "/good") {
@@ -141,7 +149,11 @@ class TestServer {
     }
     bool keep_alive = path == "/keepalive" || path == "/keepalive_then_close";
     if (keep_alive) body = kGoodBody;
-    if (extra.find("Content-Type") == std::string::npos) extra += "Content-Type: text/plain; version=0.0.4\r\n";
+    if (content_type) {
+      if (*content_type) extra += "Content-Type: " + **content_type + "\r\n";
+    } else if (extra.find("Content-Type") == std::string::npos) {
+      extra += "Content-Type: text/plain; version=0.0.4\r\n";
+    }
     if (!keep_alive) extra += "Connection: close\r\n";
     std::string resp =
         "HTTP/1.1 " + status + "\r\n" + extra + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -163,6 +175,7 @@ class TestServer {
   std::vector<std::thread> workers_;  // acceptor thread only until join
   std::mutex mu_;
   std::map<std::string, std::string> bodies_;
+  std::map<std::string, std::optional<std::string>> content_types_;
   std::string last_request_;
 };
 
@@ -178,8 +191,8 @@ class LoopTest : public ::testing::Test {
     work_.reset();
     thread_.join();
   }
-  std::shared_ptr<ScrapeLoop> MakeLoop(const std::string& path, int64_t timeout_ms = 2000,
-                                       uint64_t body_size_limit = 0) {
+  std::shared_ptr<ScrapeLoop> MakeLoop(const std::string& path, int64_t timeout_ms = 2000, uint64_t body_size_limit = 0,
+                                       const std::function<void(ScrapeConfig*)>& tweak = nullptr) {
     ScrapeConfig cfg;
     cfg.job_name = "test";
     cfg.metrics_path = path;
@@ -187,6 +200,7 @@ class LoopTest : public ::testing::Test {
     cfg.scrape_timeout_ms = timeout_ms;
     cfg.body_size_limit = body_size_limit;
     cfg.static_configs.push_back({{server_.address()}, Labels{}, ""});
+    if (tweak) tweak(&cfg);
     auto targets = BuildTargets(cfg);
     EXPECT_TRUE(targets.ok()) << targets.status().ToString();
     auto loop = std::make_shared<ScrapeLoop>(&io_, (*targets)[0], cfg, &db_, LoopMetrics{});
@@ -239,7 +253,13 @@ TEST_F(LoopTest, GoodBodyIsAppendedWithReportSeries) {
 
   std::string req = server_.LastRequest();
   EXPECT_NE(req.find("GET /good HTTP/1.1\r\n"), std::string::npos) << req;
-  EXPECT_NE(req.find("Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1\r\n"), std::string::npos) << req;
+  // Prometheus 3.x's default protocol list and q-values (underscore escaping: legacy names only).
+  EXPECT_NE(
+      req.find("Accept: application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,"
+               "application/openmetrics-text;version=0.0.1;q=0.5,"
+               "text/plain;version=1.0.0;escaping=underscores;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2\r\n"),
+      std::string::npos)
+      << req;
   EXPECT_NE(req.find("Accept-Encoding: gzip\r\n"), std::string::npos) << req;
   EXPECT_NE(req.find("User-Agent: Promethium/0.1.0\r\n"), std::string::npos) << req;
   EXPECT_NE(req.find("X-Prometheus-Scrape-Timeout-Seconds: 2\r\n"), std::string::npos) << req;
@@ -304,10 +324,108 @@ TEST_F(LoopTest, BodySizeLimit) {
   EXPECT_EQ(gz->Snapshot().last_error, "body size limit exceeded");
 }
 
-TEST_F(LoopTest, OpenMetricsResponseIsUnsupported) {
-  auto loop = MakeLoop("/openmetrics");
+constexpr char kOpenMetricsBody[] =
+    "# HELP om_requests Requests.\n"
+    "# TYPE om_requests counter\n"
+    "om_requests_total{code=\"200\"} 10 1520879607.789 # {trace_id=\"abc\"} 1 1520879607.5\n"
+    "om_requests_created{code=\"200\"} 1520870000.5\n"
+    "# TYPE om_temp_celsius gauge\n"
+    "# UNIT om_temp_celsius celsius\n"
+    "om_temp_celsius 21.5\n"
+    "# EOF\n";
+
+TEST_F(LoopTest, OpenMetricsResponseIsParsedWithSecondTimestamps) {
+  server_.SetBody("/om", kOpenMetricsBody);
+  server_.SetContentType("/om", "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  auto loop = MakeLoop("/om");
+  loop->ScrapeOnceForTest(1'600'000'000'000);
+  EXPECT_EQ(loop->Snapshot().last_error, "");
+  auto total = db_.ByName("om_requests_total");
+  ASSERT_EQ(total.size(), 1u);
+  EXPECT_EQ(total[0].t, 1520879607789);  // seconds in the exposition, ms in storage
+  EXPECT_EQ(total[0].v, 10);
+  EXPECT_EQ(total[0].labels.Get("code"), "200");
+  // _created is an ordinary series unless created timestamps are ingested (Prometheus's default).
+  auto created = db_.ByName("om_requests_created");
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].t, 1'600'000'000'000);
+  EXPECT_DOUBLE_EQ(created[0].v, 1520870000.5);
+  auto temp = db_.ByName("om_temp_celsius");
+  ASSERT_EQ(temp.size(), 1u);
+  EXPECT_EQ(temp[0].t, 1'600'000'000'000);
+  EXPECT_EQ(db_.ByName("up")[0].v, 1);
+  EXPECT_EQ(db_.ByName("scrape_samples_scraped")[0].v, 3);
+}
+
+TEST_F(LoopTest, OpenMetricsBodyWithoutEofFailsTheScrape) {
+  server_.SetBody("/om_noeof", "a 1\n");
+  server_.SetContentType("/om_noeof", "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  auto loop = MakeLoop("/om_noeof");
   loop->ScrapeOnceForTest(1000);
-  EXPECT_EQ(loop->Snapshot().last_error.rfind("unsupported: OpenMetrics", 0), 0u) << loop->Snapshot().last_error;
+  EXPECT_NE(loop->Snapshot().last_error.find("data does not end with # EOF"), std::string::npos)
+      << loop->Snapshot().last_error;
+  EXPECT_EQ(db_.ByName("up")[0].v, 0);
+  EXPECT_TRUE(db_.ByName("a").empty());
+}
+
+TEST_F(LoopTest, MissingContentTypeUsesFallbackProtocol) {
+  server_.SetBody("/notype", kOpenMetricsBody);
+  server_.SetContentType("/notype", std::nullopt);
+  auto loop = MakeLoop("/notype", 2000, 0, [](ScrapeConfig* cfg) {
+    cfg->fallback_scrape_protocol = ScrapeProtocol::kOpenMetricsText1_0_0;
+    cfg->scrape_protocols = {ScrapeProtocol::kOpenMetricsText1_0_0};
+  });
+  loop->ScrapeOnceForTest(1000);
+  EXPECT_EQ(loop->Snapshot().last_error, "");
+  ASSERT_EQ(db_.ByName("om_requests_total").size(), 1u);
+  EXPECT_EQ(db_.ByName("om_requests_total")[0].t, 1520879607789);
+  EXPECT_EQ(db_.ByName("up")[0].v, 1);
+  std::string req = server_.LastRequest();
+  EXPECT_NE(req.find("Accept: application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,*/*;q=0.5\r\n"),
+            std::string::npos)
+      << req;
+}
+
+TEST_F(LoopTest, MissingContentTypeWithoutFallbackFails) {
+  server_.SetContentType("/dynamic", std::nullopt);
+  auto loop = MakeLoop("/dynamic");
+  loop->ScrapeOnceForTest(1000);
+  EXPECT_EQ(loop->Snapshot().last_error,
+            "non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for "
+            "target");
+  EXPECT_EQ(db_.ByName("up")[0].v, 0);
+}
+
+TEST_F(LoopTest, UnknownContentTypeWithoutFallbackFails) {
+  server_.SetContentType("/dynamic", "application/json");
+  auto loop = MakeLoop("/dynamic");
+  loop->ScrapeOnceForTest(1000);
+  TargetStatus st = loop->Snapshot();
+  EXPECT_EQ(st.health, "down");
+  EXPECT_EQ(st.last_error,
+            "received unsupported Content-Type \"application/json\" and no fallback_scrape_protocol specified for "
+            "target");
+  EXPECT_EQ(db_.ByName("up")[0].v, 0);
+  EXPECT_TRUE(db_.ByName("http_requests_total").empty());
+}
+
+TEST_F(LoopTest, UnknownContentTypeWithTextFallback) {
+  server_.SetContentType("/dynamic", "application/json");
+  auto loop = MakeLoop("/dynamic", 2000, 0,
+                       [](ScrapeConfig* cfg) { cfg->fallback_scrape_protocol = ScrapeProtocol::kPrometheusText0_0_4; });
+  loop->ScrapeOnceForTest(1000);
+  EXPECT_EQ(loop->Snapshot().last_error, "");
+  EXPECT_EQ(db_.ByName("http_requests_total").size(), 2u);
+  EXPECT_EQ(db_.ByName("up")[0].v, 1);
+}
+
+TEST_F(LoopTest, ProtobufResponseIsUnsupported) {
+  server_.SetContentType(
+      "/dynamic", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited");
+  auto loop = MakeLoop("/dynamic");
+  loop->ScrapeOnceForTest(1000);
+  EXPECT_EQ(loop->Snapshot().last_error.rfind("unsupported: protobuf", 0), 0u) << loop->Snapshot().last_error;
+  EXPECT_EQ(db_.ByName("up")[0].v, 0);
 }
 
 TEST_F(LoopTest, ConnectionRefused) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "scrape/discovery/discovery_manager.h"
 #include "scrape/scrape_loop.h"
 #include "scrape/target.h"
 #include "tsdb/base/duration.h"
@@ -27,8 +28,33 @@ constexpr int kWorkerThreads = 2;
 // The parts of a config that loops bake in; a change restarts the pool's
 // loops (their caches carry over).
 bool SameLoopSettings(ScrapeConfig a, ScrapeConfig b) {
-  a.static_configs.clear();
-  b.static_configs.clear();
+  for (ScrapeConfig* c : {&a, &b}) {
+    c->static_configs.clear();
+    c->file_sd_configs.clear();
+    c->http_sd_configs.clear();
+  }
+  return a == b;
+}
+
+// Whether two configs discover targets the same way, so that the groups
+// discovered under the old one stay valid until the new discoverers report.
+bool SameDiscovery(const ScrapeConfig& a, const ScrapeConfig& b) {
+  return a.file_sd_configs == b.file_sd_configs && a.http_sd_configs == b.http_sd_configs;
+}
+
+// Whether a restarted loop may inherit its predecessor's scrape cache: only
+// if the settings that shape series labels did not change, since the cache
+// holds final (relabeled) labels and dropped series (Prometheus's
+// reusableCache). Otherwise the old loop ends its series with stale markers.
+bool ReusableCache(ScrapeConfig a, ScrapeConfig b) {
+  for (ScrapeConfig* c : {&a, &b}) {
+    c->static_configs.clear();
+    c->file_sd_configs.clear();
+    c->http_sd_configs.clear();
+    c->relabel_configs.clear();  // target labels are compared per target
+    c->scrape_interval_ms = c->scrape_timeout_ms = 0;
+    c->sample_limit = c->body_size_limit = 0;
+  }
   return a == b;
 }
 
@@ -38,6 +64,8 @@ struct ScrapeManager::Impl {
   struct Pool {
     ScrapeConfig config;
     std::map<Labels, std::shared_ptr<ScrapeLoop>> loops;  // by discovered labels
+    std::vector<Labels> dropped;                          // discovered labels of dropped targets
+    std::vector<TargetGroup> discovered;                  // latest groups from the job's discoverers
   };
 
   Impl(Appendable* s, MetricsRegistry* m) : storage(s), registry(m), work(net::make_work_guard(io)) {
@@ -58,6 +86,8 @@ struct ScrapeManager::Impl {
                                                  "of the time bounds.");
     }
     for (int i = 0; i < kWorkerThreads; ++i) threads.emplace_back([this] { io.run(); });
+    discovery = std::make_unique<DiscoveryManager>(
+        m, [this](const std::string& job, std::vector<TargetGroup> groups) { ApplyGroups(job, std::move(groups)); });
   }
 
   // What ApplyConfig does to one pool.
@@ -65,10 +95,16 @@ struct ScrapeManager::Impl {
     std::vector<std::shared_ptr<ScrapeLoop>> remove;                      // stop, writing stale markers
     std::vector<std::pair<std::shared_ptr<ScrapeLoop>, Labels>> replace;  // stop; its cache goes to key's loop
     std::vector<Target> start;
+    bool reuse_caches = true;  // false: replaced loops end with stale markers
   };
 
-  Status Apply(const std::vector<ScrapeConfig>& configs) EXCLUDES(mu);
+  Status Apply(const std::vector<ScrapeConfig>& configs) EXCLUDES(mu, apply_mu);
+  // Rebuilds one job's targets from newly discovered groups and syncs its
+  // loops (called on the discovery thread).
+  void ApplyGroups(const std::string& job, std::vector<TargetGroup> groups) EXCLUDES(mu);
   void PlanPool(Pool* pool, bool same_settings, std::vector<Target> wanted, PoolPlan* plan) REQUIRES(mu);
+  // Stops, hands over caches and starts loops as the plans say.
+  void ExecutePlans(std::map<std::string, PoolPlan>* plans) REQUIRES(mu);
   void StartLoop(Pool* pool, Target target, std::map<Labels, std::unique_ptr<ScrapeCache>>* carried) REQUIRES(mu);
   void StopAll() EXCLUDES(mu);
 
@@ -88,6 +124,11 @@ struct ScrapeManager::Impl {
   net::io_context io;  // declared before everything that uses it
   net::executor_work_guard<net::io_context::executor_type> work;
   std::vector<std::thread> threads;
+
+  // Serializes ApplyConfig and Stop; taken before mu, never while a
+  // discovery callback could be waiting for mu.
+  Mutex apply_mu;
+  std::unique_ptr<DiscoveryManager> discovery GUARDED_BY(apply_mu);
 
   mutable Mutex mu;
   std::map<std::string, Pool> pools GUARDED_BY(mu);
@@ -116,7 +157,13 @@ void ScrapeManager::Impl::PlanPool(Pool* pool, bool same_settings, std::vector<T
       if (by_final != old_key_by_final.end()) existing = pool->loops.find(by_final->second);
     }
     if (existing != pool->loops.end()) {
-      plan->replace.emplace_back(existing->second, t.discovered_labels);
+      // The cache holds series labels built from the target labels; if
+      // relabeling changed those, the old series end (stale markers).
+      if (existing->second->target().labels == t.labels) {
+        plan->replace.emplace_back(existing->second, t.discovered_labels);
+      } else {
+        plan->remove.push_back(existing->second);
+      }
       pool->loops.erase(existing);
     }
     plan->start.push_back(std::move(t));
@@ -131,50 +178,114 @@ void ScrapeManager::Impl::PlanPool(Pool* pool, bool same_settings, std::vector<T
   }
 }
 
+namespace {
+
+// Appends the targets of discovered groups to `set`. Unlike static targets,
+// an invalid discovered target does not fail anything: it is logged and
+// skipped, as Prometheus does.
+void AddDiscoveredTargets(const ScrapeConfig& cfg, const std::vector<TargetGroup>& groups, TargetSet* set) {
+  for (const TargetGroup& group : groups) {
+    for (const std::string& address : group.targets) {
+      Result<std::optional<Target>> t = BuildTarget(cfg, group, address);
+      if (!t.ok()) {
+        LogError("scrape", "Creating target failed: job \"{}\" target \"{}\" from {}: {}", cfg.job_name, address,
+                 group.source, t.status().message());
+      } else if (t->has_value()) {
+        set->active.push_back(std::move(**t));
+      } else {
+        set->dropped.push_back(DiscoveredLabels(cfg, group, address));
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Status ScrapeManager::Impl::Apply(const std::vector<ScrapeConfig>& configs) {
-  // Validate everything first so that a bad config changes nothing.
-  std::map<std::string, std::vector<Target>> wanted;
+  MutexLock apply_lock(&apply_mu);
+  // Validate everything first so that a bad config changes nothing. Only
+  // static targets can make a config invalid.
+  std::map<std::string, TargetSet> wanted;
   for (const ScrapeConfig& cfg : configs) {
     if (wanted.count(cfg.job_name)) {
       return Status::InvalidArgument(fmt::format("found multiple scrape configs with job name \"{}\"", cfg.job_name));
     }
     if (cfg.scheme != "http") return Status::Unsupported(fmt::format("scrape scheme \"{}\" (only http)", cfg.scheme));
-    PROMETHIUM_ASSIGN_OR_RETURN(wanted[cfg.job_name], BuildTargets(cfg));
+    PROMETHIUM_ASSIGN_OR_RETURN(wanted[cfg.job_name], BuildTargetSet(cfg));
   }
-  MutexLock lock(&mu);
-  if (stopped) return Status::Canceled("scrape manager stopped");
+  // The discovery thread calls ApplyGroups, which takes mu: stop it first.
+  discovery->Stop();
+  {
+    MutexLock lock(&mu);
+    if (stopped) return Status::Canceled("scrape manager stopped");
 
-  std::map<std::string, PoolPlan> plans;
-  for (auto it = pools.begin(); it != pools.end();) {
-    if (wanted.count(it->first)) {
-      ++it;
-      continue;
+    std::map<std::string, PoolPlan> plans;
+    for (auto it = pools.begin(); it != pools.end();) {
+      if (wanted.count(it->first)) {
+        ++it;
+        continue;
+      }
+      for (auto& [key, loop] : it->second.loops) plans[it->first].remove.push_back(loop);
+      it = pools.erase(it);
     }
-    for (auto& [key, loop] : it->second.loops) plans[it->first].remove.push_back(loop);
-    it = pools.erase(it);
+    for (const ScrapeConfig& cfg : configs) {
+      auto [pit, created] = pools.try_emplace(cfg.job_name);
+      Pool& pool = pit->second;
+      if (created && pools_total) pools_total->Inc();
+      bool same = !created && SameLoopSettings(pool.config, cfg);
+      plans[cfg.job_name].reuse_caches = created || ReusableCache(pool.config, cfg);
+      // Groups found by unchanged discovery stay until the new discoverers
+      // report, so a reload leaves no gap in those targets.
+      if (created || !SameDiscovery(pool.config, cfg)) pool.discovered.clear();
+      pool.config = cfg;
+      TargetSet& set = wanted[cfg.job_name];
+      AddDiscoveredTargets(cfg, pool.discovered, &set);
+      pool.dropped = std::move(set.dropped);
+      PlanPool(&pool, same, std::move(set.active), &plans[cfg.job_name]);
+    }
+    ExecutePlans(&plans);
   }
-  for (const ScrapeConfig& cfg : configs) {
-    auto [pit, created] = pools.try_emplace(cfg.job_name);
-    if (created && pools_total) pools_total->Inc();
-    bool same = !created && SameLoopSettings(pit->second.config, cfg);
-    pit->second.config = cfg;
-    PlanPool(&pit->second, same, std::move(wanted[cfg.job_name]), &plans[cfg.job_name]);
+  discovery->Run(configs);
+  return Status::OK();
+}
+
+void ScrapeManager::Impl::ApplyGroups(const std::string& job, std::vector<TargetGroup> groups) {
+  MutexLock lock(&mu);
+  if (stopped) return;
+  auto pit = pools.find(job);
+  if (pit == pools.end()) return;
+  Pool& pool = pit->second;
+  pool.discovered = std::move(groups);
+  Result<TargetSet> set = BuildTargetSet(pool.config);  // static part: validated by Apply already
+  if (!set.ok()) {
+    LogError("scrape", "rebuilding targets of job \"{}\": {}", job, set.status().message());
+    return;
   }
+  AddDiscoveredTargets(pool.config, pool.discovered, &*set);
+  pool.dropped = std::move(set->dropped);
+  std::map<std::string, PoolPlan> plans;
+  PlanPool(&pool, /*same_settings=*/true, std::move(set->active), &plans[job]);
+  ExecutePlans(&plans);
+}
+
+void ScrapeManager::Impl::ExecutePlans(std::map<std::string, PoolPlan>* plans) {
   // Stop in parallel: ask all, then wait for all.
-  for (auto& [job, plan] : plans) {
+  for (auto& [job, plan] : *plans) {
     for (auto& loop : plan.remove) loop->RequestStop(/*write_stale_markers=*/true);
-    for (auto& [loop, key] : plan.replace) loop->RequestStop(/*write_stale_markers=*/false);
+    for (auto& [loop, key] : plan.replace) loop->RequestStop(/*write_stale_markers=*/!plan.reuse_caches);
   }
-  for (auto& [job, plan] : plans) {
+  for (auto& [job, plan] : *plans) {
     for (auto& loop : plan.remove) loop->WaitStopped();
     std::map<Labels, std::unique_ptr<ScrapeCache>> carried;
     for (auto& [loop, key] : plan.replace) {
       loop->WaitStopped();
-      carried[key] = loop->TakeCache();
+      if (plan.reuse_caches) carried[key] = loop->TakeCache();
     }
-    for (Target& target : plan.start) StartLoop(&pools[job], std::move(target), &carried);
+    // A pool removed from the config has no entry; its loops only stop.
+    auto pit = pools.find(job);
+    if (pit == pools.end()) continue;
+    for (Target& target : plan.start) StartLoop(&pit->second, std::move(target), &carried);
   }
-  return Status::OK();
 }
 
 void ScrapeManager::Impl::StartLoop(Pool* pool, Target target,
@@ -191,6 +302,8 @@ void ScrapeManager::Impl::StartLoop(Pool* pool, Target target,
 
 void ScrapeManager::Impl::StopAll() {
   {
+    MutexLock apply_lock(&apply_mu);
+    discovery->Stop();
     MutexLock lock(&mu);
     if (stopped) return;
     stopped = true;
@@ -222,12 +335,29 @@ Status ScrapeManager::ApplyConfig(const std::vector<ScrapeConfig>& configs) {
 
 void ScrapeManager::Stop() { impl_->StopAll(); }
 
+std::vector<TargetStatus> ScrapeManager::DroppedTargets() const {
+  std::vector<TargetStatus> out;
+  ReaderMutexLock lock(&impl_->mu);
+  for (const auto& [job, pool] : impl_->pools) {
+    for (const Labels& discovered : pool.dropped) {
+      TargetStatus s;
+      s.scrape_pool = job;
+      s.discovered_labels = discovered;
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 std::vector<TargetStatus> ScrapeManager::Targets() const {
   std::vector<TargetStatus> out;
   {
     ReaderMutexLock lock(&impl_->mu);
     for (const auto& [job, pool] : impl_->pools) {
-      for (const auto& [key, loop] : pool.loops) out.push_back(loop->Snapshot());
+      for (const auto& [key, loop] : pool.loops) {
+        out.push_back(loop->Snapshot());
+        out.back().loop_id = reinterpret_cast<uintptr_t>(loop.get());
+      }
     }
   }
   std::sort(out.begin(), out.end(), [](const TargetStatus& a, const TargetStatus& b) {

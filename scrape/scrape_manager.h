@@ -12,6 +12,16 @@
 // series goes stale) loops whose settings changed, and stops removed
 // targets with stale markers.
 //
+// A job's targets come from its static_configs plus the groups its
+// file_sd_configs / http_sd_configs discover (scrape/discovery/). The
+// manager runs a DiscoveryManager; whenever a job's discovered groups
+// change, it rebuilds that job's targets (relabeling as for static ones)
+// and syncs its loops through the same diff as ApplyConfig: unchanged
+// targets keep their loop and cache, new ones start, removed ones stop with
+// stale markers. An invalid discovered target is logged and skipped (static
+// ones fail ApplyConfig). On reload, groups of a job whose discovery config
+// did not change stay in force until its new discoverers report.
+//
 // Self-metrics (when `metrics` is given), under Prometheus's names:
 // prometheus_target_scrape_pools_total,
 // prometheus_target_scrapes_exceeded_sample_limit_total,
@@ -25,7 +35,7 @@
 // manager (metrics may be null). The manager owns its pools, loops and
 // threads; Stop() (or the destructor) joins them.
 // Thread-safety: ApplyConfig, Stop and Targets may be called from any
-// thread, concurrently.
+// thread, concurrently; discovery updates run on the discovery thread.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +63,9 @@ struct TargetStatus {
   double last_scrape_duration_seconds = 0;
   int64_t interval_ms = 0;
   int64_t timeout_ms = 0;
+  // Identifies the scrape loop serving the target: equal across snapshots
+  // while the same loop keeps running (for tests and debugging).
+  uintptr_t loop_id = 0;
 };
 
 class ScrapeManager {
@@ -74,6 +87,10 @@ class ScrapeManager {
 
   // A snapshot of all targets, sorted by pool then URL.
   std::vector<TargetStatus> Targets() const;
+  // Targets that relabel_configs dropped (for /api/v1/targets
+  // droppedTargets): only scrape_pool and discovered_labels are set. Sorted
+  // by pool, in config order within a pool.
+  std::vector<TargetStatus> DroppedTargets() const;
 
  private:
   struct Impl;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "scrape/relabel/relabel.h"
 #include "scrape/textparse/utf8.h"
 #include "tsdb/base/duration.h"
 
@@ -70,7 +71,7 @@ int64_t Target::OffsetMs(int64_t now_ms) const {
   return next;
 }
 
-Result<Target> BuildTarget(const ScrapeConfig& cfg, const TargetGroup& group, const std::string& address) {
+Labels DiscoveredLabels(const ScrapeConfig& cfg, const TargetGroup& group, const std::string& address) {
   // The target's own label first; group labels fill in what it lacks; the
   // config's scrape labels fill in what both lack (Prometheus's order).
   LabelsBuilder b(group.labels);
@@ -86,18 +87,20 @@ Result<Target> BuildTarget(const ScrapeConfig& cfg, const TargetGroup& group, co
   for (const auto& [name, values] : cfg.params) {
     if (!values.empty()) set_default(std::string(kParamPrefix) + name, values[0]);
   }
-  Target t;
-  t.job = cfg.job_name;
-  t.discovered_labels = b.Build();
-  const Labels& all = t.discovered_labels;
+  return b.Build();
+}
 
-  t.address = std::string(all.Get(kAddressLabel));
-  if (t.address.empty()) return Status::InvalidArgument("no address");
-  if (t.address.find('/') != std::string::npos) {
-    return Status::InvalidArgument(fmt::format("invalid address: \"{}\" is not a valid hostname", t.address));
+namespace {
+
+// Address, scheme, interval and timeout from the relabeled labels.
+Status ResolveScrapeSettings(const Labels& all, Target* t) {
+  t->address = std::string(all.Get(kAddressLabel));
+  if (t->address.empty()) return Status::InvalidArgument("no address");
+  if (t->address.find('/') != std::string::npos) {
+    return Status::InvalidArgument(fmt::format("invalid address: \"{}\" is not a valid hostname", t->address));
   }
-  t.scheme = std::string(all.Get(kSchemeLabel));
-  if (t.scheme != "http") return Status::Unsupported(fmt::format("scrape scheme \"{}\" (only http)", t.scheme));
+  t->scheme = std::string(all.Get(kSchemeLabel));
+  if (t->scheme != "http") return Status::Unsupported(fmt::format("scrape scheme \"{}\" (only http)", t->scheme));
   auto interval = ParseDuration(all.Get(kIntervalLabel));
   if (!interval.ok()) return interval.status().WithContext("error parsing scrape interval");
   if (*interval == 0) return Status::InvalidArgument("scrape interval cannot be 0");
@@ -109,37 +112,77 @@ Result<Target> BuildTarget(const ScrapeConfig& cfg, const TargetGroup& group, co
         fmt::format("scrape timeout cannot be greater than scrape interval (\"{}\" > \"{}\")", all.Get(kTimeoutLabel),
                     all.Get(kIntervalLabel)));
   }
-  t.interval_ms = *interval;
-  t.timeout_ms = *timeout;
+  t->interval_ms = *interval;
+  t->timeout_ms = *timeout;
+  return Status::OK();
+}
+
+// BuildTarget with the job's metric relabeling rules already shared.
+Result<std::optional<Target>> BuildTargetWithRules(const ScrapeConfig& cfg, const TargetGroup& group,
+                                                   const std::string& address,
+                                                   std::shared_ptr<const std::vector<RelabelConfig>> metric_rules) {
+  Target t;
+  t.job = cfg.job_name;
+  t.discovered_labels = DiscoveredLabels(cfg, group, address);
+  LabelsBuilder b(t.discovered_labels);
+  if (!RelabelBuilder(&b, cfg.relabel_configs)) return std::optional<Target>();
+  const Labels all = b.Build();
+  PROMETHIUM_RETURN_IF_ERROR(ResolveScrapeSettings(all, &t));
   t.path_and_query = std::string(all.Get(kMetricsPathLabel)) + BuildQuery(cfg, all);
 
+  // __meta_* go first (so they never validate); the remaining "__" labels
+  // only steered the scrape and are not target labels either.
   std::vector<Label> final_labels;
   for (const Label& l : all) {
+    if (l.name.starts_with(kMetaPrefix)) continue;
     if (!textparse::ValidUtf8(l.value)) {
       return Status::InvalidArgument(fmt::format("invalid label value for \"{}\": \"{}\"", l.name, l.value));
     }
-    if (l.name.starts_with("__")) continue;  // also drops __meta_* (kMetaPrefix)
+    if (l.name.starts_with("__")) continue;
     final_labels.push_back(l);
   }
-  static_assert(kMetaPrefix.starts_with("__"));
   LabelsBuilder fb(Labels::FromSortedUnchecked(std::move(final_labels)));
   if (fb.Get("instance").empty()) fb.Set("instance", t.address);
   t.labels = fb.Build();
-  return t;
+  t.metric_relabel_configs = std::move(metric_rules);
+  return std::optional<Target>(std::move(t));
 }
 
-Result<std::vector<Target>> BuildTargets(const ScrapeConfig& cfg) {
-  std::vector<Target> out;
+std::shared_ptr<const std::vector<RelabelConfig>> MetricRules(const ScrapeConfig& cfg) {
+  if (cfg.metric_relabel_configs.empty()) return nullptr;
+  return std::make_shared<const std::vector<RelabelConfig>>(cfg.metric_relabel_configs);
+}
+
+}  // namespace
+
+Result<std::optional<Target>> BuildTarget(const ScrapeConfig& cfg, const TargetGroup& group,
+                                          const std::string& address) {
+  return BuildTargetWithRules(cfg, group, address, MetricRules(cfg));
+}
+
+Result<TargetSet> BuildTargetSet(const ScrapeConfig& cfg) {
+  TargetSet out;
+  // One copy of the metric relabeling rules for the whole job.
+  const std::shared_ptr<const std::vector<RelabelConfig>> metric_rules = MetricRules(cfg);
   for (const TargetGroup& group : cfg.static_configs) {
     for (const std::string& address : group.targets) {
-      Result<Target> t = BuildTarget(cfg, group, address);
+      Result<std::optional<Target>> t = BuildTargetWithRules(cfg, group, address, metric_rules);
       if (!t.ok()) {
         return t.status().WithContext(fmt::format("job \"{}\" target \"{}\"", cfg.job_name, address));
       }
-      out.push_back(std::move(t).value());
+      if (!t->has_value()) {
+        out.dropped.push_back(DiscoveredLabels(cfg, group, address));
+        continue;
+      }
+      out.active.push_back(std::move(**t));
     }
   }
   return out;
+}
+
+Result<std::vector<Target>> BuildTargets(const ScrapeConfig& cfg) {
+  PROMETHIUM_ASSIGN_OR_RETURN(TargetSet set, BuildTargetSet(cfg));
+  return std::move(set.active);
 }
 
 Labels MergeTargetLabels(const Labels& exposed, const Labels& target, bool honor_labels) {

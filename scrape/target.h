@@ -1,23 +1,32 @@
 // Target: one scrape target of a pool, with its labels as Prometheus builds
-// them for static_configs (no relabeling yet), its URL and its scrape
-// offset.
+// them (PopulateLabels), its URL and its scrape offset.
 //
 // BuildTargets turns a ScrapeConfig into targets:
 //   discovered labels = __address__ (the target string) + group labels
 //     + job, __scrape_interval__, __scrape_timeout__, __metrics_path__,
 //       __scheme__ and __param_<name> (first value) unless the group set them
-//   labels            = discovered labels, "instance" defaulting to
-//                       __address__, then every "__"-prefixed label dropped
+//   then relabel_configs run on them; a target they drop is kept aside (for
+//   /api/v1/targets droppedTargets); after relabeling, __address__,
+//   __scheme__, __metrics_path__, __param_*, __scrape_interval__ and
+//   __scrape_timeout__ give the URL and timing (no __address__ left is the
+//   error "no address");
+//   labels            = relabeled labels, __meta_* removed, "instance"
+//                       defaulting to __address__, then every "__"-prefixed
+//                       label dropped
 // and validates them with Prometheus's error messages.
 //
 // MergeTargetLabels builds a sample's labels from its exposition labels and
-// the target labels (Prometheus's mutateSampleLabels).
+// the target labels (Prometheus's mutateSampleLabels, before metric
+// relabeling, which AppendScrapeBody applies with the target's
+// metric_relabel_configs).
 //
 // Thread-safety: Target is an immutable value once built; functions here are
 // pure.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +45,9 @@ struct Target {
   std::string path_and_query;  // "/metrics?a=b"
   int64_t interval_ms = 0;
   int64_t timeout_ms = 0;
+  // The job's metric_relabel_configs, shared by all its targets; null or
+  // empty: none.
+  std::shared_ptr<const std::vector<RelabelConfig>> metric_relabel_configs;
 
   std::string Url() const { return scheme + "://" + address + path_and_query; }
   // Hash identifying the target within its pool (of discovered labels).
@@ -46,9 +58,22 @@ struct Target {
   int64_t OffsetMs(int64_t now_ms) const;
 };
 
-// Builds the labels of one static target (`address` from group.targets).
-Result<Target> BuildTarget(const ScrapeConfig& cfg, const TargetGroup& group, const std::string& address);
+// The discovered labels of one static target (`address` from group.targets),
+// before relabeling.
+Labels DiscoveredLabels(const ScrapeConfig& cfg, const TargetGroup& group, const std::string& address);
+// Builds one static target; nullopt when relabel_configs drop it.
+Result<std::optional<Target>> BuildTarget(const ScrapeConfig& cfg, const TargetGroup& group,
+                                          const std::string& address);
+
+// The targets of a config: those to scrape, and the discovered labels of
+// those relabeling dropped.
+struct TargetSet {
+  std::vector<Target> active;
+  std::vector<Labels> dropped;
+};
 // Builds every target of `cfg`; fails on the first invalid one.
+Result<TargetSet> BuildTargetSet(const ScrapeConfig& cfg);
+// BuildTargetSet's active targets only.
 Result<std::vector<Target>> BuildTargets(const ScrapeConfig& cfg);
 
 // Sample labels = exposition labels (`exposed`, which include __name__)

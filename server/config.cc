@@ -7,9 +7,11 @@
 #include <cctype>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string_view>
 
+#include "scrape/textparse/scrape_protocol.h"
 #include "tsdb/base/duration.h"
 #include "tsdb/base/env.h"
 
@@ -21,6 +23,8 @@ constexpr std::string_view kConfigType = "config.Config";
 constexpr std::string_view kGlobalType = "config.GlobalConfig";
 constexpr std::string_view kScrapeType = "config.ScrapeConfig";
 constexpr std::string_view kGroupType = "targetgroup.Group";
+// relabel.Config decodes through a local `plain` type, which go-yaml names.
+constexpr std::string_view kRelabelType = "relabel.plain";
 
 // Keys Prometheus accepts that Promethium does not implement yet.
 const std::set<std::string_view> kUnsupportedTopLevel = {
@@ -31,7 +35,6 @@ const std::set<std::string_view> kUnsupportedGlobal = {
     "rule_query_offset",
     "query_log_file",
     "scrape_failure_log_file",
-    "scrape_protocols",
     "target_limit",
     "label_name_length_limit",
     "label_value_length_limit",
@@ -45,17 +48,26 @@ const std::set<std::string_view> kUnsupportedGlobal = {
 };
 const std::set<std::string_view> kUnsupportedScrape = {
     // Scrape behaviour.
-    "track_timestamps_staleness", "scrape_protocols", "fallback_scrape_protocol", "scrape_native_histograms",
-    "always_scrape_classic_histograms", "convert_classic_histograms_to_nhcb", "scrape_failure_log_file",
-    "enable_compression", "target_limit", "label_name_length_limit", "label_value_length_limit",
-    "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "keep_dropped_targets",
-    "metric_name_validation_scheme", "metric_name_escaping_scheme", "extra_scrape_metrics", "relabel_configs",
-    "metric_relabel_configs",
+    "track_timestamps_staleness", "scrape_native_histograms", "always_scrape_classic_histograms",
+    "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "enable_compression", "target_limit",
+    "label_name_length_limit", "label_value_length_limit", "native_histogram_bucket_limit",
+    "native_histogram_min_bucket_factor", "keep_dropped_targets", "metric_name_validation_scheme",
+    "metric_name_escaping_scheme", "extra_scrape_metrics",
     // HTTP client (common/config.HTTPClientConfig, inlined).
     "basic_auth", "authorization", "oauth2", "bearer_token", "bearer_token_file", "tls_config", "proxy_url", "no_proxy",
     "proxy_from_environment", "proxy_connect_header", "follow_redirects", "enable_http2", "http_headers",
-    // Every service discovery mechanism except static_configs is "<name>_sd_configs", matched by suffix.
+    // Every service discovery mechanism except static_configs, file_sd_configs and http_sd_configs is
+    // "<name>_sd_configs", matched by suffix (kSupportedSd).
 };
+const std::set<std::string_view> kSupportedSd = {"file_sd_configs", "http_sd_configs"};
+// http_sd_configs inline common/config.HTTPClientConfig; none of it is implemented for discovery yet.
+const std::set<std::string_view> kUnsupportedHttpSd = {
+    "basic_auth",       "authorization", "oauth2",       "bearer_token",           "bearer_token_file",
+    "tls_config",       "proxy_url",     "no_proxy",     "proxy_from_environment", "proxy_connect_header",
+    "follow_redirects", "enable_http2",  "http_headers",
+};
+constexpr std::string_view kFileSdType = "file.SDConfig";
+constexpr std::string_view kHttpSdType = "http.SDConfig";
 
 int LineOf(const YAML::Node& node) { return node.Mark().line + 1; }
 
@@ -185,7 +197,7 @@ class Decoder {
         errors_.push_back(fmt::format("line {}: key {} already set in map", LineOf(key), QuoteLabelValue(name)));
         continue;
       }
-      bool is_sd = type == kScrapeType && name.ends_with("_sd_configs");
+      bool is_sd = type == kScrapeType && name.ends_with("_sd_configs") && !kSupportedSd.contains(name);
       if (unsupported.contains(name) || is_sd) {
         if (IsEmptyValue(value)) continue;  // asks for nothing: honoured exactly
         return Status::Unsupported(fmt::format("{} (line {})", name, LineOf(key)));
@@ -291,6 +303,7 @@ class Decoder {
       if (key == "body_size_limit") return DecodeSize(v, &g->body_size_limit);
       if (key == "sample_limit") return DecodeUint(v, &g->sample_limit);
       if (key == "label_limit") return DecodeUint(v, &g->label_limit);
+      if (key == "scrape_protocols") return DecodeScrapeProtocols(v, "global config", &g->scrape_protocols);
       return Unknown();
     });
   }
@@ -308,9 +321,154 @@ class Decoder {
       if (key == "sample_limit") return DecodeUint(v, &sc->sample_limit);
       if (key == "label_limit") return DecodeUint(v, &sc->label_limit);
       if (key == "body_size_limit") return DecodeSize(v, &sc->body_size_limit);
+      if (key == "scrape_protocols") return DecodeScrapeProtocols(v, JobContext(node), &sc->scrape_protocols);
+      if (key == "fallback_scrape_protocol") return DecodeFallbackProtocol(v, node, &sc->fallback_scrape_protocol);
       if (key == "static_configs") return DecodeStaticConfigs(v, &sc->static_configs);
+      if (key == "file_sd_configs") return DecodeFileSdConfigs(v, &sc->file_sd_configs);
+      if (key == "http_sd_configs") return DecodeHttpSdConfigs(v, &sc->http_sd_configs);
+      if (key == "relabel_configs") return DecodeRelabelConfigs(v, "target", &sc->relabel_configs);
+      if (key == "metric_relabel_configs") return DecodeRelabelConfigs(v, "metric", &sc->metric_relabel_configs);
       return Unknown();
     });
+  }
+
+  // "scrape config with job name \"x\"": the suffix of Prometheus's
+  // scrape_protocols errors, read from the node since keys come in any order.
+  static std::string JobContext(const YAML::Node& scrape_config) {
+    const YAML::Node name = scrape_config["job_name"];
+    std::string job = name && name.IsScalar() ? name.Scalar() : "";
+    return fmt::format("scrape config with job name {}", QuoteLabelValue(job));
+  }
+
+  // []config.ScrapeProtocol with validateAcceptScrapeProtocols' checks; null
+  // leaves the list unset (inherited). `context` ends each message.
+  Status DecodeScrapeProtocols(const YAML::Node& v, std::string_view context,
+                               std::vector<scrape::ScrapeProtocol>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "[]config.ScrapeProtocol");
+    std::vector<std::string> names;
+    PROMETHIUM_RETURN_IF_ERROR(DecodeStringList(v, &names));
+    if (names.empty()) return Status::InvalidArgument(fmt::format("scrape_protocols cannot be empty for {}", context));
+    std::set<std::string> seen;
+    out->clear();
+    for (const std::string& name : names) {
+      std::string lower = name;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (!seen.insert(lower).second) {
+        return Status::InvalidArgument(
+            fmt::format("duplicated protocol in scrape_protocols, got [{}] for {}", fmt::join(names, " "), context));
+      }
+      scrape::ScrapeProtocol p;
+      if (!scrape::ParseScrapeProtocolName(name, &p)) {
+        return Status::InvalidArgument(fmt::format("scrape_protocols: unknown scrape protocol {}, supported: {} for {}",
+                                                   name, scrape::SupportedScrapeProtocolNames(), context));
+      }
+      if (p == scrape::ScrapeProtocol::kPrometheusProto) {
+        return Status::Unsupported(
+            fmt::format("scrape protocol PrometheusProto (protobuf exposition) in "
+                        "scrape_protocols for {} (line {})",
+                        context, LineOf(v)));
+      }
+      out->push_back(p);
+    }
+    return Status::OK();
+  }
+
+  Status DecodeFallbackProtocol(const YAML::Node& v, const YAML::Node& scrape_config,
+                                std::optional<scrape::ScrapeProtocol>* out) {
+    std::string name;
+    PROMETHIUM_RETURN_IF_ERROR(DecodeString(v, &name));
+    if (name.empty()) return Status::OK();
+    scrape::ScrapeProtocol p;
+    if (!scrape::ParseScrapeProtocolName(name, &p)) {
+      const YAML::Node job = scrape_config["job_name"];
+      return Status::InvalidArgument(fmt::format(
+          "invalid fallback_scrape_protocol for scrape config with job name {}: unknown scrape protocol {}, "
+          "supported: {}",
+          QuoteLabelValue(job && job.IsScalar() ? job.Scalar() : ""), name, scrape::SupportedScrapeProtocolNames()));
+    }
+    if (p == scrape::ScrapeProtocol::kPrometheusProto) {
+      return Status::Unsupported(
+          fmt::format("fallback_scrape_protocol PrometheusProto (protobuf exposition) (line {})", LineOf(v)));
+    }
+    *out = p;
+    return Status::OK();
+  }
+
+  // []*relabel.Config. `kind` names the list in Prometheus's message for a
+  // null rule ("empty or null target relabeling rule in scrape config").
+  Status DecodeRelabelConfigs(const YAML::Node& v, std::string_view kind, std::vector<scrape::RelabelConfig>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "[]*relabel.Config");
+    for (const YAML::Node& item : v) {
+      if (item.IsNull()) {
+        return Status::InvalidArgument(fmt::format("empty or null {} relabeling rule in scrape config", kind));
+      }
+      scrape::RelabelConfig rule;
+      PROMETHIUM_RETURN_IF_ERROR(DecodeRelabelConfig(item, &rule));
+      out->push_back(std::move(rule));
+    }
+    return Status::OK();
+  }
+
+  // One relabel.Config over Prometheus's defaults. As with go-yaml, an
+  // explicit null resets a field to its zero value (`regex:` is the empty
+  // regex, `action:` no action, which Validate rejects).
+  Status DecodeRelabelConfig(const YAML::Node& node, scrape::RelabelConfig* rule) {
+    bool action_set = true;
+    PROMETHIUM_RETURN_IF_ERROR(
+        ForEachField(node, kRelabelType, {}, [&](const std::string& key, const YAML::Node& v) -> Status {
+          if (key == "source_labels") return DecodeLabelNames(v, &rule->source_labels);
+          if (key == "separator") return DecodeNullableString(v, &rule->separator);
+          if (key == "target_label") return DecodeNullableString(v, &rule->target_label);
+          if (key == "replacement") return DecodeNullableString(v, &rule->replacement);
+          if (key == "modulus") return DecodeUint(v, &rule->modulus);
+          if (key == "regex") {
+            std::string pattern;
+            PROMETHIUM_RETURN_IF_ERROR(DecodeNullableString(v, &pattern));
+            if (!v.IsNull() && !v.IsScalar()) return Status::OK();  // type error recorded
+            PROMETHIUM_ASSIGN_OR_RETURN(rule->regex, scrape::RelabelRegex::Make(pattern));
+            return Status::OK();
+          }
+          if (key == "action") {
+            if (v.IsNull()) {
+              action_set = false;
+              return Status::OK();
+            }
+            if (!v.IsScalar()) return TypeError(v, "relabel.Action");
+            PROMETHIUM_ASSIGN_OR_RETURN(rule->action, scrape::ParseRelabelAction(v.Scalar()));
+            return Status::OK();
+          }
+          return Unknown();
+        }));
+    if (!action_set) return Status::InvalidArgument("relabel action cannot be empty");
+    return Status::OK();
+  }
+
+  // A string field for which null means "" (not "keep the default").
+  Status DecodeNullableString(const YAML::Node& v, std::string* out) {
+    if (v.IsNull()) {
+      out->clear();
+      return Status::OK();
+    }
+    return DecodeString(v, out);
+  }
+
+  // model.LabelNames: each name must be valid (UTF-8 names, Prometheus 3's
+  // default validation scheme).
+  Status DecodeLabelNames(const YAML::Node& v, std::vector<std::string>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "model.LabelNames");
+    for (const YAML::Node& item : v) {
+      std::string name;
+      if (!item.IsScalar()) return TypeError(item, "model.LabelName");
+      name = item.Scalar();
+      if (!scrape::IsValidLabelNameFor(scrape::NameValidation::kUtf8, name)) {
+        return Status::InvalidArgument(fmt::format("{} is not a valid label name", QuoteLabelValue(name)));
+      }
+      out->push_back(std::move(name));
+    }
+    return Status::OK();
   }
 
   Status DecodeScheme(const YAML::Node& v, std::string* scheme) {
@@ -366,6 +524,81 @@ class Decoder {
     return Status::OK();
   }
 
+  // []*file.SDConfig, with file.SDConfig.UnmarshalYAML's defaults and checks.
+  Status DecodeFileSdConfigs(const YAML::Node& v, std::vector<scrape::FileSDConfig>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "[]*file.SDConfig");
+    for (const YAML::Node& item : v) {
+      scrape::FileSDConfig sd;
+      PROMETHIUM_RETURN_IF_ERROR(
+          ForEachField(item, kFileSdType, {}, [&](const std::string& key, const YAML::Node& value) {
+            if (key == "files") return DecodeStringList(value, &sd.files);
+            if (key == "refresh_interval") return DecodeDuration(value, &sd.refresh_interval_ms);
+            return Unknown();
+          }));
+      if (sd.files.empty()) {
+        return Status::InvalidArgument(
+            fmt::format("file service discovery config must contain at least one path name (line {})", LineOf(item)));
+      }
+      for (const std::string& name : sd.files) {
+        if (!ValidFileSdPattern(name)) {
+          return Status::InvalidArgument(fmt::format("path name {} is not valid for file discovery (line {})",
+                                                     QuoteLabelValue(name), LineOf(item)));
+        }
+      }
+      out->push_back(std::move(sd));
+    }
+    return Status::OK();
+  }
+
+  // Prometheus's patFileSDName, ^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$, and no "*" in the directory.
+  static bool ValidFileSdPattern(const std::string& name) {
+    size_t star = name.find('*');
+    if (star != std::string::npos) {
+      if (name.find('/', star) != std::string::npos || name.find('*', star + 1) != std::string::npos) return false;
+    }
+    for (std::string_view ext : {".json", ".yml", ".yaml", ".JSON", ".YML", ".YAML"}) {
+      if (name.size() > ext.size() && name.ends_with(ext)) return true;
+    }
+    return false;
+  }
+
+  // []*http.SDConfig: url and refresh_interval; the HTTP client options are unsupported.
+  Status DecodeHttpSdConfigs(const YAML::Node& v, std::vector<scrape::HttpSDConfig>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "[]*http.SDConfig");
+    for (const YAML::Node& item : v) {
+      scrape::HttpSDConfig sd;
+      int url_line = LineOf(item);
+      PROMETHIUM_RETURN_IF_ERROR(
+          ForEachField(item, kHttpSdType, kUnsupportedHttpSd, [&](const std::string& key, const YAML::Node& value) {
+            if (key == "refresh_interval") return DecodeDuration(value, &sd.refresh_interval_ms);
+            if (key != "url") return Unknown();
+            url_line = LineOf(value);
+            return DecodeString(value, &sd.url);
+          }));
+      PROMETHIUM_RETURN_IF_ERROR(CheckHttpSdUrl(sd.url, url_line));
+      out->push_back(std::move(sd));
+    }
+    return Status::OK();
+  }
+
+  // http.SDConfig.UnmarshalYAML's URL checks; https needs TLS support we lack.
+  static Status CheckHttpSdUrl(const std::string& url, int line) {
+    if (url.empty()) return Status::InvalidArgument(fmt::format("URL is missing (line {})", line));
+    size_t colon = url.find("://");
+    std::string scheme = colon == std::string::npos ? "" : url.substr(0, colon);
+    if (scheme == "https") return Status::Unsupported(fmt::format("http_sd_configs https URL (line {})", line));
+    if (scheme != "http") {
+      return Status::InvalidArgument(fmt::format("URL scheme must be 'http' or 'https' (line {})", line));
+    }
+    std::string rest = url.substr(colon + 3);
+    if (rest.empty() || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') {
+      return Status::InvalidArgument(fmt::format("host is missing in URL (line {})", line));
+    }
+    return Status::OK();
+  }
+
   // GlobalConfig.UnmarshalYAML's defaulting and checks.
   static Status ApplyGlobalDefaults(GlobalConfig* g) {
     const GlobalConfig defaults;
@@ -381,8 +614,14 @@ class Decoder {
   // ScrapeConfig.UnmarshalYAML's and Validate's checks and inheritance.
   static Status ValidateScrapeConfig(const GlobalConfig& g, scrape::ScrapeConfig* sc) {
     if (sc->job_name.empty()) return Status::InvalidArgument("job_name is empty");
-    for (const scrape::TargetGroup& group : sc->static_configs) {
-      for (const std::string& t : group.targets) PROMETHIUM_RETURN_IF_ERROR(CheckTargetAddress(t));
+    // With relabeling, a URL-like target may still become a valid address.
+    if (sc->relabel_configs.empty()) {
+      for (const scrape::TargetGroup& group : sc->static_configs) {
+        for (const std::string& t : group.targets) PROMETHIUM_RETURN_IF_ERROR(CheckTargetAddress(t));
+      }
+    }
+    for (const auto* rules : {&sc->relabel_configs, &sc->metric_relabel_configs}) {
+      for (const scrape::RelabelConfig& rule : *rules) PROMETHIUM_RETURN_IF_ERROR(rule.Validate());
     }
     if (sc->scrape_interval_ms == 0) sc->scrape_interval_ms = g.scrape_interval_ms;
     if (sc->scrape_timeout_ms > sc->scrape_interval_ms) {
@@ -394,6 +633,9 @@ class Decoder {
     if (sc->body_size_limit == 0) sc->body_size_limit = g.body_size_limit;
     if (sc->sample_limit == 0) sc->sample_limit = g.sample_limit;
     if (sc->label_limit == 0) sc->label_limit = g.label_limit;
+    if (sc->scrape_protocols.empty()) {
+      sc->scrape_protocols = g.scrape_protocols.empty() ? scrape::DefaultScrapeProtocols() : g.scrape_protocols;
+    }
     return Status::OK();
   }
 
@@ -419,6 +661,16 @@ Result<Config> LoadConfigFile(const std::string& path) {
   if (!text.ok()) return text.status();
   Result<Config> cfg = ParseConfig(*text);
   if (!cfg.ok()) return Status::InvalidArgument(fmt::format("parsing YAML file {}: {}", path, cfg.status().message()));
+  // Like Prometheus's SetDirectory: relative file_sd paths are relative to the config file.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  for (scrape::ScrapeConfig& sc : cfg->scrape_configs) {
+    for (scrape::FileSDConfig& sd : sc.file_sd_configs) {
+      for (std::string& file : sd.files) {
+        if (!file.starts_with('/')) file = dir + file;
+      }
+    }
+  }
   return cfg;
 }
 
@@ -445,6 +697,27 @@ std::string FormatByteSize(uint64_t n) {
     n %= u.bytes;
   }
   return out;
+}
+
+// As Prometheus marshals relabel.Config: the default regex, a zero modulus
+// and an empty target_label are omitted.
+void EmitRelabelConfigs(YAML::Emitter& out, std::string_view key, const std::vector<scrape::RelabelConfig>& rules) {
+  if (rules.empty()) return;
+  out << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
+  for (const scrape::RelabelConfig& r : rules) {
+    out << YAML::BeginMap;
+    if (!r.source_labels.empty()) {
+      out << YAML::Key << "source_labels" << YAML::Value << YAML::Flow << r.source_labels;
+    }
+    out << YAML::Key << "separator" << YAML::Value << r.separator;
+    if (!r.regex.is_default()) out << YAML::Key << "regex" << YAML::Value << r.regex.pattern();
+    if (r.modulus != 0) out << YAML::Key << "modulus" << YAML::Value << r.modulus;
+    if (!r.target_label.empty()) out << YAML::Key << "target_label" << YAML::Value << r.target_label;
+    out << YAML::Key << "replacement" << YAML::Value << r.replacement;
+    out << YAML::Key << "action" << YAML::Value << std::string(scrape::RelabelActionName(r.action));
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
 }
 
 }  // namespace
@@ -478,6 +751,36 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   return total;
 }
 
+namespace {
+
+void EmitScrapeProtocols(YAML::Emitter& out, const std::vector<scrape::ScrapeProtocol>& protocols) {
+  if (protocols.empty()) return;
+  out << YAML::Key << "scrape_protocols" << YAML::Value << YAML::BeginSeq;
+  for (scrape::ScrapeProtocol p : protocols) out << std::string(scrape::ScrapeProtocolName(p));
+  out << YAML::EndSeq;
+}
+
+void EmitSdConfigs(YAML::Emitter& out, const scrape::ScrapeConfig& sc) {
+  if (!sc.file_sd_configs.empty()) {
+    out << YAML::Key << "file_sd_configs" << YAML::Value << YAML::BeginSeq;
+    for (const scrape::FileSDConfig& f : sc.file_sd_configs) {
+      out << YAML::BeginMap << YAML::Key << "files" << YAML::Value << f.files;
+      out << YAML::Key << "refresh_interval" << YAML::Value << FormatDuration(f.refresh_interval_ms) << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (!sc.http_sd_configs.empty()) {
+    out << YAML::Key << "http_sd_configs" << YAML::Value << YAML::BeginSeq;
+    for (const scrape::HttpSDConfig& h : sc.http_sd_configs) {
+      out << YAML::BeginMap << YAML::Key << "url" << YAML::Value << h.url;
+      out << YAML::Key << "refresh_interval" << YAML::Value << FormatDuration(h.refresh_interval_ms) << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+}
+
+}  // namespace
+
 std::string ConfigToYaml(const Config& config) {
   YAML::Emitter out;
   out << YAML::BeginMap << YAML::Key << "global" << YAML::Value << YAML::BeginMap;
@@ -489,6 +792,7 @@ std::string ConfigToYaml(const Config& config) {
     for (const Label& l : config.global.external_labels) out << YAML::Key << l.name << YAML::Value << l.value;
     out << YAML::EndMap;
   }
+  EmitScrapeProtocols(out, config.global.scrape_protocols);
   out << YAML::EndMap;
   if (!config.scrape_configs.empty()) {
     out << YAML::Key << "scrape_configs" << YAML::Value << YAML::BeginSeq;
@@ -497,6 +801,11 @@ std::string ConfigToYaml(const Config& config) {
       out << YAML::Key << "job_name" << YAML::Value << sc.job_name;
       out << YAML::Key << "honor_labels" << YAML::Value << sc.honor_labels;
       out << YAML::Key << "honor_timestamps" << YAML::Value << sc.honor_timestamps;
+      EmitScrapeProtocols(out, sc.scrape_protocols);
+      if (sc.fallback_scrape_protocol) {
+        out << YAML::Key << "fallback_scrape_protocol" << YAML::Value
+            << std::string(scrape::ScrapeProtocolName(*sc.fallback_scrape_protocol));
+      }
       if (!sc.params.empty()) out << YAML::Key << "params" << YAML::Value << sc.params;
       out << YAML::Key << "scrape_interval" << YAML::Value << FormatDuration(sc.scrape_interval_ms);
       out << YAML::Key << "scrape_timeout" << YAML::Value << FormatDuration(sc.scrape_timeout_ms);
@@ -516,7 +825,11 @@ std::string ConfigToYaml(const Config& config) {
         }
         out << YAML::EndMap;
       }
-      out << YAML::EndSeq << YAML::EndMap;
+      out << YAML::EndSeq;
+      EmitSdConfigs(out, sc);
+      EmitRelabelConfigs(out, "relabel_configs", sc.relabel_configs);
+      EmitRelabelConfigs(out, "metric_relabel_configs", sc.metric_relabel_configs);
+      out << YAML::EndMap;
     }
     out << YAML::EndSeq;
   }

@@ -10,9 +10,12 @@
 // Errors follow Prometheus's wording: unknown keys are reported with their
 // line ("yaml: unmarshal errors:\n  line 12: field foo not found in type
 // config.ScrapeConfig"), duplicate jobs as `found multiple scrape configs with
-// job name "x"`, and so on. Keys Prometheus knows but Promethium does not
-// implement yet (relabel_configs, *_sd_configs, rule_files, remote_write,
-// tls_config, scheme: https, ...) fail with "unsupported: <key> (line N)";
+// job name "x"`, and so on. relabel_configs and metric_relabel_configs are
+// decoded into scrape::RelabelConfig with Prometheus's defaults and checked
+// with relabel.Config.Validate's messages. Keys Prometheus knows but
+// Promethium does not implement yet (*_sd_configs other than file_sd_configs
+// and http_sd_configs, rule_files, remote_write, tls_config, scheme: https,
+// ...) fail with "unsupported: <key> (line N)";
 // nothing is ignored silently. An empty list or null value for such a key
 // is accepted, since it asks for nothing.
 //
@@ -42,6 +45,9 @@ struct GlobalConfig {
   uint64_t body_size_limit = 0;
   uint64_t sample_limit = 0;
   uint64_t label_limit = 0;
+  // Default scrape_protocols of every job; empty: unset, jobs then use
+  // scrape::DefaultScrapeProtocols().
+  std::vector<scrape::ScrapeProtocol> scrape_protocols;
 
   friend bool operator==(const GlobalConfig&, const GlobalConfig&) = default;
 };

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "tsdb/base/env.h"
+
 namespace promethium::server {
 namespace {
 
@@ -186,12 +188,11 @@ TEST(ServerConfigTest, UnsupportedKeysFailLoudlyWithLine) {
        "unsupported: alerting (line 1)"},
       {"remote_write:\n  - url: http://x\n", "unsupported: remote_write (line 1)"},
       {"global:\n  query_log_file: q.log\n", "unsupported: query_log_file (line 2)"},
-      {"scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: drop\n",
-       "unsupported: relabel_configs (line 3)"},
-      {"scrape_configs:\n  - job_name: x\n    metric_relabel_configs:\n      - action: drop\n",
-       "unsupported: metric_relabel_configs (line 3)"},
-      {"scrape_configs:\n  - job_name: x\n    file_sd_configs:\n      - files: [a.json]\n",
-       "unsupported: file_sd_configs (line 3)"},
+      {"scrape_configs:\n  - job_name: x\n    consul_sd_configs:\n      - server: a:8500\n",
+       "unsupported: consul_sd_configs (line 3)"},
+      {"scrape_configs:\n  - job_name: x\n    http_sd_configs:\n      - url: http://a/\n        basic_auth: {}\n"
+       "      - url: http://b/\n        tls_config:\n          ca_file: x\n",
+       "unsupported: tls_config (line 7)"},
       {"scrape_configs:\n  - job_name: x\n    docker_sd_configs:\n      - host: unix:///var/run/docker.sock\n",
        "unsupported: docker_sd_configs (line 3)"},
       {"scrape_configs:\n  - job_name: x\n    basic_auth:\n      username: u\n", "unsupported: basic_auth (line 3)"},
@@ -283,6 +284,266 @@ scrape_configs:
   Config again = MustParse(yaml);
   EXPECT_EQ(again.global, cfg.global);
   EXPECT_EQ(again.scrape_configs, cfg.scrape_configs);
+}
+
+// --- relabel_configs / metric_relabel_configs ---
+
+TEST(ServerConfigTest, RelabelConfigsWithPrometheusDefaults) {
+  Config cfg = MustParse(R"(
+scrape_configs:
+  - job_name: x
+    relabel_configs:
+      - source_labels: [__address__]
+        target_label: __param_target
+      - source_labels: [a, b]
+        separator: /
+        regex: 'f(.*)'
+        target_label: c
+        replacement: 'x${1}'
+        action: Replace
+      - regex: __meta_(.+)
+        action: labelmap
+      - source_labels: [__address__]
+        modulus: 4
+        target_label: __tmp_hash
+        action: hashmod
+    metric_relabel_configs:
+      - source_labels: [__name__]
+        regex: go_.*
+        action: drop
+)");
+  ASSERT_EQ(cfg.scrape_configs.size(), 1u);
+  const auto& rules = cfg.scrape_configs[0].relabel_configs;
+  ASSERT_EQ(rules.size(), 4u);
+  EXPECT_EQ(rules[0].action, scrape::RelabelAction::kReplace);
+  EXPECT_EQ(rules[0].separator, ";");
+  EXPECT_TRUE(rules[0].regex.is_default());
+  EXPECT_EQ(rules[0].replacement, "$1");
+  EXPECT_EQ(rules[0].source_labels, std::vector<std::string>{"__address__"});
+  EXPECT_EQ(rules[1].separator, "/");
+  EXPECT_EQ(rules[1].regex.pattern(), "f(.*)");
+  EXPECT_EQ(rules[1].replacement, "x${1}");
+  EXPECT_EQ(rules[1].source_labels, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(rules[2].action, scrape::RelabelAction::kLabelMap);
+  EXPECT_EQ(rules[3].modulus, 4u);
+  ASSERT_EQ(cfg.scrape_configs[0].metric_relabel_configs.size(), 1u);
+  EXPECT_EQ(cfg.scrape_configs[0].metric_relabel_configs[0].action, scrape::RelabelAction::kDrop);
+  EXPECT_TRUE(cfg.scrape_configs[0].metric_relabel_configs[0].regex.Matches("go_threads"));
+}
+
+TEST(ServerConfigTest, RelabelNullFieldsAreZeroValues) {
+  Config cfg = MustParse(
+      "scrape_configs:\n  - job_name: x\n    relabel_configs:\n"
+      "      - regex:\n        replacement: static\n        target_label: abc\n        separator:\n");
+  const auto& r = cfg.scrape_configs[0].relabel_configs.at(0);
+  EXPECT_FALSE(r.regex.is_default());
+  EXPECT_TRUE(r.regex.Matches(""));
+  EXPECT_FALSE(r.regex.Matches("x"));
+  EXPECT_EQ(r.separator, "");
+  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action:\n"),
+            "relabel action cannot be empty");
+}
+
+TEST(ServerConfigTest, RelabelErrors) {
+  const std::string head = "scrape_configs:\n  - job_name: x\n    relabel_configs:\n";
+  EXPECT_EQ(ParseError(head + "      - action: frob\n"), "unknown relabel action \"frob\"");
+  EXPECT_EQ(ParseError(head + "      - action: replace\n"),
+            "relabel configuration for replace action requires 'target_label' value");
+  EXPECT_EQ(ParseError(head + "      - action: hashmod\n        target_label: h\n"),
+            "relabel configuration for hashmod requires non-zero modulus");
+  EXPECT_EQ(ParseError(head + "      - action: labeldrop\n        regex: a\n        target_label: t\n"),
+            "labeldrop action requires only 'regex', and no other fields");
+  EXPECT_EQ(ParseError(head + "      - action: keepequal\n        target_label: t\n        replacement: r\n"),
+            "'replacement' can not be set for keepequal action");
+  EXPECT_EQ(ParseError(head + "      - source_labels: ['']\n        action: keep\n"), "\"\" is not a valid label name");
+  EXPECT_NE(ParseError(head + "      - regex: '(unclosed'\n        action: keep\n").find("error parsing regexp"),
+            std::string::npos);
+  EXPECT_EQ(ParseError(head + "      -\n"), "empty or null target relabeling rule in scrape config");
+  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: x\n    metric_relabel_configs:\n      - ~\n"),
+            "empty or null metric relabeling rule in scrape config");
+  // Unknown keys and type errors are unmarshal errors with lines.
+  EXPECT_EQ(ParseError(head + "      - action: keep\n        regexp: a\n"),
+            "yaml: unmarshal errors:\n  line 5: field regexp not found in type relabel.plain");
+  EXPECT_EQ(ParseError(head + "      - source_labels: a\n        action: keep\n"),
+            "yaml: unmarshal errors:\n  line 4: cannot unmarshal !!str `a` into model.LabelNames");
+  EXPECT_EQ(ParseError(head + "    - a\n").substr(0, 24), "yaml: unmarshal errors:\n");
+}
+
+TEST(ServerConfigTest, RelabelingAllowsUrlLikeTargets) {
+  // Without relabeling a URL target is an error; with it, rules may fix it.
+  Config cfg = MustParse(
+      "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['http://a:1/m']\n"
+      "    relabel_configs:\n      - source_labels: [__address__]\n        target_label: __param_target\n");
+  EXPECT_EQ(cfg.scrape_configs[0].relabel_configs.size(), 1u);
+}
+
+TEST(ServerConfigTest, RelabelConfigsRoundTrip) {
+  Config cfg = MustParse(R"(
+scrape_configs:
+  - job_name: a
+    static_configs:
+      - targets: [h:1]
+    relabel_configs:
+      - source_labels: [__address__, job]
+        separator: '|'
+        regex: '(.+)'
+        target_label: x
+        replacement: 'y$1'
+      - source_labels: [__address__]
+        modulus: 3
+        target_label: h
+        action: hashmod
+      - regex: 'tmp_.*'
+        action: labeldrop
+    metric_relabel_configs:
+      - source_labels: [__name__]
+        regex: 'go_.*'
+        action: drop
+)");
+  std::string yaml = ConfigToYaml(cfg);
+  EXPECT_NE(yaml.find("action: hashmod"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("metric_relabel_configs:"), std::string::npos) << yaml;
+  Config again = MustParse(yaml);
+  EXPECT_EQ(again.scrape_configs, cfg.scrape_configs) << yaml;
+}
+
+}  // namespace
+}  // namespace promethium::server
+
+namespace promethium::server {
+namespace {
+
+TEST(ServerConfigSdTest, FileAndHttpSdDefaults) {
+  auto cfg = ParseConfig(
+      "scrape_configs:\n  - job_name: x\n    file_sd_configs:\n      - files: [/a/*.json, b.yml]\n"
+      "      - files: [c.yaml]\n        refresh_interval: 30s\n"
+      "    http_sd_configs:\n      - url: http://sd:8080/targets?x=1\n      - url: http://sd2/\n"
+      "        refresh_interval: 2m\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const scrape::ScrapeConfig& sc = cfg->scrape_configs[0];
+  ASSERT_EQ(sc.file_sd_configs.size(), 2u);
+  EXPECT_EQ(sc.file_sd_configs[0].files, (std::vector<std::string>{"/a/*.json", "b.yml"}));
+  EXPECT_EQ(sc.file_sd_configs[0].refresh_interval_ms, 300'000);
+  EXPECT_EQ(sc.file_sd_configs[1].refresh_interval_ms, 30'000);
+  ASSERT_EQ(sc.http_sd_configs.size(), 2u);
+  EXPECT_EQ(sc.http_sd_configs[0].url, "http://sd:8080/targets?x=1");
+  EXPECT_EQ(sc.http_sd_configs[0].refresh_interval_ms, 60'000);
+  EXPECT_EQ(sc.http_sd_configs[1].refresh_interval_ms, 120'000);
+  const std::string yaml = ConfigToYaml(*cfg);
+  EXPECT_NE(yaml.find("refresh_interval: 5m"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("url: http://sd:8080/targets?x=1"), std::string::npos) << yaml;
+  auto again = ParseConfig(yaml);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->scrape_configs[0], sc);
+}
+
+TEST(ServerConfigSdTest, FileSdValidation) {
+  const std::string head = "scrape_configs:\n  - job_name: x\n    file_sd_configs:\n";
+  EXPECT_EQ(ParseError(head + "      - refresh_interval: 1m\n"),
+            "file service discovery config must contain at least one path name (line 4)");
+  EXPECT_EQ(ParseError(head + "      - files: [a.txt]\n"),
+            "path name \"a.txt\" is not valid for file discovery (line 4)");
+  EXPECT_EQ(ParseError(head + "      - files: ['*/a.json']\n"),
+            "path name \"*/a.json\" is not valid for file discovery (line 4)");
+  EXPECT_EQ(ParseError(head + "      - files: [a.json]\n        bogus: 1\n"),
+            "yaml: unmarshal errors:\n  line 5: field bogus not found in type file.SDConfig");
+  EXPECT_EQ(ParseError(head + "      - files: [a.json]\n        refresh_interval: 1x\n"),
+            "not a valid duration string: \"1x\"");
+}
+
+TEST(ServerConfigSdTest, HttpSdValidation) {
+  const std::string head = "scrape_configs:\n  - job_name: x\n    http_sd_configs:\n";
+  EXPECT_EQ(ParseError(head + "      - refresh_interval: 1m\n"), "URL is missing (line 4)");
+  EXPECT_EQ(ParseError(head + "      - url: ftp://a/\n"), "URL scheme must be 'http' or 'https' (line 4)");
+  EXPECT_EQ(ParseError(head + "      - url: http:///x\n"), "host is missing in URL (line 4)");
+  EXPECT_EQ(ParseError(head + "      - url: https://a/\n"), "unsupported: http_sd_configs https URL (line 4)");
+  EXPECT_EQ(ParseError(head + "      - url: http://a/\n        oauth2: {client_id: x}\n"),
+            "unsupported: oauth2 (line 5)");
+}
+
+TEST(ServerConfigSdTest, RelativeFileSdPathsFollowTheConfigFile) {
+  char tmpl[] = "/tmp/promethium_cfg_sd_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string path = std::string(tmpl) + "/prometheus.yml";
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), path,
+                                  "scrape_configs:\n  - job_name: x\n    file_sd_configs:\n"
+                                  "      - files: [t/*.json, /abs/a.json]\n")
+                  .ok());
+  auto cfg = LoadConfigFile(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->scrape_configs[0].file_sd_configs[0].files,
+            (std::vector<std::string>{std::string(tmpl) + "/t/*.json", "/abs/a.json"}));
+  (void)Env::Default()->RemoveDirRecursively(tmpl);
+}
+
+}  // namespace
+}  // namespace promethium::server
+
+// --- scrape_protocols / fallback_scrape_protocol ---
+
+namespace promethium::server {
+namespace {
+
+using scrape::ScrapeProtocol;
+
+TEST(ServerConfigProtocolsTest, DefaultsAndGlobalInheritance) {
+  Config cfg = MustParse("scrape_configs:\n  - job_name: a\n");
+  ASSERT_EQ(cfg.scrape_configs.size(), 1u);
+  EXPECT_EQ(cfg.scrape_configs[0].scrape_protocols, scrape::DefaultScrapeProtocols());
+  EXPECT_FALSE(cfg.scrape_configs[0].fallback_scrape_protocol.has_value());
+
+  cfg = MustParse(R"(
+global:
+  scrape_protocols: [PrometheusText0.0.4, OpenMetricsText1.0.0]
+scrape_configs:
+  - job_name: a
+  - job_name: b
+    scrape_protocols: [OpenMetricsText0.0.1]
+    fallback_scrape_protocol: PrometheusText1.0.0
+)");
+  ASSERT_EQ(cfg.scrape_configs.size(), 2u);
+  const std::vector<ScrapeProtocol> global = {ScrapeProtocol::kPrometheusText0_0_4,
+                                              ScrapeProtocol::kOpenMetricsText1_0_0};
+  EXPECT_EQ(cfg.global.scrape_protocols, global);
+  EXPECT_EQ(cfg.scrape_configs[0].scrape_protocols, global);
+  EXPECT_EQ(cfg.scrape_configs[1].scrape_protocols, std::vector<ScrapeProtocol>{ScrapeProtocol::kOpenMetricsText0_0_1});
+  EXPECT_EQ(cfg.scrape_configs[1].fallback_scrape_protocol, ScrapeProtocol::kPrometheusText1_0_0);
+
+  Config again = MustParse(ConfigToYaml(cfg));
+  EXPECT_EQ(again.global, cfg.global);
+  EXPECT_EQ(again.scrape_configs, cfg.scrape_configs);
+}
+
+TEST(ServerConfigProtocolsTest, ValidationMessages) {
+  const std::string supported =
+      "[OpenMetricsText0.0.1 OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0]";
+  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: a\n    scrape_protocols: []\n"),
+            "scrape_protocols cannot be empty for scrape config with job name \"a\"");
+  EXPECT_EQ(ParseError("scrape_configs:\n  - scrape_protocols: [Foo]\n    job_name: a\n"),
+            "scrape_protocols: unknown scrape protocol Foo, supported: " + supported +
+                " for scrape config with job name \"a\"");
+  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: a\n    scrape_protocols: [PrometheusText0.0.4, "
+                       "OpenMetricsText1.0.0, prometheustext0.0.4]\n"),
+            "duplicated protocol in scrape_protocols, got [PrometheusText0.0.4 OpenMetricsText1.0.0 "
+            "prometheustext0.0.4] for scrape config with job name \"a\"");
+  EXPECT_EQ(ParseError("global:\n  scrape_protocols: []\n"), "scrape_protocols cannot be empty for global config");
+  EXPECT_EQ(ParseError("global:\n  scrape_protocols: [x]\n"),
+            "scrape_protocols: unknown scrape protocol x, supported: " + supported + " for global config");
+  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: a\n    fallback_scrape_protocol: text\n"),
+            "invalid fallback_scrape_protocol for scrape config with job name \"a\": unknown scrape protocol text, "
+            "supported: " +
+                supported);
+}
+
+TEST(ServerConfigProtocolsTest, ProtobufIsUnsupportedLoudly) {
+  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: a\n    scrape_protocols: [PrometheusProto]\n"),
+            "unsupported: scrape protocol PrometheusProto (protobuf exposition) in scrape_protocols for scrape "
+            "config with job name \"a\" (line 3)");
+  EXPECT_EQ(ParseError("global:\n  scrape_protocols: [OpenMetricsText1.0.0, PrometheusProto]\n"),
+            "unsupported: scrape protocol PrometheusProto (protobuf exposition) in scrape_protocols for global "
+            "config (line 2)");
+  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: a\n    fallback_scrape_protocol: PrometheusProto\n"),
+            "unsupported: fallback_scrape_protocol PrometheusProto (protobuf exposition) (line 3)");
 }
 
 }  // namespace

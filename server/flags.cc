@@ -50,6 +50,8 @@ const std::vector<FlagSpec>& Specs() {
                &ServerFlags::web_enable_lifecycle),
       BoolFlag("web.enable-admin-api", "Enable API endpoints for admin control actions.",
                &ServerFlags::web_enable_admin_api),
+      BoolFlag("web.enable-remote-write-receiver", "Enable API endpoint accepting remote write requests.",
+               &ServerFlags::web_enable_remote_write_receiver),
       StringFlag("storage.tsdb.path", "Base path for metrics storage.", &ServerFlags::storage_tsdb_path),
       DurationFlag("storage.tsdb.retention.time",
                    "How long to retain samples in storage. Accepted but not enforced yet: nothing is deleted. "
@@ -65,6 +67,10 @@ const std::vector<FlagSpec>& Specs() {
       IntFlag("query.max-samples",
               "Maximum number of samples a single query can load into memory. Queries that would load more fail.",
               &ServerFlags::query_max_samples),
+      StringFlag("enable-feature",
+                 "Comma separated feature names to enable. Supported: promql-experimental-functions, "
+                 "promql-delayed-name-removal.",
+                 &ServerFlags::enable_feature),
       FlagSpec{"log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
                Kind::kLogLevel, nullptr, nullptr, nullptr, &ServerFlags::log_level},
   };

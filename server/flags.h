@@ -28,11 +28,13 @@ struct ServerFlags {
   int64_t web_max_connections = 512;
   bool web_enable_lifecycle = false;
   bool web_enable_admin_api = false;
+  bool web_enable_remote_write_receiver = false;
   int64_t query_lookback_delta_ms = 5 * 60 * 1000;
   int64_t query_timeout_ms = 2 * 60 * 1000;
   int64_t query_max_samples = 50'000'000;
   int64_t query_max_concurrency = 20;
   LogLevel log_level = LogLevel::kInfo;
+  std::string enable_feature;  // comma-separated, see server/features.h
 };
 
 struct CommandLine {

@@ -160,7 +160,9 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["web.enable-admin-api"], "false");
   EXPECT_EQ(m["config.file"], "prometheus.yml");
   EXPECT_EQ(m["log.level"], "info");
-  EXPECT_EQ(m.size(), 12u);
+  EXPECT_EQ(m["web.enable-remote-write-receiver"], "false");
+  EXPECT_EQ(m.size(), 14u);
+  EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
 }
 

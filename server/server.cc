@@ -1,5 +1,8 @@
 #include "server/server.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -7,6 +10,7 @@
 #include "promql/engine/engine.h"
 #include "scrape/scrape_manager.h"
 #include "server/build_info.h"
+#include "server/features.h"
 #include "server/process_metrics.h"
 #include "tsdb/base/duration.h"
 #include "tsdb/base/logging.h"
@@ -49,16 +53,35 @@ std::vector<web::TargetInfo> ToTargetInfos(const std::vector<scrape::TargetStatu
 void WarnAboutUnimplementedFlags(const ServerFlags& flags) {
   LogWarn(kLog,
           "unsupported: retention is not implemented yet; --storage.tsdb.retention.time={} is accepted but no data is "
-          "deleted (the head is in memory only)",
+          "deleted (there are no persisted blocks yet: the head and its WAL keep everything)",
           FormatDuration(flags.storage_tsdb_retention_time_ms));
-  if (flags.web_enable_lifecycle) {
-    LogWarn(kLog,
-            "unsupported: --web.enable-lifecycle: /-/reload and /-/quit are not implemented yet; "
-            "send SIGHUP to reload and SIGTERM to stop");
-  }
   if (flags.web_enable_admin_api) {
-    LogWarn(kLog, "unsupported: --web.enable-admin-api: the admin API endpoints are not implemented yet");
+    LogWarn(kLog,
+            "unsupported: --web.enable-admin-api: delete_series, clean_tombstones and snapshot answer "
+            "\"unsupported\" until the TSDB has tombstones and blocks");
   }
+}
+
+web::TsdbStatus ToTsdbStatus(const tsdb::DB& db, size_t limit) {
+  auto convert = [](const std::vector<tsdb::PostingsStats::Stat>& in) {
+    std::vector<web::TsdbStat> out;
+    out.reserve(in.size());
+    for (const auto& s : in) out.push_back(web::TsdbStat{s.name, s.count});
+    return out;
+  };
+  tsdb::DB::HeadStats head = db.Stats();
+  tsdb::PostingsStats card = db.CardinalityStats(limit);
+  web::TsdbStatus out;
+  out.num_series = head.num_series;
+  out.chunk_count = static_cast<int64_t>(head.num_chunks);
+  out.min_time = head.min_time;
+  out.max_time = head.max_time;
+  out.num_label_pairs = card.num_label_pairs;
+  out.series_count_by_metric_name = convert(card.series_count_by_metric_name);
+  out.label_value_count_by_label_name = convert(card.label_value_count_by_label_name);
+  out.memory_in_bytes_by_label_name = convert(card.memory_in_bytes_by_label_name);
+  out.series_count_by_label_value_pair = convert(card.series_count_by_label_value_pair);
+  return out;
 }
 
 }  // namespace
@@ -107,6 +130,9 @@ Status Server::Start() {
   eopts.max_concurrency = static_cast<int>(std::max<int64_t>(1, flags_.query_max_concurrency));
   eopts.default_subquery_step_ms = cfg->global.evaluation_interval_ms;
   eopts.metrics = &registry_;
+  for (const std::string& feature : ApplyFeatureFlags(flags_.enable_feature, &eopts)) {
+    LogWarn(kLog, "unsupported: --enable-feature={} is not a feature Promethium has; ignoring it", feature);
+  }
   engine_ = std::make_unique<promql::Engine>(eopts);
 
   scrape_ = std::make_unique<scrape::ScrapeManager>(db_.get(), &registry_);
@@ -141,8 +167,15 @@ Status Server::StartWeb() {
   deps.metrics = &registry_;
   deps.ready = [this] { return ready_.load(); };
   deps.targets = [this] { return ToTargetInfos(scrape_->Targets()); };
+  deps.dropped_targets = [this] { return ToTargetInfos(scrape_->DroppedTargets()); };
   deps.config_yaml = [this] { return CurrentConfigYaml(); };
   deps.flags = FlagValues(flags_);
+  deps.tsdb_status = [this](size_t limit) { return ToTsdbStatus(*db_, limit); };
+  deps.enable_lifecycle = flags_.web_enable_lifecycle;
+  deps.reload = [this] { return Reload(); };
+  deps.quit = [this] { return RequestQuit(); };
+  deps.enable_admin_api = flags_.web_enable_admin_api;
+  if (flags_.web_enable_remote_write_receiver) deps.remote_write_appendable = db_.get();
   web_ = std::make_unique<web::WebServer>(wopts, std::move(deps));
   Status s = web_->Start();
   if (!s.ok()) return s.WithContext("starting web server on " + flags_.web_listen_address);
@@ -151,6 +184,8 @@ Status Server::StartWeb() {
 }
 
 Status Server::Reload() {
+  // SIGHUP (signals thread) and /-/reload (web threads) may race.
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
   LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
   Result<Config> cfg = LoadConfigFile(flags_.config_file);
   Status s = cfg.ok() ? scrape_->ApplyConfig(cfg->scrape_configs) : cfg.status();
@@ -192,6 +227,18 @@ void Server::Stop() {
   scrape_.reset();
   engine_.reset();
   db_.reset();
+}
+
+bool Server::RequestQuit() {
+  if (quit_requested_.exchange(true)) return false;
+  LogWarn(kLog, "Received termination request via web service, exiting gracefully...");
+  // main.cc's signals thread turns SIGTERM into an orderly Stop().
+  if (quit_hook_) {
+    quit_hook_();
+  } else {
+    ::kill(::getpid(), SIGTERM);
+  }
+  return true;
 }
 
 uint16_t Server::web_port() const { return web_ ? web_->port() : 0; }

@@ -8,7 +8,9 @@
 //   Reload(): re-read the config file and apply it to the scrape manager
 //             (SIGHUP); a failed reload keeps the old config running.
 //   Stop():   unready -> stop web -> stop scrape -> close DB.
-// The signals thread (see main.cc) calls Reload/Stop; nothing else does.
+// The signals thread (see main.cc) calls Reload/Stop; the web server's
+// /-/reload calls Reload too (serialized by reload_mu_), and /-/quit calls
+// RequestQuit, which signals the process rather than stopping it inline.
 //
 // Ownership: the Server owns every component; the registry outlives them
 // all, since their callback metrics read them until they are destroyed.
@@ -18,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +62,13 @@ class Server {
   // Shuts down in order. Idempotent.
   void Stop();
 
+  // /-/quit: asks the process to stop (SIGTERM to itself, which main.cc's
+  // signals thread turns into Stop()); false when already requested.
+  // Thread-safe.
+  bool RequestQuit();
+  // Replaces the SIGTERM in RequestQuit (tests). Set before Start().
+  void SetQuitHookForTesting(std::function<void()> hook) { quit_hook_ = std::move(hook); }
+
   // The bound web port (after Start), useful with port 0.
   uint16_t web_port() const;
   bool ready() const { return ready_.load(); }
@@ -77,6 +87,9 @@ class Server {
   std::unique_ptr<web::WebServer> web_;
 
   std::atomic<bool> ready_{false};
+  std::atomic<bool> quit_requested_{false};
+  std::function<void()> quit_hook_;
+  std::mutex reload_mu_;  // serializes Reload() between SIGHUP and /-/reload
   bool stopped_ = false;
   mutable std::mutex config_mu_;
   std::string config_yaml_;  // guarded by config_mu_; effective config for /api/v1/status/config

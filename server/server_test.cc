@@ -41,12 +41,12 @@ TEST_F(ServerTest, StartsReadyAndStops) {
 }
 
 TEST_F(ServerTest, BadConfigFailsStartWithTheLine) {
-  WriteConfig("scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: drop\n");
+  WriteConfig("scrape_configs:\n  - job_name: x\n    consul_sd_configs:\n      - server: a:8500\n");
   Server server(flags_);
   Status s = server.Start();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("Error loading config"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("unsupported: relabel_configs (line 3)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("unsupported: consul_sd_configs (line 3)"), std::string::npos) << s.message();
   EXPECT_FALSE(server.ready());
 }
 
@@ -74,6 +74,17 @@ TEST_F(ServerTest, PortInUseFailsStart) {
   Status s = second.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("starting web server"), std::string::npos) << s.message();
+}
+
+TEST_F(ServerTest, QuitIsRequestedOnce) {
+  WriteConfig("");
+  Server server(flags_);
+  int hooks = 0;
+  server.SetQuitHookForTesting([&hooks] { ++hooks; });
+  ASSERT_TRUE(server.Start().ok());
+  EXPECT_TRUE(server.RequestQuit());
+  EXPECT_FALSE(server.RequestQuit());
+  EXPECT_EQ(hooks, 1);
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 // DB: the storage engine's front door, implementing Appendable and Queryable.
 //
-// In this first slice the DB is an in-memory head only: samples live in
-// compressed XOR chunks in memory and are lost when the process exits. There
-// is no write-ahead log, no persisted blocks and no compaction yet (that is
-// the next issue); Open still creates `dir` through Env so the on-disk layout
-// can grow into it.
+// The DB is an in-memory head (samples in compressed XOR chunks) made
+// durable by a write-ahead log in <dir>/wal (tsdb/wal/, docs/format/wal.md):
+// every Commit is logged before it becomes visible, and Open replays the WAL
+// to restore the head exactly. There are no persisted blocks, compaction or
+// WAL checkpoints yet (the next step), so the WAL grows until then.
 //
 // Ownership: the caller owns the DB. Appenders and queriers it hands out
 // borrow from it and must be destroyed before it. The MetricsRegistry passed
@@ -31,6 +31,9 @@ class Env;
 namespace promethium::tsdb {
 
 class Head;
+namespace wal {
+class Wal;
+}
 
 struct DBOptions {
   // Out-of-order ingestion window. Only 0 (Prometheus's default: reject any
@@ -48,12 +51,29 @@ struct DBOptions {
   size_t max_label_count = 0;
   // File system to use; nullptr means Env::Default().
   Env* env = nullptr;
+
+  // --- write-ahead log
+  // Off only for tests and benchmarks of the in-memory head: without it
+  // nothing survives a restart.
+  bool wal_enabled = true;
+  // Segment files are cut at this size (Prometheus: 128 MiB).
+  uint64_t wal_segment_size = 128ull << 20;
+  // When commits are fsynced. The default, as Prometheus, never fsyncs per
+  // commit: a commit is in the page cache once it returns, which survives a
+  // process crash but not a power loss or kernel crash; segments are fsynced
+  // when cut and on Close. kOnCommit fsyncs before every Commit returns;
+  // kInterval fsyncs in the background every wal_sync_interval_ms.
+  enum class WalSync { kNever, kOnCommit, kInterval };
+  WalSync wal_sync = WalSync::kNever;
+  int64_t wal_sync_interval_ms = 1000;
 };
 
 class DB final : public Appendable, public Queryable {
  public:
-  // Creates `dir` (mkdir -p) and an empty head. `metrics` may be null; when
-  // set, the prometheus_tsdb_head_* self-metrics are registered in it.
+  // Creates `dir` (mkdir -p), replays its WAL into a new head (repairing a
+  // torn or corrupt tail, see tsdb/wal/wal_reader.h) and opens the WAL for
+  // appends. `metrics` may be null; when set, the prometheus_tsdb_head_* and
+  // prometheus_tsdb_wal_* self-metrics are registered in it.
   static Result<std::unique_ptr<DB>> Open(const std::string& dir, const DBOptions& opts, MetricsRegistry* metrics);
   ~DB() override;
 
@@ -65,7 +85,8 @@ class DB final : public Appendable, public Queryable {
   // and simply selects nothing, as in Prometheus.
   Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint, int64_t maxt) override;
 
-  // Marks the DB closed: later appenders fail every Append/Commit. Idempotent.
+  // Marks the DB closed: later appenders fail every Append/Commit, then
+  // fsyncs and closes the WAL. Idempotent.
   Status Close();
 
   struct HeadStats {
@@ -83,10 +104,14 @@ class DB final : public Appendable, public Queryable {
   const std::string& dir() const { return dir_; }
 
  private:
-  DB(std::string dir, DBOptions opts, std::unique_ptr<Head> head);
+  DB(std::string dir, DBOptions opts, std::unique_ptr<wal::Wal> wal, std::unique_ptr<Head> head);
+  // Replays <dir>/wal into `head` and opens the WAL writer after it.
+  static Result<std::unique_ptr<wal::Wal>> ReplayAndOpenWal(const std::string& dir, const DBOptions& opts, Env* env,
+                                                            Head* head, MetricsRegistry* metrics);
 
   std::string dir_;
   DBOptions opts_;
+  std::unique_ptr<wal::Wal> wal_;  // declared before head_: outlives it
   std::unique_ptr<Head> head_;
 };
 

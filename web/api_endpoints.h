@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "web/api_deps.h"
 #include "web/api_result.h"
@@ -44,6 +45,21 @@ ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call);
 ApiResult ServeRules();
 ApiResult ServeAlerts();
 ApiResult ServeMetadata();
+
+// status_tsdb_api.cc: /api/v1/status/tsdb (limit parameter, default 10).
+ApiResult ServeTsdbStatus(const ApiDeps& deps, const ApiCall& call);
+
+// admin_api.cc: /api/v1/admin/tsdb/<action>; `action` is "delete_series",
+// "clean_tombstones" or "snapshot".
+ApiResult ServeAdmin(const ApiDeps& deps, std::string_view action);
+
+// lifecycle_api.cc: POST/PUT /-/reload and /-/quit (plain-text answers, as
+// Prometheus's web.go). `path` is "/-/reload" or "/-/quit".
+HttpResponse ServeLifecycle(const ApiDeps& deps, const HttpRequest& req, std::string_view path);
+
+// query_format_api.cc: /api/v1/format_query and /api/v1/parse_query.
+ApiResult ServeFormatQuery(const ApiCall& call);
+ApiResult ServeParseQuery(const ApiCall& call);
 
 // Formats ms since the epoch as Go's time.Time JSON (RFC 3339, UTC, trailing
 // fraction zeros trimmed): "2023-11-14T22:13:20.12Z".

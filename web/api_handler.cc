@@ -8,6 +8,7 @@
 #include "tsdb/base/metrics.h"
 #include "web/api_endpoints.h"
 #include "web/form_values.h"
+#include "web/remote/write_handler.h"
 
 namespace promethium::web {
 
@@ -28,6 +29,13 @@ enum class Endpoint {
   kRules,
   kAlerts,
   kMetadata,
+  kFormatQuery,
+  kParseQuery,
+  kTsdbStatus,
+  kAdminDeleteSeries,
+  kAdminCleanTombstones,
+  kAdminSnapshot,
+  kRemoteWrite,  // plain-text answers, not the JSON envelope
   kUnsupported,  // a Prometheus route Promethium does not implement
 };
 
@@ -54,21 +62,21 @@ constexpr std::array kApiRoutes = {
     ApiRoute{"/api/v1/rules", kGet, Endpoint::kRules},
     ApiRoute{"/api/v1/alerts", kGet, Endpoint::kAlerts},
     ApiRoute{"/api/v1/metadata", kGet, Endpoint::kMetadata},
-    ApiRoute{"/api/v1/format_query", kGet | kPost, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/parse_query", kGet | kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/format_query", kGet | kPost, Endpoint::kFormatQuery},
+    ApiRoute{"/api/v1/parse_query", kGet | kPost, Endpoint::kParseQuery},
     ApiRoute{"/api/v1/scrape_pools", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/targets/metadata", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/alertmanagers", kGet, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/status/tsdb", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/status/tsdb", kGet, Endpoint::kTsdbStatus},
     ApiRoute{"/api/v1/status/walreplay", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/features", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/notifications", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/read", kPost, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/write", kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/write", kPost, Endpoint::kRemoteWrite},
     ApiRoute{"/api/v1/otlp/v1/metrics", kPost, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/admin/tsdb/delete_series", kPost | kPut, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/admin/tsdb/clean_tombstones", kPost | kPut, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/admin/tsdb/snapshot", kPost | kPut, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/admin/tsdb/delete_series", kPost | kPut, Endpoint::kAdminDeleteSeries},
+    ApiRoute{"/api/v1/admin/tsdb/clean_tombstones", kPost | kPut, Endpoint::kAdminCleanTombstones},
+    ApiRoute{"/api/v1/admin/tsdb/snapshot", kPost | kPut, Endpoint::kAdminSnapshot},
 };
 
 constexpr std::string_view kLabelValuesPrefix = "/api/v1/label/";
@@ -154,6 +162,13 @@ ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& cal
     case Endpoint::kRules: return ServeRules();
     case Endpoint::kAlerts: return ServeAlerts();
     case Endpoint::kMetadata: return ServeMetadata();
+    case Endpoint::kFormatQuery: return ServeFormatQuery(call);
+    case Endpoint::kParseQuery: return ServeParseQuery(call);
+    case Endpoint::kTsdbStatus: return ServeTsdbStatus(deps, call);
+    case Endpoint::kAdminDeleteSeries: return ServeAdmin(deps, "delete_series");
+    case Endpoint::kAdminCleanTombstones: return ServeAdmin(deps, "clean_tombstones");
+    case Endpoint::kAdminSnapshot: return ServeAdmin(deps, "snapshot");
+    case Endpoint::kRemoteWrite:
     case Endpoint::kUnsupported: break;
   }
   return ApiResult::Error(ApiErrorType::kUnsupported, "unsupported: " + std::string(path));
@@ -174,7 +189,8 @@ bool ApiHandler::IsSlowEndpoint(std::string_view target) {
     case Endpoint::kQueryExemplars:
     case Endpoint::kLabels:
     case Endpoint::kLabelValues:
-    case Endpoint::kSeries: return true;
+    case Endpoint::kSeries:
+    case Endpoint::kRemoteWrite: return true;
     default: return false;
   }
 }
@@ -206,6 +222,10 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
                              : path == "/-/healthy" ? "Prometheus Server is Healthy.\n"
                                                     : "Prometheus Server is Ready.\n");
   }
+  if (path == "/-/reload" || path == "/-/quit") {
+    *handler_label = std::string(path);
+    return ServeLifecycle(deps_, req, path);
+  }
   if (path == "/metrics") {
     *handler_label = "/metrics";
     if (req.method != "GET" && !head) return GoHttpError(405, "Method Not Allowed");
@@ -227,6 +247,8 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
     resp.headers.emplace_back("Allow", AllowHeader(route->methods));
   } else if (deps_.ready && !deps_.ready()) {
     resp = TextResponse(503, "Service Unavailable");
+  } else if (route->endpoint == Endpoint::kRemoteWrite) {
+    resp = ServeRemoteWrite(deps_.remote_write_appendable, req, NowMs());
   } else if (FindHeader(req.headers, "Content-Type").starts_with("multipart/")) {
     // Go's FormValue would parse multipart bodies; we do not, so say so.
     resp = RenderApiResult(ApiResult::Error(

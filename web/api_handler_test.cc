@@ -97,9 +97,9 @@ TEST_F(ApiHandlerTest, UnknownPathsAre404AndWrongMethods405) {
 }
 
 TEST_F(ApiHandlerTest, UnimplementedPrometheusEndpointsFailLoudly) {
-  HttpResponse r = Do(Get("/api/v1/status/tsdb"));
+  HttpResponse r = Do(Get("/api/v1/status/walreplay"));
   EXPECT_EQ(r.status, 501);
-  EXPECT_EQ(r.body, R"({"status":"error","errorType":"unsupported","error":"unsupported: /api/v1/status/tsdb"})");
+  EXPECT_EQ(r.body, R"({"status":"error","errorType":"unsupported","error":"unsupported: /api/v1/status/walreplay"})");
 }
 
 TEST(ApiResultTest, EnvelopeAndAnnotationCaps) {
@@ -268,6 +268,29 @@ TEST_F(ApiHandlerTest, Targets) {
   EXPECT_EQ(r.body.find(R"("scrapePool":"db")"), std::string::npos);
   r = Do(Get("/api/v1/targets?state=dropped"));
   EXPECT_EQ(r.body, R"({"status":"success","data":{"activeTargets":[],"droppedTargets":[],"droppedTargetCounts":{}}})");
+}
+
+TEST_F(ApiHandlerTest, DroppedTargets) {
+  deps_.dropped_targets = [] {
+    TargetInfo a;
+    a.scrape_pool = "node";
+    a.discovered_labels = Labels{{"__address__", "a:9100"}, {"job", "node"}};
+    TargetInfo b;
+    b.scrape_pool = "node";
+    b.discovered_labels = Labels{{"__address__", "b:9100"}, {"job", "node"}};
+    TargetInfo c;
+    c.scrape_pool = "db";
+    c.discovered_labels = Labels{{"__address__", "c:9187"}};
+    return std::vector<TargetInfo>{a, b, c};
+  };
+  HttpResponse r = Do(Get("/api/v1/targets?state=dropped&scrapePool=node"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"activeTargets":[],"droppedTargets":[)"
+                    R"({"discoveredLabels":{"__address__":"a:9100","job":"node"},"scrapePool":"node"},)"
+                    R"({"discoveredLabels":{"__address__":"b:9100","job":"node"},"scrapePool":"node"}],)"
+                    R"("droppedTargetCounts":{"db":1,"node":2}}})");
+  r = Do(Get("/api/v1/targets?state=active"));
+  EXPECT_NE(r.body.find(R"("droppedTargets":[],"droppedTargetCounts":null)"), std::string::npos) << r.body;
 }
 
 TEST_F(ApiHandlerTest, QueryParameterErrorsNeedNoEngine) {

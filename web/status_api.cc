@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -172,10 +173,33 @@ ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call) {
     w.EndObject();
   }
   w.EndArray();
+  std::vector<TargetInfo> dropped;
+  if (show_dropped && deps.dropped_targets) dropped = deps.dropped_targets();
+  std::map<std::string, int64_t> dropped_counts;  // per scrape pool, before the pool filter
   w.Key("droppedTargets");
-  w.Raw("[]");  // relabeling drops are not tracked yet
+  w.BeginArray();
+  for (const TargetInfo& t : dropped) {
+    ++dropped_counts[t.scrape_pool];
+    if (!pool_filter.empty() && t.scrape_pool != pool_filter) continue;
+    w.BeginObject();
+    w.Key("discoveredLabels");
+    w.LabelsObject(t.discovered_labels);
+    w.Key("scrapePool");
+    w.String(t.scrape_pool);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("droppedTargetCounts");
-  w.Raw(show_dropped ? "{}" : "null");
+  if (show_dropped) {
+    w.BeginObject();
+    for (const auto& [pool, n] : dropped_counts) {
+      w.Key(pool);
+      w.Int(n);
+    }
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return ApiResult::Data(w.Take());
 }

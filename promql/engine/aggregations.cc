@@ -75,6 +75,17 @@ class Grouper {
     by_ptr_.emplace(l, kit->second);
     return kit->second;
   }
+  // As GroupOf(s.metric), but first through a dense cache by the sample's
+  // index in the argument matrix: no hash lookup per sample and step. The
+  // cached labels pointer guards against an index reused for other labels.
+  size_t GroupOf(const EvSample& s) {
+    if (s.series < 0) return GroupOf(s.metric);
+    const size_t idx = static_cast<size_t>(s.series);
+    if (idx >= by_series_.size()) by_series_.resize(idx + 1, {nullptr, 0});
+    auto& slot = by_series_[idx];
+    if (slot.first != s.metric) slot = {s.metric, GroupOf(s.metric)};
+    return slot.second;
+  }
   size_t size() const { return labels_.size(); }
   const Labels* LabelsOf(size_t g) const { return labels_[g]; }
 
@@ -86,6 +97,7 @@ class Grouper {
   std::unordered_map<const Labels*, size_t> by_ptr_;
   std::unordered_map<uint64_t, size_t> by_key_;
   std::vector<const Labels*> labels_;
+  std::vector<std::pair<const Labels*, size_t>> by_series_;
 };
 
 void Accumulate(AggregateOp op, Group* g, const EvSample& s) {
@@ -194,7 +206,7 @@ Status LimitRatioStep(QueryContext* ctx, PositionRange pos, double param, const 
   if (r == 0) return Status::OK();
   for (const auto& s : in) {
     double offset = static_cast<double>(s.metric->Hash()) / static_cast<double>(std::numeric_limits<uint64_t>::max());
-    if ((r >= 0 && offset < r) || (r < 0 && offset >= 1.0 + r)) groups[grouper.GroupOf(s.metric)].samples.push_back(s);
+    if ((r >= 0 && offset < r) || (r < 0 && offset >= 1.0 + r)) groups[grouper.GroupOf(s)].samples.push_back(s);
   }
   for (auto& g : groups) {
     for (const auto& s : g.samples) out->push_back(s);
@@ -210,7 +222,7 @@ Status TopKStep(AggregateOp op, double param, const EvVector& in, Grouper& group
   int64_t k = std::min<int64_t>(static_cast<int64_t>(param), static_cast<int64_t>(in.size()));
   if (k < 1) return Status::OK();
   for (const auto& s : in) {
-    Group& g = groups[grouper.GroupOf(s.metric)];
+    Group& g = groups[grouper.GroupOf(s)];
     g.seen = true;
     if (op != AggregateOp::kLimitK || static_cast<int64_t>(g.samples.size()) < k) g.samples.push_back(s);
   }
@@ -272,7 +284,7 @@ Result<EvMatrix> Evaluator::EvalAggregate(const AggregateExpr& a) {
   return RangeEvalExprs(exprs, [=](std::span<const EvVector> args, int64_t, EvVector* out) -> Status {
     const EvVector& in = args[0];
     double param = has_param && !args[1].empty() ? ScalarOf(args[1]) : 0;
-    for (const auto& s : in) grouper->GroupOf(s.metric);
+    for (const auto& s : in) grouper->GroupOf(s);
     groups->assign(grouper->size(), Group{});
     switch (op) {
       case AggregateOp::kLimitRatio: return LimitRatioStep(ctx, param_pos, param, in, *grouper, *groups, out);
@@ -286,7 +298,7 @@ Result<EvMatrix> Evaluator::EvalAggregate(const AggregateExpr& a) {
         break;
       default: break;
     }
-    for (const auto& s : in) Accumulate(op, &(*groups)[grouper->GroupOf(s.metric)], s);
+    for (const auto& s : in) Accumulate(op, &(*groups)[grouper->GroupOf(s)], s);
     for (size_t gi = 0; gi < groups->size(); ++gi) {
       Group& g = (*groups)[gi];
       if (g.seen) out->push_back({grouper->LabelsOf(gi), Finish(op, &g, param), g.drop_name});

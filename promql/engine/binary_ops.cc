@@ -148,7 +148,13 @@ class Matcher2 {
   std::vector<const EvSample*> right_by_ord;
   std::vector<uint32_t> right_stamp;
   std::vector<uint32_t> matched_stamp;
-  std::unordered_map<size_t, std::unordered_set<uint64_t>> matched_many;
+  // group_left/right: the step and match group that last produced each
+  // (interned, hence pointer-unique) result label set.
+  struct ResultUse {
+    uint32_t stamp = 0;
+    size_t ord = 0;
+  };
+  std::unordered_map<const Labels*, ResultUse> result_use;
   std::unordered_set<uint64_t> sig_set;
 };
 
@@ -178,8 +184,6 @@ Status VectorBinop(BinaryOp op, const EvVector& lhs_in, const EvVector& rhs_in, 
     mt.right_stamp[ord] = stamp;
     mt.right_by_ord[ord] = &rs;
   }
-  auto& matched_many = mt.matched_many;
-  matched_many.clear();
   for (const auto& ls : *lhs) {
     const int32_t lord = mt.Ord(lside, ls);
     if (!mt.HasRight(lord)) continue;
@@ -197,8 +201,15 @@ Status VectorBinop(BinaryOp op, const EvVector& lhs_in, const EvVector& rhs_in, 
             "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
       }
       mt.matched_stamp[ord] = stamp;
-    } else if (!matched_many[ord].insert(metric->Hash()).second) {
-      return Status::InvalidArgument("multiple matches for labels: grouping labels must ensure unique matches");
+    } else {
+      // Result labels are interned, so equal label sets are equal pointers:
+      // no per-step hashing. (The same labels from two different match
+      // groups are not this error; they fail later as a duplicate labelset.)
+      auto& use = mt.result_use[metric];
+      if (use.stamp == stamp && use.ord == ord) {
+        return Status::InvalidArgument("multiple matches for labels: grouping labels must ensure unique matches");
+      }
+      use = {stamp, ord};
     }
     if (IsTrim(op)) {
       *incompatible = true;

@@ -355,6 +355,58 @@ TEST_F(EngineTest, HistogramQuantileOverClassicBuckets) {
   EXPECT_EQ(r.warnings[0], "PromQL warning: quantile value should be between 0 and 1, got 2 (1:20)");
 }
 
+// histogram_quantile caches per-series bucket facts across steps: buckets
+// and whole histograms that come and go between steps must still be grouped
+// per step, and a bad `le` warns at every step it appears.
+TEST_F(EngineTest, HistogramQuantileRangeWithChangingBuckets) {
+  auto b = [](const char* job, const char* le) { return Labels{{"__name__", "h_bucket"}, {"job", job}, {"le", le}}; };
+  for (int64_t t : {0 * kMin, 1 * kMin, 2 * kMin}) {
+    storage_.Add(b("x", "1"), t, 10);
+    storage_.Add(b("x", "+Inf"), t, 20);
+  }
+  storage_.Add(b("x", "2"), 1 * kMin, 20);  // only at 1m: changes x's quantile there
+  storage_.Add(b("y", "1"), 2 * kMin, 5);   // y appears at 2m only
+  storage_.Add(b("y", "+Inf"), 2 * kMin, 10);
+  storage_.Add(b("y", "bad"), 2 * kMin, 1);
+  EngineOptions o;
+  o.lookback_delta_ms = 30'000;  // no carry-over of the 1m-only bucket
+  Engine engine(o);
+  auto r = engine.RangeQuery(storage_, "histogram_quantile(0.75, h_bucket)", 0, 2 * kMin, kMin);
+  ASSERT_TRUE(r.ok()) << r.error;
+  const auto& m = std::get<Matrix>(r.value);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].metric, (Labels{{"job", "x"}}));
+  ASSERT_EQ(m[0].points.size(), 3u);
+  EXPECT_DOUBLE_EQ(m[0].points[0].v, 1);    // 1 + (+Inf bucket): the last finite bound
+  EXPECT_DOUBLE_EQ(m[0].points[1].v, 1.5);  // rank 15 between le=1 (10) and le=2 (20)
+  EXPECT_DOUBLE_EQ(m[0].points[2].v, 1);
+  EXPECT_EQ(m[1].metric, (Labels{{"job", "y"}}));
+  ASSERT_EQ(m[1].points.size(), 1u);
+  EXPECT_EQ(m[1].points[0].t, 2 * kMin);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("bucket label \"le\" is missing or has a malformed value of \"bad\""), std::string::npos)
+      << r.warnings[0];
+}
+
+// group_left: a result label set produced twice in one match group is an
+// error even when that happens only at a later step of a range query.
+TEST_F(EngineTest, GroupLeftDuplicateResultAtLaterStep) {
+  storage_.Add({{"__name__", "a"}, {"i", "1"}, {"job", "x"}}, 0, 1);
+  storage_.Add({{"__name__", "a"}, {"i", "1"}, {"job", "x"}}, kMin, 1);
+  storage_.Add({{"__name__", "a"}, {"i", "1"}, {"job", "y"}}, kMin, 2);
+  storage_.Add({{"__name__", "b"}, {"i", "1"}, {"job", "z"}}, 0, 10);
+  storage_.Add({{"__name__", "b"}, {"i", "1"}, {"job", "z"}}, kMin, 10);
+  EngineOptions o;
+  o.lookback_delta_ms = 30'000;
+  Engine engine(o);
+  auto ok = engine.RangeQuery(storage_, "a * on(i) group_left b", 0, kMin, kMin);
+  ASSERT_TRUE(ok.ok()) << ok.error;
+  EXPECT_EQ(std::get<Matrix>(ok.value).size(), 2u);
+  // group_left(job) copies job from b: both a series map to {i="1", job="z"}.
+  auto r = engine.RangeQuery(storage_, "a * on(i) group_left(job) b", 0, kMin, kMin);
+  EXPECT_EQ(r.error, "multiple matches for labels: grouping labels must ensure unique matches");
+}
+
 TEST_F(EngineTest, MaxSamplesLimit) {
   EngineOptions o;
   o.max_samples = 10;

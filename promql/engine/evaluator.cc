@@ -210,6 +210,19 @@ std::unique_ptr<Evaluator::SeriesCursor> Evaluator::SelectSeries(const VectorSel
                                         drop_stale);
 }
 
+// An upper bound on the steps at which a selector over these samples yields
+// a point, so its points vector is allocated once: growing it by doubling
+// showed up as memmove and page faults in range queries over many steps.
+size_t Evaluator::PointsBound(const std::vector<Sample>& smp, int64_t offset_ms, bool pinned, int64_t lookback) const {
+  const int64_t steps = num_steps();
+  if (smp.empty()) return 0;
+  if (pinned) return static_cast<size_t>(steps);
+  const int64_t lo = std::max(start_, smp.front().t + offset_ms);
+  const int64_t hi = std::min(end_, smp.back().t + offset_ms + lookback);
+  if (hi < lo) return 0;
+  return static_cast<size_t>(std::min(steps, (hi - lo) / interval_ + 2));
+}
+
 Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
   std::optional<int64_t> at = AtTime(vs.at, vs.at_timestamp_ms);
   int64_t ref_min = RefTime(start_, vs.offset_ms, at);
@@ -223,6 +236,7 @@ Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool ti
     if (!more) break;
     EvSeries es;
     const auto& smp = rs.samples;
+    es.points.reserve(PointsBound(smp, vs.offset_ms, at.has_value(), lookback));
     size_t j = 0;
     int64_t step = 0;
     for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {

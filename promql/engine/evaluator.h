@@ -190,6 +190,7 @@ class Evaluator {
 
  private:
   Result<EvMatrix> EvalVectorSelector(const VectorSelector& vs, bool timestamps = false);
+  size_t PointsBound(const std::vector<Sample>& smp, int64_t offset_ms, bool pinned, int64_t lookback) const;
   Result<EvMatrix> EvalUnary(const UnaryExpr& u);
   Result<EvMatrix> EvalNumber(double v);
   Result<RangeArg> EvalSubqueryArg(const SubqueryExpr& sq);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <unordered_map>
 
@@ -244,6 +245,44 @@ std::string FormatOpenMetricsFloat(double q) {
   return s;
 }
 
+// Per-query state of histogram_quantile: what each input series (by its
+// stable labels pointer) contributes, computed once instead of per step (the
+// `le` parse and the label copy without it dominated the function's cost).
+struct BucketSeries {
+  bool valid = false;      // `le` parses as a float
+  double upper_bound = 0;  // the parsed `le`
+  size_t group = 0;        // dense id of the labels without `le`
+};
+struct QuantileState {
+  std::unordered_map<const Labels*, BucketSeries> series;
+  std::unordered_map<const Labels*, size_t> group_of_metric;  // interned labels -> group id
+  std::vector<const Labels*> group_metric;
+  std::vector<uint32_t> group_stamp;  // == stamp: the group is in this step's `groups`
+  // (upper bound, count) pairs of the current step, by group id; the
+  // buffers are reused across steps.
+  std::vector<std::vector<std::pair<double, double>>> group_buckets;
+  uint32_t stamp = 0;
+  std::vector<size_t> groups;  // group ids present at this step, in input order
+
+  const BucketSeries& Lookup(const Labels* metric, NodeHelper* h) {
+    auto [it, inserted] = series.try_emplace(metric);
+    if (!inserted) return it->second;
+    BucketSeries& b = it->second;
+    b.valid = ParseGoFloat(metric->Get("le"), &b.upper_bound);
+    if (!b.valid) return b;
+    static const std::vector<std::string> kLe = {"le"};
+    const Labels* without_le = h->Intern(metric->Drop(kLe));
+    auto [git, new_group] = group_of_metric.try_emplace(without_le, group_metric.size());
+    if (new_group) {
+      group_metric.push_back(without_le);
+      group_stamp.push_back(0);
+      group_buckets.emplace_back();
+    }
+    b.group = git->second;
+    return b;
+  }
+};
+
 // histogram_quantile(q, v) and histogram_quantiles(v, "label", q...) over
 // classic `le` buckets.
 InstantFn HistogramQuantileFn(const FnCtx& c) {
@@ -258,51 +297,52 @@ InstantFn HistogramQuantileFn(const FnCtx& c) {
   }
   const std::string q_label = multi ? StringArg(*c.call->args[1]) : "";
   PositionRange v_pos = c.call->args[vec_arg]->pos;
-  return
-      [ctx, h = c.helper, q_pos, v_pos, multi, vec_arg, q_label](std::span<const EvVector> a, int64_t, EvVector* out) {
-        std::vector<double> qs;
-        for (size_t i = 0; i < q_pos.size(); ++i) {
-          double q = multi ? ScalarOf(a[1 + i]) : ScalarOf(a[0]);
-          if (std::isnan(q) || q < 0 || q > 1) ctx->annotations.AddWarning(InvalidQuantileWarning(q), q_pos[i]);
-          qs.push_back(q);
+  return [ctx, h = c.helper, q_pos, v_pos, multi, vec_arg, q_label, st = std::make_shared<QuantileState>()](
+             std::span<const EvVector> a, int64_t, EvVector* out) {
+    std::vector<double> qs;
+    for (size_t i = 0; i < q_pos.size(); ++i) {
+      double q = multi ? ScalarOf(a[1 + i]) : ScalarOf(a[0]);
+      if (std::isnan(q) || q < 0 || q > 1) ctx->annotations.AddWarning(InvalidQuantileWarning(q), q_pos[i]);
+      qs.push_back(q);
+    }
+    const EvVector& in = a[vec_arg];
+    if (in.empty()) return Status::OK();
+    // Group this step's buckets; per-series facts come from the cache.
+    std::vector<size_t>& groups = st->groups;
+    groups.clear();
+    ++st->stamp;
+    for (const auto& s : in) {
+      const BucketSeries& b = st->Lookup(s.metric, h.get());
+      if (!b.valid) {
+        std::string_view name = ctx->delayed_name_removal ? s.metric->MetricName() : std::string_view();
+        ctx->annotations.AddWarning(BadBucketLabelWarning(name, s.metric->Get("le")), v_pos);
+        continue;
+      }
+      if (st->group_stamp[b.group] != st->stamp) {
+        st->group_stamp[b.group] = st->stamp;
+        st->group_buckets[b.group].clear();
+        groups.push_back(b.group);
+      }
+      st->group_buckets[b.group].push_back({b.upper_bound, s.v});
+    }
+    for (double q : qs) {
+      for (size_t g : groups) {
+        bool forced;
+        std::vector<std::pair<double, double>> copy;
+        if (qs.size() > 1) copy = st->group_buckets[g];  // BucketQuantile sorts in place
+        double v = BucketQuantile(q, qs.size() > 1 ? &copy : &st->group_buckets[g], &forced);
+        const Labels* metric = st->group_metric[g];
+        if (forced) {
+          std::string_view name = ctx->delayed_name_removal ? metric->MetricName() : std::string_view();
+          ctx->annotations.AddInfo(HistogramQuantileForcedMonotonicityInfo(name), v_pos);
         }
-        const EvVector& in = a[vec_arg];
-        if (in.empty()) return Status::OK();
-        struct Group {
-          const Labels* metric;
-          std::vector<std::pair<double, double>> buckets;
-        };
-        std::vector<Group> groups;
-        std::unordered_map<uint64_t, size_t> index;
-        static const std::vector<std::string> kLe = {"le"};
-        for (const auto& s : in) {
-          double ub;
-          if (!ParseGoFloat(s.metric->Get("le"), &ub)) {
-            std::string_view name = ctx->delayed_name_removal ? s.metric->MetricName() : std::string_view();
-            ctx->annotations.AddWarning(BadBucketLabelWarning(name, s.metric->Get("le")), v_pos);
-            continue;
-          }
-          Labels without_le = s.metric->Drop(kLe);
-          auto [it, inserted] = index.emplace(without_le.Hash(), groups.size());
-          if (inserted) groups.push_back({h->Intern(std::move(without_le)), {}});
-          groups[it->second].buckets.push_back({ub, s.v});
-        }
-        for (double q : qs) {
-          for (auto& g : groups) {
-            bool forced;
-            auto buckets = g.buckets;
-            double v = BucketQuantile(q, &buckets, &forced);
-            if (forced) {
-              std::string_view name = ctx->delayed_name_removal ? g.metric->MetricName() : std::string_view();
-              ctx->annotations.AddInfo(HistogramQuantileForcedMonotonicityInfo(name), v_pos);
-            }
-            const Labels* m = ctx->delayed_name_removal ? g.metric : h->WithoutName(g.metric);
-            if (multi) m = h->Intern(LabelsBuilder(*m).Set(q_label, FormatOpenMetricsFloat(q)).Build());
-            out->push_back({m, v, true});
-          }
-        }
-        return Status::OK();
-      };
+        const Labels* m = ctx->delayed_name_removal ? metric : h->WithoutName(metric);
+        if (multi) m = h->Intern(LabelsBuilder(*m).Set(q_label, FormatOpenMetricsFloat(q)).Build());
+        out->push_back({m, v, true});
+      }
+    }
+    return Status::OK();
+  };
 }
 
 // Go's math.Max/math.Min: NaN wins; +0 is greater than -0.

@@ -111,6 +111,9 @@ std::string_view MetricTypeName(MetricType type) {
     case MetricType::kGauge: return "gauge";
     case MetricType::kHistogram: return "histogram";
     case MetricType::kSummary: return "summary";
+    case MetricType::kGaugeHistogram: return "gaugehistogram";
+    case MetricType::kInfo: return "info";
+    case MetricType::kStateset: return "stateset";
     case MetricType::kUnknown: break;
   }
   return "untyped";

@@ -36,9 +36,11 @@
 
 namespace promethium::scrape::textparse {
 
-enum class Entry { kSeries, kHelp, kType, kComment, kEof };
+// kUnit is produced by the OpenMetrics parser only.
+enum class Entry { kSeries, kHelp, kType, kComment, kEof, kUnit };
 
-enum class MetricType { kUnknown, kCounter, kGauge, kHistogram, kSummary };
+// kGaugeHistogram, kInfo and kStateset exist in OpenMetrics only.
+enum class MetricType { kUnknown, kCounter, kGauge, kHistogram, kSummary, kGaugeHistogram, kInfo, kStateset };
 std::string_view MetricTypeName(MetricType type);  // "untyped" for kUnknown
 
 struct LabelView {

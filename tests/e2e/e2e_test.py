@@ -30,50 +30,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-HTTP_TIMEOUT = 5  # seconds, for every request we make
+from e2e_common import TestFailure, check, free_port, http_get, wait_until
+
 STARTUP_DEADLINE = 30
 SCRAPE_DEADLINE = 60
 SHUTDOWN_DEADLINE = 10
-
-
-class TestFailure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise TestFailure(what)
-    print(f"ok: {what}", flush=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url):
-    """Returns (status, body) without raising on HTTP error statuses."""
-    try:
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as resp:
-            return resp.status, resp.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
-
-
-def wait_until(deadline_s, what, fn, interval=0.25):
-    """Polls fn() until it returns a truthy value or the deadline passes."""
-    end = time.monotonic() + deadline_s
-    last_err = None
-    while time.monotonic() < end:
-        try:
-            value = fn()
-            if value:
-                return value
-        except (OSError, ValueError, KeyError) as e:  # not up yet, bad JSON, ...
-            last_err = e
-        time.sleep(interval)
-    raise TestFailure(f"timed out after {deadline_s}s waiting for {what} (last error: {last_err})")
 
 
 class Children:
@@ -298,8 +259,8 @@ BAD_CONFIGS = [
     # (config text, substrings the error output must contain)
     ("global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: x\n    foo: 1\n",
      ["field foo not found in type config.ScrapeConfig", "line 5"]),
-    ("scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: drop\n",
-     ["unsupported: relabel_configs (line 3)"]),
+    ("scrape_configs:\n  - job_name: x\n    consul_sd_configs:\n      - server: a:8500\n",
+     ["unsupported: consul_sd_configs (line 3)"]),
     ("scrape_configs:\n  - job_name: x\n  - job_name: x\n", ['found multiple scrape configs with job name \\"x\\"']),
 ]
 

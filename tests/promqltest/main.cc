@@ -1,7 +1,11 @@
 // promqltest: runs Prometheus's PromQL test scripts against Promethium's
 // engine and reports, per file, passed/failed/skipped evals.
 //
-//   promqltest [--allow-failures] [--quiet] [--no-delayed-name-removal] <file.test|dir>...
+//   promqltest [--storage=head|memory] [--allow-failures] [--quiet]
+//              [--no-delayed-name-removal] <file.test|dir>...
+//
+// --storage=head (the default) loads the data into a real tsdb::DB in a
+// temporary directory; --storage=memory uses the small in-memory store.
 //
 // The scripts are written for the promql-delayed-name-removal feature;
 // --no-delayed-name-removal runs them in Prometheus's default mode instead
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "tests/promqltest/runner.h"
+#include "tsdb/base/logging.h"
 
 namespace {
 
@@ -44,7 +49,9 @@ std::vector<std::string> CollectFiles(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   using promethium::promqltest::Runner;
+  using promethium::promqltest::StorageKind;
   bool allow_failures = false, quiet = false, delayed_name_removal = true;
+  StorageKind storage = StorageKind::kHead;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -54,14 +61,24 @@ int main(int argc, char** argv) {
       quiet = true;
     } else if (a == "--no-delayed-name-removal") {
       delayed_name_removal = false;  // Prometheus's default mode
+    } else if (a.starts_with("--storage=")) {
+      auto kind = promethium::promqltest::ParseStorageKind(a.substr(std::string_view("--storage=").size()));
+      if (!kind.ok()) {
+        std::fprintf(stderr, "promqltest: %s\n", kind.status().message().c_str());
+        return 2;
+      }
+      storage = *kind;
     } else if (a.starts_with("--")) {
       std::fprintf(stderr,
-                   "usage: promqltest [--allow-failures] [--quiet] [--no-delayed-name-removal] <file.test|dir>...\n");
+                   "usage: promqltest [--storage=head|memory] [--allow-failures] [--quiet] [--no-delayed-name-removal] "
+                   "<file.test|dir>...\n");
       return 2;
     } else {
       args.push_back(a);
     }
   }
+  // The head logs every DB it opens; one per `clear` would drown the report.
+  promethium::SetLogLevel(promethium::LogLevel::kWarn);
   std::vector<std::string> files = CollectFiles(args);
   if (files.empty()) {
     std::fprintf(stderr, "promqltest: no test files given\n");
@@ -82,7 +99,7 @@ int main(int argc, char** argv) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string name = std::filesystem::path(f).filename().string();
-    Runner runner(&engine);
+    Runner runner(&engine, storage);
     auto res = runner.RunScript(name, ss.str());
     if (!res.script_error.empty()) {
       std::printf("%s: script error: %s\n", name.c_str(), res.script_error.c_str());

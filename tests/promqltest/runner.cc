@@ -288,6 +288,10 @@ bool SetAtModifier(promql::Expr& e, int64_t ts, bool under_at) {
   }
 }
 
+struct LabelsHash {
+  size_t operator()(const Labels& l) const { return static_cast<size_t>(l.Hash()); }
+};
+
 bool SelectorMatches(const promql::VectorSelector& vs, const Labels& l) {
   for (const auto& m : vs.matchers) {
     if (!m.Matches(l.Get(m.name()))) return false;
@@ -297,8 +301,15 @@ bool SelectorMatches(const promql::VectorSelector& vs, const Labels& l) {
 
 }  // namespace
 
-void Runner::Load(const LoadCmd& cmd) {
-  for (const auto& s : cmd.series) {
+std::string Runner::Load(const LoadCmd& cmd) {
+  // As Prometheus's loadCmd, a series defined twice in one load keeps only
+  // its last definition (aggregators.test relies on it).
+  std::unordered_map<Labels, size_t, LabelsHash> last_def;
+  for (size_t i = 0; i < cmd.series.size(); ++i) last_def[cmd.series[i].metric] = i;
+  std::vector<LoadSample> batch;
+  for (size_t def = 0; def < cmd.series.size(); ++def) {
+    const SeriesDesc& s = cmd.series[def];
+    if (last_def[s.metric] != def) continue;
     bool any_histogram = false;
     for (size_t i = 0; i < s.values.size(); ++i) {
       const SequenceValue& v = s.values[i];
@@ -307,7 +318,7 @@ void Runner::Load(const LoadCmd& cmd) {
         continue;
       }
       if (v.omitted) continue;
-      storage_.Add(s.metric, static_cast<int64_t>(i) * cmd.interval_ms, v.value);
+      batch.push_back(LoadSample{&s.metric, static_cast<int64_t>(i) * cmd.interval_ms, v.value});
     }
     std::string name(s.metric.MetricName());
     if (any_histogram) histogram_series_.push_back(s.metric);
@@ -323,6 +334,8 @@ void Runner::Load(const LoadCmd& cmd) {
       }
     }
   }
+  Status st = storage_->AppendBatch(batch);
+  return st.ok() ? "" : st.ToString();
 }
 
 std::string Runner::SkipReason(const EvalCmd& cmd) const {
@@ -368,8 +381,9 @@ std::string Runner::RunEval(const EvalCmd& cmd) {
 }
 
 std::string Runner::RunQuery(const EvalCmd& cmd, const std::string& query, int64_t eval_ms) {
-  QueryResult r = cmd.is_range ? engine_->RangeQuery(storage_, query, cmd.start_ms, cmd.end_ms, cmd.step_ms)
-                               : engine_->InstantQuery(storage_, query, eval_ms);
+  QueryResult r = cmd.is_range
+                      ? engine_->RangeQuery(storage_->queryable(), query, cmd.start_ms, cmd.end_ms, cmd.step_ms)
+                      : engine_->InstantQuery(storage_->queryable(), query, eval_ms);
   if (cmd.fail) {
     if (r.ok()) return "expected error evaluating query but got none";
     return CheckFailure(cmd, r.error);
@@ -382,7 +396,7 @@ std::string Runner::RunQuery(const EvalCmd& cmd, const std::string& query, int64
   static const re2::RE2 kContextFns(R"((?:^|[^\w])(?:range|step|start|end)\(\))");
   if (re2::RE2::PartialMatch(query, kContextFns)) return "";
   // As Prometheus does: the same query in range mode must agree at t.
-  QueryResult rr = engine_->RangeQuery(storage_, query, eval_ms - 60000, eval_ms + 60000, 60000);
+  QueryResult rr = engine_->RangeQuery(storage_->queryable(), query, eval_ms - 60000, eval_ms + 60000, 60000);
   if (!rr.ok()) return fmt::format("error evaluating query in range mode: {}", rr.error);
   const auto* m = std::get_if<Matrix>(&rr.value);
   if (m == nullptr) return "range mode did not return a matrix";
@@ -404,20 +418,37 @@ std::string Runner::RunQuery(const EvalCmd& cmd, const std::string& query, int64
 FileResult Runner::RunScript(const std::string& name, std::string_view text) {
   FileResult res;
   res.file = name;
-  storage_.Clear();
   histogram_series_.clear();
   auto cmds = ParseScript(text);
   if (!cmds.ok()) {
     res.script_error = cmds.status().message();
     return res;
   }
+  auto storage = TestStorage::Make(storage_kind_);
+  if (!storage.ok()) {
+    res.script_error = storage.status().ToString();
+    return res;
+  }
+  storage_ = std::move(storage).value();
   for (const auto& c : *cmds) {
     switch (c.kind) {
-      case Command::Kind::kClear:
-        storage_.Clear();
+      case Command::Kind::kClear: {
         histogram_series_.clear();
+        Status st = storage_->Clear();
+        if (!st.ok()) {
+          res.script_error = st.ToString();
+          return res;
+        }
         break;
-      case Command::Kind::kLoad: Load(c.load); break;
+      }
+      case Command::Kind::kLoad: {
+        std::string err = Load(c.load);
+        if (!err.empty()) {
+          res.failed++;
+          res.failures.push_back(Truncate(fmt::format("{}:{}: load: {}", name, c.load.line, err)));
+        }
+        break;
+      }
       case Command::Kind::kEval: {
         std::string skip = SkipReason(c.eval);
         if (!skip.empty()) {

@@ -1,19 +1,24 @@
 // Runner: executes promqltest scripts against the PromQL engine over a
-// MemoryStorage and checks results as Prometheus's promqltest does (values
+// TestStorage (the real TSDB head by default, or the in-memory store) and
+// checks results as Prometheus's promqltest does (values
 // almost-equal with relative epsilon 1e-6, NaN equals NaN, exact label sets,
 // annotations and expected failures).
 //
 // Evals that need native histograms are skipped and counted by reason.
-// Ownership: borrows the Engine. Thread-safety: one runner per thread.
+// Each `load` is appended as one batch and committed; a rejected sample
+// counts as a failure of the script (reported with the load's line).
+// Ownership: borrows the Engine; owns its storage. Thread-safety: one runner
+// per thread.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "promql/engine/engine.h"
-#include "tests/promqltest/memory_storage.h"
 #include "tests/promqltest/script.h"
+#include "tests/promqltest/test_storage.h"
 
 namespace promethium::promqltest {
 
@@ -29,7 +34,8 @@ struct FileResult {
 
 class Runner {
  public:
-  explicit Runner(promql::Engine* engine) : engine_(engine) {}
+  explicit Runner(promql::Engine* engine, StorageKind storage = StorageKind::kHead)
+      : engine_(engine), storage_kind_(storage) {}
 
   FileResult RunScript(const std::string& name, std::string_view text);
 
@@ -38,7 +44,8 @@ class Runner {
   static promql::EngineOptions TestEngineOptions();
 
  private:
-  void Load(const LoadCmd& cmd);
+  // Appends the load's samples as one batch; empty on success.
+  std::string Load(const LoadCmd& cmd);
   // Empty when passing; otherwise why the eval failed.
   std::string RunEval(const EvalCmd& cmd);
   // Runs one query (the eval's or a rewritten form) at eval_ms and checks it.
@@ -46,7 +53,8 @@ class Runner {
   std::string SkipReason(const EvalCmd& cmd) const;
 
   promql::Engine* engine_;
-  MemoryStorage storage_;
+  StorageKind storage_kind_;
+  std::unique_ptr<TestStorage> storage_;
   std::vector<Labels> histogram_series_;  // series with native/NHCB histogram samples
 };
 

@@ -119,5 +119,80 @@ eval instant at 2m hist
   EXPECT_NE(res.failures[0].find("t.test:9"), std::string::npos) << res.failures[0];
 }
 
+// A series defined twice in one load keeps only its last definition, as in
+// Prometheus's loadCmd; both storages must agree.
+constexpr char kRedefinedSeries[] = R"(
+load 1m
+  data{p="a"} 1 2 3
+  data{p="b"} Inf
+  data{p="b"} -Inf
+
+eval instant at 0m sum(data)
+  {} -Inf
+
+eval instant at 2m data
+  data{p="a"} 3
+  data{p="b"} -Inf
+)";
+
+class RunnerStorageTest : public ::testing::TestWithParam<StorageKind> {};
+
+TEST_P(RunnerStorageTest, LastDefinitionOfASeriesWins) {
+  promql::Engine engine(Runner::TestEngineOptions());
+  Runner runner(&engine, GetParam());
+  auto res = runner.RunScript("t.test", kRedefinedSeries);
+  EXPECT_TRUE(res.script_error.empty()) << res.script_error;
+  EXPECT_EQ(res.passed, 2);
+  EXPECT_EQ(res.failed, 0) << (res.failures.empty() ? "" : res.failures[0]);
+}
+
+TEST_P(RunnerStorageTest, ClearDropsAllData) {
+  promql::Engine engine(Runner::TestEngineOptions());
+  Runner runner(&engine, GetParam());
+  auto res = runner.RunScript("t.test", R"(
+load 1m
+  up{job="a"} 1 1
+
+clear
+
+load 1m
+  up{job="b"} 5
+
+eval instant at 1m up
+  up{job="b"} 5
+)");
+  EXPECT_TRUE(res.script_error.empty()) << res.script_error;
+  EXPECT_EQ(res.passed, 1);
+  EXPECT_EQ(res.failed, 0) << (res.failures.empty() ? "" : res.failures[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Storages, RunnerStorageTest, ::testing::Values(StorageKind::kHead, StorageKind::kMemory),
+                         [](const auto& info) { return std::string(StorageKindName(info.param)); });
+
+// The head rejects a later load that goes back in time for a series (out of
+// order, as Prometheus's head with no out-of-order window); the runner must
+// report that as a failed load rather than silently dropping data.
+TEST(RunnerHeadTest, RejectedSamplesFailTheLoad) {
+  promql::Engine engine(Runner::TestEngineOptions());
+  Runner runner(&engine, StorageKind::kHead);
+  auto res = runner.RunScript("t.test", R"(
+load 1m
+  up 1 1 1
+
+load 1m
+  up 7
+)");
+  EXPECT_TRUE(res.script_error.empty()) << res.script_error;
+  EXPECT_EQ(res.failed, 1);
+  ASSERT_EQ(res.failures.size(), 1u);
+  EXPECT_NE(res.failures[0].find("t.test:5: load:"), std::string::npos) << res.failures[0];
+}
+
+TEST(StorageKindTest, Parses) {
+  EXPECT_EQ(*ParseStorageKind("head"), StorageKind::kHead);
+  EXPECT_EQ(*ParseStorageKind("memory"), StorageKind::kMemory);
+  EXPECT_FALSE(ParseStorageKind("disk").ok());
+}
+
 }  // namespace
 }  // namespace promethium::promqltest

@@ -82,15 +82,46 @@ Result<MemSeries*> Head::GetOrCreate(const Labels& labels) {
     const SeriesRef ref = last_ref_.fetch_add(1, std::memory_order_relaxed) + 1;
     auto series = std::make_unique<MemSeries>(ref, labels);
     created = series.get();
-    // Publish by ref before by hash (lock order: hash stripe, then ref
-    // stripe), so a ref handed out is always resolvable.
-    {
-      RefStripe& rstripe = ref_stripes_[ref & stripe_mask_];
-      MutexLock ref_lock(&rstripe.mu);
-      rstripe.series.emplace(ref, std::move(series));
-    }
-    auto [it, inserted] = hstripe.unique.emplace(hash, created);
-    if (!inserted) hstripe.conflicts[hash].push_back(created);
+    PublishSeries(std::move(series), hstripe, hash);
+  }
+  postings_.Add(created->ref(), labels);
+  num_series_.fetch_add(1, std::memory_order_relaxed);
+  metrics_.series->Set(static_cast<double>(NumSeries()));
+  metrics_.series_created->Inc();
+  return created;
+}
+
+void Head::PublishSeries(std::unique_ptr<MemSeries> series, HashStripe& hstripe, uint64_t hash) {
+  MemSeries* raw = series.get();
+  const SeriesRef ref = raw->ref();
+  // Publish by ref before by hash (lock order: hash stripe, then ref
+  // stripe), so a ref handed out is always resolvable.
+  {
+    RefStripe& rstripe = ref_stripes_[ref & stripe_mask_];
+    MutexLock ref_lock(&rstripe.mu);
+    rstripe.series.emplace(ref, std::move(series));
+  }
+  auto [it, inserted] = hstripe.unique.emplace(hash, raw);
+  if (!inserted) hstripe.conflicts[hash].push_back(raw);
+}
+
+Result<MemSeries*> Head::CreateWithRef(SeriesRef ref, const Labels& labels) {
+  if (labels.empty()) return Status::Corruption("wal: series record with an empty label set");
+  if (ref == 0) return Status::Corruption("wal: series record with ref 0");
+  const uint64_t hash = labels.Hash();
+  HashStripe& hstripe = hash_stripes_[hash & stripe_mask_];
+  MemSeries* created = nullptr;
+  {
+    MutexLock lock(&hstripe.mu);
+    if (MemSeries* s = FindByHash(hstripe, hash, labels)) return s;
+    if (GetByRef(ref) != nullptr) return Status::Corruption("wal: series ref " + std::to_string(ref) + " reused");
+    auto series = std::make_unique<MemSeries>(ref, labels);
+    created = series.get();
+    PublishSeries(std::move(series), hstripe, hash);
+  }
+  // Keep ref assignment monotonic past every replayed ref.
+  SeriesRef last = last_ref_.load(std::memory_order_relaxed);
+  while (ref > last && !last_ref_.compare_exchange_weak(last, ref)) {
   }
   postings_.Add(created->ref(), labels);
   num_series_.fetch_add(1, std::memory_order_relaxed);
@@ -100,7 +131,7 @@ Result<MemSeries*> Head::GetOrCreate(const Labels& labels) {
 }
 
 void Head::OnCommitted(int64_t batch_min_t, int64_t batch_max_t, uint64_t samples, uint64_t chunks_cut,
-                       uint64_t out_of_order) {
+                       uint64_t out_of_order, bool replayed) {
   if (samples > 0) {
     int64_t cur = min_time_.load(std::memory_order_relaxed);
     while (batch_min_t < cur && !min_time_.compare_exchange_weak(cur, batch_min_t)) {
@@ -110,7 +141,7 @@ void Head::OnCommitted(int64_t batch_min_t, int64_t batch_max_t, uint64_t sample
     }
     metrics_.min_time->Set(static_cast<double>(MinTime()));
     metrics_.max_time->Set(static_cast<double>(MaxTime()));
-    metrics_.samples_appended->Inc(static_cast<double>(samples));
+    if (!replayed) metrics_.samples_appended->Inc(static_cast<double>(samples));
   }
   if (chunks_cut > 0) {
     num_chunks_.fetch_add(chunks_cut, std::memory_order_relaxed);

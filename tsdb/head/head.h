@@ -9,6 +9,10 @@
 // collision list for the rare distinct label sets that share a hash. Refs
 // are assigned from a monotonically increasing counter and never reused.
 //
+// Durability: when a WAL is set (SetWal), every Commit logs its batch there
+// before applying it, and DB::Open rebuilds a head from the WAL through
+// ReplayWalRecord (head_replay.cc).
+//
 // Ownership: the Head owns its series, postings and (when none is given) a
 // private MetricsRegistry. MemSeries pointers stay valid for the Head's
 // lifetime (series are never removed yet: no head truncation/GC so far).
@@ -20,6 +24,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -32,6 +37,18 @@
 #include "tsdb/index/mem_postings.h"
 
 namespace promethium::tsdb {
+
+namespace wal {
+class Wal;
+}
+
+// What replaying the WAL into the head did (head_replay.cc).
+struct WalReplayStats {
+  uint64_t series = 0;           // series records applied
+  uint64_t samples = 0;          // samples appended
+  uint64_t skipped_samples = 0;  // out of order / duplicate at replay: dropped
+  uint64_t unknown_refs = 0;     // samples whose series record was missing
+};
 
 struct HeadOptions {
   ChunkCutOptions cut;
@@ -57,6 +74,18 @@ class Head {
 
   // --- appends (head_append.cc)
   std::unique_ptr<Appender> NewAppender();
+
+  // --- write-ahead log (head_replay.cc)
+  // Commits log to `wal` (borrowed; it must outlive the head's appenders)
+  // before their samples become visible. Set once, before appends start.
+  void SetWal(wal::Wal* wal) { wal_ = wal; }
+  // Applies one WAL record: series are recreated with their original refs
+  // (later refs continue past the largest one), samples are appended unless
+  // out of order. Corruption for a record that does not decode. Replay runs
+  // before the head is shared: not meant to race with appends.
+  Status ReplayWalRecord(std::string_view record, WalReplayStats* stats);
+  // Frees replay-only lookup tables; call once replay is done.
+  void FinishWalReplay();
 
   // --- reads (head_read.cc)
   std::unique_ptr<IndexReader> NewIndexReader();
@@ -103,10 +132,16 @@ class Head {
     Gauge* max_time;
   };
 
+  // Creates a series with the given ref, or returns the existing one for
+  // these labels (replay of a duplicated series record).
+  Result<MemSeries*> CreateWithRef(SeriesRef ref, const Labels& labels);
+  MemSeries* ReplayLookup(SeriesRef ref) const;
+  void PublishSeries(std::unique_ptr<MemSeries> series, HashStripe& hstripe, uint64_t hash) REQUIRES(hstripe.mu);
   MemSeries* FindByHash(const HashStripe& stripe, uint64_t hash, const Labels& labels) const REQUIRES_SHARED(stripe.mu);
-  // Called by appenders after a commit.
+  // Called by appenders after a commit, and by replay (replayed samples are
+  // not counted as appended, as in Prometheus).
   void OnCommitted(int64_t batch_min_t, int64_t batch_max_t, uint64_t samples, uint64_t chunks_cut,
-                   uint64_t out_of_order);
+                   uint64_t out_of_order, bool replayed = false);
 
   const HeadOptions opts_;
   const size_t stripe_mask_;
@@ -120,6 +155,13 @@ class Head {
   std::atomic<int64_t> min_time_;
   std::atomic<int64_t> max_time_;
   std::atomic<bool> closed_{false};
+  wal::Wal* wal_ = nullptr;
+  // Replay only (single-threaded, before the head is shared): series by ref
+  // for dense refs, sparing a stripe lookup per sample, and refs of series
+  // records whose labels were already known under another ref (never written
+  // by this code; tolerated as Prometheus does).
+  std::vector<MemSeries*> replay_by_ref_;
+  std::unordered_map<SeriesRef, MemSeries*> replay_ref_aliases_;
 
   std::unique_ptr<MetricsRegistry> own_metrics_;
   Metrics metrics_;

@@ -7,6 +7,11 @@
 // appenders may have committed meanwhile, and appends it to the chunks;
 // samples that became invalid are dropped and counted. Rollback discards.
 //
+// With a WAL, Commit first logs the batch (series records for series never
+// logged before, then one samples record) and applies nothing unless that
+// write, and the sync the policy asks for, succeeded. The WAL write is the
+// only serialised step; applying still runs under per-series locks.
+//
 // Known gap: a Commit is not atomic for readers (no isolation yet), so a
 // concurrent query may observe part of a batch.
 #include <algorithm>
@@ -15,6 +20,8 @@
 #include <vector>
 
 #include "tsdb/head/head.h"
+#include "tsdb/wal/record.h"
+#include "tsdb/wal/wal.h"
 
 namespace promethium::tsdb {
 
@@ -61,6 +68,13 @@ class HeadAppender final : public Appender {
       pending_.clear();
       return Status::Internal("tsdb: commit to a closed DB");
     }
+    if (head_->wal_ != nullptr && !pending_.empty()) {
+      Status logged = LogToWal();
+      if (!logged.ok()) {
+        pending_.clear();
+        return logged;
+      }
+    }
     int64_t min_t = std::numeric_limits<int64_t>::max();
     int64_t max_t = std::numeric_limits<int64_t>::min();
     uint64_t appended = 0, chunks_cut = 0, out_of_order = 0;
@@ -88,6 +102,33 @@ class HeadAppender final : public Appender {
   }
 
  private:
+  // Writes the batch to the WAL; on success marks its series as logged.
+  Status LogToWal() {
+    std::vector<MemSeries*> unlogged;
+    std::vector<wal::RefSample> samples;
+    samples.reserve(pending_.size());
+    for (const Pending& p : pending_) {
+      if (!p.series->wal_logged()) unlogged.push_back(p.series);
+      samples.push_back(wal::RefSample{p.series->ref(), p.t, p.v});
+    }
+    std::string series_rec, samples_rec;
+    if (!unlogged.empty()) {
+      std::sort(unlogged.begin(), unlogged.end());
+      unlogged.erase(std::unique(unlogged.begin(), unlogged.end()), unlogged.end());
+      std::vector<wal::RefSeries> series;
+      series.reserve(unlogged.size());
+      for (MemSeries* s : unlogged) series.push_back(wal::RefSeries{s->ref(), s->labels()});
+      wal::EncodeSeries(series, &series_rec);
+    }
+    wal::EncodeSamples(samples, &samples_rec);
+    std::vector<std::string_view> records;
+    if (!series_rec.empty()) records.push_back(series_rec);
+    records.push_back(samples_rec);
+    PROMETHIUM_RETURN_IF_ERROR(head_->wal_->Log(records));
+    for (MemSeries* s : unlogged) s->set_wal_logged();
+    return Status::OK();
+  }
+
   struct Pending {
     MemSeries* series;
     int64_t t;

@@ -14,6 +14,7 @@
 // else requires mu() to be held (appenders and readers take it briefly).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -90,6 +91,12 @@ class MemSeries {
   const Labels& labels() const { return labels_; }
   SeriesMutex* mu() const PROMETHIUM_LOCK_RETURNED(mu_) { return &mu_; }
 
+  // Whether a WAL series record for this series has been written, so a
+  // commit knows whether to log one before the series' first samples.
+  // Lock-free: two commits may both log it, which replay tolerates.
+  bool wal_logged() const { return wal_logged_.load(std::memory_order_acquire); }
+  void set_wal_logged() { wal_logged_.store(true, std::memory_order_release); }
+
   // Whether (t, v) may follow the series' newest sample: older is out of
   // order; same timestamp is a duplicate unless the value is bit-identical
   // (then kSameSample: accepted but not stored again).
@@ -117,6 +124,7 @@ class MemSeries {
   const SeriesRef ref_;
   const Labels labels_;
   mutable SeriesMutex mu_;
+  std::atomic<bool> wal_logged_{false};
   std::vector<MemChunk> chunks_ GUARDED_BY(mu_);  // ascending; back() is open
   XorAppender app_ GUARDED_BY(mu_);               // writes chunks_.back()
   int64_t next_at_ GUARDED_BY(mu_) = 0;           // cut when a sample reaches this

@@ -1,0 +1,98 @@
+#include "scrape/discovery/discovery_manager.h"
+
+#include <chrono>
+
+#include "scrape/discovery/file_sd.h"
+#include "scrape/discovery/http_sd.h"
+
+namespace promethium::scrape {
+namespace {
+
+int64_t SteadyNowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+DiscoveryManager::DiscoveryManager(MetricsRegistry* metrics, UpdateFn on_update, int64_t tick_ms)
+    : on_update_(std::move(on_update)), tick_ms_(tick_ms) {
+  if (metrics != nullptr) {
+    file_read_errors_ =
+        metrics->GetCounter("prometheus_sd_file_read_errors_total", "The number of File-SD read errors.");
+    http_failures_ =
+        metrics->GetCounter("prometheus_sd_http_failures_total", "Number of HTTP service discovery refresh failures.");
+  }
+}
+
+DiscoveryManager::~DiscoveryManager() { Stop(); }
+
+bool DiscoveryManager::HasDiscovery(const ScrapeConfig& config) {
+  return !config.file_sd_configs.empty() || !config.http_sd_configs.empty();
+}
+
+void DiscoveryManager::Run(const std::vector<ScrapeConfig>& configs) {
+  Stop();
+  jobs_.clear();
+  for (const ScrapeConfig& cfg : configs) {
+    if (!HasDiscovery(cfg)) continue;
+    Job job;
+    job.name = cfg.job_name;
+    for (const FileSDConfig& f : cfg.file_sd_configs) {
+      job.discoverers.push_back(std::make_unique<FileDiscoverer>(f, file_read_errors_));
+    }
+    for (const HttpSDConfig& h : cfg.http_sd_configs) {
+      job.discoverers.push_back(std::make_unique<HttpDiscoverer>(h, http_failures_));
+    }
+    job.groups.resize(job.discoverers.size());
+    jobs_.push_back(std::move(job));
+  }
+  if (jobs_.empty()) return;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_requested_ = false;
+  }
+  thread_ = std::thread([this] { PollLoop(); });
+}
+
+void DiscoveryManager::Stop() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_requested_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DiscoveryManager::PollLoop() {
+  for (;;) {
+    for (Job& job : jobs_) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (stop_requested_) return;
+      }
+      PollJob(&job);
+    }
+    std::unique_lock<std::mutex> l(mu_);
+    if (cv_.wait_for(l, std::chrono::milliseconds(tick_ms_), [this] { return stop_requested_; })) return;
+  }
+}
+
+void DiscoveryManager::PollJob(Job* job) {
+  bool polled = false;
+  for (size_t i = 0; i < job->discoverers.size(); ++i) {
+    std::optional<std::vector<TargetGroup>> groups = job->discoverers[i]->Poll(SteadyNowMs());
+    if (!groups.has_value()) continue;
+    polled = true;
+    job->groups[i] = std::move(*groups);
+  }
+  if (!polled) return;
+  std::vector<TargetGroup> all;
+  for (const auto& groups : job->groups) all.insert(all.end(), groups.begin(), groups.end());
+  if (job->reported && all == job->last_reported) return;
+  job->reported = true;
+  job->last_reported = all;
+  on_update_(job->name, std::move(all));
+}
+
+}  // namespace promethium::scrape

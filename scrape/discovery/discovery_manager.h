@@ -1,0 +1,76 @@
+// DiscoveryManager: runs the discoverers (file_sd, http_sd) of every job
+// and reports each job's combined target groups whenever they change.
+//
+// Run(configs) replaces all discoverers with those the configs ask for and
+// polls them on one thread of its own every `tick_ms`; after a poll in which
+// a job's groups changed (and always after the first poll of a job), it
+// calls on_update(job, groups) on that thread with the groups of all the
+// job's discoverers, in config order. The ScrapeManager uses this to rebuild
+// the job's targets and sync its scrape loops.
+//
+// Self-metrics (when `metrics` is given): prometheus_sd_file_read_errors_total
+// and prometheus_sd_http_failures_total.
+//
+// Ownership: `metrics` is borrowed and must outlive the manager. The manager
+// owns its discoverers and thread.
+// Thread-safety: Run and Stop may be called from any thread but not
+// concurrently with each other (the ScrapeManager serializes them). Stop
+// returns only after the thread has left on_update, so on_update must not
+// wait for anything the caller of Stop holds. Stop may wait for an
+// in-flight http_sd fetch (at most 10 s) to finish.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scrape/discovery/discoverer.h"
+#include "tsdb/base/metrics.h"
+
+namespace promethium::scrape {
+
+class DiscoveryManager {
+ public:
+  using UpdateFn = std::function<void(const std::string& job, std::vector<TargetGroup> groups)>;
+
+  DiscoveryManager(MetricsRegistry* metrics, UpdateFn on_update, int64_t tick_ms = 1000);
+  ~DiscoveryManager();
+  DiscoveryManager(const DiscoveryManager&) = delete;
+  DiscoveryManager& operator=(const DiscoveryManager&) = delete;
+
+  // Whether a config has any dynamic discovery.
+  static bool HasDiscovery(const ScrapeConfig& config);
+
+  // Stops the current discoverers and starts those of `configs`.
+  void Run(const std::vector<ScrapeConfig>& configs);
+  // Stops polling and joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Job {
+    std::string name;
+    std::vector<std::unique_ptr<Discoverer>> discoverers;
+    std::vector<std::vector<TargetGroup>> groups;  // per discoverer, latest
+    bool reported = false;
+    std::vector<TargetGroup> last_reported;
+  };
+  void PollLoop();
+  void PollJob(Job* job);
+
+  const UpdateFn on_update_;
+  const int64_t tick_ms_;
+  Counter* file_read_errors_ = nullptr;
+  Counter* http_failures_ = nullptr;
+
+  std::vector<Job> jobs_;  // only the polling thread touches it while it runs
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_requested_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace promethium::scrape

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""End-to-end test of the newer HTTP API endpoints (standard library only).
+
+Starts promethium with --web.enable-remote-write-receiver and
+--web.enable-lifecycle (no scrape targets), pushes samples with the
+remote_write_push test tool (web/remote/remote_write_push.cc: Python has no
+snappy in its standard library), then checks that they come back through
+/api/v1/query, `promtool query series` and `promtool query labels`; that a
+malformed push is refused with 400 and changes nothing; /api/v1/status/tsdb,
+format_query and parse_query; /-/reload; and that /-/quit stops the server
+with exit code 0.
+
+Every child process is killed on exit, whatever happens. All waits are
+bounded.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from e2e_common import TestFailure, check, free_port
+
+HTTP_TIMEOUT = 5
+STARTUP_DEADLINE = 30
+SHUTDOWN_DEADLINE = 15
+
+
+def request(url, method="GET", data=None):
+    """Returns (status, body) without raising on HTTP error statuses."""
+    req = urllib.request.Request(url, method=method, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+def api_data(base, path, **params):
+    status, body = request(base + path + ("?" + urllib.parse.urlencode(params) if params else ""))
+    doc = json.loads(body)
+    if status != 200 or doc.get("status") != "success":
+        raise TestFailure(f"{path} {params}: HTTP {status}: {body[:300]}")
+    return doc["data"]
+
+
+def wait_ready(base, proc):
+    end = time.monotonic() + STARTUP_DEADLINE
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise TestFailure(f"promethium exited early with {proc.returncode}")
+        try:
+            if request(base + "/-/ready")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TestFailure("promethium did not become ready")
+
+
+def push(tool, base, text, tmpdir):
+    path = os.path.join(tmpdir, "samples.txt")
+    with open(path, "w") as f:
+        f.write(text)
+    return subprocess.run([tool, base + "/api/v1/write", path], capture_output=True, text=True, timeout=30)
+
+
+def check_remote_write(args, base, tmpdir):
+    now_ms = int(time.time() * 1000)
+    t0, t1 = now_ms - 60_000, now_ms - 30_000
+    samples = (
+        f'rw_e2e_metric{{job="push",instance="a"}} 1.5 {t0}\n'
+        f'rw_e2e_metric{{job="push",instance="a"}} 2.5 {t1}\n'
+        f'rw_e2e_metric{{job="push",instance="b"}} 7 {t1}\n'
+    )
+    res = push(args.push_tool, base, samples, tmpdir)
+    check(res.returncode == 0 and res.stdout.startswith("204"),
+          f"remote write push answers 204 (got {res.returncode}: {res.stdout.strip()} {res.stderr.strip()})")
+
+    result = api_data(base, "/api/v1/query", query="rw_e2e_metric", time=f"{now_ms / 1000:.3f}")["result"]
+    values = {r["metric"]["instance"]: r["value"][1] for r in result}
+    check(values == {"a": "2.5", "b": "7"}, f"/api/v1/query returns the pushed values (got {values})")
+    result = api_data(base, "/api/v1/query", query="count_over_time(rw_e2e_metric[5m])",
+                      time=f"{now_ms / 1000:.3f}")["result"]
+    counts = {r["metric"]["instance"]: r["value"][1] for r in result}
+    check(counts == {"a": "2", "b": "1"}, f"both samples of instance a are stored (got {counts})")
+
+    # Out of order: rejected with 400, and the valid series in the same
+    # request is not applied either.
+    bad = f'rw_e2e_other{{job="push"}} 1 {t1}\nrw_e2e_metric{{job="push",instance="a"}} 9 {t0 - 1000}\n'
+    res = push(args.push_tool, base, bad, tmpdir)
+    check(res.returncode == 1 and res.stdout.startswith("400"),
+          f"out-of-order push answers 400 (got {res.returncode}: {res.stdout.strip()})")
+    other = api_data(base, "/api/v1/query", query="rw_e2e_other", time=f"{now_ms / 1000:.3f}")["result"]
+    check(other == [], f"a refused push applies nothing (got {other})")
+    status, body = request(base + "/api/v1/write", method="POST", data=b"not snappy at all")
+    check(status == 400, f"garbage body answers 400 (got {status}: {body.strip()})")
+    return t0, t1
+
+
+def check_promtool(args, base, t0, t1):
+    start, end = str(t0 // 1000 - 1), str(t1 // 1000 + 1)
+    res = subprocess.run([args.promtool, "query", "series", "--match=rw_e2e_metric", f"--start={start}",
+                          f"--end={end}", base], capture_output=True, text=True, timeout=30)
+    check(res.returncode == 0, f"promtool query series exits 0 (got {res.returncode}: {res.stderr.strip()})")
+    check('instance="a"' in res.stdout and 'instance="b"' in res.stdout,
+          f"promtool query series lists both pushed series:\n{res.stdout}")
+    res = subprocess.run([args.promtool, "query", "labels", f"--start={start}", f"--end={end}", base, "instance"],
+                         capture_output=True, text=True, timeout=30)
+    check(res.returncode == 0, f"promtool query labels exits 0 (got {res.returncode}: {res.stderr.strip()})")
+    check(res.stdout.split() == ["a", "b"], f"promtool query labels instance gives a, b (got {res.stdout.split()})")
+
+
+def check_status_and_format(base):
+    tsdb = api_data(base, "/api/v1/status/tsdb")
+    head = tsdb["headStats"]
+    check(head["numSeries"] >= 2, f"status/tsdb counts the pushed series (numSeries={head['numSeries']})")
+    by_name = {s["name"]: s["value"] for s in tsdb["seriesCountByMetricName"]}
+    check(by_name.get("rw_e2e_metric") == 2, f"seriesCountByMetricName has rw_e2e_metric=2 (got {by_name})")
+    formatted = api_data(base, "/api/v1/format_query", query="sum by(job)(rate(rw_e2e_metric[5m]))")
+    check(formatted == "sum by (job) (rate(rw_e2e_metric[5m]))", f"format_query (got {formatted!r})")
+    ast = api_data(base, "/api/v1/parse_query", query="rw_e2e_metric > 1")
+    check(ast["type"] == "binaryExpr" and ast["lhs"]["name"] == "rw_e2e_metric", f"parse_query (got {ast})")
+
+
+def check_lifecycle(base, proc):
+    status, body = request(base + "/-/reload", method="POST", data=b"")
+    check(status == 200, f"POST /-/reload answers 200 (got {status}: {body.strip()})")
+    status, _ = request(base + "/-/reload")
+    check(status == 405, f"GET /-/reload answers 405 (got {status})")
+    status, body = request(base + "/-/quit", method="POST", data=b"")
+    check(status == 200 and "Goodbye" in body, f"POST /-/quit answers 200 (got {status}: {body.strip()})")
+    try:
+        code = proc.wait(timeout=SHUTDOWN_DEADLINE)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("promethium did not exit after /-/quit")
+    check(code == 0, f"promethium exits 0 after /-/quit (got {code})")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--promethium", required=True)
+    parser.add_argument("--promtool", required=True)
+    parser.add_argument("--push-tool", required=True)
+    args = parser.parse_args()
+    for name, path in (("promtool", args.promtool), ("remote_write_push", args.push_tool)):
+        if not path or not os.path.exists(path):
+            print(f"FAIL: {name} not found ({path!r})", file=sys.stderr)
+            return 1
+    with tempfile.TemporaryDirectory(prefix="promethium_api_e2e_") as tmpdir:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        config = os.path.join(tmpdir, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 15s\n")
+        log_path = os.path.join(tmpdir, "promethium.log")
+        log = open(log_path, "wb")
+        proc = subprocess.Popen(
+            [args.promethium, f"--config.file={config}", f"--storage.tsdb.path={tmpdir}/data",
+             f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver",
+             "--web.enable-lifecycle"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            wait_ready(base, proc)
+            t0, t1 = check_remote_write(args, base, tmpdir)
+            check_promtool(args, base, t0, t1)
+            check_status_and_format(base)
+            check_lifecycle(base, proc)
+            print("PASS")
+            return 0
+        except (TestFailure, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+            print(f"FAIL: {e}", file=sys.stderr)
+            with open(log_path, "rb") as f:
+                print("----- promethium output -----\n" + f.read()[-4000:].decode("utf-8", "replace"), file=sys.stderr)
+            return 1
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=5)
+            log.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Helpers shared by the end-to-end tests in this folder (Python 3 stdlib only).
+
+Every network call goes to 127.0.0.1 with a timeout, and every wait is
+bounded, so a broken server fails a test instead of hanging it.
+"""
+import socket
+import time
+import urllib.error
+import urllib.request
+
+HTTP_TIMEOUT = 5  # seconds, for every request the tests make
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, what):
+    """Raises TestFailure unless cond holds; logs the passed check."""
+    if not cond:
+        raise TestFailure(what)
+    print(f"ok: {what}", flush=True)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=HTTP_TIMEOUT):
+    """Returns (status, body) without raising on HTTP error statuses."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+def wait_until(deadline_s, what, fn, interval=0.25):
+    """Polls fn() until it returns a truthy value or the deadline passes."""
+    end = time.monotonic() + deadline_s
+    last_err = None
+    while time.monotonic() < end:
+        try:
+            value = fn()
+            if value:
+                return value
+        except (OSError, ValueError, KeyError) as e:  # not up yet, bad JSON, ...
+            last_err = e
+        time.sleep(interval)
+    raise TestFailure(f"timed out after {deadline_s}s waiting for {what} (last error: {last_err})")

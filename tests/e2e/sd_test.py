@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""End-to-end test of file_sd_configs (standard library only).
+
+Starts two small Python HTTP targets and promethium with a file_sd config
+whose JSON file lists the first target. Checks that the first target is
+scraped (up == 1 via the API), then rewrites the file to list only the
+second target and checks that it appears in /api/v1/targets, that it is
+scraped, and that the removed target's series went stale
+(up{instance="<old>"} returns nothing right after). Every wait is bounded;
+the whole test takes well under 40 s. Every child is killed on exit.
+"""
+
+import argparse
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from e2e_common import TestFailure, check, free_port, wait_until
+
+HTTP_TIMEOUT = 5
+DEADLINE = 15  # seconds per wait; three waits keep the test under ~40 s
+
+
+class MetricsHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"# TYPE sd_test_metric gauge\nsd_test_metric 1\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def start_target():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MetricsHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"127.0.0.1:{server.server_address[1]}"
+
+
+def write_targets(path, targets):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump([{"targets": targets, "labels": {"env": "e2e"}}], f)
+    os.replace(tmp, path)  # atomic: promethium never sees a half-written file
+
+
+class Api:
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+
+    def get_json(self, path, **params):
+        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+
+    def query(self, expr):
+        doc = self.get_json("/api/v1/query", query=expr)
+        if doc.get("status") != "success":
+            raise ValueError(f"query {expr!r}: {doc}")
+        return doc["data"]["result"]
+
+    def active_instances(self):
+        doc = self.get_json("/api/v1/targets")
+        return {t["labels"].get("instance"): t for t in doc["data"]["activeTargets"] if t.get("scrapePool") == "sd"}
+
+
+def up_value(api, instance):
+    result = api.query(f'up{{instance="{instance}"}}')
+    return float(result[0]["value"][1]) if result else None
+
+
+def run(args, tmp):
+    _, old = start_target()
+    _, new = start_target()
+    sd_file = os.path.join(tmp, "targets.json")
+    write_targets(sd_file, [old])
+    cfg = os.path.join(tmp, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write(
+            "global:\n  scrape_interval: 1s\n"
+            "scrape_configs:\n"
+            "  - job_name: sd\n"
+            "    file_sd_configs:\n"
+            "      - files: ['*.json']\n"  # relative to the config file, globbed
+            "        refresh_interval: 5m\n"
+        )
+    port = free_port()
+    log_path = os.path.join(tmp, "promethium.log")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [args.promethium, f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        api = Api(port)
+        wait_until(DEADLINE, f"up == 1 for {old}", lambda: up_value(api, old) == 1)
+        check(True, f"up{{instance=\"{old}\"}} == 1 (discovered from {sd_file})")
+        target = api.active_instances()[old]
+        check(target["discoveredLabels"].get("__meta_filepath") == sd_file,
+              f"discoveredLabels has __meta_filepath={sd_file}")
+        check(target["labels"].get("env") == "e2e", "group label env=e2e reached the target")
+
+        write_targets(sd_file, [new])
+        wait_until(DEADLINE, f"{new} in /api/v1/targets and {old} gone",
+                   lambda: set(api.active_instances()) == {new})
+        check(True, f"/api/v1/targets lists {new} only")
+        check(up_value(api, old) is None, f"up{{instance=\"{old}\"}} is stale right after removal")
+        wait_until(DEADLINE, f"up == 1 for {new}", lambda: up_value(api, new) == 1)
+        check(True, f"up{{instance=\"{new}\"}} == 1")
+    except BaseException:
+        with open(log_path, "rb") as f:
+            print(f"----- promethium output -----\n{f.read()[-4000:].decode('utf-8', 'replace')}", file=sys.stderr)
+        raise
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--promethium", required=True)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="promethium_sd_e2e_") as tmp:
+        try:
+            run(args, tmp)
+        except TestFailure as e:
+            print(f"FAIL: {e}", file=sys.stderr)
+            return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

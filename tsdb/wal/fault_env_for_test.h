@@ -1,0 +1,93 @@
+// FaultInjectionEnv (tests only): wraps another Env and injects ENOSPC.
+//
+// With a write budget set, WritableFile::Append writes only what is left of
+// the budget (a short, torn write, as a full disk produces) and then fails
+// with IOError "No space left on device"; Sync can be made to fail too.
+// Everything else passes through.
+//
+// Ownership: borrows the wrapped Env. Thread-safety: the fault switches are
+// atomics, safe to flip while other threads write.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "tsdb/base/env.h"
+
+namespace promethium::tsdb::wal {
+
+class FaultInjectionEnv final : public Env {
+ public:
+  explicit FaultInjectionEnv(Env* base) : base_(base) {}
+
+  // Appends fail once `bytes` more bytes have been written. -1: no limit.
+  void SetWriteBudget(int64_t bytes) { budget_.store(bytes); }
+  void SetFailSync(bool fail) { fail_sync_.store(fail); }
+  void ClearFaults() {
+    SetWriteBudget(-1);
+    SetFailSync(false);
+  }
+
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    return Wrap(base_->NewWritableFile(path));
+  }
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
+    return Wrap(base_->NewAppendableFile(path));
+  }
+  Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override {
+    return base_->NewSequentialFile(path);
+  }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
+    return base_->NewRandomAccessFile(path);
+  }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  Result<std::vector<std::string>> GetChildren(const std::string& dir) override { return base_->GetChildren(dir); }
+  Result<uint64_t> GetFileSize(const std::string& path) override { return base_->GetFileSize(path); }
+  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
+  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
+  Status RemoveDirRecursively(const std::string& dir) override { return base_->RemoveDirRecursively(dir); }
+  Status RenameFile(const std::string& from, const std::string& to) override { return base_->RenameFile(from, to); }
+  Status LinkFile(const std::string& from, const std::string& to) override { return base_->LinkFile(from, to); }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  Status TruncateFile(const std::string& path, uint64_t size) override { return base_->TruncateFile(path, size); }
+
+ private:
+  class FaultFile final : public WritableFile {
+   public:
+    FaultFile(FaultInjectionEnv* env, std::unique_ptr<WritableFile> base) : env_(env), base_(std::move(base)) {}
+    Status Append(std::string_view data) override {
+      int64_t left = env_->budget_.load();
+      if (left >= 0 && static_cast<int64_t>(data.size()) > left) {
+        env_->budget_.store(0);
+        Status partial = base_->Append(data.substr(0, static_cast<size_t>(left)));
+        (void)partial;
+        return Status::IOError("write: No space left on device");
+      }
+      if (left >= 0) env_->budget_.fetch_sub(static_cast<int64_t>(data.size()));
+      return base_->Append(data);
+    }
+    Status Flush() override { return base_->Flush(); }
+    Status Sync() override {
+      if (env_->fail_sync_.load()) return Status::IOError("fdatasync: No space left on device");
+      return base_->Sync();
+    }
+    Status Close() override { return base_->Close(); }
+    uint64_t Size() const override { return base_->Size(); }
+
+   private:
+    FaultInjectionEnv* env_;
+    std::unique_ptr<WritableFile> base_;
+  };
+
+  Result<std::unique_ptr<WritableFile>> Wrap(Result<std::unique_ptr<WritableFile>> file) {
+    if (!file.ok()) return file.status();
+    return std::unique_ptr<WritableFile>(new FaultFile(this, std::move(file).value()));
+  }
+
+  Env* base_;
+  std::atomic<int64_t> budget_{-1};
+  std::atomic<bool> fail_sync_{false};
+};
+
+}  // namespace promethium::tsdb::wal

@@ -1,0 +1,152 @@
+#include "tsdb/wal/record.h"
+
+#include <bit>
+#include <cstring>
+
+namespace promethium::tsdb::wal {
+namespace {
+
+void PutFixed64(std::string* out, uint64_t v) {
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  out->append(buf, 8);
+}
+
+bool GetFixed64(std::string_view* in, uint64_t* v) {
+  if (in->size() < 8) return false;
+  uint64_t r = 0;
+  for (int i = 0; i < 8; ++i) r |= uint64_t{static_cast<uint8_t>((*in)[i])} << (8 * i);
+  in->remove_prefix(8);
+  *v = r;
+  return true;
+}
+
+void PutString(std::string* out, std::string_view s) {
+  PutUvarint(out, s.size());
+  out->append(s);
+}
+
+bool GetString(std::string_view* in, std::string* s) {
+  uint64_t len = 0;
+  if (!GetUvarint(in, &len) || len > in->size()) return false;
+  s->assign(in->data(), len);
+  in->remove_prefix(len);
+  return true;
+}
+
+Status Malformed(std::string_view what) {
+  return Status::Corruption("wal: malformed " + std::string(what) + " record");
+}
+
+}  // namespace
+
+void PutUvarint(std::string* out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
+}
+
+void PutVarint(std::string* out, int64_t v) {
+  PutUvarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+}
+
+bool GetUvarint(std::string_view* in, uint64_t* v) {
+  uint64_t r = 0;
+  for (size_t i = 0; i < in->size() && i < 10; ++i) {
+    const auto b = static_cast<uint8_t>((*in)[i]);
+    if (i == 9 && b > 1) return false;  // overflows 64 bits
+    r |= uint64_t{b & 0x7Fu} << (7 * i);
+    if ((b & 0x80) == 0) {
+      in->remove_prefix(i + 1);
+      *v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool GetVarint(std::string_view* in, int64_t* v) {
+  uint64_t u = 0;
+  if (!GetUvarint(in, &u)) return false;
+  *v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+  return true;
+}
+
+void EncodeSeries(std::span<const RefSeries> series, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kSeries));
+  for (const RefSeries& s : series) {
+    PutUvarint(out, s.ref);
+    PutUvarint(out, s.labels.size());
+    for (const Label& l : s.labels) {
+      PutString(out, l.name);
+      PutString(out, l.value);
+    }
+  }
+}
+
+void EncodeSamples(std::span<const RefSample> samples, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kSamples));
+  if (samples.empty()) return;
+  const RefSample& base = samples.front();
+  PutUvarint(out, base.ref);
+  PutVarint(out, base.t);
+  for (const RefSample& s : samples) {
+    // Wrapping subtraction: the decoder adds it back modulo 2^64.
+    PutVarint(out, static_cast<int64_t>(s.ref - base.ref));
+    PutVarint(out, static_cast<int64_t>(static_cast<uint64_t>(s.t) - static_cast<uint64_t>(base.t)));
+    PutFixed64(out, std::bit_cast<uint64_t>(s.v));
+  }
+}
+
+Result<RecordType> PeekRecordType(std::string_view rec) {
+  if (rec.empty()) return Status::Corruption("wal: empty record");
+  const auto type = static_cast<uint8_t>(rec[0]);
+  if (type == static_cast<uint8_t>(RecordType::kSeries)) return RecordType::kSeries;
+  if (type == static_cast<uint8_t>(RecordType::kSamples)) return RecordType::kSamples;
+  return Status::Corruption("wal: unknown record type " + std::to_string(type));
+}
+
+Status DecodeSeries(std::string_view rec, std::vector<RefSeries>* out) {
+  out->clear();
+  if (rec.empty() || rec[0] != static_cast<char>(RecordType::kSeries)) return Malformed("series");
+  rec.remove_prefix(1);
+  std::vector<Label> labels;
+  while (!rec.empty()) {
+    RefSeries s;
+    uint64_t count = 0;
+    if (!GetUvarint(&rec, &s.ref) || !GetUvarint(&rec, &count) || count > rec.size()) return Malformed("series");
+    labels.assign(count, Label{});
+    for (Label& l : labels) {
+      if (!GetString(&rec, &l.name) || !GetString(&rec, &l.value)) return Malformed("series");
+    }
+    s.labels = Labels::FromVector(std::move(labels));
+    out->push_back(std::move(s));
+  }
+  return Status::OK();
+}
+
+Status DecodeSamples(std::string_view rec, std::vector<RefSample>* out) {
+  out->clear();
+  if (rec.empty() || rec[0] != static_cast<char>(RecordType::kSamples)) return Malformed("samples");
+  rec.remove_prefix(1);
+  if (rec.empty()) return Status::OK();
+  uint64_t base_ref = 0;
+  int64_t base_t = 0;
+  if (!GetUvarint(&rec, &base_ref) || !GetVarint(&rec, &base_t)) return Malformed("samples");
+  while (!rec.empty()) {
+    int64_t dref = 0, dt = 0;
+    uint64_t bits = 0;
+    if (!GetVarint(&rec, &dref) || !GetVarint(&rec, &dt) || !GetFixed64(&rec, &bits)) return Malformed("samples");
+    out->push_back(RefSample{base_ref + static_cast<uint64_t>(dref),
+                             static_cast<int64_t>(static_cast<uint64_t>(base_t) + static_cast<uint64_t>(dt)),
+                             std::bit_cast<double>(bits)});
+  }
+  return Status::OK();
+}
+
+}  // namespace promethium::tsdb::wal

@@ -1,0 +1,63 @@
+// WAL record payloads: what the head logs, encoded compactly.
+//
+// A payload starts with a one-byte RecordType, then:
+//  - kSeries:  per series: uvarint ref, uvarint label count, then per label
+//              uvarint len + name bytes, uvarint len + value bytes.
+//  - kSamples: uvarint base ref, zigzag varint base t, then per sample:
+//              zigzag varint (ref - base ref), zigzag varint (t - base t),
+//              8 bytes little-endian IEEE-754 bits of v (bit-exact, so NaN
+//              payloads and stale markers survive).
+// The base is the first sample, as Prometheus's record package does: one
+// scrape's samples share a timestamp and have near refs, so the deltas are
+// one or two bytes. docs/format/wal.md has the byte-level layout.
+//
+// Thread-safety: pure functions; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tsdb/api/labels.h"
+#include "tsdb/api/storage.h"
+#include "tsdb/base/result.h"
+#include "tsdb/base/status.h"
+
+namespace promethium::tsdb::wal {
+
+enum class RecordType : uint8_t {
+  kSeries = 1,
+  kSamples = 2,
+};
+
+struct RefSeries {
+  SeriesRef ref = 0;
+  Labels labels;
+};
+
+struct RefSample {
+  SeriesRef ref = 0;
+  int64_t t = 0;
+  double v = 0;
+};
+
+// Append one encoded record to *out (which may already hold other bytes).
+void EncodeSeries(std::span<const RefSeries> series, std::string* out);
+void EncodeSamples(std::span<const RefSample> samples, std::string* out);
+
+// The type of an encoded record; Corruption for an empty or unknown one.
+Result<RecordType> PeekRecordType(std::string_view rec);
+// Decode a whole record, replacing *out. Corruption when malformed.
+Status DecodeSeries(std::string_view rec, std::vector<RefSeries>* out);
+Status DecodeSamples(std::string_view rec, std::vector<RefSample>* out);
+
+// Varint helpers (LevelDB/protobuf base-128 varints), shared with tests.
+void PutUvarint(std::string* out, uint64_t v);
+void PutVarint(std::string* out, int64_t v);  // zigzag
+// Consume a varint from the front of *in; false when truncated/overlong.
+bool GetUvarint(std::string_view* in, uint64_t* v);
+bool GetVarint(std::string_view* in, int64_t* v);
+
+}  // namespace promethium::tsdb::wal

@@ -1,0 +1,277 @@
+#include "web/promql_ast_json.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "promql/parser/functions.h"
+#include "web/json_writer.h"
+
+namespace promethium::web {
+
+namespace {
+
+using promql::AtModifier;
+using promql::Expr;
+using promql::NodeKind;
+
+// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest round-trip digits,
+// written in fixed notation (1e100 is "1" and 100 zeros, not the exact
+// binary value's digits).
+std::string FormatFloatFixed(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  if (ec != std::errc()) return "NaN";
+  std::string_view sci(buf, static_cast<size_t>(ptr - buf));  // [-]d[.ddd]e±xx
+  std::string out;
+  if (sci.front() == '-') {
+    out += '-';
+    sci.remove_prefix(1);
+  }
+  size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e)) {
+    if (c != '.') digits += c;
+  }
+  int exp = std::stoi(std::string(sci.substr(e + 1)));
+  int point = exp + 1;  // digits before the decimal point
+  if (point <= 0) {
+    out += "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  } else if (static_cast<size_t>(point) >= digits.size()) {
+    out += digits + std::string(static_cast<size_t>(point) - digits.size(), '0');
+  } else {
+    out += digits.substr(0, static_cast<size_t>(point)) + "." + digits.substr(static_cast<size_t>(point));
+  }
+  return out;
+}
+
+// Go's model.ValueType names, as FunctionInfo's argTypes serialize.
+std::string_view ValueTypeName(promql::ExprType t) {
+  switch (t) {
+    case promql::ExprType::kScalar: return "scalar";
+    case promql::ExprType::kVector: return "vector";
+    case promql::ExprType::kMatrix: return "matrix";
+    case promql::ExprType::kString: return "string";
+    case promql::ExprType::kNone: break;
+  }
+  return "none";
+}
+
+std::string_view CardinalityName(promql::Cardinality c) {
+  switch (c) {
+    case promql::Cardinality::kOneToOne: return "one-to-one";
+    case promql::Cardinality::kManyToOne: return "many-to-one";
+    case promql::Cardinality::kOneToMany: return "one-to-many";
+    case promql::Cardinality::kManyToMany: return "many-to-many";
+  }
+  return "";
+}
+
+void Write(JsonWriter* w, const Expr* e);
+
+void WriteMatchers(JsonWriter* w, const Matchers& matchers) {
+  w->BeginArray();
+  for (const Matcher& m : matchers) {
+    w->BeginObject();
+    w->Key("name");
+    w->String(m.name());
+    w->Key("type");
+    w->String(MatchTypeString(m.type()));
+    w->Key("value");
+    w->String(m.value());
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+// The @ modifier as "startOrEnd" and "timestamp", each null when unset.
+// Callers place them in sorted key order.
+void WriteStartOrEnd(JsonWriter* w, AtModifier at) {
+  w->Key("startOrEnd");
+  if (at == AtModifier::kStart) {
+    w->String("start");
+  } else if (at == AtModifier::kEnd) {
+    w->String("end");
+  } else {
+    w->Null();
+  }
+}
+
+void WriteTimestamp(JsonWriter* w, AtModifier at, int64_t ts_ms) {
+  w->Key("timestamp");
+  if (at == AtModifier::kTimestamp) {
+    w->Int(ts_ms);
+  } else {
+    w->Null();
+  }
+}
+
+// Vector and matrix selectors share all keys but "range" (matrix only).
+void WriteSelector(JsonWriter* w, const promql::VectorSelector& vs, const int64_t* range_ms) {
+  w->BeginObject();
+  w->Key("anchored");
+  w->Bool(false);
+  w->Key("matchers");
+  WriteMatchers(w, vs.matchers);
+  w->Key("name");
+  w->String(vs.name);
+  w->Key("offset");
+  w->Int(vs.offset_ms);
+  if (range_ms != nullptr) {
+    w->Key("range");
+    w->Int(*range_ms);
+  }
+  w->Key("smoothed");
+  w->Bool(false);
+  WriteStartOrEnd(w, vs.at);
+  WriteTimestamp(w, vs.at, vs.at_timestamp_ms);
+  w->Key("type");
+  w->String(range_ms != nullptr ? "matrixSelector" : "vectorSelector");
+  w->EndObject();
+}
+
+void WriteAggregate(JsonWriter* w, const promql::AggregateExpr& a) {
+  w->BeginObject();
+  w->Key("expr");
+  Write(w, a.expr.get());
+  w->Key("grouping");
+  w->StringArray(a.grouping);
+  w->Key("op");
+  w->String(promql::AggregateOpString(a.op));
+  w->Key("param");
+  Write(w, a.param.get());
+  w->Key("type");
+  w->String("aggregation");
+  w->Key("without");
+  w->Bool(a.without);
+  w->EndObject();
+}
+
+void WriteBinary(JsonWriter* w, const promql::BinaryExpr& b) {
+  w->BeginObject();
+  w->Key("bool");
+  w->Bool(b.return_bool);
+  w->Key("lhs");
+  Write(w, b.lhs.get());
+  w->Key("matching");
+  if (b.matching) {
+    w->BeginObject();
+    w->Key("card");
+    w->String(CardinalityName(b.matching->card));
+    w->Key("include");
+    w->StringArray(b.matching->include);
+    w->Key("labels");
+    w->StringArray(b.matching->matching_labels);
+    w->Key("on");
+    w->Bool(b.matching->on);
+    w->EndObject();
+  } else {
+    w->Null();
+  }
+  w->Key("op");
+  w->String(promql::BinaryOpString(b.op));
+  w->Key("rhs");
+  Write(w, b.rhs.get());
+  w->Key("type");
+  w->String("binaryExpr");
+  w->EndObject();
+}
+
+void WriteCall(JsonWriter* w, const promql::Call& c) {
+  w->BeginObject();
+  w->Key("args");
+  w->BeginArray();
+  for (const promql::ExprPtr& arg : c.args) Write(w, arg.get());
+  w->EndArray();
+  w->Key("func");
+  w->BeginObject();
+  w->Key("argTypes");
+  w->BeginArray();
+  for (promql::ExprType t : c.func->arg_types) w->String(ValueTypeName(t));
+  w->EndArray();
+  w->Key("name");
+  w->String(c.func->name);
+  w->Key("returnType");
+  w->String(ValueTypeName(c.func->return_type));
+  w->Key("variadic");
+  w->Int(c.func->variadic);
+  w->EndObject();
+  w->Key("type");
+  w->String("call");
+  w->EndObject();
+}
+
+void WriteSubquery(JsonWriter* w, const promql::SubqueryExpr& sq) {
+  w->BeginObject();
+  w->Key("expr");
+  Write(w, sq.expr.get());
+  w->Key("offset");
+  w->Int(sq.offset_ms);
+  w->Key("range");
+  w->Int(sq.range_ms);
+  WriteStartOrEnd(w, sq.at);
+  w->Key("step");
+  w->Int(sq.step_ms);
+  WriteTimestamp(w, sq.at, sq.at_timestamp_ms);
+  w->Key("type");
+  w->String("subquery");
+  w->EndObject();
+}
+
+// A node with only "expr", "op" (unary only) and "type" keys.
+void WriteWrapper(JsonWriter* w, std::string_view type, const Expr& inner, std::string_view op) {
+  w->BeginObject();
+  w->Key("expr");
+  Write(w, &inner);
+  if (!op.empty()) {
+    w->Key("op");
+    w->String(op);
+  }
+  w->Key("type");
+  w->String(type);
+  w->EndObject();
+}
+
+void WriteLiteral(JsonWriter* w, std::string_view type, std::string_view val) {
+  w->BeginObject();
+  w->Key("type");
+  w->String(type);
+  w->Key("val");
+  w->String(val);
+  w->EndObject();
+}
+
+void Write(JsonWriter* w, const Expr* e) {
+  if (e == nullptr) return w->Null();
+  switch (e->kind()) {
+    case NodeKind::kAggregate: return WriteAggregate(w, e->As<promql::AggregateExpr>());
+    case NodeKind::kBinary: return WriteBinary(w, e->As<promql::BinaryExpr>());
+    case NodeKind::kCall: return WriteCall(w, e->As<promql::Call>());
+    case NodeKind::kMatrixSelector: {
+      const auto& ms = e->As<promql::MatrixSelector>();
+      return WriteSelector(w, *ms.vector_selector, &ms.range_ms);
+    }
+    case NodeKind::kVectorSelector: return WriteSelector(w, e->As<promql::VectorSelector>(), nullptr);
+    case NodeKind::kSubquery: return WriteSubquery(w, e->As<promql::SubqueryExpr>());
+    case NodeKind::kNumberLiteral:
+      return WriteLiteral(w, "numberLiteral", FormatFloatFixed(e->As<promql::NumberLiteral>().value));
+    case NodeKind::kStringLiteral: return WriteLiteral(w, "stringLiteral", e->As<promql::StringLiteral>().value);
+    case NodeKind::kParen: return WriteWrapper(w, "parenExpr", *e->As<promql::ParenExpr>().expr, "");
+    case NodeKind::kUnary: {
+      const auto& u = e->As<promql::UnaryExpr>();
+      return WriteWrapper(w, "unaryExpr", *u.expr, u.negate ? "-" : "+");
+    }
+  }
+  w->Null();
+}
+
+}  // namespace
+
+std::string AstToJson(const promql::Expr& expr) {
+  JsonWriter w;
+  Write(&w, &expr);
+  return w.Take();
+}
+
+}  // namespace promethium::web
