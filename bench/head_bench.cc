@@ -1,8 +1,12 @@
 // Head append throughput: one "scrape" per iteration appends one sample to
 // each of N series with cached refs and commits, as the scrape loop does.
 // Also the first scrape (series creation) cost, and two threads appending to
-// disjoint series sets of one head concurrently.
+// disjoint series sets of one head concurrently. BM_HeadMemoryPerSeries
+// reports heap bytes per series (malloc's in-use bytes before/after) for
+// 100k node_exporter-shaped series, right after creation and with 120
+// samples each (one full chunk).
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <memory>
 #include <string>
@@ -62,6 +66,64 @@ void BM_HeadCreateSeries(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * n);
 }
 
+// 100 instances x 1000 series, as 100 node_exporters: ~300 metric names,
+// labels __name__, instance, job and 1-3 of cpu/mode/device/mountpoint with
+// small value sets (4-6 labels, names and values as long as node_exporter's).
+std::vector<Labels> MakeNodeExporterSeries() {
+  static const char* const kModes[] = {"idle", "user", "system", "iowait", "irq", "softirq", "steal", "nice"};
+  static const char* const kDevices[] = {"sda", "sdb", "nvme0n1", "eth0", "lo", "docker0"};
+  static const char* const kMounts[] = {"/", "/boot", "/home", "/var/lib/docker"};
+  std::vector<Labels> out;
+  out.reserve(100000);
+  for (int inst = 0; inst < 100; ++inst) {
+    const std::string instance = "10.0." + std::to_string(inst / 10) + "." + std::to_string(inst % 10) + ":9100";
+    for (int s = 0; s < 1000; ++s) {
+      const int metric = s % 300;
+      LabelsBuilder b;
+      b.Set("__name__", "node_subsystem_" + std::to_string(metric) + "_seconds_total");
+      b.Set("instance", instance);
+      b.Set("job", "node");
+      b.Set("cpu", std::to_string(s / 300));  // makes (instance, name, cpu) unique
+      if (metric % 3 >= 1)
+        b.Set(metric % 2 ? "mode" : "device", metric % 2 ? kModes[metric % 8] : kDevices[metric % 6]);
+      if (metric % 3 == 2) b.Set("mountpoint", kMounts[metric % 4]);
+      out.push_back(b.Build());
+    }
+  }
+  return out;
+}
+
+size_t HeapInUse() { return mallinfo2().uordblks; }
+
+void BM_HeadMemoryPerSeries(benchmark::State& state) {
+  const std::vector<Labels> series = MakeNodeExporterSeries();
+  const double n = static_cast<double>(series.size());
+  for (auto _ : state) {
+    auto head = std::make_unique<Head>(HeadOptions{}, nullptr);
+    std::vector<SeriesRef> refs(series.size(), 0);
+    const size_t before = HeapInUse();
+    // One scrape per instance (1000 series), like the scrape loop.
+    auto scrape = [&](int64_t t) {
+      for (size_t start = 0; start < series.size(); start += 1000) {
+        auto app = head->NewAppender();
+        for (size_t i = start; i < start + 1000; ++i) {
+          auto r = app->Append(refs[i], series[i], t, static_cast<double>(i));
+          if (r.ok()) refs[i] = *r;
+        }
+        benchmark::DoNotOptimize(app->Commit());
+      }
+    };
+    scrape(0);
+    const size_t created = HeapInUse();
+    for (int k = 1; k < 120; ++k) scrape(int64_t{k} * 15000);
+    const size_t full = HeapInUse();
+    state.counters["bytes_per_series"] = static_cast<double>(created - before) / n;
+    state.counters["bytes_per_series_120"] = static_cast<double>(full - before) / n;
+    state.counters["chunks"] = static_cast<double>(head->NumChunks());
+    state.counters["sizeof_MemSeries"] = static_cast<double>(sizeof(MemSeries));
+  }
+}
+
 Head* g_shared_head = nullptr;
 
 void BM_HeadAppendParallel(benchmark::State& state) {
@@ -95,6 +157,7 @@ void BM_HeadAppendParallel(benchmark::State& state) {
 
 BENCHMARK(BM_HeadAppendScrape)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadCreateSeries)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HeadMemoryPerSeries)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadAppendParallel)->Arg(10000)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

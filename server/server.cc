@@ -146,6 +146,7 @@ Status Server::Start() {
   {
     std::lock_guard<std::mutex> lock(config_mu_);
     config_yaml_ = ConfigToYaml(*cfg);
+    external_labels_ = cfg->global.external_labels;
   }
   reload_success_->Set(1);
   reload_success_time_->Set(NowSeconds());
@@ -175,6 +176,10 @@ Status Server::StartWeb() {
   deps.reload = [this] { return Reload(); };
   deps.quit = [this] { return RequestQuit(); };
   deps.enable_admin_api = flags_.web_enable_admin_api;
+  deps.external_labels = [this] {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    return external_labels_;
+  };
   if (flags_.web_enable_remote_write_receiver) deps.remote_write_appendable = db_.get();
   web_ = std::make_unique<web::WebServer>(wopts, std::move(deps));
   Status s = web_->Start();
@@ -197,6 +202,7 @@ Status Server::Reload() {
   {
     std::lock_guard<std::mutex> lock(config_mu_);
     config_yaml_ = ConfigToYaml(*cfg);
+    external_labels_ = cfg->global.external_labels;
   }
   reload_success_->Set(1);
   reload_success_time_->Set(NowSeconds());

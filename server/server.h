@@ -93,6 +93,7 @@ class Server {
   bool stopped_ = false;
   mutable std::mutex config_mu_;
   std::string config_yaml_;  // guarded by config_mu_; effective config for /api/v1/status/config
+  Labels external_labels_;   // guarded by config_mu_; global.external_labels, for /federate
   Gauge* reload_success_ = nullptr;
   Gauge* reload_success_time_ = nullptr;
   Gauge* ready_gauge_ = nullptr;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "tsdb/api/labels.h"
 #include "tsdb/base/status.h"
 #include "web/target_info.h"
 #include "web/tsdb_status.h"
@@ -59,6 +60,11 @@ struct ApiDeps {
   // POST /api/v1/write (remote write 1.0 receiver): null means disabled
   // (--web.enable-remote-write-receiver not given).
   Appendable* remote_write_appendable = nullptr;
+
+  // global.external_labels of the current config, attached by /federate to
+  // series that lack them. Read per request so reloads take effect; null
+  // means none.
+  std::function<Labels()> external_labels;
 };
 
 }  // namespace promethium::web

@@ -7,6 +7,7 @@
 #include "tsdb/base/logging.h"
 #include "tsdb/base/metrics.h"
 #include "web/api_endpoints.h"
+#include "web/federate.h"
 #include "web/form_values.h"
 #include "web/remote/write_handler.h"
 
@@ -181,6 +182,7 @@ ApiHandler::ApiHandler(ApiDeps deps) : deps_(std::move(deps)), start_time_(std::
 bool ApiHandler::IsSlowEndpoint(std::string_view target) {
   std::string_view path = SplitTarget(target).first;
   std::string label_name;
+  if (path == "/federate") return true;
   const ApiRoute* route = FindApiRoute(path, &label_name);
   if (route == nullptr) return false;
   switch (route->endpoint) {
@@ -232,6 +234,10 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
     HttpResponse resp = TextResponse(200, deps_.metrics != nullptr ? deps_.metrics->RenderText() : std::string());
     resp.headers[0].second = "text/plain; version=0.0.4; charset=utf-8";
     return resp;
+  }
+  if (path == "/federate") {
+    *handler_label = "/federate";
+    return ServeFederate(deps_, req, NowMs(), canceled);
   }
   if (!path.starts_with("/api/v1/")) return GoHttpError(404, "404 page not found");
 

@@ -1,7 +1,7 @@
 // ApiHandler: answers every HTTP request Promethium serves: the Prometheus
 // HTTP API under /api/v1 (including the remote write receiver at
-// /api/v1/write), /metrics, the /-/healthy and /-/ready probes and the
-// /-/reload and /-/quit lifecycle endpoints.
+// /api/v1/write), /metrics, /federate (web/federate.h), the /-/healthy and
+// /-/ready probes and the /-/reload and /-/quit lifecycle endpoints.
 //
 // It is transport-free: it maps an HttpRequest to an HttpResponse, so tests
 // call Handle() directly and http_server.cc is only plumbing. Routing,

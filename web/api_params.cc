@@ -94,6 +94,15 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
   return secs * 1000 + frac_ms;
 }
 
+// The boundary times Go clients (client_golang, promtool) send for "no
+// start"/"no end": Prometheus's minTime/maxTime printed as RFC 3339. Go's
+// time.Parse rejects their 9-digit years, so Prometheus matches these exact
+// strings; so do we. Values are FromTime() of those times, in ms.
+constexpr std::string_view kGoMinTimeFormatted = "-292273086-05-16T16:47:06Z";
+constexpr std::string_view kGoMaxTimeFormatted = "292277025-08-18T07:12:54.999999999Z";
+constexpr int64_t kGoMinTimeMs = -9223309901257974000;
+constexpr int64_t kGoMaxTimeMs = 9223309901257974999;
+
 }  // namespace
 
 Result<int64_t> ParseApiTime(std::string_view text) {
@@ -107,6 +116,10 @@ Result<int64_t> ParseApiTime(std::string_view text) {
     }
   } else if (std::optional<int64_t> ms = ParseRfc3339Ms(text)) {
     return *ms;
+  } else if (text == kGoMinTimeFormatted) {
+    return kGoMinTimeMs;
+  } else if (text == kGoMaxTimeFormatted) {
+    return kGoMaxTimeMs;
   }
   return Status::InvalidArgument("cannot parse " + QuoteLabelValue(text) + " to a valid timestamp");
 }

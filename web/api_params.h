@@ -15,7 +15,10 @@ namespace promethium::web {
 // A timestamp given as Unix seconds ("1700000000", "1700000000.123", "1e9";
 // the fraction is rounded to milliseconds) or RFC 3339 with optional
 // fractional seconds and a zone ("2023-11-14T22:13:20.5Z",
-// "2023-11-14T23:13:20+01:00"). Returns milliseconds since the epoch.
+// "2023-11-14T23:13:20+01:00"), or the exact min/max boundary strings Go
+// clients send for an open range ("-292273086-05-16T16:47:06Z",
+// "292277025-08-18T07:12:54.999999999Z"). Returns milliseconds since the
+// epoch.
 // Error (InvalidArgument): `cannot parse "x" to a valid timestamp`.
 Result<int64_t> ParseApiTime(std::string_view text);
 

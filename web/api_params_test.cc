@@ -40,6 +40,15 @@ TEST(ParseApiTimeTest, Rfc3339) {
   EXPECT_EQ(TimeOk("2024-02-29T00:00:00Z"), 1709164800000);
 }
 
+// client_golang and promtool send Prometheus's own minTime/maxTime, printed
+// with 9-digit years, when a range is open; Prometheus accepts exactly these.
+TEST(ParseApiTimeTest, GoClientBoundaryTimes) {
+  EXPECT_EQ(TimeOk("-292273086-05-16T16:47:06Z"), -9223309901257974000);
+  EXPECT_EQ(TimeOk("292277025-08-18T07:12:54.999999999Z"), 9223309901257974999);
+  TimeErr("-292273086-05-16T16:47:07Z");  // only the exact strings
+  TimeErr("292277025-08-18T07:12:54Z");
+}
+
 TEST(ParseApiTimeTest, ErrorsUsePrometheusWording) {
   EXPECT_EQ(TimeErr("x"), "cannot parse \"x\" to a valid timestamp");
   EXPECT_EQ(TimeErr(""), "cannot parse \"\" to a valid timestamp");

@@ -42,25 +42,21 @@ Head::Head(const HeadOptions& opts, MetricsRegistry* metrics)
   metrics_.max_time->Set(static_cast<double>(MaxTime()));
 }
 
-Head::~Head() = default;
+Head::~Head() {
+  for (size_t i = 0; i <= stripe_mask_; ++i) {
+    MutexLock lock(&ref_stripes_[i].mu);
+    ref_stripes_[i].series.ForEach([](MemSeries* s) { delete s; });
+  }
+}
 
 MemSeries* Head::GetByRef(SeriesRef ref) const {
   const RefStripe& stripe = ref_stripes_[ref & stripe_mask_];
   ReaderMutexLock lock(&stripe.mu);
-  auto it = stripe.series.find(ref);
-  return it == stripe.series.end() ? nullptr : it->second.get();
+  return stripe.series.Find(ref, [ref](const MemSeries& s) { return s.ref() == ref; });
 }
 
 MemSeries* Head::FindByHash(const HashStripe& stripe, uint64_t hash, const Labels& labels) const {
-  auto it = stripe.unique.find(hash);
-  if (it == stripe.unique.end()) return nullptr;
-  if (it->second->labels() == labels) return it->second;
-  auto conflict = stripe.conflicts.find(hash);
-  if (conflict == stripe.conflicts.end()) return nullptr;
-  for (MemSeries* s : conflict->second) {
-    if (s->labels() == labels) return s;
-  }
-  return nullptr;
+  return stripe.series.Find(hash, [&labels](const MemSeries& s) { return s.LabelsEqual(labels); });
 }
 
 Result<MemSeries*> Head::GetOrCreate(const Labels& labels) {
@@ -80,15 +76,24 @@ Result<MemSeries*> Head::GetOrCreate(const Labels& labels) {
     MutexLock lock(&hstripe.mu);
     if (MemSeries* s = FindByHash(hstripe, hash, labels)) return s;  // lost a creation race
     const SeriesRef ref = last_ref_.fetch_add(1, std::memory_order_relaxed) + 1;
-    auto series = std::make_unique<MemSeries>(ref, labels);
+    auto series = NewIndexedSeries(ref, labels);
     created = series.get();
     PublishSeries(std::move(series), hstripe, hash);
   }
-  postings_.Add(created->ref(), labels);
   num_series_.fetch_add(1, std::memory_order_relaxed);
   metrics_.series->Set(static_cast<double>(NumSeries()));
   metrics_.series_created->Inc();
   return created;
+}
+
+std::unique_ptr<MemSeries> Head::NewIndexedSeries(SeriesRef ref, const Labels& labels) {
+  // Indexing first interns the label strings: the series then points at the
+  // postings' keys instead of holding its own copies. A query that sees the
+  // ref in the postings before the series is published finds no series for
+  // it and skips it, as for any series created while it runs.
+  auto symbols = std::make_unique<const std::string*[]>(2 * labels.size());
+  postings_.AddInterned(ref, labels, symbols.get());
+  return std::make_unique<MemSeries>(ref, std::move(symbols), static_cast<uint32_t>(labels.size()));
 }
 
 void Head::PublishSeries(std::unique_ptr<MemSeries> series, HashStripe& hstripe, uint64_t hash) {
@@ -99,10 +104,9 @@ void Head::PublishSeries(std::unique_ptr<MemSeries> series, HashStripe& hstripe,
   {
     RefStripe& rstripe = ref_stripes_[ref & stripe_mask_];
     MutexLock ref_lock(&rstripe.mu);
-    rstripe.series.emplace(ref, std::move(series));
+    rstripe.series.Insert(series.release(), ref);  // the stripe owns it now
   }
-  auto [it, inserted] = hstripe.unique.emplace(hash, raw);
-  if (!inserted) hstripe.conflicts[hash].push_back(raw);
+  hstripe.series.Insert(raw, hash);
 }
 
 Result<MemSeries*> Head::CreateWithRef(SeriesRef ref, const Labels& labels) {
@@ -115,7 +119,7 @@ Result<MemSeries*> Head::CreateWithRef(SeriesRef ref, const Labels& labels) {
     MutexLock lock(&hstripe.mu);
     if (MemSeries* s = FindByHash(hstripe, hash, labels)) return s;
     if (GetByRef(ref) != nullptr) return Status::Corruption("wal: series ref " + std::to_string(ref) + " reused");
-    auto series = std::make_unique<MemSeries>(ref, labels);
+    auto series = NewIndexedSeries(ref, labels);
     created = series.get();
     PublishSeries(std::move(series), hstripe, hash);
   }
@@ -123,7 +127,6 @@ Result<MemSeries*> Head::CreateWithRef(SeriesRef ref, const Labels& labels) {
   SeriesRef last = last_ref_.load(std::memory_order_relaxed);
   while (ref > last && !last_ref_.compare_exchange_weak(last, ref)) {
   }
-  postings_.Add(created->ref(), labels);
   num_series_.fetch_add(1, std::memory_order_relaxed);
   metrics_.series->Set(static_cast<double>(NumSeries()));
   metrics_.series_created->Inc();

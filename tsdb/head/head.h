@@ -5,8 +5,8 @@
 // head and persisted blocks alike.
 //
 // Series registry: series live in N lock stripes keyed by ref (which own
-// them) and are found by label hash in N stripes of hash -> series, with a
-// collision list for the rare distinct label sets that share a hash. Refs
+// them) and are found by label hash in N stripes of hash -> series; both are
+// intrusive hash tables (series_table.h) to save per-series memory. Refs
 // are assigned from a monotonically increasing counter and never reused.
 //
 // Durability: when a WAL is set (SetWal), every Commit logs its batch there
@@ -33,6 +33,7 @@
 #include "tsdb/base/result.h"
 #include "tsdb/base/thread_annotations.h"
 #include "tsdb/head/mem_series.h"
+#include "tsdb/head/series_table.h"
 #include "tsdb/index/index_reader.h"
 #include "tsdb/index/mem_postings.h"
 
@@ -112,13 +113,12 @@ class Head {
 
   struct RefStripe {
     mutable Mutex mu;
-    std::unordered_map<SeriesRef, std::unique_ptr<MemSeries>> series GUARDED_BY(mu);
+    SeriesTable<SeriesByRef> series GUARDED_BY(mu);  // owns its series (~Head deletes them)
   };
   struct HashStripe {
     mutable Mutex mu;
-    std::unordered_map<uint64_t, MemSeries*> unique GUARDED_BY(mu);
-    // Label sets whose hash collides with one in `unique`.
-    std::unordered_map<uint64_t, std::vector<MemSeries*>> conflicts GUARDED_BY(mu);
+    // Distinct label sets with colliding hashes share a chain.
+    SeriesTable<SeriesByHash> series GUARDED_BY(mu);
   };
   struct Metrics {
     Gauge* series;
@@ -136,6 +136,9 @@ class Head {
   // these labels (replay of a duplicated series record).
   Result<MemSeries*> CreateWithRef(SeriesRef ref, const Labels& labels);
   MemSeries* ReplayLookup(SeriesRef ref) const;
+  // Indexes `labels` under `ref` in the postings and builds a series whose
+  // labels point at the postings' interned strings. Caller publishes it.
+  std::unique_ptr<MemSeries> NewIndexedSeries(SeriesRef ref, const Labels& labels);
   void PublishSeries(std::unique_ptr<MemSeries> series, HashStripe& hstripe, uint64_t hash) REQUIRES(hstripe.mu);
   MemSeries* FindByHash(const HashStripe& stripe, uint64_t hash, const Labels& labels) const REQUIRES_SHARED(stripe.mu);
   // Called by appenders after a commit, and by replay (replayed samples are

@@ -6,6 +6,28 @@
 
 namespace promethium::tsdb {
 
+void SeriesMutex::LockSlow() {
+  // Mark the lock contended (2) before sleeping, so the holder's Unlock
+  // wakes us; whoever takes it from here leaves it at 2, which at worst
+  // costs one spurious notify.
+  while (state_.exchange(2, std::memory_order_acquire) != 0) state_.wait(2, std::memory_order_relaxed);
+}
+
+Labels MemSeries::labels() const {
+  std::vector<Label> out;
+  out.reserve(num_labels_);
+  for (uint32_t i = 0; i < num_labels_; ++i) out.push_back(Label{*symbols_[2 * i], *symbols_[2 * i + 1]});
+  return Labels::FromSortedUnchecked(std::move(out));
+}
+
+bool MemSeries::LabelsEqual(const Labels& labels) const {
+  if (labels.size() != num_labels_) return false;
+  for (uint32_t i = 0; i < num_labels_; ++i) {
+    if (labels[i].name != *symbols_[2 * i] || labels[i].value != *symbols_[2 * i + 1]) return false;
+  }
+  return true;
+}
+
 int64_t ChunkRangeEnd(int64_t t, int64_t width) {
   const int64_t start = (t / width) * width;
   // Saturate instead of overflowing for timestamps near the end of int64.

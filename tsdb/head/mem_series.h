@@ -1,6 +1,16 @@
-// MemSeries: one series in the head: its labels (stored once, immutable)
-// and its samples as a short vector of XOR chunks, the last one open for
-// appends.
+// MemSeries: one series in the head: its labels (immutable, as references
+// to interned strings) and its samples as a short vector of XOR chunks, the
+// last one open for appends.
+//
+// Memory: a head holds one MemSeries per active series, so every byte here
+// counts (see BM_HeadMemoryPerSeries in bench/head_bench.cc). Labels are
+// stored as 2 pointers per label into the head's symbol storage (the
+// postings index keys, see MemPostings::AddInterned) instead of a Labels of
+// std::string copies; Labels are materialized only when a reader asks
+// (labels()), once per selected series per query, as Prometheus does. The
+// lock is a 4-byte futex word instead of a 40-byte std::mutex, the small
+// fields share its padding, and the Head's lookup tables link series through
+// two pointers here instead of allocating map nodes (series_table.h).
 //
 // Chunk cutting follows Prometheus's memSeries: a new chunk starts when the
 // open one would exceed 1 KiB, when a sample reaches the predicted end time
@@ -10,13 +20,16 @@
 //
 // Ownership: the Head owns every MemSeries (they never move once created, so
 // raw pointers to them stay valid for the Head's lifetime).
-// Thread-safety: labels() and ref() are immutable and lock-free; everything
-// else requires mu() to be held (appenders and readers take it briefly).
+// The interned strings must outlive the series (the head owns both and
+// never removes index keys while it lives).
+// Thread-safety: labels(), LabelsEqual() and ref() read immutable state and
+// are lock-free; everything else requires mu() to be held (appenders and
+// readers take it briefly).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,16 +49,26 @@
 
 namespace promethium::tsdb {
 
-// The per-series lock: a plain exclusive mutex (cheaper to take and 16 bytes
-// smaller than the reader-writer Mutex; series critical sections are short
-// and there is one per series), annotated for clang's analysis.
+// The per-series lock: a plain exclusive mutex in one 32-bit word (there is
+// one per series, so std::mutex's 40 bytes were ~5% of a series; Prometheus's
+// sync.Mutex is 8). Uncontended Lock/Unlock are one atomic op each; waiters
+// sleep on the word (C++20 atomic wait, a futex on Linux). States: 0 free,
+// 1 locked, 2 locked with possible waiters (Drepper's "Futexes are tricky").
+// Annotated for clang's analysis.
 class CAPABILITY("mutex") SeriesMutex {
  public:
-  void Lock() ACQUIRE() { mu_.lock(); }
-  void Unlock() RELEASE() { mu_.unlock(); }
+  void Lock() ACQUIRE() {
+    uint32_t expected = 0;
+    if (state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) return;
+    LockSlow();
+  }
+  void Unlock() RELEASE() {
+    if (state_.exchange(0, std::memory_order_release) == 2) state_.notify_one();
+  }
 
  private:
-  std::mutex mu_;
+  void LockSlow();
+  std::atomic<uint32_t> state_{0};
 };
 
 class SCOPED_CAPABILITY SeriesLock {
@@ -83,12 +106,20 @@ class MemSeries {
  public:
   enum class AppendCheck { kOk, kSameSample, kOutOfOrder, kDuplicate };
 
-  MemSeries(SeriesRef ref, Labels labels) : ref_(ref), labels_(std::move(labels)) {}
+  // `symbols` holds 2 * num_labels pointers, name then value of each label
+  // in Labels order, to interned strings that outlive the series.
+  MemSeries(SeriesRef ref, std::unique_ptr<const std::string*[]> symbols, uint32_t num_labels)
+      : ref_(ref), symbols_(std::move(symbols)), num_labels_(num_labels) {}
   MemSeries(const MemSeries&) = delete;
   MemSeries& operator=(const MemSeries&) = delete;
 
   SeriesRef ref() const { return ref_; }
-  const Labels& labels() const { return labels_; }
+  // A fresh copy of the series' labels (allocates: for readers, not for the
+  // append path).
+  Labels labels() const;
+  // Whether the series has exactly these labels, without materializing.
+  bool LabelsEqual(const Labels& labels) const;
+  size_t NumLabels() const { return num_labels_; }
   SeriesMutex* mu() const PROMETHIUM_LOCK_RETURNED(mu_) { return &mu_; }
 
   // Whether a WAL series record for this series has been written, so a
@@ -121,14 +152,24 @@ class MemSeries {
   };
   void CutNewChunk(int64_t t, const ChunkCutOptions& opts) REQUIRES(mu_);
 
+  friend struct SeriesByRef;
+  friend struct SeriesByHash;
+
+  // Field order packs the 4- and 1-byte fields into 8-byte slots.
   const SeriesRef ref_;
-  const Labels labels_;
+  // Chain links of the Head's stripe tables (series_table.h), guarded by
+  // the respective stripe lock, not by mu_.
+  MemSeries* next_by_ref_ = nullptr;
+  MemSeries* next_by_hash_ = nullptr;
+  const std::unique_ptr<const std::string*[]> symbols_;  // name0, value0, name1, ...
+  const uint32_t num_labels_;
   mutable SeriesMutex mu_;
+  // Chunk ids live in 24 bits of a chunk ref, so 32 bits are plenty.
+  uint32_t first_chunk_id_ GUARDED_BY(mu_) = 0;  // id of chunks_[0]
   std::atomic<bool> wal_logged_{false};
   std::vector<MemChunk> chunks_ GUARDED_BY(mu_);  // ascending; back() is open
   XorAppender app_ GUARDED_BY(mu_);               // writes chunks_.back()
   int64_t next_at_ GUARDED_BY(mu_) = 0;           // cut when a sample reaches this
-  uint64_t first_chunk_id_ GUARDED_BY(mu_) = 0;   // id of chunks_[0]
 };
 
 }  // namespace promethium::tsdb

@@ -5,9 +5,82 @@
 #include <bit>
 #include <limits>
 #include <random>
+#include <thread>
+
+#include "tsdb/head/series_table.h"
+#include "tsdb/index/mem_postings.h"
 
 namespace promethium::tsdb {
 namespace {
+
+// A series whose labels are interned in a process-wide index, as the head
+// interns them in its postings.
+std::unique_ptr<MemSeries> NewTestSeries(SeriesRef ref, const Labels& labels) {
+  static MemPostings* index = new MemPostings();
+  auto symbols = std::make_unique<const std::string*[]>(2 * labels.size());
+  index->AddInterned(ref, labels, symbols.get());
+  return std::make_unique<MemSeries>(ref, std::move(symbols), static_cast<uint32_t>(labels.size()));
+}
+
+TEST(MemSeries, LabelsRoundTripThroughSymbols) {
+  const Labels l{{"__name__", "node_cpu_seconds_total"}, {"cpu", "0"}, {"instance", "10.0.0.1:9100"}, {"mode", "idle"}};
+  auto s = NewTestSeries(100, l);
+  EXPECT_EQ(s->NumLabels(), 4u);
+  EXPECT_EQ(s->labels(), l);
+  EXPECT_TRUE(s->LabelsEqual(l));
+  EXPECT_FALSE(s->LabelsEqual(Labels{{"__name__", "node_cpu_seconds_total"}, {"cpu", "0"}}));
+  EXPECT_FALSE(s->LabelsEqual(
+      Labels{{"__name__", "node_cpu_seconds_total"}, {"cpu", "1"}, {"instance", "10.0.0.1:9100"}, {"mode", "idle"}}));
+  EXPECT_FALSE(s->LabelsEqual(
+      Labels{{"__name__", "node_cpu_seconds_total"}, {"cpu", "0"}, {"instance", "10.0.0.1:9100"}, {"node", "idle"}}));
+}
+
+TEST(SeriesMutex, ExcludesUnderContention) {
+  SeriesMutex mu;
+  int64_t counter = 0;  // deliberately unsynchronized except by mu
+  constexpr int kPerThread = 200000;
+  auto work = [&] {
+    for (int i = 0; i < kPerThread; ++i) {
+      SeriesLock lock(&mu);
+      ++counter;
+    }
+  };
+  std::thread a(work), b(work), c(work);
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_EQ(counter, 3 * kPerThread);
+}
+
+TEST(SeriesTable, FindsEverySeriesAcrossGrowth) {
+  std::vector<std::unique_ptr<MemSeries>> owned;
+  SeriesTable<SeriesByRef> by_ref;
+  SeriesTable<SeriesByHash> by_hash;
+  EXPECT_EQ(by_ref.Find(1, [](const MemSeries&) { return true; }), nullptr);  // empty: no buckets yet
+  constexpr int kSeries = 1000;
+  // Refs stepping by 4096 share their low bits, as refs in one head stripe do.
+  for (int i = 0; i < kSeries; ++i) {
+    const SeriesRef ref = 1 + SeriesRef{4096} * static_cast<SeriesRef>(i);
+    owned.push_back(NewTestSeries(ref, Labels{{"__name__", "t"}, {"i", std::to_string(i)}}));
+    by_ref.Insert(owned.back().get(), ref);
+    by_hash.Insert(owned.back().get(), owned.back()->labels().Hash());
+  }
+  EXPECT_EQ(by_ref.size(), static_cast<size_t>(kSeries));
+  for (int i = 0; i < kSeries; ++i) {
+    const SeriesRef ref = 1 + SeriesRef{4096} * static_cast<SeriesRef>(i);
+    MemSeries* got = by_ref.Find(ref, [ref](const MemSeries& s) { return s.ref() == ref; });
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got, owned[static_cast<size_t>(i)].get());
+    const Labels l{{"__name__", "t"}, {"i", std::to_string(i)}};
+    EXPECT_EQ(by_hash.Find(l.Hash(), [&l](const MemSeries& s) { return s.LabelsEqual(l); }), got);
+  }
+  EXPECT_EQ(by_ref.Find(2, [](const MemSeries& s) { return s.ref() == 2; }), nullptr);
+  const Labels missing{{"__name__", "t"}, {"i", "x"}};
+  EXPECT_EQ(by_hash.Find(missing.Hash(), [&](const MemSeries& s) { return s.LabelsEqual(missing); }), nullptr);
+  size_t visited = 0;
+  by_hash.ForEach([&](MemSeries*) { ++visited; });
+  EXPECT_EQ(visited, static_cast<size_t>(kSeries));
+}
 
 std::vector<Sample> ReadChunk(const MemSeries& s, const ChunkMeta& meta) {
   std::string bytes;
@@ -30,7 +103,8 @@ TEST(ChunkTiming, RangeEndAndComputeEnd) {
 }
 
 TEST(MemSeries, CheckSemantics) {
-  MemSeries s(1, Labels{{"__name__", "x"}});
+  auto owned = NewTestSeries(1, Labels{{"__name__", "x"}});
+  MemSeries& s = *owned;
   SeriesLock lock(s.mu());
   EXPECT_EQ(s.Check(100, 1.0), MemSeries::AppendCheck::kOk);
   s.Append(100, 1.0, ChunkCutOptions{});
@@ -44,7 +118,8 @@ TEST(MemSeries, CheckSemantics) {
 }
 
 TEST(MemSeries, CutsEvery120SamplesAt15sInterval) {
-  MemSeries s(7, Labels{{"__name__", "x"}});
+  auto owned = NewTestSeries(7, Labels{{"__name__", "x"}});
+  MemSeries& s = *owned;
   SeriesLock lock(s.mu());
   const int n = 4 * 120 * 3;  // 6 hours = three 2h ranges
   int cuts = 0;
@@ -70,7 +145,8 @@ TEST(MemSeries, CutsEvery120SamplesAt15sInterval) {
 }
 
 TEST(MemSeries, CutsAtChunkRangeBoundary) {
-  MemSeries s(1, Labels{{"a", "b"}});
+  auto owned = NewTestSeries(1, Labels{{"a", "b"}});
+  MemSeries& s = *owned;
   SeriesLock lock(s.mu());
   ChunkCutOptions opts;
   opts.chunk_range_ms = 1000;
@@ -81,7 +157,8 @@ TEST(MemSeries, CutsAtChunkRangeBoundary) {
 }
 
 TEST(MemSeries, CutsBeforeExceedingMaxBytes) {
-  MemSeries s(1, Labels{{"a", "b"}});
+  auto owned = NewTestSeries(1, Labels{{"a", "b"}});
+  MemSeries& s = *owned;
   SeriesLock lock(s.mu());
   std::mt19937_64 rng(1);
   std::vector<Sample> in;
@@ -107,7 +184,8 @@ TEST(MemSeries, CutsBeforeExceedingMaxBytes) {
 }
 
 TEST(MemSeries, CutsAtTwiceTargetWhenRateIncreases) {
-  MemSeries s(1, Labels{{"a", "b"}});
+  auto owned = NewTestSeries(1, Labels{{"a", "b"}});
+  MemSeries& s = *owned;
   SeriesLock lock(s.mu());
   // 30 slow samples set a far end estimate, then a burst of 1ms samples.
   int64_t t = 0;
@@ -120,7 +198,8 @@ TEST(MemSeries, CutsAtTwiceTargetWhenRateIncreases) {
 }
 
 TEST(MemSeries, ChunkMetasFilterByRange) {
-  MemSeries s(1, Labels{{"a", "b"}});
+  auto owned = NewTestSeries(1, Labels{{"a", "b"}});
+  MemSeries& s = *owned;
   SeriesLock lock(s.mu());
   ChunkCutOptions opts;
   opts.chunk_range_ms = 100;

@@ -11,7 +11,9 @@ void MemPostings::InsertSorted(std::vector<SeriesRef>* list, SeriesRef ref) {
   for (size_t i = list->size() - 1; i > 0 && (*list)[i - 1] > (*list)[i]; --i) std::swap((*list)[i - 1], (*list)[i]);
 }
 
-void MemPostings::Add(SeriesRef ref, const Labels& labels) {
+void MemPostings::Add(SeriesRef ref, const Labels& labels) { AddInterned(ref, labels, nullptr); }
+
+void MemPostings::AddInterned(SeriesRef ref, const Labels& labels, const std::string** symbols) {
   MutexLock lock(&mu_);
   for (const Label& l : labels) {
     auto name_it = index_.find(l.name);
@@ -19,6 +21,10 @@ void MemPostings::Add(SeriesRef ref, const Labels& labels) {
     auto value_it = name_it->second.find(l.value);
     if (value_it == name_it->second.end()) value_it = name_it->second.emplace(l.value, std::vector<SeriesRef>()).first;
     InsertSorted(&value_it->second, ref);
+    if (symbols != nullptr) {
+      *symbols++ = &name_it->first;
+      *symbols++ = &value_it->first;
+    }
   }
   InsertSorted(&all_, ref);
 }

@@ -1,6 +1,12 @@
 // MemPostings: the head's in-memory inverted index, label name -> label
 // value -> sorted list of series refs, plus the list of all series.
 //
+// The index keys double as the head's symbol table: AddInterned hands out
+// pointers to the index's own copies of each label name and value, so every
+// distinct string is stored once and series keep only pointers (std::map
+// nodes never move, and entries are never removed while the MemPostings
+// lives; series removal, when it comes, must keep that true or refcount).
+//
 // Ownership: owns its maps. Lookups return copies so callers can iterate
 // without holding the lock while appenders keep adding series.
 // Thread-safety: all methods are safe to call concurrently (one internal
@@ -40,6 +46,10 @@ class MemPostings {
   // Indexes a new series under each of its labels. Refs are usually added in
   // ascending order; a late, smaller ref is inserted in place.
   void Add(SeriesRef ref, const Labels& labels);
+  // As Add, and stores in symbols[2*i] and symbols[2*i+1] pointers to the
+  // index's copies of label i's name and value (symbols must have room for
+  // 2 * labels.size()). They stay valid for the MemPostings' lifetime.
+  void AddInterned(SeriesRef ref, const Labels& labels, const std::string** symbols);
 
   std::vector<SeriesRef> All() const;
   // Sorted union of the lists of name=v for every v in values.

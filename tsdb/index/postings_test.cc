@@ -189,5 +189,30 @@ TEST(Postings, RandomizedAgainstStdSetAlgorithms) {
   }
 }
 
+TEST(MemPostings, AddInternedSharesOneCopyPerString) {
+  MemPostings p;
+  const std::string* a[4];
+  const std::string* b[4];
+  p.AddInterned(1, Labels{{"__name__", "up"}, {"job", "node"}}, a);
+  p.AddInterned(2, Labels{{"__name__", "up"}, {"job", "api"}}, b);
+  EXPECT_EQ(*a[0], "__name__");
+  EXPECT_EQ(*a[1], "up");
+  EXPECT_EQ(*a[2], "job");
+  EXPECT_EQ(*a[3], "node");
+  EXPECT_EQ(*b[3], "api");
+  // Same strings resolve to the same stored copy; the pointers stay valid
+  // as more series are indexed.
+  EXPECT_EQ(a[0], b[0]);
+  EXPECT_EQ(a[1], b[1]);
+  EXPECT_EQ(a[2], b[2]);
+  EXPECT_NE(a[3], b[3]);
+  for (int i = 0; i < 1000; ++i) {
+    p.Add(100 + static_cast<SeriesRef>(i), Labels{{"__name__", "m"}, {"id", std::to_string(i)}, {"job", "node"}});
+  }
+  EXPECT_EQ(*a[1], "up");
+  EXPECT_EQ(*a[3], "node");
+  EXPECT_THAT(p.Get("job", {"node"}), ::testing::SizeIs(1001));
+}
+
 }  // namespace
 }  // namespace promethium::tsdb

@@ -1,0 +1,69 @@
+// Federation: the /federate endpoint, as Prometheus's web/federate.go.
+//
+// GET /federate?match[]=<selector>&match[]=... answers, for the union of the
+// series matched by the selectors, the newest sample of each series within
+// the lookback delta before "now", in the text exposition format 0.0.4:
+//
+//   # TYPE up untyped
+//   up{instance="a:9100",job="node",region="eu"} 1 1700000000123
+//
+// Families are grouped by metric name (one "# TYPE <name> untyped" line
+// each), series sorted by name then labels, timestamps in milliseconds. A
+// series whose newest sample is a stale marker is omitted (the exposition
+// format cannot carry one). No match[] at all answers 200 with an empty body,
+// as Prometheus does.
+//
+// External labels: every series gets the global external_labels it does not
+// already carry, plus instance="" when neither the series nor the external
+// labels have an instance, as Prometheus does. The federating (scraping)
+// Prometheus should therefore set honor_labels: true on its federation job,
+// so the job/instance labels of the federated series survive instead of
+// being renamed to exported_job/exported_instance.
+//
+// Bounds: the work stops with an error when it exceeds the query timeout or
+// when more series than max_series match (both taken from the engine's
+// options when an engine is wired in: --query.timeout, --query.max-samples).
+//
+// Ownership: borrows the ApiDeps' storage for the duration of one call.
+// Thread-safety: every function is reentrant.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tsdb/api/labels.h"
+#include "tsdb/api/storage.h"
+#include "tsdb/base/result.h"
+#include "web/api_deps.h"
+#include "web/http_types.h"
+
+namespace promethium::web {
+
+struct FederateOptions {
+  int64_t lookback_delta_ms = 5 * 60 * 1000;         // --query.lookback-delta
+  std::chrono::milliseconds timeout{2 * 60 * 1000};  // --query.timeout
+  int64_t max_series = 50'000'000;                   // --query.max-samples
+};
+
+// The engine's limits when deps.engine is set, else the defaults above.
+FederateOptions FederateOptionsFromDeps(const ApiDeps& deps);
+
+// Renders the federation body for already parsed selectors at `now_ms`.
+// Errors: DeadlineExceeded (timeout), Canceled (*canceled became true),
+// ResourceExhausted (more than max_series series), or the storage's error.
+Result<std::string> RenderFederation(Queryable& storage, const std::vector<Matchers>& matcher_sets,
+                                     const Labels& external_labels, int64_t now_ms, const FederateOptions& opts,
+                                     const std::atomic<bool>* canceled = nullptr);
+
+// The whole endpoint: method check, form parsing, selector parsing, limits,
+// and the plain-text error answers (Go's http.Error style) Prometheus gives.
+HttpResponse ServeFederate(const ApiDeps& deps, const HttpRequest& req, int64_t now_ms,
+                           const std::atomic<bool>* canceled = nullptr);
+
+// The text format 0.0.4 Content-Type of a successful answer.
+inline constexpr std::string_view kFederateContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace promethium::web
