@@ -3,6 +3,7 @@
 // recursive-descent scanner. Because the format is line-strict, each
 // routine either consumes exactly the bytes the grammar allows or fails.
 #include "scrape/textparse/openmetrics_parser.h"
+#include "scrape/textparse/error_excerpt.h"
 
 #include <fmt/format.h>
 
@@ -17,27 +18,6 @@ inline bool IsLabelStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' &&
 inline bool IsLabelChar(char c) { return IsLabelStart(c) || (c >= '0' && c <= '9'); }
 inline bool IsMetricStart(char c) { return IsLabelStart(c) || c == ':'; }
 inline bool IsMetricChar(char c) { return IsLabelChar(c) || c == ':'; }
-
-// Quotes a short excerpt of the body for an error message.
-std::string Excerpt(std::string_view s) {
-  constexpr size_t kMax = 40;
-  bool cut = s.size() > kMax;
-  if (cut) s = s.substr(0, kMax);
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out += c;
-    }
-  }
-  out += cut ? "...\"" : "\"";
-  return out;
-}
 
 bool TypeHasCreatedSeries(MetricType t) {
   return t == MetricType::kCounter || t == MetricType::kHistogram || t == MetricType::kSummary;
@@ -80,7 +60,7 @@ Status OpenMetricsParser::ErrorGot(std::string_view expected) const {
   if (body_[pos_] == '\n') return Error(fmt::format("{}, got end of line", expected));
   size_t end = pos_ + 1;
   while (end < body_.size() && body_[end] != ' ' && body_[end] != '\n') ++end;
-  return Error(fmt::format("{}, got {}", expected, Excerpt(body_.substr(pos_, end - pos_))));
+  return Error(fmt::format("{}, got {}", expected, ErrorExcerpt(body_.substr(pos_, end - pos_))));
 }
 
 Result<Entry> OpenMetricsParser::Next() {
@@ -147,19 +127,21 @@ Result<Entry> OpenMetricsParser::FinishMeta(std::string_view keyword) {
   pos_ = eol + 1;
   if (keyword == "HELP") {
     if (!ValidUtf8(meta_text_)) {
-      return Error(fmt::format("help text {} is not a valid utf8 string", Excerpt(meta_text_)));
+      return Error(fmt::format("help text {} is not a valid utf8 string", ErrorExcerpt(meta_text_)));
     }
     return Entry::kHelp;
   }
   if (keyword == "TYPE") {
-    if (!ParseMetricType(meta_text_, &type_)) return Error(fmt::format("invalid metric type {}", Excerpt(meta_text_)));
+    if (!ParseMetricType(meta_text_, &type_))
+      return Error(fmt::format("invalid metric type {}", ErrorExcerpt(meta_text_)));
     return Entry::kType;
   }
   // UNIT: a non-empty unit must be a `_`-separated suffix of the name.
   if (!meta_text_.empty()) {
     std::string_view m = meta_name_;
     bool suffix = m.size() > meta_text_.size() && m.ends_with(meta_text_) && m[m.size() - meta_text_.size() - 1] == '_';
-    if (!suffix) return Error(fmt::format("unit {} not a suffix of metric {}", Excerpt(meta_text_), Excerpt(m)));
+    if (!suffix)
+      return Error(fmt::format("unit {} not a suffix of metric {}", ErrorExcerpt(meta_text_), ErrorExcerpt(m)));
   }
   return Entry::kUnit;
 }
@@ -239,7 +221,7 @@ Status OpenMetricsParser::ParseLabelValue(LabelView* label) {
   label->value = body_.substr(start, pos_ - start);
   ++pos_;  // closing quote
   if (non_ascii && !ValidUtf8(label->value)) {
-    return Error(fmt::format("invalid UTF-8 label value: {}", Excerpt(label->value)));
+    return Error(fmt::format("invalid UTF-8 label value: {}", ErrorExcerpt(label->value)));
   }
   return Status::OK();
 }
@@ -253,7 +235,7 @@ Status OpenMetricsParser::ParseFloatToken(std::string_view after, double* out) {
   size_t start = ++pos_;
   while (pos_ < body_.size() && body_[pos_] != ' ' && body_[pos_] != '\n') ++pos_;
   std::string_view text = body_.substr(start, pos_ - start);
-  if (!ParsePromFloat(text, out)) return Error(fmt::format("expected float as value, got {}", Excerpt(text)));
+  if (!ParsePromFloat(text, out)) return Error(fmt::format("expected float as value, got {}", ErrorExcerpt(text)));
   return Status::OK();
 }
 
@@ -264,13 +246,13 @@ Status OpenMetricsParser::ParseTimestampToken(std::string_view what, int64_t* ou
   std::string_view text = body_.substr(start, pos_ - start);
   double seconds;
   if (text.empty() || !ParsePromFloat(text, &seconds)) {
-    return Error(fmt::format("expected float as {}, got {}", what, Excerpt(text)));
+    return Error(fmt::format("expected float as {}, got {}", what, ErrorExcerpt(text)));
   }
-  if (std::isnan(seconds) || std::isinf(seconds)) return Error(fmt::format("invalid {} {}", what, Excerpt(text)));
+  if (std::isnan(seconds) || std::isinf(seconds)) return Error(fmt::format("invalid {} {}", what, ErrorExcerpt(text)));
   double ms = seconds * 1000.0;
   // Beyond int64 milliseconds (about 292 million years) Go's int64() is
   // undefined; refuse instead.
-  if (!(ms > -9.2e18 && ms < 9.2e18)) return Error(fmt::format("{} out of range: {}", what, Excerpt(text)));
+  if (!(ms > -9.2e18 && ms < 9.2e18)) return Error(fmt::format("{} out of range: {}", what, ErrorExcerpt(text)));
   *out_ms = static_cast<int64_t>(ms);
   return Status::OK();
 }

@@ -5,6 +5,7 @@
 // and lets the common cases (plain integer values, label values without
 // escapes or non-ASCII bytes) take short fast paths.
 #include "scrape/textparse/prom_parser.h"
+#include "scrape/textparse/error_excerpt.h"
 
 #include "scrape/textparse/utf8.h"
 
@@ -61,27 +62,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
     if (c != lower[i]) return false;
   }
   return true;
-}
-
-// Quotes a short excerpt of the body for an error message.
-std::string Excerpt(std::string_view s) {
-  constexpr size_t kMax = 40;
-  bool cut = s.size() > kMax;
-  if (cut) s = s.substr(0, kMax);
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out += c;
-    }
-  }
-  out += cut ? "...\"" : "\"";
-  return out;
 }
 
 // Skips 8 bytes at a time while none of them is '"', '\\', '\n' or
@@ -183,7 +163,7 @@ Status PromParser::ErrorGot(std::string_view expected, size_t at) const {
   }
   size_t end = at + 1;
   while (end < body_.size() && !IsBlank(body_[end]) && body_[end] != '\n' && body_[end] != '\r') ++end;
-  return Error(fmt::format("{}, got {}", expected, Excerpt(body_.substr(at, end - at))));
+  return Error(fmt::format("{}, got {}", expected, ErrorExcerpt(body_.substr(at, end - at))));
 }
 
 void PromParser::SkipBlanks() {
@@ -258,7 +238,7 @@ Result<Entry> PromParser::ParseComment() {
   std::string_view text = pos_ + 1 < text_end ? body_.substr(pos_ + 1, text_end - pos_ - 1) : std::string_view();
   pos_ = eol < body_.size() ? eol + 1 : eol;
   if (help) {
-    if (!ValidUtf8(text)) return Error(fmt::format("help text {} is not a valid utf8 string", Excerpt(text)));
+    if (!ValidUtf8(text)) return Error(fmt::format("help text {} is not a valid utf8 string", ErrorExcerpt(text)));
     help_raw_ = text;
     return Entry::kHelp;
   }
@@ -273,7 +253,7 @@ Result<Entry> PromParser::ParseComment() {
   } else if (text == "untyped") {
     type_ = MetricType::kUnknown;
   } else {
-    return Error(fmt::format("invalid metric type {}", Excerpt(text)));
+    return Error(fmt::format("invalid metric type {}", ErrorExcerpt(text)));
   }
   return Entry::kType;
 }
@@ -364,7 +344,7 @@ Status PromParser::ParseLabelValue(LabelView* label) {
   label->value = body_.substr(start, pos_ - start);
   ++pos_;  // closing quote
   if (non_ascii && !ValidUtf8(label->value)) {
-    return Error(fmt::format("invalid UTF-8 label value: {}", Excerpt(label->value)));
+    return Error(fmt::format("invalid UTF-8 label value: {}", ErrorExcerpt(label->value)));
   }
   return Status::OK();
 }
@@ -375,7 +355,7 @@ Status PromParser::ParseValueAndTimestamp() {
   while (pos_ < body_.size() && !(ClassOf(body_[pos_]) & kValueStop)) ++pos_;
   if (pos_ == start) return ErrorGot("expected value after metric", pos_);
   std::string_view text = body_.substr(start, pos_ - start);
-  if (!ParsePromFloat(text, &value_)) return Error(fmt::format("expected float as value, got {}", Excerpt(text)));
+  if (!ParsePromFloat(text, &value_)) return Error(fmt::format("expected float as value, got {}", ErrorExcerpt(text)));
   SkipBlanks();
   if (pos_ < body_.size() && body_[pos_] >= '0' && body_[pos_] <= '9') {
     size_t ts_start = pos_;
@@ -386,7 +366,7 @@ Status PromParser::ParseValueAndTimestamp() {
       if (ts > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) overflow = true;
     }
     if (overflow || pos_ - ts_start > 19) {
-      return Error(fmt::format("timestamp out of range: {}", Excerpt(body_.substr(ts_start, pos_ - ts_start))));
+      return Error(fmt::format("timestamp out of range: {}", ErrorExcerpt(body_.substr(ts_start, pos_ - ts_start))));
     }
     timestamp_ = static_cast<int64_t>(ts);
     has_timestamp_ = true;
