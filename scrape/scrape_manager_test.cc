@@ -3,19 +3,13 @@
 // Everything runs on 127.0.0.1 with bounded waits.
 #include "scrape/scrape_manager.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <string>
-#include <thread>
 
+#include "scrape/discovery/test_http_server.h"
 #include "scrape/fake_appendable.h"
 #include "tsdb/api/sample.h"
 
@@ -74,57 +68,6 @@ TEST(ScrapeManagerRelabelTest, DroppedTargetsAreReported) {
   mgr.Stop();
 }
 
-// Answers every request on 127.0.0.1 with `body` and closes the connection.
-class OneBodyServer {
- public:
-  explicit OneBodyServer(std::string body) : body_(std::move(body)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~OneBodyServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  void Loop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      std::string req;
-      char buf[2048];
-      for (int i = 0; i < 20 && req.find("\r\n\r\n") == std::string::npos; ++i) {
-        pollfd cp{c, POLLIN, 0};
-        if (::poll(&cp, 1, 50) <= 0) continue;
-        ssize_t n = ::read(c, buf, sizeof(buf));
-        if (n <= 0) break;
-        req.append(buf, static_cast<size_t>(n));
-      }
-      std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " +
-                         std::to_string(body_.size()) + "\r\n\r\n" + body_;
-      (void)!::write(c, resp.data(), resp.size());
-      ::close(c);
-    }
-  }
-  std::string body_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 RelabelConfig DropMetric(const std::string& name) {
   RelabelConfig c;
   c.action = RelabelAction::kDrop;
@@ -145,7 +88,7 @@ bool HasSample(const FakeAppendable& db, const std::string& name, bool stale) {
 // end with stale markers, series they dropped appear.
 TEST(ScrapeManagerRelabelTest, NewMetricRulesDoNotReuseTheCache) {
   using namespace std::chrono_literals;
-  OneBodyServer server("a 1\nb 2\n");
+  TestHttpServer server("a 1\nb 2\n", "text/plain");
   FakeAppendable db;
   ScrapeManager mgr(&db, nullptr);
   ScrapeConfig cfg;

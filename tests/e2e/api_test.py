@@ -26,7 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import TestFailure, check, free_port
+from e2e_common import TestFailure, check, free_port, wait_ready, print_log_tail
 
 HTTP_TIMEOUT = 5
 STARTUP_DEADLINE = 30
@@ -49,20 +49,6 @@ def api_data(base, path, **params):
     if status != 200 or doc.get("status") != "success":
         raise TestFailure(f"{path} {params}: HTTP {status}: {body[:300]}")
     return doc["data"]
-
-
-def wait_ready(base, proc):
-    end = time.monotonic() + STARTUP_DEADLINE
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise TestFailure(f"promethium exited early with {proc.returncode}")
-        try:
-            if request(base + "/-/ready")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise TestFailure("promethium did not become ready")
 
 
 def push(tool, base, text, tmpdir):
@@ -168,7 +154,7 @@ def main():
              "--web.enable-lifecycle"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            wait_ready(base, proc)
+            wait_ready("promethium", base, proc, STARTUP_DEADLINE)
             t0, t1 = check_remote_write(args, base, tmpdir)
             check_promtool(args, base, t0, t1)
             check_status_and_format(base)
@@ -177,8 +163,7 @@ def main():
             return 0
         except (TestFailure, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
             print(f"FAIL: {e}", file=sys.stderr)
-            with open(log_path, "rb") as f:
-                print("----- promethium output -----\n" + f.read()[-4000:].decode("utf-8", "replace"), file=sys.stderr)
+            print_log_tail(log_path)
             return 1
         finally:
             if proc.poll() is None:

@@ -4,6 +4,7 @@ Every network call goes to 127.0.0.1 with a timeout, and every wait is
 bounded, so a broken server fails a test instead of hanging it.
 """
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -51,3 +52,25 @@ def wait_until(deadline_s, what, fn, interval=0.25):
             last_err = e
         time.sleep(interval)
     raise TestFailure(f"timed out after {deadline_s}s waiting for {what} (last error: {last_err})")
+
+
+def wait_ready(name, base, proc, deadline_s=30):
+    """Waits until base/-/ready answers 200; fails early if proc exits."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise TestFailure(f"{name} exited early with {proc.returncode}")
+        try:
+            if http_get(base + "/-/ready")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TestFailure(f"{name} did not become ready")
+
+
+def print_log_tail(path, title="promethium output", max_bytes=4000):
+    """Prints the end of a server's log to stderr, for a failing test."""
+    with open(path, "rb") as f:
+        tail = f.read()[-max_bytes:].decode("utf-8", "replace")
+    print(f"----- {title} -----\n{tail}", file=sys.stderr)

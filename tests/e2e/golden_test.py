@@ -32,7 +32,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import TestFailure, check, free_port
+from e2e_common import TestFailure, check, free_port, wait_ready
 
 HTTP_TIMEOUT = 5
 STARTUP_DEADLINE = 30
@@ -235,20 +235,6 @@ def request(url, data=None):
     if isinstance(doc, dict):
         doc["_contentType"] = headers.get("Content-Type")
     return status, doc
-
-
-def wait_ready(name, base, proc):
-    end = time.monotonic() + STARTUP_DEADLINE
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise TestFailure(f"{name} exited early with {proc.returncode}")
-        try:
-            if request(base + "/-/ready")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise TestFailure(f"{name} did not become ready")
 
 
 def build_samples(first_s):
@@ -533,8 +519,8 @@ def main():
         logs, procs = [], []
         try:
             procs, prom_base, ours_base = start_servers(args, tmpdir, logs)
-            wait_ready("prometheus", prom_base, procs[0])
-            wait_ready("promethium", ours_base, procs[1])
+            wait_ready("prometheus", prom_base, procs[0], STARTUP_DEADLINE)
+            wait_ready("promethium", ours_base, procs[1], STARTUP_DEADLINE)
             # Samples at 3 s past the 15 s grid, evaluation at 7 s past the
             # minute: no range boundary coincides with a sample.
             minute = int(time.time()) // 60 * 60 - 60

@@ -36,7 +36,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import TestFailure, check, free_port
+from e2e_common import TestFailure, check, free_port, wait_ready, print_log_tail
 
 HTTP_TIMEOUT = 5
 STARTUP_DEADLINE = 30
@@ -233,21 +233,6 @@ def build_samples(first_s, points):
     return "\n".join(lines) + "\n"
 
 
-def wait_ready(base, proc):
-    end = time.monotonic() + STARTUP_DEADLINE
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise TestFailure(f"promethium exited early with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(base + "/-/ready", timeout=HTTP_TIMEOUT) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise TestFailure("promethium did not become ready")
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--promethium", required=True)
@@ -270,7 +255,7 @@ def main():
              f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            wait_ready(base, proc)
+            wait_ready("promethium", base, proc, STARTUP_DEADLINE)
             points = 121
             last_s = int(time.time()) - 5
             first_s = last_s - (points - 1) * SCRAPE_INTERVAL_S
@@ -289,8 +274,7 @@ def main():
             return 0
         except (TestFailure, OSError, ValueError, KeyError, TypeError, subprocess.TimeoutExpired) as e:
             print(f"FAIL: {e!r}", file=sys.stderr)
-            with open(log_path, "rb") as f:
-                print("----- promethium output -----\n" + f.read()[-4000:].decode("utf-8", "replace"), file=sys.stderr)
+            print_log_tail(log_path)
             return 1
         finally:
             if proc.poll() is None:

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import TestFailure, check, free_port, wait_until
+from e2e_common import TestFailure, check, free_port, wait_until, print_log_tail
 
 HTTP_TIMEOUT = 5
 DEADLINE = 15  # seconds per wait; three waits keep the test under ~40 s
@@ -120,8 +120,7 @@ def run(args, tmp):
         wait_until(DEADLINE, f"up == 1 for {new}", lambda: up_value(api, new) == 1)
         check(True, f"up{{instance=\"{new}\"}} == 1")
     except BaseException:
-        with open(log_path, "rb") as f:
-            print(f"----- promethium output -----\n{f.read()[-4000:].decode('utf-8', 'replace')}", file=sys.stderr)
+        print_log_tail(log_path)
         raise
     finally:
         proc.kill()
