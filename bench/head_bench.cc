@@ -4,10 +4,12 @@
 // disjoint series sets of one head concurrently. BM_HeadMemoryPerSeries
 // reports heap bytes per series (malloc's in-use bytes before/after) for
 // 100k node_exporter-shaped series, right after creation and with 120
-// samples each (one full chunk).
+// samples each (one full chunk). BM_HeadTruncate times head truncation and
+// series GC over those 100k series.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -124,6 +126,40 @@ void BM_HeadMemoryPerSeries(benchmark::State& state) {
   }
 }
 
+// Head::Truncate over 100k node_exporter-shaped series holding two chunk
+// ranges of samples: drops the older chunk of every series, then (second
+// phase) garbage-collects all series once nothing is left.
+void BM_HeadTruncate(benchmark::State& state) {
+  const std::vector<Labels> series = MakeNodeExporterSeries();
+  HeadOptions opts;
+  opts.cut.chunk_range_ms = 120 * 15000;  // 120 samples per chunk range
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto head = std::make_unique<Head>(opts, nullptr);
+    std::vector<SeriesRef> refs(series.size(), 0);
+    for (int64_t k = 0; k < 240; ++k) {
+      auto app = head->NewAppender();
+      for (size_t i = 0; i < series.size(); ++i) {
+        auto r = app->Append(refs[i], series[i], k * 15000, 1);
+        if (r.ok()) refs[i] = *r;
+      }
+      benchmark::DoNotOptimize(app->Commit());
+    }
+    state.ResumeTiming();
+    const auto start = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(head->Truncate(opts.cut.chunk_range_ms));  // drop chunks
+    const auto mid = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(head->Truncate(2 * opts.cut.chunk_range_ms));  // drop chunks and series
+    const auto end = std::chrono::steady_clock::now();
+    state.PauseTiming();
+    state.counters["chunks_ms"] = std::chrono::duration<double, std::milli>(mid - start).count();
+    state.counters["gc_ms"] = std::chrono::duration<double, std::milli>(end - mid).count();
+    state.counters["series_left"] = static_cast<double>(head->NumSeries());
+    head.reset();
+    state.ResumeTiming();
+  }
+}
+
 Head* g_shared_head = nullptr;
 
 void BM_HeadAppendParallel(benchmark::State& state) {
@@ -158,6 +194,7 @@ void BM_HeadAppendParallel(benchmark::State& state) {
 BENCHMARK(BM_HeadAppendScrape)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadCreateSeries)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadMemoryPerSeries)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HeadTruncate)->Iterations(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadAppendParallel)->Arg(10000)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -5,11 +5,14 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <optional>
 
 #include "scrape/gzip.h"
@@ -20,6 +23,7 @@ namespace promethium::scrape {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 Status SplitHostPort(const std::string& address, std::string* host, std::string* port) {
@@ -72,61 +76,218 @@ http::request<http::empty_body> BuildRequest(const HttpGetRequest& req) {
   r.set(http::field::accept_encoding, "gzip");
   r.set(http::field::user_agent, kUserAgent);
   r.set("X-Prometheus-Scrape-Timeout-Seconds", FormatJsonFloat(static_cast<double>(req.timeout_ms) / 1000.0));
+  if (!req.authorization.empty()) r.set(http::field::authorization, req.authorization);
   return r;
 }
 
 bool IsStaleConnectionError(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == net::error::broken_pipe || ec == net::error::connection_aborted;
+         ec == net::error::broken_pipe || ec == net::error::connection_aborted ||
+         ec == net::ssl::error::stream_truncated;  // a TLS peer that closed without close_notify
 }
 
 }  // namespace
+
+struct TlsClientContext {
+  explicit TlsClientContext(ssl::context c) : ctx(std::move(c)) {}
+  mutable ssl::context ctx;  // OpenSSL contexts are internally synchronized once configured
+  std::string server_name;
+  bool insecure_skip_verify = false;
+};
+
+namespace {
+
+// OpenSSL's reason for the last failure, for config errors.
+std::string SslError(const boost::system::error_code& ec) { return ec.message(); }
+
+Status ApplyMinVersion(ssl::context& ctx, const std::string& min_version) {
+  if (min_version.empty()) return Status::OK();
+  static const std::map<std::string, int> kVersions = {
+      {"TLS10", TLS1_VERSION}, {"TLS11", TLS1_1_VERSION}, {"TLS12", TLS1_2_VERSION}, {"TLS13", TLS1_3_VERSION}};
+  auto it = kVersions.find(min_version);
+  if (it == kVersions.end()) return Status::InvalidArgument(fmt::format("unknown TLS version: {}", min_version));
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), it->second);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const TlsClientContext>> NewTlsClientContext(const TLSConfig& config) {
+  auto out = std::make_shared<TlsClientContext>(ssl::context(ssl::context::tls_client));
+  ssl::context& ctx = out->ctx;
+  boost::system::error_code ec;
+  // Go's crypto/tls defaults to TLS 1.2 as the minimum for clients.
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  PROMETHIUM_RETURN_IF_ERROR(ApplyMinVersion(ctx, config.min_version));
+  if (!config.ca_file.empty()) {
+    ctx.load_verify_file(config.ca_file, ec);
+    if (ec)
+      return Status::InvalidArgument(
+          fmt::format("unable to load specified CA cert {}: {}", config.ca_file, SslError(ec)));
+  } else {
+    ctx.set_default_verify_paths(ec);
+  }
+  if (config.cert_file.empty() != config.key_file.empty()) {
+    return Status::InvalidArgument(
+        config.cert_file.empty()
+            ? fmt::format("client key file {} specified without client cert file", config.key_file)
+            : fmt::format("client cert file {} specified without client key file", config.cert_file));
+  }
+  if (!config.cert_file.empty()) {
+    ctx.use_certificate_chain_file(config.cert_file, ec);
+    if (!ec) ctx.use_private_key_file(config.key_file, ssl::context::pem, ec);
+    if (ec) {
+      return Status::InvalidArgument(fmt::format("unable to use specified client cert ({}) & key ({}): {}",
+                                                 config.cert_file, config.key_file, SslError(ec)));
+    }
+  }
+  ctx.set_verify_mode(config.insecure_skip_verify ? ssl::verify_none : ssl::verify_peer);
+  out->server_name = config.server_name;
+  out->insecure_skip_verify = config.insecure_skip_verify;
+  return std::shared_ptr<const TlsClientContext>(std::move(out));
+}
 
 using Deadline = std::chrono::steady_clock::time_point;
 
 struct HttpClient::Impl {
   explicit Impl(net::any_io_executor ex) : executor(ex), resolver(ex) {}
 
-  // Opens a fresh connection into `stream`.
+  bool Open() const {
+    if (tls_stream) return beast::get_lowest_layer(*tls_stream).socket().is_open();
+    return stream.has_value() && stream->socket().is_open();
+  }
+  void Close() {
+    beast::error_code ignored;
+    if (tls_stream) beast::get_lowest_layer(*tls_stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    if (stream) stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tls_stream.reset();
+    stream.reset();
+  }
+  beast::tcp_stream& Lowest() { return tls_stream ? beast::get_lowest_layer(*tls_stream) : *stream; }
+
+  // Opens a fresh connection (TLS handshake included for https).
   net::awaitable<beast::error_code> Connect(const HttpGetRequest& req, Deadline deadline) {
     beast::error_code ec;
     auto token = net::redirect_error(net::use_awaitable, ec);
-    stream.emplace(executor);
-    stream->expires_at(deadline);
+    Close();
+    if (req.use_tls) {
+      tls_stream.emplace(executor, req.tls->ctx);
+    } else {
+      stream.emplace(executor);
+    }
+    beast::tcp_stream& lowest = Lowest();
+    lowest.expires_at(deadline);
     boost::system::error_code addr_ec;
     net::ip::address ip = net::ip::make_address(req.host, addr_ec);
     if (!addr_ec) {
-      co_await stream->async_connect(tcp::endpoint(ip, static_cast<unsigned short>(std::stoi(req.port))), token);
-      co_return ec;
+      co_await lowest.async_connect(tcp::endpoint(ip, static_cast<unsigned short>(std::stoi(req.port))), token);
+    } else {
+      auto endpoints = co_await resolver.async_resolve(req.host, req.port, token);
+      if (!ec && std::chrono::steady_clock::now() >= deadline) ec = beast::error::timeout;
+      if (!ec && !canceled) co_await lowest.async_connect(endpoints, token);
     }
-    auto endpoints = co_await resolver.async_resolve(req.host, req.port, token);
-    if (!ec && std::chrono::steady_clock::now() >= deadline) ec = beast::error::timeout;
-    if (!ec && !canceled) co_await stream->async_connect(endpoints, token);
+    if (ec || canceled || !req.use_tls) co_return ec;
+    const std::string& name = req.tls->server_name.empty() ? req.host : req.tls->server_name;
+    boost::system::error_code name_ec;
+    net::ip::make_address(name, name_ec);
+    if (name_ec) SSL_set_tlsext_host_name(tls_stream->native_handle(), name.c_str());  // no SNI for IP literals
+    if (!req.tls->insecure_skip_verify) tls_stream->set_verify_callback(ssl::host_name_verification(name));
+    co_await tls_stream->async_handshake(ssl::stream_base::client, token);
     co_return ec;
   }
 
-  // Sends the request and reads the response on the open `stream`.
-  net::awaitable<beast::error_code> Exchange(const HttpGetRequest& req, Deadline deadline, uint64_t limit,
-                                             http::response<http::string_body>* res) {
+  template <typename Stream>
+  net::awaitable<beast::error_code> ExchangeOn(Stream& s, const HttpGetRequest& req, uint64_t limit,
+                                               http::response<http::string_body>* res) {
     beast::error_code ec;
     auto token = net::redirect_error(net::use_awaitable, ec);
-    stream->expires_at(deadline);
     auto request = BuildRequest(req);
-    co_await http::async_write(*stream, request, token);
+    co_await http::async_write(s, request, token);
     if (ec || canceled) co_return ec;
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(limit);
-    co_await http::async_read(*stream, buffer, parser, token);
+    co_await http::async_read(s, buffer, parser, token);
     if (!ec) *res = parser.release();
+    co_return ec;
+  }
+
+  // Sends the request and reads the response on the open connection.
+  net::awaitable<beast::error_code> Exchange(const HttpGetRequest& req, Deadline deadline, uint64_t limit,
+                                             http::response<http::string_body>* res) {
+    Lowest().expires_at(deadline);
+    if (tls_stream) co_return co_await ExchangeOn(*tls_stream, req, limit, res);
+    co_return co_await ExchangeOn(*stream, req, limit, res);
+  }
+
+  // One request/response, on the kept-alive connection when it matches.
+  net::awaitable<beast::error_code> RoundTrip(const HttpGetRequest& req, Deadline deadline, uint64_t limit,
+                                              http::response<http::string_body>* res) {
+    const std::string authority = fmt::format("{}://{}:{}", req.use_tls ? "https" : "http", req.host, req.port);
+    const bool reused = Open() && authority == connected_to;
+    beast::error_code ec;
+    if (!reused) {
+      ec = co_await Connect(req, deadline);
+      connected_to = authority;
+    }
+    if (!ec && !canceled) ec = co_await Exchange(req, deadline, limit, res);
+    // A kept-alive connection the target has closed meanwhile: retry once on
+    // a fresh one (GET is idempotent), as Go's http.Transport does.
+    if (reused && !canceled && IsStaleConnectionError(ec)) {
+      ec = co_await Connect(req, deadline);
+      if (!ec && !canceled) ec = co_await Exchange(req, deadline, limit, res);
+    }
+    if (ec || canceled) {
+      Close();
+    } else if (!res->keep_alive()) {
+      Close();
+    }
     co_return ec;
   }
 
   net::any_io_executor executor;
   tcp::resolver resolver;
-  std::optional<beast::tcp_stream> stream;  // open between Gets when kept alive
+  // The open connection between Gets when kept alive: one of the two.
+  std::optional<beast::tcp_stream> stream;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
+  std::string connected_to;  // scheme://host:port of the open connection
   bool canceled = false;
 };
+
+namespace {
+
+bool IsRedirect(unsigned status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Points `req` at a redirect's Location (absolute http(s) URL or a path).
+Status ApplyRedirect(std::string_view location, HttpGetRequest* req) {
+  if (location.starts_with('/')) {
+    req->target = std::string(location);
+  } else {
+    bool tls = location.starts_with("https://");
+    if (!tls && !location.starts_with("http://")) {
+      return Status::InvalidArgument(fmt::format("unsupported redirect location \"{}\"", location));
+    }
+    std::string_view rest = location.substr(tls ? 8 : 7);
+    size_t path = rest.find_first_of("/?");
+    std::string authority(rest.substr(0, path));
+    std::string host, port;
+    PROMETHIUM_RETURN_IF_ERROR(
+        SplitHostPort(authority.find(':') == std::string::npos && tls ? authority + ":443" : authority, &host, &port));
+    if (host != req->host) req->authorization.clear();  // credentials stay with their host
+    if (tls && !req->tls) return Status::Unsupported("redirect from http to https without tls_config");
+    req->use_tls = tls;
+    req->host = host;
+    req->port = port;
+    req->target = path == std::string_view::npos ? "/" : std::string(rest.substr(path));
+    if (req->target.starts_with('?')) req->target = "/" + req->target;
+  }
+  req->url = fmt::format("{}://{}:{}{}", req->use_tls ? "https" : "http", req->host, req->port, req->target);
+  return Status::OK();
+}
+
+}  // namespace
 
 HttpClient::HttpClient(net::any_io_executor executor) : impl_(std::make_unique<Impl>(executor)) {}
 HttpClient::~HttpClient() = default;
@@ -134,34 +295,28 @@ HttpClient::~HttpClient() = default;
 void HttpClient::Cancel() {
   impl_->canceled = true;
   impl_->resolver.cancel();
-  if (impl_->stream) impl_->stream->cancel();
+  if (impl_->Open()) impl_->Lowest().cancel();
 }
 
-net::awaitable<Result<HttpResponse>> HttpClient::Get(const HttpGetRequest& req) {
+net::awaitable<Result<HttpResponse>> HttpClient::Get(const HttpGetRequest& original) {
   Impl& im = *impl_;
   im.canceled = false;
-  const uint64_t limit = req.body_size_limit == 0 ? kHardBodyLimit : std::min(req.body_size_limit, kHardBodyLimit);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(req.timeout_ms);
+  if (original.use_tls && !original.tls) co_return Status::InvalidArgument("https request without a TLS context");
+  const uint64_t limit =
+      original.body_size_limit == 0 ? kHardBodyLimit : std::min(original.body_size_limit, kHardBodyLimit);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(original.timeout_ms);
+  HttpGetRequest req = original;
   http::response<http::string_body> res;
-  const bool reused = im.stream.has_value() && im.stream->socket().is_open();
-  beast::error_code ec;
-  if (!reused) ec = co_await im.Connect(req, deadline);
-  if (!ec && !im.canceled) ec = co_await im.Exchange(req, deadline, limit, &res);
-  // A kept-alive connection the target has closed meanwhile: retry once on
-  // a fresh one (GET is idempotent), as Go's http.Transport does.
-  if (reused && !im.canceled && IsStaleConnectionError(ec)) {
-    im.stream.reset();
-    ec = co_await im.Connect(req, deadline);
-    if (!ec && !im.canceled) ec = co_await im.Exchange(req, deadline, limit, &res);
-  }
-  if (ec || im.canceled) {
-    im.stream.reset();
-    co_return TransportError(req, ec, im.canceled);
-  }
-  if (!res.keep_alive()) {
-    beast::error_code ignored;
-    im.stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    im.stream.reset();
+  for (int hops = 0;; ++hops) {
+    res = {};
+    beast::error_code ec = co_await im.RoundTrip(req, deadline, limit, &res);
+    if (ec || im.canceled) co_return TransportError(req, ec, im.canceled);
+    if (!req.follow_redirects || !IsRedirect(res.result_int())) break;
+    if (hops == 10) co_return Status::IOError(fmt::format("Get \"{}\": stopped after 10 redirects", original.url));
+    std::string_view location = res[http::field::location];
+    if (location.empty()) break;
+    Status redirected = ApplyRedirect(location, &req);
+    if (!redirected.ok()) co_return redirected.WithContext(fmt::format("Get \"{}\"", original.url));
   }
 
   HttpResponse out;

@@ -16,7 +16,9 @@
 //   body size limit exceeded
 //   Get "http://host:port/metrics": context deadline exceeded
 // Host names are resolved with the system resolver, whose own timeouts
-// bound that step; IP literals skip it.
+// bound that step; IP literals skip it. https uses OpenSSL (TlsClientContext);
+// the Authorization header is sent when given (and dropped on a redirect to
+// another host, as Go does); 3xx answers are followed when asked.
 //
 // Beast stays inside http_client.cc; this header exposes Asio's awaitable
 // only, and only the scrape loop runtime includes it.
@@ -31,9 +33,17 @@
 #include <memory>
 #include <string>
 
+#include "scrape/http_client_config.h"
 #include "tsdb/base/result.h"
 
 namespace promethium::scrape {
+
+// An OpenSSL client context built from a tls_config (CA, client certificate,
+// verification, minimum version, server name). Opaque here so that only
+// http_client.cc sees OpenSSL. Immutable once built; shared by the loops of
+// a job.
+struct TlsClientContext;
+Result<std::shared_ptr<const TlsClientContext>> NewTlsClientContext(const TLSConfig& config);
 
 inline constexpr uint64_t kHardBodyLimit = 256ULL << 20;
 // Sent when HttpGetRequest::accept is empty.
@@ -48,6 +58,11 @@ struct HttpGetRequest {
   std::string accept;  // Accept header (see ScrapeAcceptHeader); empty: kScrapeAcceptHeader
   int64_t timeout_ms = 10'000;
   uint64_t body_size_limit = 0;  // 0: kHardBodyLimit
+  // https: TLS through `tls` (required then).
+  bool use_tls = false;
+  std::shared_ptr<const TlsClientContext> tls;
+  std::string authorization;      // Authorization header value; "" sends none
+  bool follow_redirects = false;  // follow up to 10 3xx Location hops, as Go's client
 };
 
 struct HttpResponse {

@@ -70,6 +70,31 @@ bool CountTolerated(const Status& st, AppendStats* stats) {
   }
 }
 
+// Keeps # TYPE / # HELP / # UNIT lines for the metadata APIs. Prometheus
+// reports an untyped family as "unknown".
+template <typename Parser>
+void RecordMetadata(const Parser& parser, Entry entry, MetadataStore* store) {
+  switch (entry) {
+    case Entry::kType: {
+      MetricType t = parser.Type();
+      store->SetType(parser.MetaName(), t == MetricType::kUnknown ? "unknown" : textparse::MetricTypeName(t));
+      break;
+    }
+    case Entry::kHelp:
+      // Unescaping allocates; most help texts have nothing to unescape.
+      if (parser.HelpRaw().find('\\') == std::string_view::npos) {
+        store->SetHelp(parser.MetaName(), parser.HelpRaw());
+      } else {
+        store->SetHelp(parser.MetaName(), parser.Help());
+      }
+      break;
+    case Entry::kUnit:
+      if constexpr (requires { parser.Unit(); }) store->SetUnit(parser.MetaName(), parser.Unit());
+      break;
+    default: break;
+  }
+}
+
 // The append loop, written once for both parsers (same entry interface).
 // Exemplars of OpenMetrics samples are parsed (so malformed ones fail the
 // scrape) but not stored yet.
@@ -87,8 +112,11 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
     Result<Entry> entry = parser.Next();
     if (!entry.ok()) return fail(entry.status());
     if (*entry == Entry::kEof) break;
-    if (*entry == Entry::kType) type = parser.Type();
-    if (*entry != Entry::kSeries) continue;
+    if (*entry != Entry::kSeries) {
+      RecordMetadata(parser, *entry, &cache->metadata());
+      if (*entry == Entry::kType) type = parser.Type();
+      continue;
+    }
     ++stats.scraped;
     if (stats.sample_limit_exceeded) continue;  // keep counting, stop appending
     bool explicit_ts = opts.honor_timestamps && parser.HasTimestamp();

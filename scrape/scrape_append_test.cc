@@ -359,5 +359,44 @@ TEST(MetricRelabelTest, DroppingTheMetricNameFailsTheScrape) {
   EXPECT_TRUE(db.Committed().empty());
 }
 
+TEST(ScrapeMetadataTest, KeepsTypeHelpAndUnitPerFamily) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  Scrape(
+      "# HELP a_total Requests\\nserved.\n# TYPE a_total counter\na_total 1\n"
+      "# TYPE b gauge\nb 2\nc 3\n# HELP d Only help.\n",
+      1000, &cache, &db);
+  auto md = cache.metadata().Snapshot();
+  ASSERT_EQ(md.size(), 3u);
+  EXPECT_EQ(md[0], (MetricMetadata{"a_total", "counter", "Requests\nserved.", ""}));
+  EXPECT_EQ(md[1], (MetricMetadata{"b", "gauge", "", ""}));
+  EXPECT_EQ(md[2], (MetricMetadata{"d", "unknown", "Only help.", ""}));
+
+  // A failed scrape keeps everything; a successful one forgets what it did not mention.
+  Scrape("# TYPE b gauge\nb{", 2000, &cache, &db);
+  EXPECT_EQ(cache.metadata().Snapshot().size(), 3u);
+  Scrape("# TYPE b counter\nb 3\n", 3000, &cache, &db);
+  md = cache.metadata().Snapshot();
+  ASSERT_EQ(md.size(), 1u);
+  EXPECT_EQ(md[0], (MetricMetadata{"b", "counter", "", ""}));
+}
+
+TEST(ScrapeMetadataTest, OpenMetricsUnitAndTypes) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  Target target = TestTarget();
+  auto app = db.NewAppender();
+  AppendStats stats = AppendScrapeBody(
+      "# TYPE up_seconds gauge\n# UNIT up_seconds seconds\n# HELP up_seconds Uptime.\nup_seconds 5\n"
+      "# TYPE i info\ni_info{v=\"1\"} 1\n# EOF\n",
+      ExpositionFormat::kOpenMetrics, 1000, target, {}, &cache, app.get());
+  ASSERT_TRUE(stats.status.ok()) << stats.status.ToString();
+  cache.Commit(true);
+  auto md = cache.metadata().Snapshot();
+  ASSERT_EQ(md.size(), 2u);
+  EXPECT_EQ(md[0], (MetricMetadata{"i", "info", "", ""}));
+  EXPECT_EQ(md[1], (MetricMetadata{"up_seconds", "gauge", "Uptime.", "seconds"}));
+}
+
 }  // namespace
 }  // namespace promethium::scrape

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scrape/metadata_store.h"
 #include "tsdb/api/labels.h"
 #include "tsdb/api/storage.h"
 
@@ -85,6 +86,7 @@ class ScrapeCache {
   // scrape" and entries not seen are dropped; on failure nothing was seen,
   // so the next scrape compares against nothing.
   void Commit(bool success) {
+    metadata_.Commit(success && !failed_);
     if (success && !failed_) {
       size_t kept = 0;
       for (size_t i = 0; i < entries_.size(); ++i) {
@@ -113,6 +115,10 @@ class ScrapeCache {
 
   size_t size() const { return entries_.size(); }
 
+  // The target's metric metadata; see MetadataStore for its thread-safety.
+  MetadataStore& metadata() { return metadata_; }
+  const MetadataStore& metadata() const { return metadata_; }
+
  private:
   // Open addressing over a dense entry vector: a lookup touches one slot
   // word and one entry instead of chasing hash-map nodes, and the per-scrape
@@ -137,6 +143,7 @@ class ScrapeCache {
   uint64_t prev_success_iter_ = 0;
   size_t last_success_size_ = 0;
   bool failed_ = false;
+  MetadataStore metadata_;
 };
 
 }  // namespace promethium::scrape

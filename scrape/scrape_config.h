@@ -9,8 +9,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "scrape/http_client_config.h"
 #include "scrape/relabel/relabel_config.h"
 #include "scrape/textparse/scrape_protocol.h"
 #include "tsdb/api/labels.h"
@@ -34,11 +36,36 @@ struct FileSDConfig {
 };
 
 // An http_sd_configs entry: a URL answering with a JSON list of target
-// groups. Only plain http without auth in this slice.
+// groups, over http or https.
 struct HttpSDConfig {
   std::string url;
   int64_t refresh_interval_ms = 60'000;  // Prometheus's default 60s
+  HttpClientConfig http_client;          // TLS and auth for the GET
   friend bool operator==(const HttpSDConfig&, const HttpSDConfig&) = default;
+};
+
+// A docker_sd_configs entry (Prometheus's moby.DockerSDConfig): containers
+// listed by the Docker Engine API at `host`. No HTTP client options (TLS,
+// auth) for the Engine API in this slice: the loader rejects them.
+struct DockerSDConfig {
+  std::string host;  // unix:///path, tcp://host:port or http://host:port
+  int port = 80;     // for containers without published ports
+  std::string host_networking_host = "localhost";
+  // Docker list filters, e.g. {"label", {"prometheus.io/scrape=true"}}, in config order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> filters;
+  bool match_first_network = true;
+  int64_t refresh_interval_ms = 60'000;
+  friend bool operator==(const DockerSDConfig&, const DockerSDConfig&) = default;
+};
+
+// A dns_sd_configs entry (Prometheus's dns.SDConfig). A and AAAA use the
+// system resolver (getaddrinfo, so /etc/hosts applies); SRV uses res_query.
+struct DnsSDConfig {
+  std::vector<std::string> names;
+  std::string type = "SRV";  // "SRV", "A" or "AAAA" (MX and NS are rejected by the loader)
+  int port = 0;              // required for A and AAAA
+  int64_t refresh_interval_ms = 30'000;
+  friend bool operator==(const DnsSDConfig&, const DnsSDConfig&) = default;
 };
 
 struct ScrapeConfig {
@@ -46,13 +73,19 @@ struct ScrapeConfig {
   int64_t scrape_interval_ms = 60'000;  // after applying global.scrape_interval
   int64_t scrape_timeout_ms = 10'000;   // after applying global.scrape_timeout; <= interval
   std::string metrics_path = "/metrics";
-  std::string scheme = "http";  // only "http" in this slice; "https" is rejected by the loader
+  std::string scheme = "http";                             // "http" or "https"
+  HttpClientConfig http_client;                            // TLS, auth and redirects for scrapes
   std::map<std::string, std::vector<std::string>> params;  // URL query parameters
   bool honor_labels = false;
   bool honor_timestamps = true;
   uint64_t sample_limit = 0;     // 0: unlimited
   uint64_t label_limit = 0;      // 0: unlimited
   uint64_t body_size_limit = 0;  // bytes, 0: unlimited
+  // More active targets than this fails every target of the job with
+  // "target_limit exceeded ..." (no scrapes, up 0); 0: unlimited.
+  uint64_t target_limit = 0;
+  // At most this many dropped targets are kept for the targets API; 0: all.
+  uint64_t keep_dropped_targets = 0;
   // Accept-header preference order (after applying global.scrape_protocols);
   // empty means DefaultScrapeProtocols(). Never PrometheusProto.
   std::vector<ScrapeProtocol> scrape_protocols;
@@ -63,6 +96,8 @@ struct ScrapeConfig {
   // Dynamic target groups (scrape/discovery/), merged with static_configs.
   std::vector<FileSDConfig> file_sd_configs;
   std::vector<HttpSDConfig> http_sd_configs;
+  std::vector<DockerSDConfig> docker_sd_configs;
+  std::vector<DnsSDConfig> dns_sd_configs;
   // Applied to each target's discovered labels when targets are built.
   std::vector<RelabelConfig> relabel_configs;
   // Applied to each scraped series' labels (after merging target labels).

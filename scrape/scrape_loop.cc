@@ -27,6 +27,14 @@ int64_t NowMs() {
       .count();
 }
 
+// "host" or "[v6]" without a port gets the scheme's default port.
+std::string WithDefaultPort(const std::string& address, bool tls) {
+  size_t colon = address.rfind(':');
+  bool has_port = colon != std::string::npos && (address[0] != '[' || address.find(']') < colon);
+  if (has_port) return address;
+  return address + (tls ? ":443" : ":80");
+}
+
 }  // namespace
 
 struct ScrapeLoop::Runtime {
@@ -47,8 +55,20 @@ struct LoopRunner {
     ScrapeLoop::Runtime& rt = *loop->runtime_;
     const auto start = SteadyClock::now();
     promethium::Status err = rt.request_status;
+    {
+      std::lock_guard<std::mutex> l(loop->health_mu_);
+      if (!loop->forced_error_.ok()) err = loop->forced_error_;
+    }
     std::optional<Result<HttpResponse>> response;
     ExpositionFormat format = ExpositionFormat::kPrometheusText;
+    if (err.ok() && (loop->http_client_.basic_auth || loop->http_client_.authorization)) {
+      Result<std::string> auth = AuthorizationHeader(loop->http_client_);
+      if (auth.ok()) {
+        rt.request.authorization = std::move(*auth);
+      } else {
+        err = auth.status();
+      }
+    }
     if (err.ok()) {
       response.emplace(co_await rt.client.Get(rt.request));
       if (rt.stopping) co_return;  // aborted by Stop: no report, as Prometheus
@@ -125,6 +145,7 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
       opts_{cfg.honor_labels, cfg.honor_timestamps, cfg.sample_limit, cfg.label_limit},
       body_size_limit_(cfg.body_size_limit),
       fallback_protocol_(cfg.fallback_scrape_protocol),
+      http_client_(cfg.http_client),
       storage_(storage),
       metrics_(metrics),
       cache_(cache ? std::move(cache) : std::make_unique<ScrapeCache>()),
@@ -132,7 +153,17 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
       runtime_(std::make_unique<Runtime>(*io)),
       done_future_(done_.get_future()) {
   HttpGetRequest& req = runtime_->request;
-  runtime_->request_status = SplitHostPort(target_.address, &req.host, &req.port);
+  req.use_tls = target_.scheme == "https";
+  runtime_->request_status = SplitHostPort(WithDefaultPort(target_.address, req.use_tls), &req.host, &req.port);
+  req.follow_redirects = cfg.http_client.follow_redirects;
+  if (req.use_tls && runtime_->request_status.ok()) {
+    Result<std::shared_ptr<const TlsClientContext>> tls = NewTlsClientContext(cfg.http_client.tls_config);
+    if (tls.ok()) {
+      req.tls = std::move(*tls);
+    } else {
+      runtime_->request_status = tls.status().WithContext("error creating HTTP client");
+    }
+  }
   req.target = target_.path_and_query;
   req.url = target_.Url();
   req.accept = ScrapeAcceptHeader(cfg.scrape_protocols);
@@ -141,6 +172,16 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
 }
 
 ScrapeLoop::~ScrapeLoop() = default;
+
+std::vector<MetricMetadata> ScrapeLoop::Metadata() const {
+  if (!cache_) return {};
+  return cache_->metadata().Snapshot();
+}
+
+void ScrapeLoop::SetForcedError(const promethium::Status& err) {
+  std::lock_guard<std::mutex> l(health_mu_);
+  forced_error_ = err;
+}
 
 void ScrapeLoop::Start() {
   if (started_) return;

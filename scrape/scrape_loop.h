@@ -81,6 +81,13 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   void ScrapeOnceForTest(int64_t ts_ms);
 
   TargetStatus Snapshot() const;
+  // The metric metadata of the target's last scrapes (any thread; the
+  // caller must not race with TakeCache, as the manager's lock ensures).
+  std::vector<MetricMetadata> Metadata() const;
+  // A non-OK status makes every following scrape fail with it without
+  // contacting the target (up 0; Prometheus's setForcedError, used for
+  // target_limit); OK clears it. Any thread.
+  void SetForcedError(const promethium::Status& err);
   const Target& target() const { return target_; }
 
  private:
@@ -101,6 +108,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   const AppendOptions opts_;
   const uint64_t body_size_limit_;
   const std::optional<ScrapeProtocol> fallback_protocol_;
+  const HttpClientConfig http_client_;  // auth headers are re-read per scrape
   Appendable* const storage_;
   const LoopMetrics metrics_;
   std::unique_ptr<ScrapeCache> cache_;  // strand-only while running
@@ -112,7 +120,8 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   std::future<void> done_future_;
 
   mutable std::mutex health_mu_;
-  Health health_;  // guarded by health_mu_
+  Health health_;                    // guarded by health_mu_
+  promethium::Status forced_error_;  // guarded by health_mu_
 };
 
 }  // namespace promethium::scrape

@@ -32,6 +32,9 @@ bool SameLoopSettings(ScrapeConfig a, ScrapeConfig b) {
     c->static_configs.clear();
     c->file_sd_configs.clear();
     c->http_sd_configs.clear();
+    c->docker_sd_configs.clear();
+    c->dns_sd_configs.clear();
+    c->target_limit = c->keep_dropped_targets = 0;  // pool-level: applied without restarting loops
   }
   return a == b;
 }
@@ -39,7 +42,8 @@ bool SameLoopSettings(ScrapeConfig a, ScrapeConfig b) {
 // Whether two configs discover targets the same way, so that the groups
 // discovered under the old one stay valid until the new discoverers report.
 bool SameDiscovery(const ScrapeConfig& a, const ScrapeConfig& b) {
-  return a.file_sd_configs == b.file_sd_configs && a.http_sd_configs == b.http_sd_configs;
+  return a.file_sd_configs == b.file_sd_configs && a.http_sd_configs == b.http_sd_configs &&
+         a.docker_sd_configs == b.docker_sd_configs && a.dns_sd_configs == b.dns_sd_configs;
 }
 
 // Whether a restarted loop may inherit its predecessor's scrape cache: only
@@ -51,6 +55,10 @@ bool ReusableCache(ScrapeConfig a, ScrapeConfig b) {
     c->static_configs.clear();
     c->file_sd_configs.clear();
     c->http_sd_configs.clear();
+    c->docker_sd_configs.clear();
+    c->dns_sd_configs.clear();
+    c->http_client = {};  // how to fetch does not shape series labels
+    c->target_limit = c->keep_dropped_targets = 0;
     c->relabel_configs.clear();  // target labels are compared per target
     c->scrape_interval_ms = c->scrape_timeout_ms = 0;
     c->sample_limit = c->body_size_limit = 0;
@@ -72,6 +80,9 @@ struct ScrapeManager::Impl {
     if (m != nullptr) {
       pools_total =
           m->GetCounter("prometheus_target_scrape_pools_total", "Total number of scrape pool creation attempts.");
+      exceeded_target_limit = m->GetCounter("prometheus_target_scrape_pool_exceeded_target_limit_total",
+                                            "Total number of times scrape pools hit the target limit, during sync or "
+                                            "config reload.");
       loop_metrics.exceeded_sample_limit =
           m->GetCounter("prometheus_target_scrapes_exceeded_sample_limit_total",
                         "Total number of scrapes that hit the sample limit and were rejected.");
@@ -107,6 +118,9 @@ struct ScrapeManager::Impl {
   void ExecutePlans(std::map<std::string, PoolPlan>* plans) REQUIRES(mu);
   void StartLoop(Pool* pool, Target target, std::map<Labels, std::unique_ptr<ScrapeCache>>* carried) REQUIRES(mu);
   void StopAll() EXCLUDES(mu);
+  // keep_dropped_targets, then target_limit: force every loop of the pool
+  // to fail (or clear that) after its loops changed.
+  void FinishPool(const std::string& job, Pool* pool, std::vector<Labels> dropped) REQUIRES(mu);
 
   // Prometheus's summary of the same name has an `interval` label; ours is a
   // histogram with that label.
@@ -120,6 +134,7 @@ struct ScrapeManager::Impl {
   Appendable* const storage;
   MetricsRegistry* const registry;
   Counter* pools_total = nullptr;
+  Counter* exceeded_target_limit = nullptr;
   LoopMetrics loop_metrics;
   net::io_context io;  // declared before everything that uses it
   net::executor_work_guard<net::io_context::executor_type> work;
@@ -210,7 +225,9 @@ Status ScrapeManager::Impl::Apply(const std::vector<ScrapeConfig>& configs) {
     if (wanted.count(cfg.job_name)) {
       return Status::InvalidArgument(fmt::format("found multiple scrape configs with job name \"{}\"", cfg.job_name));
     }
-    if (cfg.scheme != "http") return Status::Unsupported(fmt::format("scrape scheme \"{}\" (only http)", cfg.scheme));
+    if (cfg.scheme != "http" && cfg.scheme != "https") {
+      return Status::Unsupported(fmt::format("scrape scheme \"{}\" (only http and https)", cfg.scheme));
+    }
     PROMETHIUM_ASSIGN_OR_RETURN(wanted[cfg.job_name], BuildTargetSet(cfg));
   }
   // The discovery thread calls ApplyGroups, which takes mu: stop it first.
@@ -244,6 +261,7 @@ Status ScrapeManager::Impl::Apply(const std::vector<ScrapeConfig>& configs) {
       PlanPool(&pool, same, std::move(set.active), &plans[cfg.job_name]);
     }
     ExecutePlans(&plans);
+    for (auto& [job, pool] : pools) FinishPool(job, &pool, std::move(pool.dropped));
   }
   discovery->Run(configs);
   return Status::OK();
@@ -266,6 +284,22 @@ void ScrapeManager::Impl::ApplyGroups(const std::string& job, std::vector<Target
   std::map<std::string, PoolPlan> plans;
   PlanPool(&pool, /*same_settings=*/true, std::move(set->active), &plans[job]);
   ExecutePlans(&plans);
+  FinishPool(job, &pool, std::move(pool.dropped));
+}
+
+void ScrapeManager::Impl::FinishPool(const std::string& job, Pool* pool, std::vector<Labels> dropped) {
+  const uint64_t keep = pool->config.keep_dropped_targets;
+  if (keep > 0 && dropped.size() > keep) dropped.resize(keep);
+  pool->dropped = std::move(dropped);
+  const uint64_t limit = pool->config.target_limit;
+  Status err;
+  if (limit > 0 && pool->loops.size() > limit) {
+    err = Status::ResourceExhausted(
+        fmt::format("target_limit exceeded (number of targets: {}, limit: {})", pool->loops.size(), limit));
+    LogWarn("scrape", "scrape pool {}: {}", job, err.message());
+    if (exceeded_target_limit) exceeded_target_limit->Inc();
+  }
+  for (auto& [key, loop] : pool->loops) loop->SetForcedError(err);
 }
 
 void ScrapeManager::Impl::ExecutePlans(std::map<std::string, PoolPlan>* plans) {
@@ -334,6 +368,20 @@ Status ScrapeManager::ApplyConfig(const std::vector<ScrapeConfig>& configs) {
 }
 
 void ScrapeManager::Stop() { impl_->StopAll(); }
+
+std::vector<TargetMetadata> ScrapeManager::TargetsMetadata() const {
+  std::vector<TargetMetadata> out;
+  ReaderMutexLock lock(&impl_->mu);
+  for (const auto& [job, pool] : impl_->pools) {
+    for (const auto& [key, loop] : pool.loops) {
+      for (MetricMetadata& m : loop->Metadata()) {
+        out.push_back(
+            {job, loop->target().labels, std::move(m.metric), std::move(m.type), std::move(m.help), std::move(m.unit)});
+      }
+    }
+  }
+  return out;
+}
 
 std::vector<TargetStatus> ScrapeManager::DroppedTargets() const {
   std::vector<TargetStatus> out;

@@ -68,6 +68,17 @@ struct TargetStatus {
   uintptr_t loop_id = 0;
 };
 
+// One metric family's metadata as one target exposes it (for
+// /api/v1/targets/metadata and /api/v1/metadata).
+struct TargetMetadata {
+  std::string scrape_pool;
+  Labels target;       // final target labels (job, instance, ...)
+  std::string metric;  // family name
+  std::string type;    // "counter", "gauge", "histogram", "summary", "unknown", "gaugehistogram", "info", ...
+  std::string help;
+  std::string unit;
+};
+
 class ScrapeManager {
  public:
   ScrapeManager(Appendable* storage, MetricsRegistry* metrics);
@@ -91,6 +102,9 @@ class ScrapeManager {
   // droppedTargets): only scrape_pool and discovered_labels are set. Sorted
   // by pool, in config order within a pool.
   std::vector<TargetStatus> DroppedTargets() const;
+  // Metadata of every active target's metric families, by pool, target and
+  // family name. Safe from any thread.
+  std::vector<TargetMetadata> TargetsMetadata() const;
 
  private:
   struct Impl;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <string>
+#include <thread>
 
 #include "scrape/discovery/test_http_server.h"
 #include "scrape/fake_appendable.h"
@@ -110,6 +111,82 @@ TEST(ScrapeManagerRelabelTest, NewMetricRulesDoNotReuseTheCache) {
   mgr.Stop();
   const auto a = db.ByName("a");
   EXPECT_TRUE(IsStaleNaN(a.back().v));  // no fresh "a" after the stale marker
+}
+
+TEST(ScrapeManagerLimitsTest, KeepDroppedTargetsBoundsTheList) {
+  FakeAppendable db;
+  ScrapeManager mgr(&db, nullptr);
+  ScrapeConfig cfg = TwoTargets("a");
+  cfg.static_configs.push_back({{"127.0.0.1:3"}, Labels{{"env", "dev"}}, "static_configs/2"});
+  cfg.relabel_configs.push_back(KeepEnv("none"));
+  ASSERT_TRUE(mgr.ApplyConfig({cfg}).ok());
+  EXPECT_EQ(mgr.DroppedTargets().size(), 3u);
+  cfg.keep_dropped_targets = 2;
+  ASSERT_TRUE(mgr.ApplyConfig({cfg}).ok());
+  EXPECT_EQ(mgr.DroppedTargets().size(), 2u);
+}
+
+TEST(ScrapeManagerLimitsTest, TargetLimitFailsEveryTarget) {
+  TestHttpServer server("m 1\n", "text/plain; version=0.0.4");
+  FakeAppendable db;
+  ScrapeManager mgr(&db, nullptr);
+  ScrapeConfig cfg;
+  cfg.job_name = "lim";
+  cfg.scrape_interval_ms = 200;
+  cfg.scrape_timeout_ms = 100;
+  cfg.target_limit = 1;
+  cfg.static_configs.push_back({{server.address()}, Labels{{"n", "1"}}, "static_configs/0"});
+  cfg.static_configs.push_back({{server.address()}, Labels{{"n", "2"}}, "static_configs/1"});
+  ASSERT_TRUE(mgr.ApplyConfig({cfg}).ok());
+  auto wait_health = [&](const std::string& want) {
+    std::vector<TargetStatus> t;
+    for (int i = 0; i < 100; ++i) {
+      t = mgr.Targets();
+      bool all = t.size() == 2;
+      for (const TargetStatus& s : t) all = all && s.health == want;
+      if (all) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return t;
+  };
+  auto targets = wait_health("down");
+  ASSERT_EQ(targets.size(), 2u);
+  for (const TargetStatus& t : targets) {
+    EXPECT_EQ(t.health, "down");
+    EXPECT_EQ(t.last_error, "target_limit exceeded (number of targets: 2, limit: 1)");
+  }
+  EXPECT_EQ(server.requests(), 0);  // no target was contacted
+
+  cfg.target_limit = 2;  // raising the limit heals the pool without restarting loops
+  ASSERT_TRUE(mgr.ApplyConfig({cfg}).ok());
+  targets = wait_health("up");
+  for (const TargetStatus& t : targets) EXPECT_EQ(t.health, "up") << t.last_error;
+  EXPECT_GT(server.requests(), 0);
+}
+
+TEST(ScrapeManagerMetadataTest, TargetsMetadataAfterScrape) {
+  TestHttpServer server("# HELP m A metric.\n# TYPE m gauge\nm 1\n", "text/plain; version=0.0.4");
+  FakeAppendable db;
+  ScrapeManager mgr(&db, nullptr);
+  ScrapeConfig cfg;
+  cfg.job_name = "md";
+  cfg.scrape_interval_ms = 200;
+  cfg.scrape_timeout_ms = 100;
+  cfg.static_configs.push_back({{server.address()}, Labels{}, "static_configs/0"});
+  ASSERT_TRUE(mgr.ApplyConfig({cfg}).ok());
+  std::vector<TargetMetadata> md;
+  for (int i = 0; i < 100 && md.empty(); ++i) {
+    md = mgr.TargetsMetadata();
+    if (md.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(md.size(), 1u);
+  EXPECT_EQ(md[0].scrape_pool, "md");
+  EXPECT_EQ(md[0].target.Get("instance"), server.address());
+  EXPECT_EQ(md[0].target.Get("job"), "md");
+  EXPECT_EQ(md[0].metric, "m");
+  EXPECT_EQ(md[0].type, "gauge");
+  EXPECT_EQ(md[0].help, "A metric.");
+  EXPECT_EQ(md[0].unit, "");
 }
 
 }  // namespace

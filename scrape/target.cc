@@ -100,7 +100,9 @@ Status ResolveScrapeSettings(const Labels& all, Target* t) {
     return Status::InvalidArgument(fmt::format("invalid address: \"{}\" is not a valid hostname", t->address));
   }
   t->scheme = std::string(all.Get(kSchemeLabel));
-  if (t->scheme != "http") return Status::Unsupported(fmt::format("scrape scheme \"{}\" (only http)", t->scheme));
+  if (t->scheme != "http" && t->scheme != "https") {
+    return Status::Unsupported(fmt::format("scrape scheme \"{}\" (only http and https)", t->scheme));
+  }
   auto interval = ParseDuration(all.Get(kIntervalLabel));
   if (!interval.ok()) return interval.status().WithContext("error parsing scrape interval");
   if (*interval == 0) return Status::InvalidArgument("scrape interval cannot be 0");

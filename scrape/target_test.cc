@@ -93,6 +93,8 @@ TEST(TargetTest, InvalidTargets) {
 
   cfg = BaseConfig();
   cfg.scheme = "https";
+  EXPECT_TRUE(BuildTargets(cfg).ok());
+  cfg.scheme = "ftp";
   t = BuildTargets(cfg);
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), Status::Code::kUnsupported);

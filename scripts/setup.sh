@@ -19,6 +19,9 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
   libxxhash-dev clang-format clang-tidy python3
   prometheus prometheus-node-exporter curl
+  nodejs chromium  # web UI: npm build and browser tests (npm: see missing_packages)
+  docker.io busybox-static  # Docker service discovery e2e test
+  libssl-dev  # HTTPS scrapes (tls_config)
 )
 SERVICES=(prometheus prometheus-node-exporter)
 
@@ -44,6 +47,8 @@ missing_packages() {
       echo "$pkg"
     fi
   done
+  # NodeSource's nodejs bundles npm; Debian's nodejs needs the npm package.
+  command -v npm >/dev/null 2>&1 || echo npm
 }
 
 # Installs the given packages with service starts forbidden. An existing

@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <glob.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -28,17 +31,14 @@ constexpr std::string_view kRelabelType = "relabel.plain";
 
 // Keys Prometheus accepts that Promethium does not implement yet.
 const std::set<std::string_view> kUnsupportedTopLevel = {
-    "runtime",      "alerting",    "rule_files", "scrape_config_files", "storage", "tracing",
-    "remote_write", "remote_read", "otlp",
+    "runtime", "alerting", "rule_files", "tracing", "remote_write", "remote_read", "otlp",
 };
 const std::set<std::string_view> kUnsupportedGlobal = {
     "rule_query_offset",
     "query_log_file",
     "scrape_failure_log_file",
-    "target_limit",
     "label_name_length_limit",
     "label_value_length_limit",
-    "keep_dropped_targets",
     "metric_name_validation_scheme",
     "metric_name_escaping_scheme",
     "scrape_native_histograms",
@@ -49,25 +49,43 @@ const std::set<std::string_view> kUnsupportedGlobal = {
 const std::set<std::string_view> kUnsupportedScrape = {
     // Scrape behaviour.
     "track_timestamps_staleness", "scrape_native_histograms", "always_scrape_classic_histograms",
-    "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "enable_compression", "target_limit",
-    "label_name_length_limit", "label_value_length_limit", "native_histogram_bucket_limit",
-    "native_histogram_min_bucket_factor", "keep_dropped_targets", "metric_name_validation_scheme",
-    "metric_name_escaping_scheme", "extra_scrape_metrics",
-    // HTTP client (common/config.HTTPClientConfig, inlined).
-    "basic_auth", "authorization", "oauth2", "bearer_token", "bearer_token_file", "tls_config", "proxy_url", "no_proxy",
-    "proxy_from_environment", "proxy_connect_header", "follow_redirects", "enable_http2", "http_headers",
+    "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "enable_compression", "label_name_length_limit",
+    "label_value_length_limit", "native_histogram_bucket_limit", "native_histogram_min_bucket_factor",
+    "metric_name_validation_scheme", "metric_name_escaping_scheme", "extra_scrape_metrics",
+    // HTTP client (common/config.HTTPClientConfig, inlined): the parts not implemented.
+    "oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
     // Every service discovery mechanism except static_configs, file_sd_configs and http_sd_configs is
     // "<name>_sd_configs", matched by suffix (kSupportedSd).
 };
-const std::set<std::string_view> kSupportedSd = {"file_sd_configs", "http_sd_configs"};
-// http_sd_configs inline common/config.HTTPClientConfig; none of it is implemented for discovery yet.
+const std::set<std::string_view> kSupportedSd = {"file_sd_configs", "http_sd_configs", "docker_sd_configs",
+                                                 "dns_sd_configs"};
+// http_sd_configs inline common/config.HTTPClientConfig; these parts are not implemented.
 const std::set<std::string_view> kUnsupportedHttpSd = {
+    "oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
+};
+// docker_sd_configs: no HTTP client options for the Engine API yet.
+const std::set<std::string_view> kUnsupportedDockerSd = {
     "basic_auth",       "authorization", "oauth2",       "bearer_token",           "bearer_token_file",
     "tls_config",       "proxy_url",     "no_proxy",     "proxy_from_environment", "proxy_connect_header",
     "follow_redirects", "enable_http2",  "http_headers",
 };
+const std::set<std::string_view> kUnsupportedTls = {"ca",       "cert",    "key",        "ca_ref",
+                                                    "cert_ref", "key_ref", "max_version"};
+const std::set<std::string_view> kUnsupportedBasicAuth = {"username_file", "username_ref", "password_ref"};
+const std::set<std::string_view> kUnsupportedAuthorization = {"credentials_ref"};
+
+// An HTTPClientConfig as decoded, before Validate folds the legacy
+// bearer_token keys into `authorization`.
+struct HttpClientDraft {
+  scrape::HttpClientConfig config;
+  std::string bearer_token;
+  std::string bearer_token_file;
+};
 constexpr std::string_view kFileSdType = "file.SDConfig";
 constexpr std::string_view kHttpSdType = "http.SDConfig";
+constexpr std::string_view kDockerSdType = "moby.DockerSDConfig";
+constexpr std::string_view kDockerFilterType = "moby.Filter";
+constexpr std::string_view kDnsSdType = "dns.SDConfig";
 
 int LineOf(const YAML::Node& node) { return node.Mark().line + 1; }
 
@@ -143,8 +161,9 @@ class Decoder {
  public:
   Result<Config> Run(const YAML::Node& root) {
     Config cfg;
-    GlobalConfig global{0, 0, 0, {}, 0, 0, 0};
-    PROMETHIUM_RETURN_IF_ERROR(DecodeTop(root, &global, &cfg.scrape_configs));
+    GlobalConfig global{0, 0, 0, {}, 0, 0, 0, 0, 0, {}};
+    PROMETHIUM_RETURN_IF_ERROR(DecodeTop(root, &global, &cfg.scrape_configs, &cfg.scrape_config_files));
+    cfg.storage = storage_;
     if (!errors_.empty()) {
       std::string msg = "yaml: unmarshal errors:";
       for (const std::string& e : errors_) msg += "\n  " + e;
@@ -161,6 +180,24 @@ class Decoder {
       }
     }
     return cfg;
+  }
+
+  // A file named by scrape_config_files: only `scrape_configs`, validated
+  // under the main file's `global`.
+  Result<std::vector<scrape::ScrapeConfig>> RunScrapeConfigsFile(const YAML::Node& root, const GlobalConfig& global) {
+    std::vector<scrape::ScrapeConfig> out;
+    PROMETHIUM_RETURN_IF_ERROR(
+        ForEachField(root, "config.ScrapeConfigs", {}, [&](const std::string& key, const YAML::Node& v) {
+          if (key != "scrape_configs") return Unknown();
+          return DecodeScrapeConfigList(v, &out);
+        }));
+    if (!errors_.empty()) {
+      std::string msg = "yaml: unmarshal errors:";
+      for (const std::string& e : errors_) msg += "\n  " + e;
+      return Status::InvalidArgument(msg);
+    }
+    for (scrape::ScrapeConfig& sc : out) PROMETHIUM_RETURN_IF_ERROR(ValidateScrapeConfig(global, &sc));
+    return out;
   }
 
  private:
@@ -276,10 +313,19 @@ class Decoder {
     return Status::OK();
   }
 
-  Status DecodeTop(const YAML::Node& root, GlobalConfig* global, std::vector<scrape::ScrapeConfig>* scrape_configs) {
+  Status DecodeTop(const YAML::Node& root, GlobalConfig* global, std::vector<scrape::ScrapeConfig>* scrape_configs,
+                   std::vector<std::string>* scrape_config_files) {
     return ForEachField(root, kConfigType, kUnsupportedTopLevel, [&](const std::string& key, const YAML::Node& v) {
       if (key == "global") return DecodeGlobal(v, global);
+      if (key == "scrape_config_files") return DecodeStringList(v, scrape_config_files);
+      if (key == "storage") return DecodeStorage(v, &storage_);
       if (key != "scrape_configs") return Unknown();
+      return DecodeScrapeConfigList(v, scrape_configs);
+    });
+  }
+
+  Status DecodeScrapeConfigList(const YAML::Node& v, std::vector<scrape::ScrapeConfig>* scrape_configs) {
+    {
       if (v.IsNull()) return Status::OK();
       if (!v.IsSequence()) return TypeError(v, "[]*config.ScrapeConfig");
       for (const YAML::Node& item : v) {
@@ -291,7 +337,20 @@ class Decoder {
         scrape_configs->push_back(std::move(sc));
       }
       return Status::OK();
-    });
+    }
+  }
+
+  // storage: tsdb.out_of_order_time_window (exemplar storage not yet).
+  Status DecodeStorage(const YAML::Node& node, StorageConfig* out) {
+    static const std::set<std::string_view> kUnsupportedStorage = {"exemplars"};
+    return ForEachField(
+        node, "config.StorageConfig", kUnsupportedStorage, [&](const std::string& key, const YAML::Node& v) {
+          if (key != "tsdb") return Unknown();
+          return ForEachField(v, "config.TSDBConfig", {}, [&](const std::string& k, const YAML::Node& w) {
+            if (k != "out_of_order_time_window") return Unknown();
+            return DecodeDuration(w, &out->tsdb.out_of_order_time_window_ms);
+          });
+        });
   }
 
   Status DecodeGlobal(const YAML::Node& node, GlobalConfig* g) {
@@ -302,6 +361,8 @@ class Decoder {
       if (key == "external_labels") return DecodeLabels(v, &g->external_labels, /*expand_env=*/true);
       if (key == "body_size_limit") return DecodeSize(v, &g->body_size_limit);
       if (key == "sample_limit") return DecodeUint(v, &g->sample_limit);
+      if (key == "target_limit") return DecodeUint(v, &g->target_limit);
+      if (key == "keep_dropped_targets") return DecodeUint(v, &g->keep_dropped_targets);
       if (key == "label_limit") return DecodeUint(v, &g->label_limit);
       if (key == "scrape_protocols") return DecodeScrapeProtocols(v, "global config", &g->scrape_protocols);
       return Unknown();
@@ -309,7 +370,19 @@ class Decoder {
   }
 
   Status DecodeScrapeConfig(const YAML::Node& node, scrape::ScrapeConfig* sc) {
-    return ForEachField(node, kScrapeType, kUnsupportedScrape, [&](const std::string& key, const YAML::Node& v) {
+    HttpClientDraft client;
+    PROMETHIUM_RETURN_IF_ERROR(
+        ForEachField(node, kScrapeType, kUnsupportedScrape, [&](const std::string& key, const YAML::Node& v) {
+          Status s = DecodeHttpClientField(key, v, &client);
+          if (s.code() != Status::Code::kNotFound) return s;
+          return DecodeScrapeField(node, key, v, sc);
+        }));
+    return FinishHttpClient(&client, &sc->http_client);
+  }
+
+  Status DecodeScrapeField(const YAML::Node& node, const std::string& key, const YAML::Node& v,
+                           scrape::ScrapeConfig* sc) {
+    {
       if (key == "job_name") return DecodeString(v, &sc->job_name);
       if (key == "scrape_interval") return DecodeDuration(v, &sc->scrape_interval_ms);
       if (key == "scrape_timeout") return DecodeDuration(v, &sc->scrape_timeout_ms);
@@ -319,6 +392,8 @@ class Decoder {
       if (key == "honor_labels") return DecodeBool(v, &sc->honor_labels);
       if (key == "honor_timestamps") return DecodeBool(v, &sc->honor_timestamps);
       if (key == "sample_limit") return DecodeUint(v, &sc->sample_limit);
+      if (key == "target_limit") return DecodeUint(v, &sc->target_limit);
+      if (key == "keep_dropped_targets") return DecodeUint(v, &sc->keep_dropped_targets);
       if (key == "label_limit") return DecodeUint(v, &sc->label_limit);
       if (key == "body_size_limit") return DecodeSize(v, &sc->body_size_limit);
       if (key == "scrape_protocols") return DecodeScrapeProtocols(v, JobContext(node), &sc->scrape_protocols);
@@ -326,10 +401,104 @@ class Decoder {
       if (key == "static_configs") return DecodeStaticConfigs(v, &sc->static_configs);
       if (key == "file_sd_configs") return DecodeFileSdConfigs(v, &sc->file_sd_configs);
       if (key == "http_sd_configs") return DecodeHttpSdConfigs(v, &sc->http_sd_configs);
+      if (key == "docker_sd_configs") return DecodeDockerSdConfigs(v, &sc->docker_sd_configs);
+      if (key == "dns_sd_configs") return DecodeDnsSdConfigs(v, &sc->dns_sd_configs);
       if (key == "relabel_configs") return DecodeRelabelConfigs(v, "target", &sc->relabel_configs);
       if (key == "metric_relabel_configs") return DecodeRelabelConfigs(v, "metric", &sc->metric_relabel_configs);
       return Unknown();
-    });
+    }
+  }
+
+  // The common/config.HTTPClientConfig keys Promethium implements; NotFound
+  // for any other key.
+  Status DecodeHttpClientField(const std::string& key, const YAML::Node& v, HttpClientDraft* d) {
+    scrape::HttpClientConfig& c = d->config;
+    if (key == "follow_redirects") return DecodeBool(v, &c.follow_redirects);
+    if (key == "enable_http2") return DecodeBool(v, &c.enable_http2);
+    if (key == "bearer_token") return DecodeString(v, &d->bearer_token);
+    if (key == "bearer_token_file") return DecodeString(v, &d->bearer_token_file);
+    if (key == "tls_config") {
+      return ForEachField(v, "config.TLSConfig", kUnsupportedTls, [&](const std::string& k, const YAML::Node& x) {
+        scrape::TLSConfig& t = c.tls_config;
+        if (k == "ca_file") return DecodeString(x, &t.ca_file);
+        if (k == "cert_file") return DecodeString(x, &t.cert_file);
+        if (k == "key_file") return DecodeString(x, &t.key_file);
+        if (k == "server_name") return DecodeString(x, &t.server_name);
+        if (k == "insecure_skip_verify") return DecodeBool(x, &t.insecure_skip_verify);
+        if (k != "min_version") return Unknown();
+        PROMETHIUM_RETURN_IF_ERROR(DecodeString(x, &t.min_version));
+        if (t.min_version.empty() || t.min_version == "TLS10" || t.min_version == "TLS11" || t.min_version == "TLS12" ||
+            t.min_version == "TLS13") {
+          return Status::OK();
+        }
+        return Status::InvalidArgument(fmt::format("unknown TLS version: {}", t.min_version));
+      });
+    }
+    if (key == "basic_auth") {
+      if (v.IsNull()) return Status::OK();
+      c.basic_auth.emplace();
+      return ForEachField(v, "config.BasicAuth", kUnsupportedBasicAuth, [&](const std::string& k, const YAML::Node& x) {
+        if (k == "username") return DecodeString(x, &c.basic_auth->username);
+        if (k == "password") return DecodeString(x, &c.basic_auth->password);
+        if (k == "password_file") return DecodeString(x, &c.basic_auth->password_file);
+        return Unknown();
+      });
+    }
+    if (key == "authorization") {
+      if (v.IsNull()) return Status::OK();
+      c.authorization.emplace();
+      c.authorization->type.clear();
+      return ForEachField(v, "config.Authorization", kUnsupportedAuthorization,
+                          [&](const std::string& k, const YAML::Node& x) {
+                            if (k == "type") return DecodeString(x, &c.authorization->type);
+                            if (k == "credentials") return DecodeString(x, &c.authorization->credentials);
+                            if (k == "credentials_file") return DecodeString(x, &c.authorization->credentials_file);
+                            return Unknown();
+                          });
+    }
+    return Status::NotFound("");
+  }
+
+  // HTTPClientConfig.Validate: exclusive options, and the legacy bearer
+  // token keys become an Authorization of type Bearer.
+  static Status FinishHttpClient(HttpClientDraft* d, scrape::HttpClientConfig* out) {
+    scrape::HttpClientConfig& c = d->config;
+    const bool bearer = !d->bearer_token.empty() || !d->bearer_token_file.empty();
+    if (!d->bearer_token.empty() && !d->bearer_token_file.empty()) {
+      return Status::InvalidArgument("at most one of bearer_token & bearer_token_file must be configured");
+    }
+    if (c.basic_auth && bearer) {
+      return Status::InvalidArgument(
+          "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
+    }
+    if (c.basic_auth && !c.basic_auth->password.empty() && !c.basic_auth->password_file.empty()) {
+      return Status::InvalidArgument(
+          "at most one of basic_auth password, password_file & password_ref must be configured");
+    }
+    if (c.authorization) {
+      scrape::Authorization& a = *c.authorization;
+      if (bearer)
+        return Status::InvalidArgument("authorization is not compatible with bearer_token & bearer_token_file");
+      if (!a.credentials.empty() && !a.credentials_file.empty()) {
+        return Status::InvalidArgument(
+            "at most one of authorization credentials & credentials_file must be configured");
+      }
+      while (!a.type.empty() && std::isspace(static_cast<unsigned char>(a.type.back()))) a.type.pop_back();
+      while (!a.type.empty() && std::isspace(static_cast<unsigned char>(a.type.front()))) a.type.erase(0, 1);
+      if (a.type.empty()) a.type = "Bearer";
+      std::string lower = a.type;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      if (lower == "basic") {
+        return Status::InvalidArgument("authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+      }
+      if (c.basic_auth) {
+        return Status::InvalidArgument("at most one of basic_auth, oauth2 & authorization must be configured");
+      }
+    } else if (bearer) {
+      c.authorization = scrape::Authorization{"Bearer", d->bearer_token, d->bearer_token_file};
+    }
+    *out = std::move(c);
+    return Status::OK();
   }
 
   // "scrape config with job name \"x\"": the suffix of Prometheus's
@@ -474,8 +643,7 @@ class Decoder {
   Status DecodeScheme(const YAML::Node& v, std::string* scheme) {
     std::string s = "http";
     PROMETHIUM_RETURN_IF_ERROR(DecodeString(v, &s));
-    if (s == "https") return Status::Unsupported(fmt::format("scheme https (line {})", LineOf(v)));
-    if (s != "http") {
+    if (s != "http" && s != "https") {
       return Status::InvalidArgument(
           fmt::format("invalid scheme {} (line {}): must be http or https", QuoteLabelValue(s), LineOf(v)));
     }
@@ -569,27 +737,114 @@ class Decoder {
     if (!v.IsSequence()) return TypeError(v, "[]*http.SDConfig");
     for (const YAML::Node& item : v) {
       scrape::HttpSDConfig sd;
+      HttpClientDraft client;
       int url_line = LineOf(item);
       PROMETHIUM_RETURN_IF_ERROR(
           ForEachField(item, kHttpSdType, kUnsupportedHttpSd, [&](const std::string& key, const YAML::Node& value) {
+            Status s = DecodeHttpClientField(key, value, &client);
+            if (s.code() != Status::Code::kNotFound) return s;
             if (key == "refresh_interval") return DecodeDuration(value, &sd.refresh_interval_ms);
             if (key != "url") return Unknown();
             url_line = LineOf(value);
             return DecodeString(value, &sd.url);
           }));
+      PROMETHIUM_RETURN_IF_ERROR(FinishHttpClient(&client, &sd.http_client));
       PROMETHIUM_RETURN_IF_ERROR(CheckHttpSdUrl(sd.url, url_line));
       out->push_back(std::move(sd));
     }
     return Status::OK();
   }
 
-  // http.SDConfig.UnmarshalYAML's URL checks; https needs TLS support we lack.
+  // []*moby.DockerSDConfig. The Engine API HTTP client options (TLS, auth)
+  // are unsupported; `host` is checked by the discoverer's parser.
+  Status DecodeDockerSdConfigs(const YAML::Node& v, std::vector<scrape::DockerSDConfig>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "[]*moby.DockerSDConfig");
+    for (const YAML::Node& item : v) {
+      scrape::DockerSDConfig sd;
+      PROMETHIUM_RETURN_IF_ERROR(
+          ForEachField(item, kDockerSdType, kUnsupportedDockerSd, [&](const std::string& key, const YAML::Node& value) {
+            if (key == "host") return DecodeString(value, &sd.host);
+            if (key == "port") return DecodePort(value, &sd.port);
+            if (key == "host_networking_host") return DecodeString(value, &sd.host_networking_host);
+            if (key == "match_first_network") return DecodeBool(value, &sd.match_first_network);
+            if (key == "refresh_interval") return DecodeDuration(value, &sd.refresh_interval_ms);
+            if (key == "filters") return DecodeDockerFilters(value, &sd.filters);
+            return Unknown();
+          }));
+      if (sd.host.empty()) return Status::InvalidArgument("host missing");
+      if (!sd.host.starts_with("unix:///") && !sd.host.starts_with("tcp://") && !sd.host.starts_with("http://")) {
+        return Status::Unsupported(
+            fmt::format("docker_sd_configs host {} (only unix:///path, tcp:// and http://) (line {})",
+                        QuoteLabelValue(sd.host), LineOf(item)));
+      }
+      out->push_back(std::move(sd));
+    }
+    return Status::OK();
+  }
+
+  // []*dns.SDConfig with SDConfig.UnmarshalYAML's checks.
+  Status DecodeDnsSdConfigs(const YAML::Node& v, std::vector<scrape::DnsSDConfig>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "[]*dns.SDConfig");
+    for (const YAML::Node& item : v) {
+      scrape::DnsSDConfig sd;
+      PROMETHIUM_RETURN_IF_ERROR(
+          ForEachField(item, kDnsSdType, {}, [&](const std::string& key, const YAML::Node& value) {
+            if (key == "names") return DecodeStringList(value, &sd.names);
+            if (key == "type") return DecodeString(value, &sd.type);
+            if (key == "port") return DecodePort(value, &sd.port);
+            if (key == "refresh_interval") return DecodeDuration(value, &sd.refresh_interval_ms);
+            return Unknown();
+          }));
+      if (sd.names.empty()) return Status::InvalidArgument("DNS-SD config must contain at least one SRV record name");
+      std::transform(sd.type.begin(), sd.type.end(), sd.type.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (sd.type.empty()) sd.type = "SRV";
+      if (sd.type == "MX" || sd.type == "NS") {
+        return Status::Unsupported(fmt::format("dns_sd_configs type {} (line {})", sd.type, LineOf(item)));
+      }
+      if (sd.type != "SRV" && sd.type != "A" && sd.type != "AAAA") {
+        return Status::InvalidArgument(fmt::format("invalid DNS-SD records type {}", sd.type));
+      }
+      if (sd.type != "SRV" && sd.port == 0) {
+        return Status::InvalidArgument("a port is required in DNS-SD configs for all record types except SRV");
+      }
+      out->push_back(std::move(sd));
+    }
+    return Status::OK();
+  }
+
+  Status DecodePort(const YAML::Node& v, int* out) {
+    uint64_t port = static_cast<uint64_t>(*out);
+    PROMETHIUM_RETURN_IF_ERROR(DecodeUint(v, &port));
+    if (port > 65535) return TypeError(v, "int");
+    *out = static_cast<int>(port);
+    return Status::OK();
+  }
+
+  // []moby.Filter: {name, values}.
+  Status DecodeDockerFilters(const YAML::Node& v, std::vector<std::pair<std::string, std::vector<std::string>>>* out) {
+    if (v.IsNull()) return Status::OK();
+    if (!v.IsSequence()) return TypeError(v, "[]moby.Filter");
+    for (const YAML::Node& item : v) {
+      std::pair<std::string, std::vector<std::string>> filter;
+      PROMETHIUM_RETURN_IF_ERROR(
+          ForEachField(item, kDockerFilterType, {}, [&](const std::string& key, const YAML::Node& value) {
+            if (key == "name") return DecodeString(value, &filter.first);
+            if (key == "values") return DecodeStringList(value, &filter.second);
+            return Unknown();
+          }));
+      out->push_back(std::move(filter));
+    }
+    return Status::OK();
+  }
+
+  // http.SDConfig.UnmarshalYAML's URL checks.
   static Status CheckHttpSdUrl(const std::string& url, int line) {
     if (url.empty()) return Status::InvalidArgument(fmt::format("URL is missing (line {})", line));
     size_t colon = url.find("://");
     std::string scheme = colon == std::string::npos ? "" : url.substr(0, colon);
-    if (scheme == "https") return Status::Unsupported(fmt::format("http_sd_configs https URL (line {})", line));
-    if (scheme != "http") {
+    if (scheme != "http" && scheme != "https") {
       return Status::InvalidArgument(fmt::format("URL scheme must be 'http' or 'https' (line {})", line));
     }
     std::string rest = url.substr(colon + 3);
@@ -632,6 +887,8 @@ class Decoder {
     if (sc->scrape_timeout_ms == 0) sc->scrape_timeout_ms = std::min(g.scrape_timeout_ms, sc->scrape_interval_ms);
     if (sc->body_size_limit == 0) sc->body_size_limit = g.body_size_limit;
     if (sc->sample_limit == 0) sc->sample_limit = g.sample_limit;
+    if (sc->target_limit == 0) sc->target_limit = g.target_limit;
+    if (sc->keep_dropped_targets == 0) sc->keep_dropped_targets = g.keep_dropped_targets;
     if (sc->label_limit == 0) sc->label_limit = g.label_limit;
     if (sc->scrape_protocols.empty()) {
       sc->scrape_protocols = g.scrape_protocols.empty() ? scrape::DefaultScrapeProtocols() : g.scrape_protocols;
@@ -640,6 +897,7 @@ class Decoder {
   }
 
   std::vector<std::string> errors_;
+  StorageConfig storage_;
 };
 
 }  // namespace
@@ -656,185 +914,102 @@ Result<Config> ParseConfig(std::string_view yaml_text) {
   }
 }
 
+namespace {
+
+// SetDirectory: relative file_sd, TLS and secret file paths of one job
+// become relative to `dir` ("" or ending in '/').
+void ResolvePaths(const std::string& dir, scrape::ScrapeConfig* sc) {
+  auto join = [&](std::string& file) {
+    if (!file.empty() && !file.starts_with('/')) file = dir + file;
+  };
+  auto join_client = [&](scrape::HttpClientConfig& c) {
+    join(c.tls_config.ca_file);
+    join(c.tls_config.cert_file);
+    join(c.tls_config.key_file);
+    if (c.basic_auth) join(c.basic_auth->password_file);
+    if (c.authorization) join(c.authorization->credentials_file);
+  };
+  for (scrape::FileSDConfig& sd : sc->file_sd_configs) {
+    for (std::string& file : sd.files) join(file);
+  }
+  join_client(sc->http_client);
+  for (scrape::HttpSDConfig& sd : sc->http_sd_configs) join_client(sd.http_client);
+}
+
+Result<std::vector<scrape::ScrapeConfig>> ParseScrapeConfigsText(const std::string& text, const GlobalConfig& global) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    return Decoder().RunScrapeConfigsFile(root, global);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(fmt::format("yaml: line {}: {}", e.mark.line + 1, e.msg));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(fmt::format("yaml: {}", e.what()));
+  }
+}
+
+// Like Go's filepath.Glob: matches sorted, none is not an error.
+Result<std::vector<std::string>> Glob(const std::string& pattern) {
+  glob_t g{};
+  int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
+  std::vector<std::string> out;
+  if (rc == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+  }
+  ::globfree(&g);
+  if (rc != 0 && rc != GLOB_NOMATCH) {
+    return Status::InvalidArgument(
+        fmt::format("error retrieving scrape config files for {}", QuoteLabelValue(pattern)));
+  }
+  return out;
+}
+
+// Prometheus's GetScrapeConfigs for scrape_config_files: each file's jobs,
+// validated under the main global config, with file-relative paths; a job
+// name seen before is an error naming where it was first found.
+Status LoadScrapeConfigFiles(const std::string& dir, Config* cfg) {
+  std::map<std::string, std::string> first_seen;
+  for (const scrape::ScrapeConfig& sc : cfg->scrape_configs) first_seen[sc.job_name] = "main config file";
+  for (std::string pattern : cfg->scrape_config_files) {
+    if (!pattern.starts_with('/')) pattern = dir + pattern;
+    PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> files, Glob(pattern));
+    for (const std::string& file : files) {
+      auto file_err = [&](const Status& s) {
+        return Status::InvalidArgument(fmt::format("{}: {}", QuoteLabelValue(file), s.message()));
+      };
+      Result<std::string> text = ReadFileToString(Env::Default(), file);
+      if (!text.ok()) return file_err(text.status());
+      Result<std::vector<scrape::ScrapeConfig>> jobs = ParseScrapeConfigsText(*text, cfg->global);
+      if (!jobs.ok()) return file_err(jobs.status());
+      const std::string file_dir = file.substr(0, file.rfind('/') + 1);
+      for (scrape::ScrapeConfig& sc : *jobs) {
+        if (auto it = first_seen.find(sc.job_name); it != first_seen.end()) {
+          return file_err(
+              Status::InvalidArgument(fmt::format("found multiple scrape configs with job name {}, first found in {}",
+                                                  QuoteLabelValue(sc.job_name), it->second)));
+        }
+        first_seen[sc.job_name] = QuoteLabelValue(file);
+        ResolvePaths(file_dir, &sc);
+        cfg->scrape_configs.push_back(std::move(sc));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<Config> LoadConfigFile(const std::string& path) {
   Result<std::string> text = ReadFileToString(Env::Default(), path);
   if (!text.ok()) return text.status();
   Result<Config> cfg = ParseConfig(*text);
   if (!cfg.ok()) return Status::InvalidArgument(fmt::format("parsing YAML file {}: {}", path, cfg.status().message()));
-  // Like Prometheus's SetDirectory: relative file_sd paths are relative to the config file.
+  // Like Prometheus's SetDirectory: relative file_sd, TLS and secret file paths are relative to the config file.
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  for (scrape::ScrapeConfig& sc : cfg->scrape_configs) {
-    for (scrape::FileSDConfig& sd : sc.file_sd_configs) {
-      for (std::string& file : sd.files) {
-        if (!file.starts_with('/')) file = dir + file;
-      }
-    }
-  }
+  for (scrape::ScrapeConfig& sc : cfg->scrape_configs) ResolvePaths(dir, &sc);
+  Status files = LoadScrapeConfigFiles(dir, &*cfg);
+  if (!files.ok()) return Status::InvalidArgument(fmt::format("parsing YAML file {}: {}", path, files.message()));
   return cfg;
-}
-
-namespace {
-
-struct SizeUnit {
-  std::string_view name;
-  uint64_t bytes;
-};
-// Largest first: FormatByteSize walks this order.
-constexpr SizeUnit kSizeUnits[] = {
-    {"EB", 1ULL << 60}, {"PB", 1ULL << 50}, {"TB", 1ULL << 40}, {"GB", 1ULL << 30},
-    {"MB", 1ULL << 20}, {"KB", 1ULL << 10}, {"B", 1},
-};
-
-// Prometheus prints sizes as units.Base2Bytes does: "10MiB", "1GiB512MiB".
-std::string FormatByteSize(uint64_t n) {
-  if (n == 0) return "0B";
-  std::string out;
-  for (const SizeUnit& u : kSizeUnits) {
-    if (n < u.bytes) continue;
-    out += std::to_string(n / u.bytes);
-    out += u.bytes == 1 ? "B" : std::string(u.name.substr(0, 1)) + "iB";
-    n %= u.bytes;
-  }
-  return out;
-}
-
-// As Prometheus marshals relabel.Config: the default regex, a zero modulus
-// and an empty target_label are omitted.
-void EmitRelabelConfigs(YAML::Emitter& out, std::string_view key, const std::vector<scrape::RelabelConfig>& rules) {
-  if (rules.empty()) return;
-  out << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
-  for (const scrape::RelabelConfig& r : rules) {
-    out << YAML::BeginMap;
-    if (!r.source_labels.empty()) {
-      out << YAML::Key << "source_labels" << YAML::Value << YAML::Flow << r.source_labels;
-    }
-    out << YAML::Key << "separator" << YAML::Value << r.separator;
-    if (!r.regex.is_default()) out << YAML::Key << "regex" << YAML::Value << r.regex.pattern();
-    if (r.modulus != 0) out << YAML::Key << "modulus" << YAML::Value << r.modulus;
-    if (!r.target_label.empty()) out << YAML::Key << "target_label" << YAML::Value << r.target_label;
-    out << YAML::Key << "replacement" << YAML::Value << r.replacement;
-    out << YAML::Key << "action" << YAML::Value << std::string(scrape::RelabelActionName(r.action));
-    out << YAML::EndMap;
-  }
-  out << YAML::EndSeq;
-}
-
-}  // namespace
-
-Result<uint64_t> ParseByteSize(std::string_view text) {
-  auto invalid = [&] {
-    return Status::InvalidArgument(fmt::format("invalid size {}: a unit is required, one of B, KB, MB, GB, TB, PB, EB",
-                                               QuoteLabelValue(std::string(text))));
-  };
-  if (text == "0") return uint64_t{0};
-  if (text.empty()) return invalid();
-  uint64_t total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-    if (i == start || i - start > 18) return invalid();
-    uint64_t n = std::stoull(std::string(text.substr(start, i - start)));
-    size_t unit_start = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-    std::string unit(text.substr(unit_start, i - unit_start));
-    if (unit.size() == 3 && unit[1] == 'i') unit.erase(1, 1);  // "MiB" means "MB": both are base 2
-    const SizeUnit* match = nullptr;
-    for (const SizeUnit& u : kSizeUnits) {
-      if (u.name == unit) match = &u;
-    }
-    if (match == nullptr) return invalid();
-    if (n > (UINT64_MAX - total) / match->bytes) return invalid();
-    total += n * match->bytes;
-  }
-  return total;
-}
-
-namespace {
-
-void EmitScrapeProtocols(YAML::Emitter& out, const std::vector<scrape::ScrapeProtocol>& protocols) {
-  if (protocols.empty()) return;
-  out << YAML::Key << "scrape_protocols" << YAML::Value << YAML::BeginSeq;
-  for (scrape::ScrapeProtocol p : protocols) out << std::string(scrape::ScrapeProtocolName(p));
-  out << YAML::EndSeq;
-}
-
-void EmitSdConfigs(YAML::Emitter& out, const scrape::ScrapeConfig& sc) {
-  if (!sc.file_sd_configs.empty()) {
-    out << YAML::Key << "file_sd_configs" << YAML::Value << YAML::BeginSeq;
-    for (const scrape::FileSDConfig& f : sc.file_sd_configs) {
-      out << YAML::BeginMap << YAML::Key << "files" << YAML::Value << f.files;
-      out << YAML::Key << "refresh_interval" << YAML::Value << FormatDuration(f.refresh_interval_ms) << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-  if (!sc.http_sd_configs.empty()) {
-    out << YAML::Key << "http_sd_configs" << YAML::Value << YAML::BeginSeq;
-    for (const scrape::HttpSDConfig& h : sc.http_sd_configs) {
-      out << YAML::BeginMap << YAML::Key << "url" << YAML::Value << h.url;
-      out << YAML::Key << "refresh_interval" << YAML::Value << FormatDuration(h.refresh_interval_ms) << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-}
-
-}  // namespace
-
-std::string ConfigToYaml(const Config& config) {
-  YAML::Emitter out;
-  out << YAML::BeginMap << YAML::Key << "global" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "scrape_interval" << YAML::Value << FormatDuration(config.global.scrape_interval_ms);
-  out << YAML::Key << "scrape_timeout" << YAML::Value << FormatDuration(config.global.scrape_timeout_ms);
-  out << YAML::Key << "evaluation_interval" << YAML::Value << FormatDuration(config.global.evaluation_interval_ms);
-  if (!config.global.external_labels.empty()) {
-    out << YAML::Key << "external_labels" << YAML::Value << YAML::BeginMap;
-    for (const Label& l : config.global.external_labels) out << YAML::Key << l.name << YAML::Value << l.value;
-    out << YAML::EndMap;
-  }
-  EmitScrapeProtocols(out, config.global.scrape_protocols);
-  out << YAML::EndMap;
-  if (!config.scrape_configs.empty()) {
-    out << YAML::Key << "scrape_configs" << YAML::Value << YAML::BeginSeq;
-    for (const scrape::ScrapeConfig& sc : config.scrape_configs) {
-      out << YAML::BeginMap;
-      out << YAML::Key << "job_name" << YAML::Value << sc.job_name;
-      out << YAML::Key << "honor_labels" << YAML::Value << sc.honor_labels;
-      out << YAML::Key << "honor_timestamps" << YAML::Value << sc.honor_timestamps;
-      EmitScrapeProtocols(out, sc.scrape_protocols);
-      if (sc.fallback_scrape_protocol) {
-        out << YAML::Key << "fallback_scrape_protocol" << YAML::Value
-            << std::string(scrape::ScrapeProtocolName(*sc.fallback_scrape_protocol));
-      }
-      if (!sc.params.empty()) out << YAML::Key << "params" << YAML::Value << sc.params;
-      out << YAML::Key << "scrape_interval" << YAML::Value << FormatDuration(sc.scrape_interval_ms);
-      out << YAML::Key << "scrape_timeout" << YAML::Value << FormatDuration(sc.scrape_timeout_ms);
-      out << YAML::Key << "metrics_path" << YAML::Value << sc.metrics_path;
-      out << YAML::Key << "scheme" << YAML::Value << sc.scheme;
-      if (sc.body_size_limit)
-        out << YAML::Key << "body_size_limit" << YAML::Value << FormatByteSize(sc.body_size_limit);
-      if (sc.sample_limit) out << YAML::Key << "sample_limit" << YAML::Value << sc.sample_limit;
-      if (sc.label_limit) out << YAML::Key << "label_limit" << YAML::Value << sc.label_limit;
-      out << YAML::Key << "static_configs" << YAML::Value << YAML::BeginSeq;
-      for (const scrape::TargetGroup& g : sc.static_configs) {
-        out << YAML::BeginMap << YAML::Key << "targets" << YAML::Value << g.targets;
-        if (!g.labels.empty()) {
-          out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
-          for (const Label& l : g.labels) out << YAML::Key << l.name << YAML::Value << l.value;
-          out << YAML::EndMap;
-        }
-        out << YAML::EndMap;
-      }
-      out << YAML::EndSeq;
-      EmitSdConfigs(out, sc);
-      EmitRelabelConfigs(out, "relabel_configs", sc.relabel_configs);
-      EmitRelabelConfigs(out, "metric_relabel_configs", sc.metric_relabel_configs);
-      out << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-  out << YAML::EndMap;
-  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace promethium::server

@@ -45,6 +45,8 @@ struct GlobalConfig {
   uint64_t body_size_limit = 0;
   uint64_t sample_limit = 0;
   uint64_t label_limit = 0;
+  uint64_t target_limit = 0;
+  uint64_t keep_dropped_targets = 0;
   // Default scrape_protocols of every job; empty: unset, jobs then use
   // scrape::DefaultScrapeProtocols().
   std::vector<scrape::ScrapeProtocol> scrape_protocols;
@@ -52,9 +54,24 @@ struct GlobalConfig {
   friend bool operator==(const GlobalConfig&, const GlobalConfig&) = default;
 };
 
+// storage: in the config file (Prometheus's config.StorageConfig).
+struct StorageConfig {
+  struct Tsdb {
+    // Out-of-order samples up to this much older than the newest sample are
+    // accepted; 0 (the default) rejects them.
+    int64_t out_of_order_time_window_ms = 0;
+  };
+  Tsdb tsdb;
+};
+
 struct Config {
   GlobalConfig global;
+  StorageConfig storage;
   std::vector<scrape::ScrapeConfig> scrape_configs;  // in file order, job names unique
+  // Glob patterns; LoadConfigFile resolves them (relative to the config
+  // file) and appends their jobs to scrape_configs. ParseConfig only records
+  // them.
+  std::vector<std::string> scrape_config_files;
 };
 
 // Parses and validates YAML text. An empty document is the default config.

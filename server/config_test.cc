@@ -191,14 +191,13 @@ TEST(ServerConfigTest, UnsupportedKeysFailLoudlyWithLine) {
       {"scrape_configs:\n  - job_name: x\n    consul_sd_configs:\n      - server: a:8500\n",
        "unsupported: consul_sd_configs (line 3)"},
       {"scrape_configs:\n  - job_name: x\n    http_sd_configs:\n      - url: http://a/\n        basic_auth: {}\n"
-       "      - url: http://b/\n        tls_config:\n          ca_file: x\n",
-       "unsupported: tls_config (line 7)"},
-      {"scrape_configs:\n  - job_name: x\n    docker_sd_configs:\n      - host: unix:///var/run/docker.sock\n",
-       "unsupported: docker_sd_configs (line 3)"},
-      {"scrape_configs:\n  - job_name: x\n    basic_auth:\n      username: u\n", "unsupported: basic_auth (line 3)"},
-      {"scrape_configs:\n  - job_name: x\n    tls_config:\n      insecure_skip_verify: true\n",
-       "unsupported: tls_config (line 3)"},
-      {"scrape_configs:\n  - job_name: x\n    scheme: https\n", "unsupported: scheme https (line 3)"},
+       "      - url: http://b/\n        tls_config:\n          ca: inline-pem\n",
+       "unsupported: ca (line 8)"},
+      {"scrape_configs:\n  - job_name: x\n    docker_sd_configs:\n      - host: unix:///var/run/docker.sock\n"
+       "        oauth2: {client_id: x}\n",
+       "unsupported: oauth2 (line 5)"},
+      {"scrape_configs:\n  - job_name: x\n    proxy_url: http://proxy:3128\n", "unsupported: proxy_url (line 3)"},
+      {"scrape_configs:\n  - job_name: x\n    oauth2:\n      client_id: x\n", "unsupported: oauth2 (line 3)"},
   };
   for (const Case& c : cases) EXPECT_EQ(ParseError(c.yaml), c.error) << c.yaml;
 }
@@ -456,9 +455,165 @@ TEST(ServerConfigSdTest, HttpSdValidation) {
   EXPECT_EQ(ParseError(head + "      - refresh_interval: 1m\n"), "URL is missing (line 4)");
   EXPECT_EQ(ParseError(head + "      - url: ftp://a/\n"), "URL scheme must be 'http' or 'https' (line 4)");
   EXPECT_EQ(ParseError(head + "      - url: http:///x\n"), "host is missing in URL (line 4)");
-  EXPECT_EQ(ParseError(head + "      - url: https://a/\n"), "unsupported: http_sd_configs https URL (line 4)");
   EXPECT_EQ(ParseError(head + "      - url: http://a/\n        oauth2: {client_id: x}\n"),
             "unsupported: oauth2 (line 5)");
+}
+
+TEST(ServerConfigSdTest, DockerSd) {
+  const std::string head = "scrape_configs:\n  - job_name: x\n    docker_sd_configs:\n";
+  auto cfg =
+      ParseConfig(head +
+                  "      - host: unix:///var/run/docker.sock\n"
+                  "      - host: tcp://127.0.0.1:2375\n        port: 9100\n        host_networking_host: 10.0.0.1\n"
+                  "        match_first_network: false\n        refresh_interval: 5s\n"
+                  "        filters:\n          - name: label\n            values: [a=b, c]\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const scrape::ScrapeConfig& sc = cfg->scrape_configs[0];
+  ASSERT_EQ(sc.docker_sd_configs.size(), 2u);
+  const scrape::DockerSDConfig& d0 = sc.docker_sd_configs[0];
+  EXPECT_EQ(d0.port, 80);
+  EXPECT_EQ(d0.host_networking_host, "localhost");
+  EXPECT_TRUE(d0.match_first_network);
+  EXPECT_EQ(d0.refresh_interval_ms, 60'000);
+  const scrape::DockerSDConfig& d1 = sc.docker_sd_configs[1];
+  EXPECT_EQ(d1.host, "tcp://127.0.0.1:2375");
+  EXPECT_EQ(d1.port, 9100);
+  EXPECT_EQ(d1.host_networking_host, "10.0.0.1");
+  EXPECT_FALSE(d1.match_first_network);
+  EXPECT_EQ(d1.refresh_interval_ms, 5'000);
+  ASSERT_EQ(d1.filters.size(), 1u);
+  EXPECT_EQ(d1.filters[0].first, "label");
+  EXPECT_EQ(d1.filters[0].second, (std::vector<std::string>{"a=b", "c"}));
+  auto again = ParseConfig(ConfigToYaml(*cfg));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->scrape_configs[0], sc);
+
+  EXPECT_EQ(ParseError(head + "      - port: 1\n"), "host missing");
+  EXPECT_EQ(ParseError(head + "      - host: https://d:2376\n"),
+            "unsupported: docker_sd_configs host \"https://d:2376\" (only unix:///path, tcp:// and http://) (line 4)");
+  EXPECT_EQ(ParseError(head + "      - host: unix:///s\n        bogus: 1\n"),
+            "yaml: unmarshal errors:\n  line 5: field bogus not found in type moby.DockerSDConfig");
+}
+
+TEST(ServerConfigSdTest, DnsSd) {
+  const std::string head = "scrape_configs:\n  - job_name: x\n    dns_sd_configs:\n";
+  auto cfg = ParseConfig(head +
+                         "      - names: [_prom._tcp.example.com]\n"
+                         "      - names: [a.example, b.example]\n        type: a\n        port: 9100\n"
+                         "        refresh_interval: 10s\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const auto& d = cfg->scrape_configs[0].dns_sd_configs;
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].type, "SRV");
+  EXPECT_EQ(d[0].refresh_interval_ms, 30'000);
+  EXPECT_EQ(d[1].type, "A");
+  EXPECT_EQ(d[1].port, 9100);
+  EXPECT_EQ(d[1].names, (std::vector<std::string>{"a.example", "b.example"}));
+  auto again = ParseConfig(ConfigToYaml(*cfg));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->scrape_configs[0], cfg->scrape_configs[0]);
+
+  EXPECT_EQ(ParseError(head + "      - type: A\n"), "DNS-SD config must contain at least one SRV record name");
+  EXPECT_EQ(ParseError(head + "      - names: [a]\n        type: A\n"),
+            "a port is required in DNS-SD configs for all record types except SRV");
+  EXPECT_EQ(ParseError(head + "      - names: [a]\n        type: TXT\n"), "invalid DNS-SD records type TXT");
+  EXPECT_EQ(ParseError(head + "      - names: [a]\n        type: MX\n        port: 25\n"),
+            "unsupported: dns_sd_configs type MX (line 4)");
+}
+
+TEST(ServerConfigSdTest, TargetLimitAndKeepDroppedTargets) {
+  Config cfg = MustParse(
+      "global:\n  target_limit: 5\n  keep_dropped_targets: 7\n"
+      "scrape_configs:\n  - job_name: x\n  - job_name: y\n    target_limit: 2\n    keep_dropped_targets: 3\n");
+  EXPECT_EQ(cfg.scrape_configs[0].target_limit, 5u);
+  EXPECT_EQ(cfg.scrape_configs[0].keep_dropped_targets, 7u);
+  EXPECT_EQ(cfg.scrape_configs[1].target_limit, 2u);
+  EXPECT_EQ(cfg.scrape_configs[1].keep_dropped_targets, 3u);
+  Config again = MustParse(ConfigToYaml(cfg));
+  EXPECT_EQ(again.scrape_configs, cfg.scrape_configs);
+}
+
+TEST(ServerConfigSdTest, HttpClientOptions) {
+  auto cfg = ParseConfig(
+      "scrape_configs:\n  - job_name: x\n    scheme: https\n    follow_redirects: false\n    enable_http2: false\n"
+      "    tls_config:\n      ca_file: ca.crt\n      cert_file: /c.crt\n      key_file: /c.key\n"
+      "      server_name: example\n      insecure_skip_verify: true\n      min_version: TLS13\n"
+      "    basic_auth:\n      username: u\n      password_file: pw\n"
+      "    http_sd_configs:\n      - url: https://sd/\n        bearer_token_file: tok\n"
+      "  - job_name: y\n    authorization:\n      credentials: abc\n"
+      "  - job_name: z\n    bearer_token: legacy\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const scrape::ScrapeConfig& x = cfg->scrape_configs[0];
+  EXPECT_EQ(x.scheme, "https");
+  EXPECT_FALSE(x.http_client.follow_redirects);
+  EXPECT_FALSE(x.http_client.enable_http2);
+  EXPECT_EQ(x.http_client.tls_config, (scrape::TLSConfig{"ca.crt", "/c.crt", "/c.key", "example", true, "TLS13"}));
+  ASSERT_TRUE(x.http_client.basic_auth.has_value());
+  EXPECT_EQ(*x.http_client.basic_auth, (scrape::BasicAuth{"u", "", "pw"}));
+  ASSERT_TRUE(x.http_sd_configs[0].http_client.authorization.has_value());
+  EXPECT_EQ(*x.http_sd_configs[0].http_client.authorization, (scrape::Authorization{"Bearer", "", "tok"}));
+  EXPECT_EQ(*cfg->scrape_configs[1].http_client.authorization, (scrape::Authorization{"Bearer", "abc", ""}));
+  EXPECT_EQ(*cfg->scrape_configs[2].http_client.authorization, (scrape::Authorization{"Bearer", "legacy", ""}));
+  EXPECT_TRUE(cfg->scrape_configs[1].http_client.follow_redirects);  // default
+  const std::string yaml = ConfigToYaml(*cfg);
+  EXPECT_NE(yaml.find("credentials: <secret>"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find("abc"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("password_file: pw"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("min_version: TLS13"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("follow_redirects: false"), std::string::npos) << yaml;
+
+  const std::string head = "scrape_configs:\n  - job_name: x\n";
+  EXPECT_EQ(ParseError(head + "    bearer_token: a\n    bearer_token_file: b\n"),
+            "at most one of bearer_token & bearer_token_file must be configured");
+  EXPECT_EQ(ParseError(head + "    basic_auth: {username: u}\n    bearer_token: a\n"),
+            "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
+  EXPECT_EQ(ParseError(head + "    basic_auth: {username: u}\n    authorization: {credentials: a}\n"),
+            "at most one of basic_auth, oauth2 & authorization must be configured");
+  EXPECT_EQ(ParseError(head + "    authorization: {type: Basic, credentials: a}\n"),
+            "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+  EXPECT_EQ(ParseError(head + "    authorization: {credentials: a, credentials_file: b}\n"),
+            "at most one of authorization credentials & credentials_file must be configured");
+  EXPECT_EQ(ParseError(head + "    basic_auth: {username: u, password: p, password_file: f}\n"),
+            "at most one of basic_auth password, password_file & password_ref must be configured");
+  EXPECT_EQ(ParseError(head + "    tls_config: {min_version: TLS9}\n"), "unknown TLS version: TLS9");
+  EXPECT_EQ(ParseError(head + "    tls_config: {max_version: TLS13}\n"), "unsupported: max_version (line 3)");
+}
+
+TEST(ServerConfigSdTest, ScrapeConfigFiles) {
+  char tmpl[] = "/tmp/promethium_cfg_files_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  ASSERT_TRUE(Env::Default()->CreateDirs(dir + "/jobs").ok());
+  const std::string path = dir + "/prometheus.yml";
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), path,
+                                  "global:\n  scrape_interval: 7s\nscrape_config_files: ['jobs/*.yml']\n"
+                                  "scrape_configs:\n  - job_name: main\n")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), dir + "/jobs/a.yml",
+                                  "scrape_configs:\n  - job_name: a\n    file_sd_configs:\n      - files: [t.json]\n")
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), dir + "/jobs/b.yml", "scrape_configs:\n  - job_name: b\n").ok());
+  auto cfg = LoadConfigFile(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  ASSERT_EQ(cfg->scrape_configs.size(), 3u);
+  EXPECT_EQ(cfg->scrape_configs[1].job_name, "a");
+  EXPECT_EQ(cfg->scrape_configs[1].scrape_interval_ms, 7'000);  // the main file's global applies
+  EXPECT_EQ(cfg->scrape_configs[1].file_sd_configs[0].files[0], dir + "/jobs/t.json");
+  EXPECT_EQ(cfg->scrape_configs[2].job_name, "b");
+
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), dir + "/jobs/b.yml", "scrape_configs:\n  - job_name: main\n").ok());
+  auto dup = LoadConfigFile(path);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().message(), "parsing YAML file " + path + ": \"" + dir +
+                                        "/jobs/b.yml\": found multiple scrape configs with job name \"main\", "
+                                        "first found in main config file");
+  ASSERT_TRUE(
+      WriteFileAtomically(Env::Default(), dir + "/jobs/b.yml", "global: {}\nscrape_configs:\n  - job_name: c\n").ok());
+  auto bad = LoadConfigFile(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("field global not found in type config.ScrapeConfigs"), std::string::npos)
+      << bad.status().message();
+  (void)Env::Default()->RemoveDirRecursively(tmpl);
 }
 
 TEST(ServerConfigSdTest, RelativeFileSdPathsFollowTheConfigFile) {
@@ -467,12 +622,18 @@ TEST(ServerConfigSdTest, RelativeFileSdPathsFollowTheConfigFile) {
   const std::string path = std::string(tmpl) + "/prometheus.yml";
   ASSERT_TRUE(WriteFileAtomically(Env::Default(), path,
                                   "scrape_configs:\n  - job_name: x\n    file_sd_configs:\n"
-                                  "      - files: [t/*.json, /abs/a.json]\n")
+                                  "      - files: [t/*.json, /abs/a.json]\n"
+                                  "    tls_config: {ca_file: ca.crt, cert_file: /abs/c.crt}\n"
+                                  "    authorization: {credentials_file: secrets/token}\n")
                   .ok());
   auto cfg = LoadConfigFile(path);
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   EXPECT_EQ(cfg->scrape_configs[0].file_sd_configs[0].files,
             (std::vector<std::string>{std::string(tmpl) + "/t/*.json", "/abs/a.json"}));
+  const scrape::HttpClientConfig& client = cfg->scrape_configs[0].http_client;
+  EXPECT_EQ(client.tls_config.ca_file, std::string(tmpl) + "/ca.crt");
+  EXPECT_EQ(client.tls_config.cert_file, "/abs/c.crt");
+  EXPECT_EQ(client.authorization->credentials_file, std::string(tmpl) + "/secrets/token");
   (void)Env::Default()->RemoveDirRecursively(tmpl);
 }
 

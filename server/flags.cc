@@ -4,15 +4,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <set>
 #include <string_view>
 
+#include "server/config.h"
 #include "tsdb/base/duration.h"
 
 namespace promethium::server {
 namespace {
 
-enum class Kind { kString, kDuration, kInt, kBool, kLogLevel };
+enum class Kind { kString, kDuration, kInt, kBool, kLogLevel, kBytes };
 
 // One flag: its name, help and where its value lives in ServerFlags. Exactly
 // the member pointer matching `kind` is set.
@@ -21,7 +23,7 @@ struct FlagSpec {
   std::string_view help;
   Kind kind;
   std::string ServerFlags::*str = nullptr;
-  int64_t ServerFlags::*num = nullptr;  // kDuration (ms) and kInt
+  int64_t ServerFlags::*num = nullptr;  // kDuration (ms), kInt and kBytes
   bool ServerFlags::*boolean = nullptr;
   LogLevel ServerFlags::*level = nullptr;
 };
@@ -35,6 +37,9 @@ FlagSpec DurationFlag(std::string_view name, std::string_view help, int64_t Serv
 FlagSpec IntFlag(std::string_view name, std::string_view help, int64_t ServerFlags::*field) {
   return FlagSpec{name, help, Kind::kInt, nullptr, field};
 }
+FlagSpec BytesFlag(std::string_view name, std::string_view help, int64_t ServerFlags::*field) {
+  return FlagSpec{name, help, Kind::kBytes, nullptr, field};
+}
 FlagSpec BoolFlag(std::string_view name, std::string_view help, bool ServerFlags::*field) {
   return FlagSpec{name, help, Kind::kBool, nullptr, nullptr, field};
 }
@@ -46,17 +51,44 @@ const std::vector<FlagSpec>& Specs() {
       StringFlag("web.listen-address", "Address to listen on for UI, API, and telemetry.",
                  &ServerFlags::web_listen_address),
       IntFlag("web.max-connections", "Maximum number of simultaneous connections.", &ServerFlags::web_max_connections),
+      StringFlag(
+          "web.external-url",
+          "The URL under which Promethium is externally reachable (for example, if Promethium is served via a "
+          "reverse proxy). If the URL has a path portion, it will be used to prefix all HTTP endpoints served by "
+          "Promethium. If omitted, relevant URL components will be derived automatically.",
+          &ServerFlags::web_external_url),
+      StringFlag("web.route-prefix",
+                 "Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.",
+                 &ServerFlags::web_route_prefix),
       BoolFlag("web.enable-lifecycle", "Enable shutdown and reload via HTTP request.",
                &ServerFlags::web_enable_lifecycle),
       BoolFlag("web.enable-admin-api", "Enable API endpoints for admin control actions.",
                &ServerFlags::web_enable_admin_api),
       BoolFlag("web.enable-remote-write-receiver", "Enable API endpoint accepting remote write requests.",
                &ServerFlags::web_enable_remote_write_receiver),
+      StringFlag("web.cors.origin",
+                 "Regex for CORS origin. It is fully anchored. Example: 'https?://(domain1|domain2)\\.com'",
+                 &ServerFlags::web_cors_origin),
       StringFlag("storage.tsdb.path", "Base path for metrics storage.", &ServerFlags::storage_tsdb_path),
       DurationFlag("storage.tsdb.retention.time",
-                   "How long to retain samples in storage. Accepted but not enforced yet: nothing is deleted. "
-                   "Units Supported: y, w, d, h, m, s, ms.",
+                   "How long to retain samples in storage. If neither this flag nor \"storage.tsdb.retention.size\" "
+                   "is set, the retention time defaults to 15d. Units Supported: y, w, d, h, m, s, ms.",
                    &ServerFlags::storage_tsdb_retention_time_ms),
+      BytesFlag("storage.tsdb.retention.size",
+                "Maximum number of bytes that can be stored for blocks. A unit is required, supported units: B, KB, "
+                "MB, GB, TB, PB, EB. Ex: \"512MB\". Based on powers-of-2, so 1KB is 1024B.",
+                &ServerFlags::storage_tsdb_retention_size_bytes),
+      DurationFlag("storage.tsdb.min-block-duration",
+                   "Minimum duration of a data block before being persisted (the head's block range).",
+                   &ServerFlags::storage_tsdb_min_block_duration_ms),
+      DurationFlag("storage.tsdb.max-block-duration",
+                   "Maximum duration compacted blocks may span. 0s means 10% of the retention time, at most 31d.",
+                   &ServerFlags::storage_tsdb_max_block_duration_ms),
+      BoolFlag("storage.tsdb.wal-compression", "Compress the tsdb WAL.", &ServerFlags::storage_tsdb_wal_compression),
+      StringFlag("storage.tsdb.wal-compression-type",
+                 "Compression algorithm for the tsdb WAL (snappy or zstd); used only with "
+                 "--storage.tsdb.wal-compression.",
+                 &ServerFlags::storage_tsdb_wal_compression_type),
       DurationFlag("query.lookback-delta",
                    "The maximum lookback duration for retrieving metrics during expression evaluations.",
                    &ServerFlags::query_lookback_delta_ms),
@@ -84,6 +116,25 @@ const FlagSpec* FindSpec(std::string_view name) {
   return nullptr;
 }
 
+constexpr std::pair<std::string_view, int> kByteUnits[] = {{"EB", 60}, {"PB", 50}, {"TB", 40}, {"GB", 30},
+                                                           {"MB", 20}, {"KB", 10}, {"B", 0}};
+
+}  // namespace
+
+// kingpin's Base2Bytes rendering: the largest unit that divides exactly.
+std::string FormatBase2Bytes(int64_t bytes) {
+  if (bytes == 0) return "0B";
+  for (const auto& [name, shift] : kByteUnits) {
+    if (shift == 0) break;
+    if (bytes % (int64_t{1} << shift) == 0) {
+      return std::to_string(bytes >> shift) + std::string(name.substr(0, 1)) + "iB";
+    }
+  }
+  return std::to_string(bytes) + "B";
+}
+
+namespace {
+
 // The current value of a (non-bool) flag as text, as --help shows defaults
 // and /api/v1/status/flags shows values.
 std::string ValueText(const FlagSpec& spec, const ServerFlags& f) {
@@ -93,6 +144,7 @@ std::string ValueText(const FlagSpec& spec, const ServerFlags& f) {
     case Kind::kInt: return std::to_string(f.*spec.num);
     case Kind::kBool: return f.*spec.boolean ? "true" : "false";
     case Kind::kLogLevel: return std::string(LogLevelName(f.*spec.level));
+    case Kind::kBytes: return FormatBase2Bytes(f.*spec.num);
   }
   return "";
 }
@@ -119,6 +171,15 @@ std::string SetValue(const FlagSpec& spec, std::string_view value, ServerFlags* 
     case Kind::kLogLevel:
       if (!ParseLogLevel(value, &(f->*spec.level))) return fmt::format("unrecognized log level \"{}\"", value);
       return "";
+    case Kind::kBytes: {
+      Result<uint64_t> bytes = ParseByteSize(value);
+      if (!bytes.ok() || *bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return fmt::format("invalid value \"{}\" for flag '--{}': {}", value, spec.name,
+                           bytes.ok() ? std::string("too large") : bytes.status().message());
+      }
+      f->*spec.num = static_cast<int64_t>(*bytes);
+      return "";
+    }
     case Kind::kBool: break;  // handled by the parser: bools take no value
   }
   return "internal: bad flag kind";

@@ -23,9 +23,17 @@ namespace promethium::server {
 struct ServerFlags {
   std::string config_file = "prometheus.yml";
   std::string storage_tsdb_path = "data/";
-  int64_t storage_tsdb_retention_time_ms = 15LL * 24 * 3600 * 1000;  // accepted, not enforced yet
+  int64_t storage_tsdb_retention_time_ms = 15LL * 24 * 3600 * 1000;
+  int64_t storage_tsdb_retention_size_bytes = 0;                   // 0: no size limit
+  int64_t storage_tsdb_min_block_duration_ms = 2LL * 3600 * 1000;  // hidden in Prometheus
+  int64_t storage_tsdb_max_block_duration_ms = 0;                  // 0: 10% of retention, at most 31d
+  bool storage_tsdb_wal_compression = true;
+  std::string storage_tsdb_wal_compression_type = "snappy";  // snappy | zstd
   std::string web_listen_address = "0.0.0.0:9090";
   int64_t web_max_connections = 512;
+  std::string web_external_url;        // "" derives http://<hostname>:<port>/ (web/web_urls.h)
+  std::string web_route_prefix;        // "" means the external URL's path
+  std::string web_cors_origin = ".*";  // RE2, fully anchored
   bool web_enable_lifecycle = false;
   bool web_enable_admin_api = false;
   bool web_enable_remote_write_receiver = false;
@@ -44,6 +52,9 @@ struct CommandLine {
   std::string error;  // kFail only: kingpin's message, e.g. "unknown long flag '--x'"
   int exit_code = 0;  // kFail only: 1 (malformed command line) or 2 (bad value)
 };
+
+// A size as kingpin's units.Base2Bytes renders it: "512MiB", "0B".
+std::string FormatBase2Bytes(int64_t bytes);
 
 // Parses the arguments after argv[0]. Errors win over --help/--version, as in
 // kingpin, which parses the whole line before acting on it.

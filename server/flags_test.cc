@@ -161,9 +161,31 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["config.file"], "prometheus.yml");
   EXPECT_EQ(m["log.level"], "info");
   EXPECT_EQ(m["web.enable-remote-write-receiver"], "false");
-  EXPECT_EQ(m.size(), 14u);
+  EXPECT_EQ(m["web.cors.origin"], ".*");
+  EXPECT_EQ(m["web.route-prefix"], "");
+  EXPECT_EQ(m["storage.tsdb.retention.size"], "0B");
+  EXPECT_EQ(m["storage.tsdb.min-block-duration"], "2h");
+  EXPECT_EQ(m["storage.tsdb.wal-compression"], "true");
+  EXPECT_EQ(m["storage.tsdb.wal-compression-type"], "snappy");
+  EXPECT_EQ(m.size(), 22u);
   EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
+}
+
+TEST(ServerFlagsTest, StorageFlags) {
+  CommandLine cl = ParseCommandLine({"--storage.tsdb.retention.size=512MB", "--storage.tsdb.min-block-duration=5m",
+                                     "--storage.tsdb.max-block-duration=1h", "--no-storage.tsdb.wal-compression"});
+  ASSERT_EQ(cl.action, CommandLine::Action::kRun) << cl.error;
+  EXPECT_EQ(cl.flags.storage_tsdb_retention_size_bytes, 512LL << 20);
+  EXPECT_EQ(cl.flags.storage_tsdb_min_block_duration_ms, 5 * 60 * 1000);
+  EXPECT_EQ(cl.flags.storage_tsdb_max_block_duration_ms, 60 * 60 * 1000);
+  EXPECT_FALSE(cl.flags.storage_tsdb_wal_compression);
+  EXPECT_EQ(FormatBase2Bytes(512LL << 20), "512MiB");
+  EXPECT_EQ(FormatBase2Bytes(1000), "1000B");
+
+  CommandLine bad = ParseCommandLine({"--storage.tsdb.retention.size=12"});
+  EXPECT_EQ(bad.action, CommandLine::Action::kFail);
+  EXPECT_NE(bad.error.find("retention.size"), std::string::npos) << bad.error;
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "tsdb/base/logging.h"
 #include "tsdb/db.h"
 #include "web/web_server.h"
+#include "web/web_urls.h"
 
 namespace promethium::server {
 namespace {
@@ -48,18 +51,54 @@ std::vector<web::TargetInfo> ToTargetInfos(const std::vector<scrape::TargetStatu
   return out;
 }
 
-// Flags accepted for compatibility whose feature does not exist yet: say so
-// loudly at startup instead of pretending.
-void WarnAboutUnimplementedFlags(const ServerFlags& flags) {
-  LogWarn(kLog,
-          "unsupported: retention is not implemented yet; --storage.tsdb.retention.time={} is accepted but no data is "
-          "deleted (there are no persisted blocks yet: the head and its WAL keep everything)",
-          FormatDuration(flags.storage_tsdb_retention_time_ms));
-  if (flags.web_enable_admin_api) {
-    LogWarn(kLog,
-            "unsupported: --web.enable-admin-api: delete_series, clean_tombstones and snapshot answer "
-            "\"unsupported\" until the TSDB has tombstones and blocks");
+// The DB options the storage flags ask for.
+Result<tsdb::DBOptions> ToDBOptions(const ServerFlags& flags) {
+  tsdb::DBOptions opts;
+  opts.chunk_range_ms = flags.storage_tsdb_min_block_duration_ms;
+  opts.max_block_duration_ms = flags.storage_tsdb_max_block_duration_ms;
+  opts.retention_ms = flags.storage_tsdb_retention_time_ms;
+  opts.retention_bytes = flags.storage_tsdb_retention_size_bytes;
+  if (!flags.storage_tsdb_wal_compression) {
+    opts.wal_compression = tsdb::DBOptions::WalCompression::kNone;
+  } else if (flags.storage_tsdb_wal_compression_type == "snappy") {
+    opts.wal_compression = tsdb::DBOptions::WalCompression::kSnappy;
+  } else if (flags.storage_tsdb_wal_compression_type == "zstd") {
+    opts.wal_compression = tsdb::DBOptions::WalCompression::kZstd;
+  } else {
+    return Status::InvalidArgument(fmt::format("invalid --storage.tsdb.wal-compression-type \"{}\" (snappy or zstd)",
+                                               flags.storage_tsdb_wal_compression_type));
   }
+  return opts;
+}
+
+// Per-target metadata for /api/v1/metadata and /api/v1/targets/metadata:
+// the scrape manager's flat list grouped by target (entries of one target
+// are adjacent in it), optionally only one metric family.
+std::vector<web::TargetMetadataInfo> ToTargetMetadataInfos(const std::vector<scrape::TargetMetadata>& in,
+                                                           const std::string& metric) {
+  std::vector<web::TargetMetadataInfo> out;
+  const scrape::TargetMetadata* prev = nullptr;
+  for (const scrape::TargetMetadata& m : in) {
+    if (!metric.empty() && m.metric != metric) continue;
+    if (prev == nullptr || prev->scrape_pool != m.scrape_pool || prev->target != m.target) {
+      out.push_back(web::TargetMetadataInfo{m.target, {}});
+    }
+    out.back().metadata.push_back(web::MetricMetadataInfo{m.metric, m.type, m.help, m.unit});
+    prev = &m;
+  }
+  return out;
+}
+
+// Prometheus's snapshot name: UTC time, a dash, 16 random hex digits.
+std::string NewSnapshotName() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char when[32];
+  std::strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+  std::random_device rd;
+  const uint64_t r = (uint64_t{rd()} << 32 | rd()) & 0x7fffffffffffffffULL;
+  return fmt::format("{}-{:016x}", when, r);
 }
 
 web::TsdbStatus ToTsdbStatus(const tsdb::DB& db, size_t limit) {
@@ -105,7 +144,6 @@ void Server::RegisterServerMetrics() {
 Status Server::Start() {
   const BuildInfo& b = GetBuildInfo();
   LogInfo(kLog, "Starting Promethium Server: version={} branch={} revision={}", b.version, b.branch, b.revision);
-  WarnAboutUnimplementedFlags(flags_);
   RegisterServerMetrics();
 
   // Validate the config before touching storage, as Prometheus does.
@@ -118,7 +156,10 @@ Status Server::Start() {
   }
 
   LogInfo(kLog, "Starting TSDB: path={}", flags_.storage_tsdb_path);
-  Result<std::unique_ptr<tsdb::DB>> db = tsdb::DB::Open(flags_.storage_tsdb_path, tsdb::DBOptions{}, &registry_);
+  Result<tsdb::DBOptions> db_opts = ToDBOptions(flags_);
+  if (!db_opts.ok()) return db_opts.status();
+  db_opts->out_of_order_window_ms = cfg->storage.tsdb.out_of_order_time_window_ms;
+  Result<std::unique_ptr<tsdb::DB>> db = tsdb::DB::Open(flags_.storage_tsdb_path, *db_opts, &registry_);
   if (!db.ok()) return db.status().WithContext("opening storage at " + flags_.storage_tsdb_path);
   db_ = std::move(db).value();
   LogInfo(kLog, "TSDB started");
@@ -176,11 +217,38 @@ Status Server::StartWeb() {
   deps.reload = [this] { return Reload(); };
   deps.quit = [this] { return RequestQuit(); };
   deps.enable_admin_api = flags_.web_enable_admin_api;
+  deps.delete_series = [this](const std::vector<Matchers>& selectors, int64_t start, int64_t end) {
+    for (const Matchers& matchers : selectors) PROMETHIUM_RETURN_IF_ERROR(db_->Delete(start, end, matchers));
+    return Status::OK();
+  };
+  deps.clean_tombstones = [this] { return db_->CleanTombstones(); };
+  deps.target_metadata = [this](const std::string& metric) {
+    return ToTargetMetadataInfos(scrape_->TargetsMetadata(), metric);
+  };
+  deps.snapshot = [this](bool skip_head) -> Result<std::string> {
+    const std::string name = NewSnapshotName();
+    const std::string dir = flags_.storage_tsdb_path + "/snapshots/" + name;
+    PROMETHIUM_RETURN_IF_ERROR(db_->Snapshot(dir, !skip_head));
+    return name;
+  };
   deps.external_labels = [this] {
     std::lock_guard<std::mutex> lock(config_mu_);
     return external_labels_;
   };
   if (flags_.web_enable_remote_write_receiver) deps.remote_write_appendable = db_.get();
+  PROMETHIUM_RETURN_IF_ERROR(web::CheckCorsOrigin(flags_.web_cors_origin));
+  deps.cors_origin = flags_.web_cors_origin;
+  char hostname[256] = {};
+  std::string host = gethostname(hostname, sizeof(hostname) - 1) == 0 ? hostname : "localhost";
+  Result<web::WebUrls> urls =
+      web::ComputeWebUrls(flags_.web_external_url, flags_.web_route_prefix, flags_.web_listen_address, host);
+  if (!urls.ok()) return urls.status();
+  deps.external_url = urls->external_url;
+  deps.route_prefix = urls->route_prefix;
+  // As Prometheus, /api/v1/status/flags shows the computed route prefix.
+  for (auto& [name, value] : deps.flags) {
+    if (name == "web.route-prefix") value = urls->route_prefix;
+  }
   web_ = std::make_unique<web::WebServer>(wopts, std::move(deps));
   Status s = web_->Start();
   if (!s.ok()) return s.WithContext("starting web server on " + flags_.web_listen_address);

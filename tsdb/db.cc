@@ -1,10 +1,14 @@
 #include "tsdb/db.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "tsdb/base/env.h"
 #include "tsdb/base/logging.h"
+#include "tsdb/block/block.h"
+#include "tsdb/db_metrics.h"
 #include "tsdb/head/head.h"
+#include "tsdb/querier/merge_querier.h"
 #include "tsdb/wal/wal.h"
 #include "tsdb/wal/wal_reader.h"
 
@@ -22,28 +26,74 @@ wal::SyncPolicy ToSyncPolicy(DBOptions::WalSync sync) {
 
 }  // namespace
 
-DB::DB(std::string dir, DBOptions opts, std::unique_ptr<wal::Wal> wal, std::unique_ptr<Head> head)
-    : dir_(std::move(dir)), opts_(opts), wal_(std::move(wal)), head_(std::move(head)) {}
-
-DB::~DB() {
-  if (head_) head_->Close();
+wal::Compression ToWalCompression(DBOptions::WalCompression c) {
+  switch (c) {
+    case DBOptions::WalCompression::kNone: return wal::Compression::kNone;
+    case DBOptions::WalCompression::kZstd: return wal::Compression::kZstd;
+    case DBOptions::WalCompression::kSnappy: break;
+  }
+  return wal::Compression::kSnappy;
 }
 
-Result<std::unique_ptr<wal::Wal>> DB::ReplayAndOpenWal(const std::string& dir, const DBOptions& opts, Env* env,
-                                                       Head* head, MetricsRegistry* metrics) {
-  const std::string wal_dir = dir + "/wal";
+namespace {
+
+const std::vector<double> kCompactionBuckets = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+
+}  // namespace
+
+DB::Metrics::Metrics(MetricsRegistry* r)
+    : compactions(r->GetCounter("prometheus_tsdb_compactions_total",
+                                "Total number of compactions that were executed for the partition.")),
+      compactions_failed(
+          r->GetCounter("prometheus_tsdb_compactions_failed_total", "Total number of compactions that failed.")),
+      compactions_triggered(r->GetCounter("prometheus_tsdb_compactions_triggered_total",
+                                          "Total number of triggered compactions for the partition.")),
+      compaction_duration(r->GetHistogram("prometheus_tsdb_compaction_duration_seconds", "Duration of compaction runs",
+                                          kCompactionBuckets)),
+      head_truncations_failed(r->GetCounter("prometheus_tsdb_head_truncations_failed_total",
+                                            "Total number of head truncations that failed.")),
+      reloads(r->GetCounter("prometheus_tsdb_reloads_total", "Number of times the database reloaded block data.")),
+      reloads_failed(r->GetCounter("prometheus_tsdb_reloads_failures_total",
+                                   "Number of times the database failed to reloadBlocks block data from disk.")),
+      time_retentions(r->GetCounter("prometheus_tsdb_time_retentions_total",
+                                    "The number of times that blocks were deleted because the maximum time limit "
+                                    "was exceeded.")),
+      size_retentions(r->GetCounter("prometheus_tsdb_size_retentions_total",
+                                    "The number of times that blocks were deleted because the maximum number of "
+                                    "bytes was exceeded.")),
+      quarantined(r->GetCounter("promethium_tsdb_blocks_quarantined_total",
+                                "Blocks that failed verification on open and were moved to <data>/quarantine.")),
+      blocks_loaded(r->GetGauge("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks")),
+      blocks_bytes(r->GetGauge("prometheus_tsdb_storage_blocks_bytes",
+                               "The number of bytes that are currently used for local storage by all blocks.")),
+      lowest_timestamp(r->GetGauge("prometheus_tsdb_lowest_timestamp",
+                                   "Lowest timestamp value stored in the database. The unit is decided by the "
+                                   "library consumer.")),
+      retention_limit_bytes(r->GetGauge("prometheus_tsdb_retention_limit_bytes",
+                                        "Max number of bytes to be retained in the tsdb blocks, configured 0 means "
+                                        "disabled")),
+      retention_limit_seconds(
+          r->GetGauge("prometheus_tsdb_retention_limit_seconds", "How long to retain samples in storage.")) {}
+
+DB::DB(std::string dir, DBOptions opts, Env* env, MetricsRegistry* metrics)
+    : dir_(std::move(dir)), opts_(opts), env_(env), registry_(metrics) {}
+
+DB::~DB() { (void)Close(); }
+
+Status DB::ReplayAndOpenWal() {
+  const std::string wal_dir = dir_ + "/wal";
   Counter* corruptions = nullptr;
   Gauge* replay_duration = nullptr;
-  if (metrics != nullptr) {
-    corruptions = metrics->GetCounter("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.");
+  if (registry_ != nullptr) {
+    corruptions = registry_->GetCounter("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.");
     replay_duration =
-        metrics->GetGauge("prometheus_tsdb_data_replay_duration_seconds", "Time taken to replay the data on disk.");
+        registry_->GetGauge("prometheus_tsdb_data_replay_duration_seconds", "Time taken to replay the data on disk.");
   }
   const auto start = std::chrono::steady_clock::now();
   WalReplayStats stats;
   auto replayed = wal::ReplayAndRepair(
-      env, wal_dir, [&](std::string_view rec) { return head->ReplayWalRecord(rec, &stats); }, corruptions);
-  head->FinishWalReplay();
+      env_, wal_dir, [&](std::string_view rec) { return head_->ReplayWalRecord(rec, &stats); }, corruptions);
+  head_->FinishWalReplay();
   if (!replayed.ok()) return replayed.status().WithContext("replaying WAL in " + wal_dir);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (replay_duration != nullptr) replay_duration->Set(seconds);
@@ -53,50 +103,92 @@ Result<std::unique_ptr<wal::Wal>> DB::ReplayAndOpenWal(const std::string& dir, c
           replayed->segments, stats.series, stats.samples, stats.skipped_samples, stats.unknown_refs,
           replayed->repaired, seconds);
   if (stats.unknown_refs > 0) {
-    LogWarn("tsdb", "WAL replay dropped {} samples of series with no series record", stats.unknown_refs);
+    // Expected after a checkpoint dropped series that were already gone from
+    // the head: their late samples are older than the blocks anyway.
+    LogInfo("tsdb", "WAL replay skipped {} samples of series no longer in the head", stats.unknown_refs);
   }
 
   wal::WalOptions wal_opts;
-  wal_opts.segment_size = opts.wal_segment_size;
-  wal_opts.sync = ToSyncPolicy(opts.wal_sync);
-  wal_opts.sync_interval_ms = opts.wal_sync_interval_ms;
+  wal_opts.segment_size = opts_.wal_segment_size;
+  wal_opts.sync = ToSyncPolicy(opts_.wal_sync);
+  wal_opts.sync_interval_ms = opts_.wal_sync_interval_ms;
+  wal_opts.compression = ToWalCompression(opts_.wal_compression);
   // Like Prometheus, never append to a replayed segment: start a fresh one.
-  return wal::Wal::Open(env, wal_dir, wal_opts, metrics, replayed->next_segment);
+  PROMETHIUM_ASSIGN_OR_RETURN(wal_, wal::Wal::Open(env_, wal_dir, wal_opts, registry_, replayed->next_segment));
+  head_->SetWal(wal_.get());
+  return Status::OK();
 }
 
 Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& opts, MetricsRegistry* metrics) {
-  if (opts.out_of_order_window_ms != 0) {
-    return Status::Unsupported("out-of-order ingestion (out_of_order_window_ms must be 0)");
-  }
+  if (opts.out_of_order_window_ms < 0) return Status::InvalidArgument("out_of_order_window_ms must not be negative");
   if (opts.chunk_range_ms <= 0) return Status::InvalidArgument("chunk_range_ms must be positive");
   if (opts.samples_per_chunk <= 0) return Status::InvalidArgument("samples_per_chunk must be positive");
+  if (opts.max_block_duration_ms != 0 && opts.max_block_duration_ms < opts.chunk_range_ms) {
+    return Status::InvalidArgument("max block duration must not be smaller than the min block duration");
+  }
   if (dir.empty()) return Status::InvalidArgument("tsdb: empty data directory");
   Env* env = opts.env != nullptr ? opts.env : Env::Default();
   Status st = env->CreateDirs(dir);
   if (!st.ok()) return st.WithContext("create data directory " + dir);
 
+  std::unique_ptr<DB> db(new DB(dir, opts, env, metrics));
+  db->own_registry_ = metrics == nullptr ? std::make_unique<MetricsRegistry>() : nullptr;
+  MetricsRegistry* registry = metrics != nullptr ? metrics : db->own_registry_.get();
+  db->metrics_ = std::make_unique<Metrics>(registry);
+  db->metrics_->retention_limit_bytes->Set(static_cast<double>(opts.retention_bytes));
+  db->metrics_->retention_limit_seconds->Set(static_cast<double>(opts.retention_ms) / 1000.0);
+
+  PROMETHIUM_RETURN_IF_ERROR(db->CleanUpDirectory());
+  PROMETHIUM_ASSIGN_OR_RETURN(BlockList blocks, db->OpenBlocks());
+  db->SetBlocks(std::move(blocks));
+
   HeadOptions head_opts;
   head_opts.cut.chunk_range_ms = opts.chunk_range_ms;
   head_opts.cut.samples_per_chunk = opts.samples_per_chunk;
   head_opts.max_label_count = opts.max_label_count;
-  auto head = std::make_unique<Head>(head_opts, metrics);
-  std::unique_ptr<wal::Wal> wal;
+  head_opts.ooo_window_ms = opts.out_of_order_window_ms;
+  db->head_ = std::make_unique<Head>(head_opts, metrics);
+  // Samples the blocks already hold (the WAL keeps them until the next
+  // checkpoint) are skipped by replay, and older appends are out of bounds.
+  const int64_t blocks_max = db->BlocksMaxTime();
+  if (blocks_max != kMinTime) db->head_->SetMinValidTime(blocks_max);
   if (opts.wal_enabled) {
-    PROMETHIUM_ASSIGN_OR_RETURN(wal, ReplayAndOpenWal(dir, opts, env, head.get(), metrics));
-    head->SetWal(wal.get());
-    LogInfo("tsdb", "opened head in {} with WAL (segment {})", dir, wal->CurrentSegment());
+    PROMETHIUM_RETURN_IF_ERROR(db->ReplayAndOpenWal());
+    LogInfo("tsdb", "opened head in {} with WAL (segment {})", dir, db->wal_->CurrentSegment());
   } else {
     LogInfo("tsdb", "opened in-memory head in {} without WAL: data is not persisted", dir);
   }
-  return std::unique_ptr<DB>(new DB(dir, opts, std::move(wal), std::move(head)));
+  if (opts.background_compaction) db->bg_thread_ = std::thread([d = db.get()] { d->BackgroundLoop(); });
+  return db;
 }
 
 std::unique_ptr<Appender> DB::NewAppender() { return head_->NewAppender(); }
 
-Result<std::unique_ptr<Querier>> DB::NewQuerier(int64_t mint, int64_t maxt) { return head_->NewQuerier(mint, maxt); }
+Result<std::unique_ptr<Querier>> DB::NewQuerier(int64_t mint, int64_t maxt) {
+  std::vector<std::unique_ptr<Querier>> queriers;
+  std::vector<std::shared_ptr<const void>> keep_alive;
+  for (const auto& block : BlocksSnapshot()) {
+    const BlockMeta meta = block->meta();
+    // meta max time is exclusive.
+    if (meta.max_time <= mint || meta.min_time > maxt) continue;
+    queriers.push_back(block->NewQuerier(mint, maxt));
+    keep_alive.push_back(block);
+  }
+  // The head last: on equal timestamps the blocks' samples win (they are
+  // the same samples until the head is truncated).
+  queriers.push_back(head_->NewQuerier(mint, maxt));
+  return std::unique_ptr<Querier>(std::make_unique<MergeQuerier>(std::move(queriers), std::move(keep_alive)));
+}
 
 Status DB::Close() {
-  head_->Close();
+  {
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    bg_stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (bg_thread_.joinable()) bg_thread_.join();
+  if (closed_.exchange(true)) return Status::OK();
+  if (head_) head_->Close();
   if (wal_ != nullptr) return wal_->Close();
   return Status::OK();
 }

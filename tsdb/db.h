@@ -1,27 +1,51 @@
 // DB: the storage engine's front door, implementing Appendable and Queryable.
 //
-// The DB is an in-memory head (samples in compressed XOR chunks) made
-// durable by a write-ahead log in <dir>/wal (tsdb/wal/, docs/format/wal.md):
-// every Commit is logged before it becomes visible, and Open replays the WAL
-// to restore the head exactly. There are no persisted blocks, compaction or
-// WAL checkpoints yet (the next step), so the WAL grows until then.
+// A DB directory holds, as Prometheus's:
+//   <dir>/wal/                 the head's write-ahead log and its checkpoints
+//   <dir>/<ULID>/              immutable blocks (tsdb/block/, docs/format/)
+//   <dir>/quarantine/<ULID>/   blocks that failed verification, set aside
+//   <dir>/snapshots/<name>/    snapshots made by Snapshot()
+// Appends go to the in-memory head (tsdb/head/), logged to the WAL before
+// they become visible. A background thread (db_compact.cc) cuts the head's
+// oldest block range into a block once the head spans 1.5 ranges, truncates
+// the head and checkpoints the WAL; then merges adjacent blocks by level
+// (2h -> 6h -> 18h ... up to max_block_duration) and applies retention by time
+// and size (db_retention.cc). Queriers merge the blocks and the head
+// (querier/merge_querier.h), so results are the same before and after a
+// compaction.
+//
+// Crash safety: a block becomes visible only by an atomic rename of its
+// finished, fsynced temporary directory; leftovers (*.tmp-for-creation,
+// *.tmp-for-deletion) and blocks whose data a later compaction already
+// holds are removed on Open. A block that fails verification on Open is
+// moved to <dir>/quarantine/ (logged, counted in
+// promethium_tsdb_blocks_quarantined_total) and the rest keeps serving.
 //
 // Ownership: the caller owns the DB. Appenders and queriers it hands out
-// borrow from it and must be destroyed before it. The MetricsRegistry passed
-// to Open must outlive the DB (its callback gauges read the head).
+// borrow from it and must be destroyed before it (a querier keeps the
+// blocks it reads alive even if compaction or retention drops them). The
+// MetricsRegistry passed to Open must outlive the DB.
 // Thread-safety: every method may be called from any thread concurrently;
-// appends from many scrape threads run in parallel (lock stripes plus a lock
-// per series, no global append lock).
+// appends from many scrape threads run in parallel (no global append lock).
+// Compaction, retention, deletion and snapshots are serialised by one
+// mutex and never block appends or queries for longer than swapping the
+// block list.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tsdb/api/storage.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
+#include "tsdb/base/thread_annotations.h"
 #include "tsdb/index/mem_postings.h"
 
 namespace promethium {
@@ -30,20 +54,25 @@ class Env;
 
 namespace promethium::tsdb {
 
+class Block;
+struct BlockMeta;
 class Head;
 namespace wal {
 class Wal;
 }
 
 struct DBOptions {
-  // Out-of-order ingestion window. Only 0 (Prometheus's default: reject any
-  // sample older than the series' newest one) is supported for now; a
-  // positive value makes Open fail with "unsupported: ...".
+  // Out-of-order ingestion window (config storage.tsdb.out_of_order_time_window).
+  // 0, Prometheus's default, rejects any sample older than the series'
+  // newest one (counted in prometheus_tsdb_out_of_order_samples_total).
   int64_t out_of_order_window_ms = 0;
-  // Width of a head chunk range (Prometheus's min block duration, 2h). Chunks
-  // are cut at multiples of it, and samples older than (head max time -
-  // range/2) are rejected as out of bounds, as in Prometheus.
+  // The block range (--storage.tsdb.min-block-duration, 2h): head chunks are
+  // cut at its multiples, the head is compacted into blocks of this width,
+  // and samples older than (head max time - range/2) are out of bounds.
   int64_t chunk_range_ms = 2 * 60 * 60 * 1000;
+  // The widest block compaction produces (--storage.tsdb.max-block-duration;
+  // 0 means Prometheus's default: 10% of the time retention, at most 31d).
+  int64_t max_block_duration_ms = 0;
   // Target number of samples per XOR chunk (Prometheus: 120).
   int samples_per_chunk = 120;
   // Appends whose label set has more labels than this fail with
@@ -51,6 +80,20 @@ struct DBOptions {
   size_t max_label_count = 0;
   // File system to use; nullptr means Env::Default().
   Env* env = nullptr;
+
+  // --- retention (--storage.tsdb.retention.time / .size); 0 disables each.
+  // Blocks entirely older than (newest block's max time - retention_ms) are
+  // deleted; so are the oldest blocks while blocks + WAL exceed
+  // retention_bytes.
+  int64_t retention_ms = 15ll * 24 * 60 * 60 * 1000;
+  int64_t retention_bytes = 0;
+
+  // Background compaction (head -> blocks, block merges, retention). Off only
+  // in tests that drive Compact() themselves.
+  bool background_compaction = true;
+  // How often the background thread checks for work; 0 picks
+  // clamp(chunk_range_ms / 20, 1s, 60s) so short test ranges compact promptly.
+  int64_t compaction_check_interval_ms = 0;
 
   // --- write-ahead log
   // Off only for tests and benchmarks of the in-memory head: without it
@@ -66,14 +109,20 @@ struct DBOptions {
   enum class WalSync { kNever, kOnCommit, kInterval };
   WalSync wal_sync = WalSync::kNever;
   int64_t wal_sync_interval_ms = 1000;
+  // Record compression (--storage.tsdb.wal-compression[-type]); Prometheus
+  // 3.x's default is snappy. docs/format/wal.md has the measurements.
+  enum class WalCompression { kNone, kSnappy, kZstd };
+  WalCompression wal_compression = WalCompression::kSnappy;
 };
 
 class DB final : public Appendable, public Queryable {
  public:
-  // Creates `dir` (mkdir -p), replays its WAL into a new head (repairing a
-  // torn or corrupt tail, see tsdb/wal/wal_reader.h) and opens the WAL for
-  // appends. `metrics` may be null; when set, the prometheus_tsdb_head_* and
-  // prometheus_tsdb_wal_* self-metrics are registered in it.
+  // Creates `dir` (mkdir -p), removes leftovers of interrupted writes, opens
+  // (or quarantines) its blocks, replays the WAL into a new head (repairing a
+  // torn or corrupt tail, see tsdb/wal/wal_reader.h), drops from the head what
+  // blocks already hold, opens the WAL for appends and starts the background
+  // compaction. `metrics` may be null; when set, the prometheus_tsdb_*
+  // self-metrics are registered in it.
   static Result<std::unique_ptr<DB>> Open(const std::string& dir, const DBOptions& opts, MetricsRegistry* metrics);
   ~DB() override;
 
@@ -81,12 +130,27 @@ class DB final : public Appendable, public Queryable {
   DB& operator=(const DB&) = delete;
 
   std::unique_ptr<Appender> NewAppender() override;
-  // A querier over [mint, maxt] (inclusive, ms); mint > maxt is not an error
-  // and simply selects nothing, as in Prometheus.
+  // A querier over [mint, maxt] (inclusive, ms) of the blocks and the head;
+  // mint > maxt is not an error and simply selects nothing, as in Prometheus.
   Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint, int64_t maxt) override;
 
-  // Marks the DB closed: later appenders fail every Append/Commit, then
-  // fsyncs and closes the WAL. Idempotent.
+  // Runs one round of what the background thread does: compacts the head
+  // while it spans more than 1.5 block ranges, merges blocks by plan, then
+  // applies retention. Safe to call concurrently with everything.
+  Status Compact();
+
+  // Deletes the samples in [mint, maxt] of the series matching `matchers`:
+  // tombstones in the blocks (honoured by queries, applied by compaction)
+  // and the samples themselves in the head (logged to the WAL).
+  Status Delete(int64_t mint, int64_t maxt, const Matchers& matchers);
+  // Rewrites every block that has tombstones without the deleted data.
+  Status CleanTombstones();
+  // Hard-links every block into `dir` (created) and, unless skip_head, writes
+  // the head's data there as one more block. `dir` must not exist yet.
+  Status Snapshot(const std::string& dir, bool with_head);
+
+  // Stops the background compaction, marks the DB closed (later appenders
+  // fail every Append/Commit), then fsyncs and closes the WAL. Idempotent.
   Status Close();
 
   struct HeadStats {
@@ -101,18 +165,79 @@ class DB final : public Appendable, public Queryable {
   // values per label name, ...), as Prometheus's /api/v1/status/tsdb shows.
   PostingsStats CardinalityStats(size_t limit) const;
 
+  struct BlockInfo {
+    std::string ulid;
+    int64_t min_time = 0;  // inclusive
+    int64_t max_time = 0;  // exclusive, as in meta.json
+    uint64_t num_samples = 0;
+    uint64_t num_series = 0;
+    int level = 0;
+    uint64_t size_bytes = 0;
+  };
+  // The loaded blocks, oldest first.
+  std::vector<BlockInfo> Blocks() const;
+
   const std::string& dir() const { return dir_; }
 
  private:
-  DB(std::string dir, DBOptions opts, std::unique_ptr<wal::Wal> wal, std::unique_ptr<Head> head);
-  // Replays <dir>/wal into `head` and opens the WAL writer after it.
-  static Result<std::unique_ptr<wal::Wal>> ReplayAndOpenWal(const std::string& dir, const DBOptions& opts, Env* env,
-                                                            Head* head, MetricsRegistry* metrics);
+  struct Metrics;
+  using BlockList = std::vector<std::shared_ptr<Block>>;
+
+  DB(std::string dir, DBOptions opts, Env* env, MetricsRegistry* metrics);
+  // Replays <dir>/wal into head_ and opens the WAL writer after it.
+  Status ReplayAndOpenWal();
+
+  // --- blocks on disk (db_blocks.cc)
+  // Removes *.tmp-for-* leftovers and the parents of completed compactions.
+  Status CleanUpDirectory();
+  // Opens every block directory; quarantines the ones that fail.
+  Result<BlockList> OpenBlocks();
+  void QuarantineBlock(const std::string& name, const Status& why);
+  // Publishes `blocks` (sorted here) as the current list.
+  void SetBlocks(BlockList blocks);
+  BlockList BlocksSnapshot() const;
+  // Takes `doomed` out of the list, then deletes their directories (renamed
+  // to *.tmp-for-deletion first, so a crash never leaves half a block).
+  Status DropBlocks(const std::vector<std::string>& doomed_ulids);
+  // The newest block's max time (exclusive), or kMinTime with no block.
+  int64_t BlocksMaxTime() const;
+
+  // --- compaction (db_compact.cc)
+  void BackgroundLoop();
+  Status CompactLocked() REQUIRES(compact_mu_);
+  // Whether the head spans more than 1.5 block ranges.
+  bool HeadCompactable() const;
+  Status CompactHeadOnce() REQUIRES(compact_mu_);
+  // Writes the head's [mint, maxt) as a level-1 block under parent_dir.
+  // NotFound when the range holds no sample.
+  Result<BlockMeta> WriteHeadRange(int64_t mint, int64_t maxt, const std::string& parent_dir);
+  Status TruncateHeadAndWal(int64_t mint) REQUIRES(compact_mu_);
+  Status CompactBlocksOnce(bool* did_work) REQUIRES(compact_mu_);
+  std::vector<int64_t> BlockRanges() const;
+
+  // --- retention (db_retention.cc)
+  Status ApplyRetentionLocked() REQUIRES(compact_mu_);
 
   std::string dir_;
   DBOptions opts_;
+  Env* env_;
+  MetricsRegistry* registry_;                      // may be null
+  std::unique_ptr<MetricsRegistry> own_registry_;  // when registry_ is null
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<wal::Wal> wal_;  // declared before head_: outlives it
   std::unique_ptr<Head> head_;
+
+  mutable Mutex blocks_mu_;
+  BlockList blocks_ GUARDED_BY(blocks_mu_);  // sorted by min time
+
+  // Serialises compaction, retention, deletion and snapshots.
+  Mutex compact_mu_;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool bg_stop_ = false;  // guarded by bg_mu_
+  std::thread bg_thread_;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace promethium::tsdb

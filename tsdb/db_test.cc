@@ -56,15 +56,6 @@ TEST(DB, OpenCreatesDirAndRoundTrips) {
   Env::Default()->RemoveDirRecursively(TempDir("open"));
 }
 
-TEST(DB, OutOfOrderWindowIsUnsupported) {
-  DBOptions opts;
-  opts.out_of_order_window_ms = 60000;
-  auto db = DB::Open(TempDir("ooo"), opts, nullptr);
-  ASSERT_FALSE(db.ok());
-  EXPECT_EQ(db.status().code(), Status::Code::kUnsupported);
-  EXPECT_EQ(db.status().message().rfind("unsupported: ", 0), 0u);
-}
-
 TEST(DB, InvertedQuerierRangeIsEmpty) {
   const std::string dir = TempDir("range");
   auto db = DB::Open(dir, DBOptions{}, nullptr);

@@ -14,7 +14,10 @@
 #include <vector>
 
 #include "tsdb/api/labels.h"
+#include "tsdb/api/matcher.h"
+#include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
+#include "web/metadata_info.h"
 #include "web/target_info.h"
 #include "web/tsdb_status.h"
 
@@ -54,8 +57,34 @@ struct ApiDeps {
   std::function<Status()> reload;
   std::function<bool()> quit;
 
-  // --web.enable-admin-api: the /api/v1/admin/* endpoints.
+  // --web.enable-admin-api: the /api/v1/admin/* endpoints. Each action
+  // calls its callback; a null callback answers 501 "unsupported: ...".
   bool enable_admin_api = false;
+  // Deletes the samples in [start, end] (ms, inclusive) of the series that
+  // match any of the matcher sets. The sets are parsed and validated before
+  // the call, so a bad request deletes nothing.
+  std::function<Status(const std::vector<Matchers>& matcher_sets, int64_t start, int64_t end)> delete_series;
+  std::function<Status()> clean_tombstones;
+  // Writes a snapshot (without the head when skip_head) and returns its
+  // name, the directory under <storage.tsdb.path>/snapshots.
+  std::function<Result<std::string>(bool skip_head)> snapshot;
+
+  // Metadata of the active targets for /api/v1/metadata and
+  // /api/v1/targets/metadata. `metric` non-empty asks only for that metric
+  // family (an optimisation: web filters again). Null serves no metadata.
+  std::function<std::vector<TargetMetadataInfo>(const std::string& metric)> target_metadata;
+
+  // --web.external-url, as computed by ComputeWebUrls (web/web_urls.h), and
+  // --web.route-prefix: "/" or a path such as "/prom" without trailing
+  // slash. Every endpoint is served under route_prefix; requests outside it
+  // get 404 (and "/" a redirect to the prefix).
+  std::string external_url;
+  std::string route_prefix = "/";
+
+  // --web.cors.origin: an RE2 regex, fully anchored when used. API answers
+  // to requests with an Origin header carry CORS headers; the origin is
+  // allowed when it matches ("*" for the default ".*").
+  std::string cors_origin = ".*";
 
   // POST /api/v1/write (remote write 1.0 receiver): null means disabled
   // (--web.enable-remote-write-receiver not given).

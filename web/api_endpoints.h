@@ -1,7 +1,8 @@
 // The /api/v1 endpoint functions behind ApiHandler, one group per file:
 // query_api.cc (query, query_range, query_exemplars), series_api.cc
-// (labels, label values, series) and status_api.cc (status/*, targets and
-// the fixed answers Grafana probes: rules, alerts, metadata).
+// (labels, label values, series), status_api.cc (status/*, targets and
+// the fixed answers Grafana probes: rules, alerts), metadata_api.cc and
+// admin_api.cc.
 //
 // Internal to web/; not part of the public API.
 // Thread-safety: every function is reentrant; deps are read-only.
@@ -44,14 +45,20 @@ ApiResult ServeFlags(const ApiDeps& deps);
 ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call);
 ApiResult ServeRules();
 ApiResult ServeAlerts();
-ApiResult ServeMetadata();
+
+// metadata_api.cc: /api/v1/metadata (metric, limit, limit_per_metric) and
+// /api/v1/targets/metadata (match_target, metric, limit).
+ApiResult ServeMetadata(const ApiDeps& deps, const ApiCall& call);
+ApiResult ServeTargetMetadata(const ApiDeps& deps, const ApiCall& call);
 
 // status_tsdb_api.cc: /api/v1/status/tsdb (limit parameter, default 10).
 ApiResult ServeTsdbStatus(const ApiDeps& deps, const ApiCall& call);
 
-// admin_api.cc: /api/v1/admin/tsdb/<action>; `action` is "delete_series",
-// "clean_tombstones" or "snapshot".
-ApiResult ServeAdmin(const ApiDeps& deps, std::string_view action);
+// admin_api.cc: /api/v1/admin/tsdb/delete_series, clean_tombstones and
+// snapshot, behind --web.enable-admin-api.
+ApiResult ServeAdminDeleteSeries(const ApiDeps& deps, const ApiCall& call);
+ApiResult ServeAdminCleanTombstones(const ApiDeps& deps);
+ApiResult ServeAdminSnapshot(const ApiDeps& deps, const ApiCall& call);
 
 // lifecycle_api.cc: POST/PUT /-/reload and /-/quit (plain-text answers, as
 // Prometheus's web.go). `path` is "/-/reload" or "/-/quit".

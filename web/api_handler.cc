@@ -10,6 +10,8 @@
 #include "web/federate.h"
 #include "web/form_values.h"
 #include "web/remote/write_handler.h"
+#include "web/ui/ui_handler.h"
+#include "web/web_urls.h"
 
 namespace promethium::web {
 
@@ -30,6 +32,7 @@ enum class Endpoint {
   kRules,
   kAlerts,
   kMetadata,
+  kTargetMetadata,
   kFormatQuery,
   kParseQuery,
   kTsdbStatus,
@@ -66,7 +69,7 @@ constexpr std::array kApiRoutes = {
     ApiRoute{"/api/v1/format_query", kGet | kPost, Endpoint::kFormatQuery},
     ApiRoute{"/api/v1/parse_query", kGet | kPost, Endpoint::kParseQuery},
     ApiRoute{"/api/v1/scrape_pools", kGet, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/targets/metadata", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/targets/metadata", kGet, Endpoint::kTargetMetadata},
     ApiRoute{"/api/v1/alertmanagers", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/status/tsdb", kGet, Endpoint::kTsdbStatus},
     ApiRoute{"/api/v1/status/walreplay", kGet, Endpoint::kUnsupported},
@@ -137,13 +140,40 @@ int64_t NowMs() {
       .count();
 }
 
-// Prometheus's httputil.SetCORS with the default origin regex ".*".
-void AddCorsHeaders(const HttpRequest& req, HttpResponse* resp) {
-  resp->headers.emplace_back("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
-  resp->headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-  resp->headers.emplace_back("Access-Control-Expose-Headers", "Date");
-  std::string_view origin = FindHeader(req.headers, "Origin");
-  if (!origin.empty()) resp->headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+// Go's http.Redirect: Location plus, for GET and HEAD, a tiny HTML body.
+HttpResponse Redirect(const HttpRequest& req, int status, std::string location, std::string_view status_text) {
+  HttpResponse resp;
+  resp.status = status;
+  resp.headers.emplace_back("Location", location);
+  if (req.method == "GET" || req.method == "HEAD") {
+    resp.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+    resp.body = "<a href=\"" + location + "\">" + std::string(status_text) + "</a>.\n\n";
+  }
+  return resp;
+}
+
+// The request's query string with its '?', or "".
+std::string QuerySuffix(std::string_view target) {
+  std::string_view query = SplitTarget(target).second;
+  std::string suffix;
+  if (!query.empty()) suffix.append("?").append(query);
+  return suffix;
+}
+
+// Answers requests outside the route prefix as Prometheus's router does:
+// "/" redirects to the prefix, the bare prefix gets its trailing slash
+// (httprouter's RedirectTrailingSlash) and anything else is not found.
+HttpResponse AnswerOutsidePrefix(const HttpRequest& req, const PrefixMatch& match, std::string_view prefix) {
+  if (match.kind == PrefixMatch::Kind::kRedirectToPrefix) {
+    if (req.method != "GET") return GoHttpError(405, "Method Not Allowed");
+    return Redirect(req, 302, std::string(prefix), "Found");
+  }
+  if (match.kind == PrefixMatch::Kind::kAddTrailingSlash) {
+    std::string location = std::string(prefix) + "/" + QuerySuffix(req.target);
+    if (req.method == "GET") return Redirect(req, 301, location, "Moved Permanently");
+    return Redirect(req, 308, location, "Permanent Redirect");
+  }
+  return GoHttpError(404, "404 page not found");
 }
 
 ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& call, std::string label_name,
@@ -162,13 +192,14 @@ ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& cal
     case Endpoint::kTargets: return ServeTargets(deps, call);
     case Endpoint::kRules: return ServeRules();
     case Endpoint::kAlerts: return ServeAlerts();
-    case Endpoint::kMetadata: return ServeMetadata();
+    case Endpoint::kMetadata: return ServeMetadata(deps, call);
+    case Endpoint::kTargetMetadata: return ServeTargetMetadata(deps, call);
     case Endpoint::kFormatQuery: return ServeFormatQuery(call);
     case Endpoint::kParseQuery: return ServeParseQuery(call);
     case Endpoint::kTsdbStatus: return ServeTsdbStatus(deps, call);
-    case Endpoint::kAdminDeleteSeries: return ServeAdmin(deps, "delete_series");
-    case Endpoint::kAdminCleanTombstones: return ServeAdmin(deps, "clean_tombstones");
-    case Endpoint::kAdminSnapshot: return ServeAdmin(deps, "snapshot");
+    case Endpoint::kAdminDeleteSeries: return ServeAdminDeleteSeries(deps, call);
+    case Endpoint::kAdminCleanTombstones: return ServeAdminCleanTombstones(deps);
+    case Endpoint::kAdminSnapshot: return ServeAdminSnapshot(deps, call);
     case Endpoint::kRemoteWrite:
     case Endpoint::kUnsupported: break;
   }
@@ -177,7 +208,27 @@ ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& cal
 
 }  // namespace
 
-ApiHandler::ApiHandler(ApiDeps deps) : deps_(std::move(deps)), start_time_(std::chrono::system_clock::now()) {}
+ApiHandler::ApiHandler(ApiDeps deps) : deps_(std::move(deps)), start_time_(std::chrono::system_clock::now()) {
+  cors_allow_all_ = deps_.cors_origin == ".*";
+  if (!cors_allow_all_) {
+    Result<Matcher> matcher = Matcher::Make(MatchType::kRegexMatch, "origin", deps_.cors_origin);
+    if (matcher.ok()) {
+      cors_matcher_ = std::move(*matcher);
+    } else {
+      // The server validates the flag at startup (CheckCorsOrigin); here a
+      // bad regex allows no origin rather than every origin.
+      LogError("web", "could not compile CORS regex string \"{}\": {}", deps_.cors_origin, matcher.status().message());
+    }
+  }
+  if (deps_.route_prefix.empty()) deps_.route_prefix.push_back('/');
+}
+
+bool ApiHandler::IsSlow(std::string_view target) const {
+  Result<std::string> path = PercentDecode(SplitTarget(target).first, /*plus_as_space=*/false);
+  if (!path.ok()) return false;
+  PrefixMatch match = MatchRoutePrefix(deps_.route_prefix, *path);
+  return match.kind == PrefixMatch::Kind::kInside && IsSlowEndpoint(match.path);
+}
 
 bool ApiHandler::IsSlowEndpoint(std::string_view target) {
   std::string_view path = SplitTarget(target).first;
@@ -202,13 +253,21 @@ HttpResponse ApiHandler::Handle(const HttpRequest& req, const std::atomic<bool>*
   std::string handler_label = "other";
   HttpResponse resp;
   Result<std::string> path = PercentDecode(SplitTarget(req.target).first, /*plus_as_space=*/false);
+  PrefixMatch match;
+  if (path.ok()) match = MatchRoutePrefix(deps_.route_prefix, *path);
   if (!path.ok()) {
     resp = GoHttpError(400, "Bad Request");
+  } else if (match.kind != PrefixMatch::Kind::kInside) {
+    resp = AnswerOutsidePrefix(req, match, deps_.route_prefix);
   } else {
-    resp = Dispatch(req, *path, canceled, &handler_label);
+    resp = Dispatch(req, match.path, canceled, &handler_label);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   Observe(handler_label, resp.status, seconds);
+  // The request log, at debug level (--log.level=debug); the query string is
+  // left out: it can be long and carry secrets.
+  LogDebug("web", "HTTP request method={} path={} code={} duration_seconds={:.6f} handler={} remote={}", req.method,
+           SplitTarget(req.target).first, resp.status, seconds, handler_label, req.remote.empty() ? "-" : req.remote);
   return resp;
 }
 
@@ -239,6 +298,13 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
     *handler_label = "/federate";
     return ServeFederate(deps_, req, NowMs(), canceled);
   }
+  if (!path.starts_with("/api/")) {
+    // The web UI's pages, redirects and assets (web/ui/ui_handler.h).
+    if (std::optional<HttpResponse> ui = ServeUi(req, path, deps_.route_prefix)) {
+      *handler_label = path.starts_with("/assets/") ? "/assets/*filepath" : std::string(path);
+      return std::move(*ui);
+    }
+  }
   if (!path.starts_with("/api/v1/")) return GoHttpError(404, "404 page not found");
 
   std::string label_name;
@@ -265,6 +331,22 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
   }
   AddCorsHeaders(req, &resp);
   return resp;
+}
+
+// Prometheus's httputil.SetCORS: nothing without an Origin header; "*" for
+// the default ".*"; otherwise the origin itself when the regex matches it.
+void ApiHandler::AddCorsHeaders(const HttpRequest& req, HttpResponse* resp) const {
+  std::string_view origin = FindHeader(req.headers, "Origin");
+  if (origin.empty()) return;
+  resp->headers.emplace_back("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
+  resp->headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  resp->headers.emplace_back("Access-Control-Expose-Headers", "Date");
+  resp->headers.emplace_back("Vary", "Origin");
+  if (cors_allow_all_) {
+    resp->headers.emplace_back("Access-Control-Allow-Origin", "*");
+  } else if (cors_matcher_ && cors_matcher_->Matches(origin)) {
+    resp->headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  }
 }
 
 void ApiHandler::Observe(std::string_view handler, int code, double seconds) const {

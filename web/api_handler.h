@@ -3,6 +3,11 @@
 // /api/v1/write), /metrics, /federate (web/federate.h), the /-/healthy and
 // /-/ready probes and the /-/reload and /-/quit lifecycle endpoints.
 //
+// Every endpoint is served below deps.route_prefix (--web.route-prefix):
+// with a prefix "/prom", "/prom/api/v1/query" is the query endpoint, "/"
+// redirects (302) to "/prom", "/prom" to "/prom/", and other paths get 404.
+// CORS headers follow deps.cors_origin (Prometheus's httputil.SetCORS).
+//
 // It is transport-free: it maps an HttpRequest to an HttpResponse, so tests
 // call Handle() directly and http_server.cc is only plumbing. Routing,
 // status codes, error types and texts follow Prometheus 3.x (web/web.go,
@@ -18,8 +23,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
+#include <string>
 #include <string_view>
 
+#include "tsdb/api/matcher.h"
 #include "web/api_deps.h"
 #include "web/http_types.h"
 
@@ -35,15 +43,22 @@ class ApiHandler {
 
   // True for endpoints that may run long (PromQL, label and series lookups):
   // the server runs them on its query thread pool, not on an I/O thread.
+  // `target` is the request target without the route prefix.
   static bool IsSlowEndpoint(std::string_view target);
+  // As IsSlowEndpoint, for a full request target under this handler's route
+  // prefix.
+  bool IsSlow(std::string_view target) const;
 
  private:
   struct Route;
   HttpResponse Dispatch(const HttpRequest& req, std::string_view path, const std::atomic<bool>* canceled,
                         std::string* handler_label) const;
   void Observe(std::string_view handler, int code, double seconds) const;
+  void AddCorsHeaders(const HttpRequest& req, HttpResponse* resp) const;
 
   ApiDeps deps_;
+  bool cors_allow_all_ = false;          // --web.cors.origin is ".*"
+  std::optional<Matcher> cors_matcher_;  // otherwise; absent if it does not compile
   std::chrono::system_clock::time_point start_time_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tsdb/base/logging.h"
 #include "tsdb/base/metrics.h"
 #include "web/api_result.h"
 #include "web/testing_storage.h"
@@ -93,7 +94,7 @@ TEST_F(ApiHandlerTest, UnknownPathsAre404AndWrongMethods405) {
   options.headers = {{"Origin", "http://grafana:3000"}};
   r = Do(options);
   EXPECT_EQ(r.status, 204);
-  EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "http://grafana:3000");
+  EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "*");  // the default --web.cors.origin=".*"
 }
 
 TEST_F(ApiHandlerTest, UnimplementedPrometheusEndpointsFailLoudly) {
@@ -118,6 +119,34 @@ TEST(ApiResultTest, EnvelopeAndAnnotationCaps) {
   EXPECT_EQ(RenderApiResult(ApiResult::Error(ApiErrorType::kTimeout, "t")).status, 503);
   EXPECT_EQ(RenderApiResult(ApiResult::Error(ApiErrorType::kInternal, "i")).status, 500);
   EXPECT_EQ(RenderApiResult(ApiResult::Error(ApiErrorType::kCanceled, "c")).status, 499);
+}
+
+TEST(ApiHandlerLoggingTest, RequestsAreLoggedAtDebugLevel) {
+  LogLevel saved = GetLogLevel();
+  HttpRequest req;
+  req.target = "/api/v1/status/buildinfo?secret=s3cr3t";
+  req.remote = "127.0.0.1:5555";
+  SetLogLevel(LogLevel::kDebug);
+  ::testing::internal::CaptureStderr();
+  ApiHandler(ApiDeps{}).Handle(req);
+  std::string debug_log = ::testing::internal::GetCapturedStderr();
+  SetLogLevel(LogLevel::kInfo);
+  ::testing::internal::CaptureStderr();
+  ApiHandler(ApiDeps{}).Handle(req);
+  std::string info_log = ::testing::internal::GetCapturedStderr();
+  SetLogLevel(saved);
+  EXPECT_NE(debug_log.find("level=debug component=web"), std::string::npos) << debug_log;
+  EXPECT_NE(debug_log.find("method=GET path=/api/v1/status/buildinfo code=200"), std::string::npos) << debug_log;
+  EXPECT_NE(debug_log.find("remote=127.0.0.1:5555"), std::string::npos) << debug_log;
+  EXPECT_EQ(debug_log.find("s3cr3t"), std::string::npos) << debug_log;  // query strings are not logged
+  EXPECT_EQ(info_log, "");
+}
+
+TEST(ApiResultTest, NoContentIs204WithoutBody) {
+  HttpResponse r = RenderApiResult(ApiResult::NoContent());
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.body, "");
+  EXPECT_EQ(r.Header("Content-Type"), "");
 }
 
 TEST(ApiHandlerRoutingTest, SlowEndpointsRunOnTheQueryPool) {
@@ -232,7 +261,9 @@ TEST_F(ApiHandlerTest, StatusEndpoints) {
   EXPECT_NE(r.body.find(R"("reloadConfigSuccess":true)"), std::string::npos);
   EXPECT_EQ(Do(Get("/api/v1/rules")).body, R"({"status":"success","data":{"groups":[]}})");
   EXPECT_EQ(Do(Get("/api/v1/alerts")).body, R"({"status":"success","data":{"alerts":[]}})");
+  // No target_metadata callback: no metadata, as a Prometheus without targets.
   EXPECT_EQ(Do(Get("/api/v1/metadata")).body, R"({"status":"success","data":{}})");
+  EXPECT_EQ(Do(Get("/api/v1/targets/metadata")).body, R"({"status":"success","data":[]})");
 }
 
 TEST_F(ApiHandlerTest, Targets) {

@@ -57,6 +57,11 @@ void WriteAnnotations(JsonWriter* w, const std::vector<std::string>& items, std:
 }  // namespace
 
 HttpResponse RenderApiResult(const ApiResult& result) {
+  if (result.ok() && result.no_content) {
+    HttpResponse resp;
+    resp.status = 204;
+    return resp;
+  }
   JsonWriter w;
   w.BeginObject();
   w.Key("status");

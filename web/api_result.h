@@ -40,11 +40,19 @@ struct ApiResult {
   std::vector<std::string> infos;
   ApiErrorType error_type = ApiErrorType::kNone;
   std::string error;
+  // Success without data: 204 and no body, as Prometheus answers
+  // delete_series and clean_tombstones.
+  bool no_content = false;
 
   bool ok() const { return error_type == ApiErrorType::kNone; }
   static ApiResult Data(std::string json) {
     ApiResult r;
     r.data_json = std::move(json);
+    return r;
+  }
+  static ApiResult NoContent() {
+    ApiResult r;
+    r.no_content = true;
     return r;
   }
   static ApiResult Error(ApiErrorType type, std::string message) {

@@ -119,7 +119,8 @@ http::response<http::string_body> ToBeastResponse(HttpResponse resp, unsigned ve
   res.result(static_cast<unsigned>(resp.status));
   if (resp.status == 499) res.reason("Client Closed Request");
   for (auto& [name, value] : resp.headers) res.insert(name, value);
-  if (gzip_ok && resp.body.size() >= kMinGzipBytes) {
+  // Bodies that are already encoded (the web UI's pre-gzipped assets) are sent as they are.
+  if (gzip_ok && resp.body.size() >= kMinGzipBytes && resp.Header("Content-Encoding").empty()) {
     if (std::optional<std::string> compressed = Gzip(resp.body)) {
       resp.body = std::move(*compressed);
       res.set(http::field::content_encoding, "gzip");
@@ -291,7 +292,7 @@ asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket) {
     HttpRequest req = ToHttpRequest(msg, remote);
     // No co_await inside ?: here: GCC 12 miscompiles that in coroutines.
     HttpResponse resp;
-    if (ApiHandler::IsSlowEndpoint(req.target)) {
+    if (handler.IsSlow(req.target)) {
       resp = co_await RunSlow(stream, std::move(req));
     } else {
       resp = handler.Handle(req);

@@ -185,6 +185,44 @@ TEST_F(HttpServerTest, GzipWhenAccepted) {
   EXPECT_NE(plain->body.find(R"("flag.7":"some-long-value")"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, GzipRefusedWithQZeroAndHeadHasNoBody) {
+  WebServer server(opts_, deps_);
+  ASSERT_TRUE(server.Start().ok());
+  TinyClient client(server.port());
+  ASSERT_TRUE(
+      client.Send("GET /api/v1/status/flags HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0, identity\r\n\r\n"));
+  std::optional<ParsedResponse> plain = client.Read();
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->headers.find("content-encoding"), std::string::npos) << plain->headers;
+  EXPECT_NE(plain->body.find(R"("flag.7":"some-long-value")"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, PipelinedAnswersKeepRequestOrderUnderARoutePrefix) {
+  deps_.route_prefix = "/prom";
+  WebServer server(opts_, deps_);
+  ASSERT_TRUE(server.Start().ok());
+  TinyClient client(server.port());
+  // A query (query pool) then fast endpoints, in one write: the answers come
+  // back in request order, and paths outside the prefix get 404.
+  ASSERT_TRUE(
+      client.Send("GET /prom/api/v1/query?query=up&time=1 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n"
+                  "GET /prom/-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /prom/api/v1/query?query=2&time=3 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::optional<ParsedResponse> query = client.Read();
+  std::optional<ParsedResponse> healthy = client.Read();
+  std::optional<ParsedResponse> outside = client.Read();
+  std::optional<ParsedResponse> scalar = client.Read();
+  ASSERT_TRUE(query && healthy && outside && scalar);
+  EXPECT_EQ(query->status, 200);
+  EXPECT_EQ(query->body, R"({"status":"success","data":{"resultType":"vector","result":[)"
+                         R"({"metric":{"__name__":"up","job":"api"},"value":[1,"1"]}]}})");  // small: not gzipped
+  EXPECT_EQ(healthy->body, "Prometheus Server is Healthy.\n");
+  EXPECT_EQ(outside->status, 404);
+  EXPECT_EQ(scalar->body, R"({"status":"success","data":{"resultType":"scalar","result":[3,"2"]}})");
+  server.Stop();
+}
+
 TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
   WebServer server(opts_, deps_);
   ASSERT_TRUE(server.Start().ok());

@@ -17,6 +17,34 @@ namespace promethium::web {
 
 namespace {
 
+// True when the expression contains a vector or matrix selector (what
+// Prometheus's parser.ExtractSelectors would find).
+bool HasSelector(const promql::Expr& e) {
+  using promql::NodeKind;
+  switch (e.kind()) {
+    case NodeKind::kVectorSelector:
+    case NodeKind::kMatrixSelector: return true;
+    case NodeKind::kNumberLiteral:
+    case NodeKind::kStringLiteral: return false;
+    case NodeKind::kSubquery: return HasSelector(*e.As<promql::SubqueryExpr>().expr);
+    case NodeKind::kParen: return HasSelector(*e.As<promql::ParenExpr>().expr);
+    case NodeKind::kUnary: return HasSelector(*e.As<promql::UnaryExpr>().expr);
+    case NodeKind::kBinary: {
+      const auto& b = e.As<promql::BinaryExpr>();
+      return HasSelector(*b.lhs) || HasSelector(*b.rhs);
+    }
+    case NodeKind::kAggregate: {
+      const auto& a = e.As<promql::AggregateExpr>();
+      return HasSelector(*a.expr) || (a.param != nullptr && HasSelector(*a.param));
+    }
+    case NodeKind::kCall: {
+      const auto& c = e.As<promql::Call>();
+      return std::any_of(c.args.begin(), c.args.end(), [](const promql::ExprPtr& arg) { return HasSelector(*arg); });
+    }
+  }
+  return false;
+}
+
 constexpr int64_t kNanosPerMilli = 1'000'000;
 constexpr int64_t kMaxPointsPerSeries = 11'000;
 
@@ -181,6 +209,8 @@ ApiResult ServeQueryExemplars(const ApiDeps& deps, const ApiCall& call) {
   }
   Result<promql::ExprPtr> expr = promql::ParseExpr(call.form.Get("query"));
   if (!expr.ok()) return ApiResult::Error(ApiErrorType::kBadData, expr.status().message());
+  // Without selectors there is nothing to look up: Prometheus answers 204.
+  if (!HasSelector(**expr)) return ApiResult::NoContent();
   // Promethium stores no exemplars yet, so every valid query finds none.
   return ApiResult::Data("[]");
 }

@@ -165,3 +165,43 @@ TEST_F(QueryApiTest, TimeoutParameterReaches503) {
 
 }  // namespace
 }  // namespace promethium::web
+
+namespace promethium::web {
+namespace {
+
+HttpResponse GetExemplars(std::string query_string) {
+  HttpRequest req;
+  req.target = "/api/v1/query_exemplars?" + std::move(query_string);
+  return ApiHandler(ApiDeps{}).Handle(req);
+}
+
+TEST(QueryExemplarsTest, EmptyListWithPrometheusValidation) {
+  HttpResponse r = GetExemplars("query=up&start=1000&end=2000");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"status":"success","data":[]})");
+  EXPECT_EQ(GetExemplars("query=rate(up%5B5m%5D)").body, R"({"status":"success","data":[]})");
+  // No selector to look up: 204 without a body, as Prometheus.
+  r = GetExemplars("query=1%2B1");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.body, "");
+  r = GetExemplars("query=up&start=2000&end=1000");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body,
+            R"({"status":"error","errorType":"bad_data","error":"end timestamp must not be before start timestamp"})");
+  r = GetExemplars("query=up&start=x");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"start\": )"
+                    R"(invalid time value for 'start': cannot parse \"x\" to a valid timestamp"})");
+  r = GetExemplars("query=sum(");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(R"("errorType":"bad_data")"), std::string::npos) << r.body;
+  HttpRequest post;
+  post.method = "POST";
+  post.target = "/api/v1/query_exemplars";
+  post.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  post.body = "query=up";
+  EXPECT_EQ(ApiHandler(ApiDeps{}).Handle(post).status, 200);
+}
+
+}  // namespace
+}  // namespace promethium::web

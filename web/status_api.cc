@@ -1,5 +1,5 @@
 // /api/v1/status/*, /api/v1/targets and the fixed answers Grafana probes
-// (rules, alerts, metadata), shaped as Prometheus's web/api/v1/api.go.
+// (rules, alerts), shaped as Prometheus's web/api/v1/api.go.
 #include <unistd.h>
 
 #include <algorithm>
@@ -206,6 +206,4 @@ ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call) {
 
 ApiResult ServeRules() { return ApiResult::Data(R"({"groups":[]})"); }
 ApiResult ServeAlerts() { return ApiResult::Data(R"({"alerts":[]})"); }
-ApiResult ServeMetadata() { return ApiResult::Data("{}"); }
-
 }  // namespace promethium::web

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "scrape/discovery/dns_sd.h"
+#include "scrape/discovery/docker_sd.h"
 #include "scrape/discovery/file_sd.h"
 #include "scrape/discovery/http_sd.h"
 
@@ -22,13 +24,17 @@ DiscoveryManager::DiscoveryManager(MetricsRegistry* metrics, UpdateFn on_update,
         metrics->GetCounter("prometheus_sd_file_read_errors_total", "The number of File-SD read errors.");
     http_failures_ =
         metrics->GetCounter("prometheus_sd_http_failures_total", "Number of HTTP service discovery refresh failures.");
+    docker_failures_ =
+        metrics->GetCounter("prometheus_sd_refresh_failures_total",
+                            "Number of refresh failures for the given SD mechanism.", {{"mechanism", "docker"}});
   }
 }
 
 DiscoveryManager::~DiscoveryManager() { Stop(); }
 
 bool DiscoveryManager::HasDiscovery(const ScrapeConfig& config) {
-  return !config.file_sd_configs.empty() || !config.http_sd_configs.empty();
+  return !config.file_sd_configs.empty() || !config.http_sd_configs.empty() || !config.docker_sd_configs.empty() ||
+         !config.dns_sd_configs.empty();
 }
 
 void DiscoveryManager::Run(const std::vector<ScrapeConfig>& configs) {
@@ -43,6 +49,12 @@ void DiscoveryManager::Run(const std::vector<ScrapeConfig>& configs) {
     }
     for (const HttpSDConfig& h : cfg.http_sd_configs) {
       job.discoverers.push_back(std::make_unique<HttpDiscoverer>(h, http_failures_));
+    }
+    for (const DockerSDConfig& d : cfg.docker_sd_configs) {
+      job.discoverers.push_back(std::make_unique<DockerDiscoverer>(d, docker_failures_));
+    }
+    for (const DnsSDConfig& d : cfg.dns_sd_configs) {
+      job.discoverers.push_back(std::make_unique<DnsDiscoverer>(d, dns_failures_));
     }
     job.groups.resize(job.discoverers.size());
     jobs_.push_back(std::move(job));

@@ -1,4 +1,4 @@
-// DiscoveryManager: runs the discoverers (file_sd, http_sd) of every job
+// DiscoveryManager: runs the discoverers (file_sd, http_sd, docker_sd, dns_sd) of every job
 // and reports each job's combined target groups whenever they change.
 //
 // Run(configs) replaces all discoverers with those the configs ask for and
@@ -9,7 +9,8 @@
 // the job's targets and sync its scrape loops.
 //
 // Self-metrics (when `metrics` is given): prometheus_sd_file_read_errors_total
-// and prometheus_sd_http_failures_total.
+// prometheus_sd_http_failures_total and
+// prometheus_sd_refresh_failures_total{mechanism="docker"}.
 //
 // Ownership: `metrics` is borrowed and must outlive the manager. The manager
 // owns its discoverers and thread.
@@ -65,6 +66,8 @@ class DiscoveryManager {
   const int64_t tick_ms_;
   Counter* file_read_errors_ = nullptr;
   Counter* http_failures_ = nullptr;
+  Counter* docker_failures_ = nullptr;
+  Counter* dns_failures_ = nullptr;
 
   std::vector<Job> jobs_;  // only the polling thread touches it while it runs
   std::mutex mu_;

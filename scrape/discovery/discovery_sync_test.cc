@@ -116,7 +116,7 @@ TEST(DiscoverySyncTest, HttpSdTargetsAreScraped) {
   cfg.job_name = "http";
   cfg.scrape_interval_ms = 100;
   cfg.scrape_timeout_ms = 100;
-  cfg.http_sd_configs.push_back({"http://" + sd.address() + "/targets", 60'000});
+  cfg.http_sd_configs.push_back({"http://" + sd.address() + "/targets", 60'000, {}});
   ASSERT_TRUE(mgr.ApplyConfig({cfg}).ok());
   ASSERT_TRUE(WaitFor([&] { return CountSamples(db, target.address(), false) >= 1; }));
   auto t = FindTarget(mgr, target.address());

@@ -22,11 +22,13 @@ constexpr std::string_view kUrlLabel = "__meta_url";
 constexpr int64_t kMaxFetchMs = 10'000;
 constexpr uint64_t kMaxBodyBytes = 64ULL << 20;
 
-// Splits "http://host[:port][/path][?query]" into a GET request.
-Result<HttpGetRequest> RequestFor(const std::string& url, int64_t timeout_ms) {
-  constexpr std::string_view kPrefix = "http://";
-  if (!url.starts_with(kPrefix)) return Status::Unsupported(fmt::format("http_sd URL {} (only http://)", url));
-  std::string rest = url.substr(kPrefix.size());
+// Splits "http(s)://host[:port][/path][?query]" into a GET request.
+Result<HttpGetRequest> RequestFor(const std::string& url, int64_t timeout_ms, const HttpClientConfig& client) {
+  const bool tls = url.starts_with("https://");
+  if (!tls && !url.starts_with("http://")) {
+    return Status::Unsupported(fmt::format("http_sd URL {} (only http:// and https://)", url));
+  }
+  std::string rest = url.substr(tls ? 8 : 7);
   size_t path_start = rest.find_first_of("/?#");
   std::string authority = rest.substr(0, path_start);
   std::string target = path_start == std::string::npos ? "/" : rest.substr(path_start);
@@ -34,19 +36,32 @@ Result<HttpGetRequest> RequestFor(const std::string& url, int64_t timeout_ms) {
   if (!target.starts_with('/')) target = "/" + target;
   if (authority.empty()) return Status::InvalidArgument("host is missing in URL");
   if (authority.find('@') != std::string::npos) return Status::Unsupported("user info in http_sd URL");
+  size_t colon = authority.rfind(':');
+  if (tls && (colon == std::string::npos || (authority[0] == '[' && authority.find(']') > colon))) authority += ":443";
   HttpGetRequest req;
   PROMETHIUM_RETURN_IF_ERROR(SplitHostPort(authority, &req.host, &req.port));
   req.target = target;
   req.url = url;
   req.timeout_ms = timeout_ms;
   req.body_size_limit = kMaxBodyBytes;
+  req.use_tls = tls;
+  req.follow_redirects = client.follow_redirects;
+  if (tls) {
+    PROMETHIUM_ASSIGN_OR_RETURN(req.tls, NewTlsClientContext(client.tls_config));
+  }
+  PROMETHIUM_ASSIGN_OR_RETURN(req.authorization, AuthorizationHeader(client));
   return req;
 }
 
 }  // namespace
 
 Result<std::vector<TargetGroup>> FetchHttpTargetGroups(const std::string& url, int64_t timeout_ms) {
-  PROMETHIUM_ASSIGN_OR_RETURN(HttpGetRequest req, RequestFor(url, timeout_ms));
+  return FetchHttpTargetGroups(url, timeout_ms, HttpClientConfig{});
+}
+
+Result<std::vector<TargetGroup>> FetchHttpTargetGroups(const std::string& url, int64_t timeout_ms,
+                                                       const HttpClientConfig& client) {
+  PROMETHIUM_ASSIGN_OR_RETURN(HttpGetRequest req, RequestFor(url, timeout_ms, client));
   std::optional<Result<HttpResponse>> response;
   try {
     net::io_context io;
@@ -85,7 +100,7 @@ std::optional<std::vector<TargetGroup>> HttpDiscoverer::Poll(int64_t now_ms) {
   refreshed_once_ = true;
   last_refresh_ms_ = now_ms;
   Result<std::vector<TargetGroup>> groups =
-      FetchHttpTargetGroups(config_.url, std::min(config_.refresh_interval_ms, kMaxFetchMs));
+      FetchHttpTargetGroups(config_.url, std::min(config_.refresh_interval_ms, kMaxFetchMs), config_.http_client);
   if (!groups.ok()) {
     LogError("discovery", "Unable to refresh target groups from {}: {}", config_.url, groups.status().message());
     if (failures_) failures_->Inc();

@@ -5,8 +5,8 @@
 //
 // A failed refresh (connection, status, content type or body) keeps the
 // previous groups, logs an error and counts
-// prometheus_sd_http_failures_total, as in Prometheus. Only http:// without
-// auth or TLS: the config loader rejects the rest as unsupported.
+// prometheus_sd_http_failures_total, as in Prometheus. http:// and https://,
+// with the config's HTTP client options (TLS, auth, redirects).
 //
 // Ownership: `failures` is borrowed (may be null) and must outlive the
 // discoverer. Thread-safety: as Discoverer (one polling thread). Each fetch
@@ -24,6 +24,9 @@ namespace promethium::scrape {
 
 // Fetches and decodes the groups once (no retries, no state).
 Result<std::vector<TargetGroup>> FetchHttpTargetGroups(const std::string& url, int64_t timeout_ms);
+// The same with TLS (https URLs), auth and redirects from `client`.
+Result<std::vector<TargetGroup>> FetchHttpTargetGroups(const std::string& url, int64_t timeout_ms,
+                                                       const HttpClientConfig& client);
 
 class HttpDiscoverer final : public Discoverer {
  public:

@@ -30,7 +30,7 @@ TEST(HttpSdTest, RejectsWrongContentType) {
 TEST(HttpSdTest, DiscovererKeepsGroupsOnFailure) {
   TestHttpServer server(R"([{"targets": ["h:1"]}])", "application/json");
   Counter failures;
-  HttpDiscoverer d({"http://" + server.address() + "/sd", 60'000}, &failures);
+  HttpDiscoverer d({"http://" + server.address() + "/sd", 60'000, {}}, &failures);
   auto first = d.Poll(0);
   ASSERT_TRUE(first.has_value());
   ASSERT_EQ(first->size(), 1u);
@@ -53,7 +53,7 @@ TEST(HttpSdTest, DiscovererKeepsGroupsOnFailure) {
 TEST(HttpSdTest, UnreachableServerFails) {
   Counter failures;
   // Port 1 on loopback: connection refused, fast.
-  HttpDiscoverer d({"http://127.0.0.1:1/sd", 60'000}, &failures);
+  HttpDiscoverer d({"http://127.0.0.1:1/sd", 60'000, {}}, &failures);
   auto groups = d.Poll(0);
   ASSERT_TRUE(groups.has_value());
   EXPECT_TRUE(groups->empty());

@@ -79,6 +79,8 @@ class OpenMetricsParser {
   std::string_view MetaName() const { return meta_name_; }
   // Valid after kHelp: the help text with \\, \" and \n unescaped.
   std::string Help() const;
+  // Valid after kHelp: the help text as written (escapes not resolved).
+  std::string_view HelpRaw() const { return meta_text_; }
   // Valid after kType; also the type of the family being read.
   MetricType Type() const { return type_; }
   // Valid after kUnit.

@@ -73,6 +73,8 @@ class PromParser {
   std::string_view MetaName() const { return meta_name_; }
   // Valid after kHelp: the help text with \\ and \n unescaped.
   std::string Help() const;
+  // Valid after kHelp: the help text as written (escapes not resolved).
+  std::string_view HelpRaw() const { return help_raw_; }
   // Valid after kType.
   MetricType Type() const { return type_; }
   // Valid after kComment: the whole comment line, starting with '#'.

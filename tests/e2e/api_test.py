@@ -10,11 +10,18 @@ malformed push is refused with 400 and changes nothing; /api/v1/status/tsdb,
 format_query and parse_query; /-/reload; and that /-/quit stops the server
 with exit code 0.
 
+A second run starts promethium with --web.external-url=.../prom/ and a
+--web.cors.origin regex, and checks that every endpoint (API, remote write,
+/metrics, /-/ready, promtool against the prefixed URL) is served under
+/prom only, that / redirects to /prom, and that CORS headers follow the
+regex; a third start with a bad CORS regex must fail.
+
 Every child process is killed on exit, whatever happens. All waits are
 bounded.
 """
 
 import argparse
+import http.client
 import json
 import os
 import socket
@@ -130,6 +137,103 @@ def check_lifecycle(base, proc):
     check(code == 0, f"promethium exits 0 after /-/quit (got {code})")
 
 
+def raw_request(port, path, method="GET", headers=None):
+    """(status, headers dict with lower-case names, body) without following redirects."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
+    try:
+        conn.request(method, path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def start_promethium(args, tmpdir, port, name, extra_flags):
+    config = os.path.join(tmpdir, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write("global:\n  scrape_interval: 15s\n")
+    log_path = os.path.join(tmpdir, f"{name}.log")
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [args.promethium, f"--config.file={config}", f"--storage.tsdb.path={tmpdir}/{name}-data",
+         f"--web.listen-address=127.0.0.1:{port}"] + extra_flags,
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return proc, log, log_path
+
+
+def check_route_prefix_and_cors(args, port, tmpdir):
+    base = f"http://127.0.0.1:{port}/prom"
+    for path in ("/prom/api/v1/status/buildinfo", "/prom/metrics", "/prom/-/healthy"):
+        status, _, _ = raw_request(port, path)
+        check(status == 200, f"GET {path} under the route prefix answers 200 (got {status})")
+    for path in ("/api/v1/status/buildinfo", "/metrics", "/-/ready", "/promx/metrics"):
+        status, _, _ = raw_request(port, path)
+        check(status == 404, f"GET {path} outside the route prefix answers 404 (got {status})")
+    status, headers, _ = raw_request(port, "/")
+    check(status == 302 and headers.get("location") == "/prom",
+          f"GET / redirects to /prom (got {status} {headers.get('location')})")
+
+    flags = api_data(base, "/api/v1/status/flags")
+    check(flags.get("web.route-prefix") == "/prom", f"status/flags shows the computed route prefix (got {flags})")
+
+    now_ms = int(time.time() * 1000)
+    res = push(args.push_tool, base, f'rw_prefix_metric{{job="p"}} 3 {now_ms - 1000}\n', tmpdir)
+    check(res.returncode == 0 and res.stdout.startswith("204"),
+          f"remote write under the prefix answers 204 (got {res.stdout.strip()} {res.stderr.strip()})")
+    result = api_data(base, "/api/v1/query", query="rw_prefix_metric")["result"]
+    check(len(result) == 1 and result[0]["value"][1] == "3", f"query under the prefix sees the push (got {result})")
+    res = subprocess.run([args.promtool, "query", "instant", base, "rw_prefix_metric"],
+                         capture_output=True, text=True, timeout=30)
+    check(res.returncode == 0 and "rw_prefix_metric" in res.stdout,
+          f"promtool query instant against {base} works (got {res.returncode}: {res.stdout} {res.stderr})")
+
+    path = "/prom/api/v1/query?query=1"
+    _, headers, _ = raw_request(port, path, headers={"Origin": "https://grafana.example"})
+    check(headers.get("access-control-allow-origin") == "https://grafana.example",
+          f"a matching Origin is allowed (got {headers.get('access-control-allow-origin')})")
+    _, headers, _ = raw_request(port, path, headers={"Origin": "https://grafana.example.evil"})
+    check("access-control-allow-origin" not in headers and headers.get("vary") == "Origin",
+          f"a non-matching Origin is not allowed; the regex is anchored (got {headers})")
+    _, headers, _ = raw_request(port, path)
+    check("access-control-allow-methods" not in headers, f"no Origin, no CORS headers (got {headers})")
+
+
+def check_bad_cors_regex_fails(args, tmpdir):
+    proc, log, log_path = start_promethium(args, tmpdir, free_port(), "badcors", ["--web.cors.origin=("])
+    try:
+        code = proc.wait(timeout=STARTUP_DEADLINE)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("promethium with --web.cors.origin=( did not exit")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+    with open(log_path, "rb") as f:
+        output = f.read().decode("utf-8", "replace")
+    check(code != 0 and "could not compile CORS regex string" in output,
+          f"a bad --web.cors.origin stops startup (exit {code}): {output[-300:]}")
+
+
+def run_prefixed(args, tmpdir):
+    port = free_port()
+    proc, log, log_path = start_promethium(
+        args, tmpdir, port, "prefixed",
+        [f"--web.external-url=http://127.0.0.1:{port}/prom/", "--web.enable-remote-write-receiver",
+         r"--web.cors.origin=https://grafana\.example"])
+    try:
+        wait_ready("promethium (prefixed)", f"http://127.0.0.1:{port}/prom", proc, STARTUP_DEADLINE)
+        check_route_prefix_and_cors(args, port, tmpdir)
+    except (TestFailure, OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        print_log_tail(log_path)
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--promethium", required=True)
@@ -159,6 +263,8 @@ def main():
             check_promtool(args, base, t0, t1)
             check_status_and_format(base)
             check_lifecycle(base, proc)
+            run_prefixed(args, tmpdir)
+            check_bad_cors_regex_fails(args, tmpdir)
             print("PASS")
             return 0
         except (TestFailure, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:

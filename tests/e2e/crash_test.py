@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Crash test of the promethium WAL (standard library only).
+"""Crash test of the promethium WAL and blocks (standard library only).
 
 Starts a small HTTP target serving a counter that grows by one on every
 scrape, and promethium scraping it and itself every second. Three times, at
@@ -20,7 +20,16 @@ committed sample is in the kernel's page cache once Commit returns, so it
 survives the death of the process (SIGKILL), though not a power loss. That
 is exactly what this test asserts.
 
-Every wait is bounded; the whole test stays well under 60 s. Children are
+With --blocks, the server runs with 2-second blocks
+(--storage.tsdb.min-block-duration=2s, max 6s), so head compactions, block
+merges and WAL checkpoints happen every few seconds, and it is killed KILLS_BLOCKS
+times; a kill lands in the middle of a block write or a compaction now and
+then (not every run: the moments are random). After each restart it also
+checks the data directory: no leftover temporary directories, no two blocks
+overlapping in time (no duplicated or partly visible block), and, by the
+end, blocks exist.
+
+Every wait is bounded; the whole test stays well under 90 s. Children are
 killed on exit whatever happens.
 """
 
@@ -43,8 +52,10 @@ import urllib.request
 from e2e_common import TestFailure, check, free_port, http_get, wait_until
 
 STARTUP_DEADLINE = 15
-TEST_DEADLINE = 55  # seconds for the whole test
+TEST_DEADLINE = 80  # seconds for the whole test
 KILLS = 3
+KILLS_BLOCKS = 6
+BLOCK_FLAGS = ["--storage.tsdb.min-block-duration=2s", "--storage.tsdb.max-block-duration=6s"]
 METRIC = "crash_test_counter_total"
 
 
@@ -84,9 +95,10 @@ class CounterTarget:
 class Promethium:
     """One promethium process on a fixed data dir and port."""
 
-    def __init__(self, binary, cfg, data, port, log_dir):
+    def __init__(self, binary, cfg, data, port, log_dir, extra_args=()):
         self.argv = [binary, f"--config.file={cfg}", f"--storage.tsdb.path={data}",
-                     f"--web.listen-address=127.0.0.1:{port}"]
+                     f"--web.listen-address=127.0.0.1:{port}", *extra_args]
+        self.data = data
         self.base = f"http://127.0.0.1:{port}"
         self.log_dir = log_dir
         self.proc = None
@@ -153,6 +165,28 @@ def check_no_duplicates(samples, when):
     check(all(a < b for a, b in zip(vals, vals[1:])), f"{when}: counter values strictly increase (no duplicates)")
 
 
+def block_metas(data):
+    """(name, meta) of every block directory in the data dir."""
+    metas = []
+    for name in sorted(os.listdir(data)):
+        path = os.path.join(data, name, "meta.json")
+        if len(name) == 26 and os.path.isfile(path):
+            with open(path) as f:
+                metas.append((name, json.load(f)))
+    return metas
+
+
+def check_data_dir(data, when):
+    leftovers = [n for n in os.listdir(data) if ".tmp" in n]
+    check(not leftovers, f"{when}: no leftover temporary directories ({leftovers})")
+    quarantined = os.listdir(os.path.join(data, "quarantine")) if os.path.isdir(os.path.join(data, "quarantine")) else []
+    check(not quarantined, f"{when}: no block was quarantined ({quarantined})")
+    metas = sorted(block_metas(data), key=lambda m: m[1]["minTime"])
+    overlaps = [(a[0], b[0]) for a, b in zip(metas, metas[1:]) if b[1]["minTime"] < a[1]["maxTime"]]
+    check(not overlaps, f"{when}: {len(metas)} blocks, none overlapping another ({overlaps})")
+    return metas
+
+
 def run(args):
     rng = random.Random(args.seed)
     print(f"seed {args.seed}", flush=True)
@@ -165,12 +199,14 @@ def run(args):
         f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n"
                 f"  - job_name: counter\n    static_configs:\n      - targets: ['127.0.0.1:{target.port}']\n"
                 f"  - job_name: promethium\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n")
-    server = Promethium(args.promethium, cfg, os.path.join(tmp.name, "data"), port, tmp.name)
+    kills = KILLS_BLOCKS if args.blocks else KILLS
+    server = Promethium(args.promethium, cfg, os.path.join(tmp.name, "data"), port, tmp.name,
+                        BLOCK_FLAGS if args.blocks else ())
     test_start = time.time()
     survived = []  # every sample seen before any kill
     try:
         server.start()
-        for kill in range(1, KILLS + 1):
+        for kill in range(1, kills + 1):
             # Let a couple more samples in, then kill at a random moment.
             need = len(survived) + 3
             wait_until(max(1, deadline - time.monotonic() - 10), f"{need} counter samples",
@@ -189,6 +225,8 @@ def run(args):
 
             server.start()
             check(True, f"kill {kill}: promethium restarted on the same data dir")
+            if args.blocks:
+                check_data_dir(server.data, f"kill {kill}: after restart")
             after = server.raw_samples(seen_at)
             missing = [s for s in before if s not in after]
             check(not missing, f"kill {kill}: all {len(before)} samples queryable before the kill survive "
@@ -205,6 +243,11 @@ def run(args):
         final = server.raw_samples(time.time() + 1)
         check(all(s in final for s in survived), "final: every pre-kill sample present")
         check_no_duplicates(final, "final")
+        if args.blocks:
+            metas = check_data_dir(server.data, "final")
+            check(len(metas) > 0, f"final: the head was cut into blocks ({len(metas)})")
+            covered = [m for _, m in metas if m["minTime"] <= final[0][0] < m["maxTime"]]
+            check(covered, "final: the oldest sample lives in a block")
         server.proc.send_signal(signal.SIGTERM)
         rc = server.proc.wait(timeout=10)
         check(rc == 0, f"promethium exits 0 on SIGTERM (got {rc})")
@@ -221,6 +264,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--promethium", required=True)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--blocks", action="store_true", help="2 s blocks: kill during block writes too")
     args = parser.parse_args()
     if not os.access(args.promethium, os.X_OK):
         print(f"FAIL: promethium binary not executable: {args.promethium}", file=sys.stderr)

@@ -63,6 +63,8 @@ class Env {
   virtual bool FileExists(const std::string& path) = 0;
   virtual Result<std::vector<std::string>> GetChildren(const std::string& dir) = 0;
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
+  // Whether `path` names a directory (false when it does not exist).
+  virtual bool IsDirectory(const std::string& path) = 0;
   virtual Status CreateDirs(const std::string& dir) = 0;  // like mkdir -p
   virtual Status RemoveFile(const std::string& path) = 0;
   virtual Status RemoveDirRecursively(const std::string& dir) = 0;

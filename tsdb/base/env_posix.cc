@@ -149,6 +149,10 @@ class PosixEnv final : public Env {
     if (::stat(path.c_str(), &st) != 0) return PosixError("stat " + path, errno);
     return static_cast<uint64_t>(st.st_size);
   }
+  bool IsDirectory(const std::string& path) override {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  }
   Status CreateDirs(const std::string& dir) override {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);

@@ -63,6 +63,9 @@ class XorAppender {
   // Continues a chunk that may already hold samples by decoding it to the end
   // to restore the encoder state. Fails on a corrupt chunk.
   static Result<XorAppender> Resume(XorChunk* chunk);
+  // Points the appender at the same chunk after it moved in memory (e.g. a
+  // vector of chunks reallocated); the encoder state stays.
+  void Rebind(XorChunk* chunk) { chunk_ = chunk; }
 
   void Append(int64_t t, double v);
 

@@ -38,6 +38,22 @@ Head::Head(const HeadOptions& opts, MetricsRegistry* metrics)
       metrics->GetCounter("prometheus_tsdb_head_chunks_created_total", "Total number of chunks created in the head");
   metrics_.min_time = metrics->GetGauge("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.");
   metrics_.max_time = metrics->GetGauge("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.");
+  metrics_.ooo_appended = metrics->GetCounter("prometheus_tsdb_head_out_of_order_samples_appended_total",
+                                              "Total number of appended out of order samples.", float_type);
+  metrics_.too_old = metrics->GetCounter(
+      "prometheus_tsdb_too_old_samples_total",
+      "Total number of out of order samples ingestion failed attempts due to samples being too old.", float_type);
+  metrics_.truncations =
+      metrics->GetCounter("prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted.");
+  metrics_.truncations_failed = metrics->GetCounter("prometheus_tsdb_head_truncations_failed_total",
+                                                    "Total number of head truncations that failed.");
+  metrics_.series_removed =
+      metrics->GetCounter("prometheus_tsdb_head_series_removed_total", "Total number of series removed in the head");
+  metrics_.chunks_removed =
+      metrics->GetCounter("prometheus_tsdb_head_chunks_removed_total", "Total number of chunks removed in the head");
+  metrics_.gc_duration =
+      metrics->GetHistogram("prometheus_tsdb_head_gc_duration_seconds",
+                            "Runtime of garbage collection in the head block.", {0.001, 0.01, 0.1, 0.5, 1, 5, 10});
   metrics_.min_time->Set(static_cast<double>(MinTime()));
   metrics_.max_time->Set(static_cast<double>(MaxTime()));
 }
@@ -55,17 +71,36 @@ MemSeries* Head::GetByRef(SeriesRef ref) const {
   return stripe.series.Find(ref, [ref](const MemSeries& s) { return s.ref() == ref; });
 }
 
+MemSeries* Head::GetByRefPinned(SeriesRef ref) const {
+  const RefStripe& stripe = ref_stripes_[ref & stripe_mask_];
+  ReaderMutexLock lock(&stripe.mu);
+  MemSeries* s = stripe.series.Find(ref, [ref](const MemSeries& s) { return s.ref() == ref; });
+  if (s != nullptr) s->Pin();  // under the stripe lock: GC cannot be deciding on it
+  return s;
+}
+
+bool Head::SeriesExists(SeriesRef ref) const { return GetByRef(ref) != nullptr; }
+
 MemSeries* Head::FindByHash(const HashStripe& stripe, uint64_t hash, const Labels& labels) const {
   return stripe.series.Find(hash, [&labels](const MemSeries& s) { return s.LabelsEqual(labels); });
 }
 
 Result<MemSeries*> Head::GetOrCreate(const Labels& labels) {
+  PROMETHIUM_ASSIGN_OR_RETURN(MemSeries * s, GetOrCreatePinned(labels));
+  s->Unpin();
+  return s;
+}
+
+Result<MemSeries*> Head::GetOrCreatePinned(const Labels& labels) {
   if (labels.empty()) return Status::InvalidArgument("empty labelset: invalid sample");
   const uint64_t hash = labels.Hash();
   HashStripe& hstripe = hash_stripes_[hash & stripe_mask_];
   {
     ReaderMutexLock lock(&hstripe.mu);
-    if (MemSeries* s = FindByHash(hstripe, hash, labels)) return s;
+    if (MemSeries* s = FindByHash(hstripe, hash, labels)) {
+      s->Pin();
+      return s;
+    }
   }
   if (opts_.max_label_count > 0 && labels.size() > opts_.max_label_count) {
     return Status::ResourceExhausted("label count " + std::to_string(labels.size()) + " exceeds the limit of " +
@@ -74,9 +109,13 @@ Result<MemSeries*> Head::GetOrCreate(const Labels& labels) {
   MemSeries* created = nullptr;
   {
     MutexLock lock(&hstripe.mu);
-    if (MemSeries* s = FindByHash(hstripe, hash, labels)) return s;  // lost a creation race
+    if (MemSeries* s = FindByHash(hstripe, hash, labels)) {  // lost a creation race
+      s->Pin();
+      return s;
+    }
     const SeriesRef ref = last_ref_.fetch_add(1, std::memory_order_relaxed) + 1;
     auto series = NewIndexedSeries(ref, labels);
+    series->Pin();
     created = series.get();
     PublishSeries(std::move(series), hstripe, hash);
   }
@@ -133,25 +172,28 @@ Result<MemSeries*> Head::CreateWithRef(SeriesRef ref, const Labels& labels) {
   return created;
 }
 
-void Head::OnCommitted(int64_t batch_min_t, int64_t batch_max_t, uint64_t samples, uint64_t chunks_cut,
-                       uint64_t out_of_order, bool replayed) {
-  if (samples > 0) {
+void Head::OnCommitted(const CommitCounts& c, bool replayed) {
+  if (c.appended > 0) {
     int64_t cur = min_time_.load(std::memory_order_relaxed);
-    while (batch_min_t < cur && !min_time_.compare_exchange_weak(cur, batch_min_t)) {
+    while (c.min_t < cur && !min_time_.compare_exchange_weak(cur, c.min_t)) {
     }
     cur = max_time_.load(std::memory_order_relaxed);
-    while (batch_max_t > cur && !max_time_.compare_exchange_weak(cur, batch_max_t)) {
+    while (c.max_t > cur && !max_time_.compare_exchange_weak(cur, c.max_t)) {
     }
     metrics_.min_time->Set(static_cast<double>(MinTime()));
     metrics_.max_time->Set(static_cast<double>(MaxTime()));
-    if (!replayed) metrics_.samples_appended->Inc(static_cast<double>(samples));
+    if (!replayed) metrics_.samples_appended->Inc(static_cast<double>(c.appended));
   }
-  if (chunks_cut > 0) {
-    num_chunks_.fetch_add(chunks_cut, std::memory_order_relaxed);
+  if (c.chunks_cut > 0) {
+    num_chunks_.fetch_add(c.chunks_cut, std::memory_order_relaxed);
     metrics_.chunks->Set(static_cast<double>(NumChunks()));
-    metrics_.chunks_created->Inc(static_cast<double>(chunks_cut));
+    metrics_.chunks_created->Inc(static_cast<double>(c.chunks_cut));
   }
-  if (out_of_order > 0) metrics_.out_of_order->Inc(static_cast<double>(out_of_order));
+  if (replayed) return;
+  if (c.out_of_order > 0) metrics_.out_of_order->Inc(static_cast<double>(c.out_of_order));
+  if (c.ooo_appended > 0) metrics_.ooo_appended->Inc(static_cast<double>(c.ooo_appended));
+  if (c.out_of_bound > 0) metrics_.out_of_bound->Inc(static_cast<double>(c.out_of_bound));
+  if (c.too_old > 0) metrics_.too_old->Inc(static_cast<double>(c.too_old));
 }
 
 }  // namespace promethium::tsdb

@@ -13,16 +13,30 @@
 // before applying it, and DB::Open rebuilds a head from the WAL through
 // ReplayWalRecord (head_replay.cc).
 //
+// Truncation (head_truncate.cc): Truncate(mint) drops chunks wholly before
+// mint and garbage-collects series left without chunks (Prometheus's
+// truncateMemory + gc). Appenders pin the series they hold between Append
+// and Commit (MemSeries::Pin, taken under a stripe lock), and GC frees only
+// unpinned series while holding both stripe locks exclusively; readers look
+// series up and read them under the ref-stripe lock, so a removed series is
+// simply NotFound to them.
+//
+// Out-of-order samples (ooo_window_ms > 0) are merged into the series'
+// chunks at commit (MemSeries::InsertOutOfOrder), so every reader, the range
+// view for compaction included, sees plain sorted chunks.
+//
 // Ownership: the Head owns its series, postings and (when none is given) a
-// private MetricsRegistry. MemSeries pointers stay valid for the Head's
-// lifetime (series are never removed yet: no head truncation/GC so far).
+// private MetricsRegistry. A MemSeries pointer from GetByRef/GetOrCreate is
+// valid only until the next Truncate (tests and single-threaded use).
 // Thread-safety: all public methods are safe to call concurrently. There is
 // no global lock on the append path: a stripe lock guards lookups/creation
-// and each series' own lock guards its chunks.
+// and each series' own lock guards its chunks. Lock order: hash stripe, ref
+// stripe, series.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +47,7 @@
 #include "tsdb/base/result.h"
 #include "tsdb/base/thread_annotations.h"
 #include "tsdb/head/mem_series.h"
+#include "tsdb/head/read_tracker.h"
 #include "tsdb/head/series_table.h"
 #include "tsdb/index/index_reader.h"
 #include "tsdb/index/mem_postings.h"
@@ -55,6 +70,23 @@ struct HeadOptions {
   ChunkCutOptions cut;
   size_t max_label_count = 0;  // 0: unlimited
   size_t stripe_count = 4096;  // rounded up to a power of two
+  // Out-of-order window: 0 rejects samples older than the series' newest
+  // (prometheus_tsdb_out_of_order_samples_total); > 0 accepts them when no
+  // older than the head's max time minus this window.
+  int64_t ooo_window_ms = 0;
+  // How long Truncate waits for open queriers (NewQuerier) and range
+  // readers that may read the chunks it drops. Past it, truncation goes on
+  // (logged) and such a reader gets NotFound for a dropped chunk.
+  int64_t truncate_reader_wait_ms = 60000;
+};
+
+// Samples of one series removed by Head::Delete, as a WAL tombstone
+// (Prometheus's tombstones.Stone): the interval is clamped to the series'
+// time range.
+struct HeadTombstone {
+  SeriesRef ref = 0;
+  int64_t mint = 0;
+  int64_t maxt = 0;
 };
 
 class Head {
@@ -81,8 +113,9 @@ class Head {
   // before their samples become visible. Set once, before appends start.
   void SetWal(wal::Wal* wal) { wal_ = wal; }
   // Applies one WAL record: series are recreated with their original refs
-  // (later refs continue past the largest one), samples are appended unless
-  // out of order. Corruption for a record that does not decode. Replay runs
+  // (later refs continue past the largest one), samples are admitted as a
+  // commit admits them (out-of-order window, MinValidTime), tombstones are
+  // applied (ApplyTombstone). Corruption for a record that does not decode. Replay runs
   // before the head is shared: not meant to race with appends.
   Status ReplayWalRecord(std::string_view record, WalReplayStats* stats);
   // Frees replay-only lookup tables; call once replay is done.
@@ -91,7 +124,46 @@ class Head {
   // --- reads (head_read.cc)
   std::unique_ptr<IndexReader> NewIndexReader();
   std::unique_ptr<ChunkReader> NewChunkReader();
+  // A querier over [mint, maxt], clipped below to MinTime() (Truncate
+  // raises it first: data under it lives in a block). Registered with the
+  // ReadTracker so truncation waits for it.
   std::unique_ptr<Querier> NewQuerier(int64_t mint, int64_t maxt);
+  // The range view for compaction (Prometheus's RangeHead): Series() lists
+  // only chunks overlapping [mint, maxt], TimeRange() is clipped to it, and
+  // the paired chunk reader clips a chunk that straddles the bounds (only an
+  // out-of-order insert into a gap can make one) to the samples in range.
+  // Postings are all series: a series without a chunk in range has an empty
+  // chunk list (the block writer skips it), as Prometheus's RangeHead.
+  std::unique_ptr<IndexReader> NewRangeIndexReader(int64_t mint, int64_t maxt);
+  std::unique_ptr<ChunkReader> NewRangeChunkReader(int64_t mint, int64_t maxt);
+
+  // --- truncation (head_truncate.cc)
+  // Drops every chunk whose samples are all < mint, garbage-collects series
+  // left without chunks (and unpinned), removes them from the postings, and
+  // raises MinValidTime() (appends below it fail as out of bounds) and
+  // MinTime() to mint. Safe against concurrent appends and queries: after
+  // raising MinTime (new queriers start at or above it), it first waits
+  // (up to truncate_reader_wait_ms) for open queriers and range readers
+  // that start below mint. Do not call it while holding such a reader.
+  Status Truncate(int64_t mint);
+  // Whether a series with this ref is in the head (for WAL checkpoints).
+  bool SeriesExists(SeriesRef ref) const;
+  // Appends below this time are rejected as out of bounds (in order or
+  // not). Raise-only; queries are not affected. The DB may raise it to the
+  // end of a block range before reading that range for compaction, so no
+  // out-of-order sample lands there afterwards, and before WAL replay to
+  // skip samples already in blocks.
+  void SetMinValidTime(int64_t t);
+  int64_t MinValidTime() const { return min_valid_time_.load(std::memory_order_acquire); }
+
+  // --- deletion (head_delete.cc)
+  // Removes the samples in [mint, maxt] of every series matching all
+  // matchers by re-encoding their chunks; appends to *deleted one tombstone
+  // per series whose time range overlapped, for the DB to log to the WAL.
+  Status Delete(int64_t mint, int64_t maxt, const Matchers& matchers, std::vector<HeadTombstone>* deleted);
+  // Replays a tombstone: removes [mint, maxt] from one series. OK when the
+  // series no longer exists.
+  Status ApplyTombstone(SeriesRef ref, int64_t mint, int64_t maxt);
 
   // Marks the head closed; later appends fail. Reads keep working.
   void Close() { closed_.store(true, std::memory_order_release); }
@@ -110,6 +182,7 @@ class Head {
  private:
   friend class HeadAppender;
   friend class HeadIndexReader;
+  friend class HeadChunkReader;
 
   struct RefStripe {
     mutable Mutex mu;
@@ -130,7 +203,53 @@ class Head {
     Counter* chunks_created;
     Gauge* min_time;
     Gauge* max_time;
+    Counter* ooo_appended;
+    Counter* too_old;
+    Counter* truncations;
+    Counter* truncations_failed;
+    Counter* series_removed;
+    Counter* chunks_removed;
+    Histogram* gc_duration;
   };
+  // What committing samples did (head_append.cc).
+  struct CommitCounts {
+    int64_t min_t = std::numeric_limits<int64_t>::max();
+    int64_t max_t = std::numeric_limits<int64_t>::min();
+    uint64_t appended = 0;
+    uint64_t chunks_cut = 0;
+    uint64_t out_of_order = 0;  // rejected as out of order (window 0)
+    uint64_t ooo_appended = 0;  // accepted into the out-of-order window
+    uint64_t out_of_bound = 0;  // below MinValidTime or half a chunk range
+    uint64_t too_old = 0;       // older than the out-of-order window
+  };
+  enum class Admit {
+    kInOrder,
+    kOutOfOrder,
+    kSameSample,
+    kRejectOutOfOrder,
+    kRejectTooOld,
+    kRejectOutOfBounds,
+    kRejectDuplicate
+  };
+
+  // Looks up a series and pins it (caller unpins), or null.
+  MemSeries* GetByRefPinned(SeriesRef ref) const;
+  // As GetOrCreate, and pins the series.
+  Result<MemSeries*> GetOrCreatePinned(const Labels& labels);
+  // Runs fn(series) under the ref-stripe (shared) and series locks; false
+  // when there is no such series.
+  template <typename Fn>
+  bool WithSeries(SeriesRef ref, Fn fn) const;
+  // Decides where (t, v) goes in `s` given the head's current bounds.
+  Admit AdmitSample(const MemSeries& s, int64_t t, double v, int64_t in_order_min) const REQUIRES(s.mu());
+  // Admits and stores (t, v) in `s` (commit and replay share it); false when
+  // it was not stored.
+  bool ApplySample(MemSeries* s, int64_t t, double v, CommitCounts* counts) REQUIRES(s->mu());
+  // Called by appenders after a commit, and by replay (replayed samples are
+  // not counted as appended, as in Prometheus).
+  void OnCommitted(const CommitCounts& counts, bool replayed);
+  // GC of one hash stripe: unlinks and returns the removable series.
+  void CollectGarbage(HashStripe& hstripe, std::vector<MemSeries*>* removed);
 
   // Creates a series with the given ref, or returns the existing one for
   // these labels (replay of a duplicated series record).
@@ -141,10 +260,6 @@ class Head {
   std::unique_ptr<MemSeries> NewIndexedSeries(SeriesRef ref, const Labels& labels);
   void PublishSeries(std::unique_ptr<MemSeries> series, HashStripe& hstripe, uint64_t hash) REQUIRES(hstripe.mu);
   MemSeries* FindByHash(const HashStripe& stripe, uint64_t hash, const Labels& labels) const REQUIRES_SHARED(stripe.mu);
-  // Called by appenders after a commit, and by replay (replayed samples are
-  // not counted as appended, as in Prometheus).
-  void OnCommitted(int64_t batch_min_t, int64_t batch_max_t, uint64_t samples, uint64_t chunks_cut,
-                   uint64_t out_of_order, bool replayed = false);
 
   const HeadOptions opts_;
   const size_t stripe_mask_;
@@ -157,7 +272,10 @@ class Head {
   std::atomic<uint64_t> num_chunks_{0};
   std::atomic<int64_t> min_time_;
   std::atomic<int64_t> max_time_;
+  std::atomic<int64_t> min_valid_time_{std::numeric_limits<int64_t>::min()};
+  Mutex truncate_mu_;  // one Truncate at a time
   std::atomic<bool> closed_{false};
+  mutable ReadTracker reads_;
   wal::Wal* wal_ = nullptr;
   // Replay only (single-threaded, before the head is shared): series by ref
   // for dense refs, sparing a stripe lookup per sample, and refs of series
@@ -169,5 +287,16 @@ class Head {
   std::unique_ptr<MetricsRegistry> own_metrics_;
   Metrics metrics_;
 };
+
+template <typename Fn>
+bool Head::WithSeries(SeriesRef ref, Fn fn) const {
+  const RefStripe& stripe = ref_stripes_[ref & stripe_mask_];
+  ReaderMutexLock lock(&stripe.mu);  // GC needs it exclusively to free a series
+  MemSeries* s = stripe.series.Find(ref, [ref](const MemSeries& s) { return s.ref() == ref; });
+  if (s == nullptr) return false;
+  SeriesLock series_lock(s->mu());
+  fn(*s);
+  return true;
+}
 
 }  // namespace promethium::tsdb

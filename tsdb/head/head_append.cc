@@ -6,6 +6,17 @@
 // re-validates every buffered sample under its series' own lock, since other
 // appenders may have committed meanwhile, and appends it to the chunks;
 // samples that became invalid are dropped and counted. Rollback discards.
+// Every buffered sample holds a pin on its series (taken by the lookup), so
+// head GC cannot free a series an appender still points to.
+//
+// Admission (AdmitSample, shared with WAL replay): below MinValidTime is
+// always out of bounds; with no out-of-order window, older than half a chunk
+// range before the head's max time is out of bounds and older than the
+// series' newest sample is out of order; with a window, anything within the
+// window of the head's max time is accepted (older than the series' newest
+// is merged into its chunks), older is "too old". Same timestamp and
+// bit-identical value is accepted and ignored; another value is a
+// duplicate.
 //
 // With a WAL, Commit first logs the batch (series records for series never
 // logged before, then one samples record) and applies nothing unless that
@@ -25,83 +36,142 @@
 
 namespace promethium::tsdb {
 
+namespace {
+
+int64_t SaturatingSub(int64_t a, int64_t b) {
+  return a < std::numeric_limits<int64_t>::min() + b ? std::numeric_limits<int64_t>::min() : a - b;
+}
+
+}  // namespace
+
+Head::Admit Head::AdmitSample(const MemSeries& s, int64_t t, double v, int64_t in_order_min) const {
+  if (t < MinValidTime()) return Admit::kRejectOutOfBounds;
+  const MemSeries::AppendCheck check = s.Check(t, v);
+  if (check == MemSeries::AppendCheck::kSameSample) return Admit::kSameSample;
+  if (check == MemSeries::AppendCheck::kDuplicate) return Admit::kRejectDuplicate;
+  if (check == MemSeries::AppendCheck::kOk && t >= in_order_min) return Admit::kInOrder;
+  if (opts_.ooo_window_ms > 0) {
+    // As Prometheus: anything within the window of the head's newest sample
+    // is accepted, in order or not.
+    if (t < SaturatingSub(MaxTime(), opts_.ooo_window_ms)) return Admit::kRejectTooOld;
+    if (check == MemSeries::AppendCheck::kOk) return Admit::kInOrder;
+    switch (s.CheckOutOfOrder(t, v, opts_.cut)) {
+      case MemSeries::AppendCheck::kOk: return Admit::kOutOfOrder;
+      case MemSeries::AppendCheck::kSameSample: return Admit::kSameSample;
+      case MemSeries::AppendCheck::kOutOfOrder: return Admit::kRejectOutOfOrder;  // its chunk is full
+      case MemSeries::AppendCheck::kDuplicate: return Admit::kRejectDuplicate;
+    }
+  }
+  if (t < in_order_min) return Admit::kRejectOutOfBounds;
+  return Admit::kRejectOutOfOrder;
+}
+
+bool Head::ApplySample(MemSeries* s, int64_t t, double v, CommitCounts* counts) {
+  switch (AdmitSample(*s, t, v, std::numeric_limits<int64_t>::min())) {
+    case Admit::kInOrder:
+      if (s->Append(t, v, opts_.cut)) ++counts->chunks_cut;
+      break;
+    case Admit::kOutOfOrder:
+      if (s->InsertOutOfOrder(t, v, opts_.cut)) ++counts->chunks_cut;
+      ++counts->ooo_appended;
+      break;
+    case Admit::kRejectOutOfOrder: ++counts->out_of_order; return false;
+    case Admit::kRejectTooOld: ++counts->too_old; return false;
+    case Admit::kRejectOutOfBounds: ++counts->out_of_bound; return false;
+    case Admit::kSameSample:
+    case Admit::kRejectDuplicate: return false;
+  }
+  ++counts->appended;
+  counts->min_t = std::min(counts->min_t, t);
+  counts->max_t = std::max(counts->max_t, t);
+  return true;
+}
+
 class HeadAppender final : public Appender {
  public:
   explicit HeadAppender(Head* head) : head_(head) {
     // As Prometheus: once the head holds data, samples more than half a chunk
-    // range older than its newest sample are out of bounds.
+    // range older than its newest sample are out of bounds (with an
+    // out-of-order window, the window decides instead).
     const int64_t max_t = head->MaxTime();
     const int64_t half_range = head->options().cut.chunk_range_ms / 2;
-    min_valid_time_ = max_t < std::numeric_limits<int64_t>::min() + half_range ? std::numeric_limits<int64_t>::min()
-                                                                               : max_t - half_range;
+    min_valid_time_ = SaturatingSub(max_t, half_range);
   }
+  ~HeadAppender() override { UnpinPending(); }
 
   Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) override {
     if (head_->closed()) return Status::Internal("tsdb: append to a closed DB");
-    if (t < min_valid_time_) {
+    if (t < head_->MinValidTime() || (head_->opts_.ooo_window_ms == 0 && t < min_valid_time_)) {
       head_->metrics_.out_of_bound->Inc();
       return Status::OutOfBounds("out of bounds");
     }
-    MemSeries* series = ref != 0 ? head_->GetByRef(ref) : nullptr;
+    MemSeries* series = ref != 0 ? head_->GetByRefPinned(ref) : nullptr;
     if (series == nullptr) {
-      PROMETHIUM_ASSIGN_OR_RETURN(series, head_->GetOrCreate(labels));
+      PROMETHIUM_ASSIGN_OR_RETURN(series, head_->GetOrCreatePinned(labels));
     }
-    MemSeries::AppendCheck check;
+    const SeriesRef series_ref = series->ref();
+    Head::Admit admit;
     {
       SeriesLock lock(series->mu());
-      check = series->Check(t, v);
+      admit = head_->AdmitSample(*series, t, v, min_valid_time_);
     }
-    switch (check) {
-      case MemSeries::AppendCheck::kOutOfOrder:
-        head_->metrics_.out_of_order->Inc();
-        return Status::OutOfOrder("out of order sample");
-      case MemSeries::AppendCheck::kDuplicate: return Status::Duplicate("duplicate sample for timestamp");
-      case MemSeries::AppendCheck::kSameSample: return series->ref();  // accepted, nothing to store
-      case MemSeries::AppendCheck::kOk: break;
+    if (admit == Head::Admit::kInOrder || admit == Head::Admit::kOutOfOrder) {
+      pending_.push_back(Pending{series, t, v});  // keeps the pin until Commit/Rollback
+      return series_ref;
     }
-    pending_.push_back(Pending{series, t, v});
-    return series->ref();
+    series->Unpin();  // may be freed from here on
+    return Rejection(admit, series_ref);
   }
 
   Status Commit() override {
     if (head_->closed()) {
-      pending_.clear();
+      UnpinPending();
       return Status::Internal("tsdb: commit to a closed DB");
     }
     if (head_->wal_ != nullptr && !pending_.empty()) {
       Status logged = LogToWal();
       if (!logged.ok()) {
-        pending_.clear();
+        UnpinPending();
         return logged;
       }
     }
-    int64_t min_t = std::numeric_limits<int64_t>::max();
-    int64_t max_t = std::numeric_limits<int64_t>::min();
-    uint64_t appended = 0, chunks_cut = 0, out_of_order = 0;
+    // Samples are re-validated under each series' lock: other appenders or
+    // a truncation may have moved the series on since Append.
+    Head::CommitCounts counts;
     for (const Pending& p : pending_) {
       SeriesLock lock(p.series->mu());
-      switch (p.series->Check(p.t, p.v)) {
-        case MemSeries::AppendCheck::kOk: break;
-        case MemSeries::AppendCheck::kOutOfOrder: ++out_of_order; continue;
-        case MemSeries::AppendCheck::kDuplicate:
-        case MemSeries::AppendCheck::kSameSample: continue;
-      }
-      if (p.series->Append(p.t, p.v, head_->options().cut)) ++chunks_cut;
-      ++appended;
-      min_t = std::min(min_t, p.t);
-      max_t = std::max(max_t, p.t);
+      head_->ApplySample(p.series, p.t, p.v, &counts);
     }
-    pending_.clear();
-    head_->OnCommitted(min_t, max_t, appended, chunks_cut, out_of_order);
+    UnpinPending();
+    head_->OnCommitted(counts, /*replayed=*/false);
     return Status::OK();
   }
 
   Status Rollback() override {
-    pending_.clear();
+    UnpinPending();
     return Status::OK();
   }
 
  private:
+  Result<SeriesRef> Rejection(Head::Admit admit, SeriesRef ref) {
+    switch (admit) {
+      case Head::Admit::kSameSample: return ref;  // accepted, nothing to store
+      case Head::Admit::kRejectOutOfOrder:
+        head_->metrics_.out_of_order->Inc();
+        return Status::OutOfOrder("out of order sample");
+      case Head::Admit::kRejectTooOld: head_->metrics_.too_old->Inc(); return Status::OutOfBounds("too old sample");
+      case Head::Admit::kRejectOutOfBounds:
+        head_->metrics_.out_of_bound->Inc();
+        return Status::OutOfBounds("out of bounds");
+      default: return Status::Duplicate("duplicate sample for timestamp");
+    }
+  }
+
+  void UnpinPending() {
+    for (const Pending& p : pending_) p.series->Unpin();
+    pending_.clear();
+  }
+
   // Writes the batch to the WAL; on success marks its series as logged.
   Status LogToWal() {
     std::vector<MemSeries*> unlogged;

@@ -1,9 +1,13 @@
 // Head::ReplayWalRecord: rebuilds the head from WAL records at start-up.
 //
+// Tombstone records (logged by the DB after Head::Delete) delete again,
+// in WAL order, through ApplyTombstone.
+//
 // Series records recreate series under their original refs (so sample
 // records, which only carry refs, resolve) and mark them as already logged.
 // Sample records are applied in WAL order with the same checks a Commit
-// makes, so the head ends as it was. One exception, shared with Prometheus:
+// makes (ApplySample: out-of-order window and MinValidTime included), so the
+// head ends as it was. One exception, shared with Prometheus:
 // when two appenders commit to the same series concurrently, their WAL
 // order can differ from the order they were applied in, so a sample one of
 // them dropped as out of order may come back at replay (or the other way
@@ -59,11 +63,15 @@ Status Head::ReplayWalRecord(std::string_view record, WalReplayStats* stats) {
     }
     return Status::OK();
   }
+  if (type == wal::RecordType::kTombstones) {
+    std::vector<wal::Tombstone> stones;
+    PROMETHIUM_RETURN_IF_ERROR(wal::DecodeTombstones(record, &stones));
+    for (const wal::Tombstone& t : stones) PROMETHIUM_RETURN_IF_ERROR(ApplyTombstone(t.ref, t.mint, t.maxt));
+    return Status::OK();
+  }
   std::vector<wal::RefSample> samples;
   PROMETHIUM_RETURN_IF_ERROR(wal::DecodeSamples(record, &samples));
-  int64_t min_t = std::numeric_limits<int64_t>::max();
-  int64_t max_t = std::numeric_limits<int64_t>::min();
-  uint64_t appended = 0, chunks_cut = 0;
+  CommitCounts counts;
   for (const wal::RefSample& s : samples) {
     MemSeries* series = ReplayLookup(s.ref);
     if (series == nullptr) {
@@ -71,17 +79,11 @@ Status Head::ReplayWalRecord(std::string_view record, WalReplayStats* stats) {
       continue;
     }
     SeriesLock lock(series->mu());
-    if (series->Check(s.t, s.v) != MemSeries::AppendCheck::kOk) {
-      stats->skipped_samples++;
-      continue;
-    }
-    if (series->Append(s.t, s.v, opts_.cut)) ++chunks_cut;
-    ++appended;
-    min_t = std::min(min_t, s.t);
-    max_t = std::max(max_t, s.t);
+    // The same admission as a commit, out-of-order window included.
+    if (!ApplySample(series, s.t, s.v, &counts)) stats->skipped_samples++;
   }
-  stats->samples += appended;
-  OnCommitted(min_t, max_t, appended, chunks_cut, 0, /*replayed=*/true);
+  stats->samples += counts.appended;
+  OnCommitted(counts, /*replayed=*/true);
   return Status::OK();
 }
 

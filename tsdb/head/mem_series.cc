@@ -75,12 +75,19 @@ bool MemSeries::Append(int64_t t, double v, const ChunkCutOptions& opts) {
   return cut;
 }
 
+int64_t MemSeries::MinTime() const {
+  for (const MemChunk& c : chunks_) {
+    if (c.chunk.NumSamples() > 0) return c.min_time;  // skip placeholders
+  }
+  return kMaxTime;
+}
 int64_t MemSeries::MaxTime() const { return chunks_.empty() ? kMinTime : chunks_.back().max_time; }
 
 void MemSeries::ChunkMetas(int64_t mint, int64_t maxt, std::vector<ChunkMeta>* out) const {
   for (size_t i = 0; i < chunks_.size(); ++i) {
     const MemChunk& c = chunks_[i];
     if (c.max_time < mint || c.min_time > maxt) continue;
+    if (c.chunk.NumSamples() == 0) continue;  // placeholder left by a delete
     out->push_back(ChunkMeta{PackHeadChunkRef(ref_, first_chunk_id_ + i), c.min_time, c.max_time});
   }
 }
@@ -89,7 +96,14 @@ bool MemSeries::CopyChunk(uint64_t chunk_id, std::string* bytes) const {
   // Ids are stored modulo 2^24 in refs; resolve relative to the first chunk.
   const uint64_t mask = (uint64_t{1} << kHeadChunkIdBits) - 1;
   const uint64_t index = (chunk_id - first_chunk_id_) & mask;
-  if (index >= chunks_.size()) return false;
+  if (index >= chunks_.size()) {
+    // Just past the tail: a chunk a delete emptied and popped (ids ahead of
+    // the tail are handed out only after it). Before the first chunk (a
+    // "negative" index): truncated away, which is NotFound.
+    if (index >= (mask >> 1)) return false;
+    bytes->assign(XorChunk().Bytes());
+    return true;
+  }
   bytes->assign(chunks_[index].chunk.Bytes());
   return true;
 }

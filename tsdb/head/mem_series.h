@@ -18,12 +18,20 @@
 // rest of the current chunk range splits into equally full chunks), at the
 // chunk range boundary, or at twice samples_per_chunk.
 //
-// Ownership: the Head owns every MemSeries (they never move once created, so
-// raw pointers to them stay valid for the Head's lifetime).
-// The interned strings must outlive the series (the head owns both and
-// never removes index keys while it lives).
-// Thread-safety: labels(), LabelsEqual() and ref() read immutable state and
-// are lock-free; everything else requires mu() to be held (appenders and
+// Editing (mem_series_edit.cc): truncation drops whole chunks from the
+// front; Delete and out-of-order inserts decode the affected chunk, edit
+// its samples and re-encode it in place, so readers always see plain,
+// sorted, non-overlapping chunks and chunk ids never shift (a chunk emptied
+// by a delete stays as an empty placeholder that metas skip, unless it is
+// at the tail).
+//
+// Ownership: the Head owns every MemSeries (they never move once created).
+// A raw pointer stays valid while the caller holds the Head's ref-stripe
+// lock for it or a pin (Pin/Unpin): head GC frees only unpinned series with
+// no chunks, under the stripe locks. The interned strings must outlive the
+// series (the postings drop a key only when no series uses it).
+// Thread-safety: labels(), LabelsEqual(), ref() and the pin/WAL flags are
+// lock-free; everything else requires mu() to be held (appenders and
 // readers take it briefly).
 #pragma once
 
@@ -82,6 +90,10 @@ class SCOPED_CAPABILITY SeriesLock {
   SeriesMutex* mu_;
 };
 
+// Out-of-order inserts stop at this many samples in one chunk (the XOR
+// sample count is 16 bits).
+inline constexpr int kMaxOutOfOrderChunkSamples = 16384;
+
 struct ChunkCutOptions {
   int64_t chunk_range_ms = 2 * 60 * 60 * 1000;
   int samples_per_chunk = 120;
@@ -120,13 +132,24 @@ class MemSeries {
   // Whether the series has exactly these labels, without materializing.
   bool LabelsEqual(const Labels& labels) const;
   size_t NumLabels() const { return num_labels_; }
+  // Label i's name and value: the head's interned copies (for GC, which
+  // must tell the postings which label pairs lost a series).
+  const std::string* InternedName(size_t i) const { return symbols_[2 * i]; }
+  const std::string* InternedValue(size_t i) const { return symbols_[2 * i + 1]; }
   SeriesMutex* mu() const PROMETHIUM_LOCK_RETURNED(mu_) { return &mu_; }
 
   // Whether a WAL series record for this series has been written, so a
   // commit knows whether to log one before the series' first samples.
   // Lock-free: two commits may both log it, which replay tolerates.
-  bool wal_logged() const { return wal_logged_.load(std::memory_order_acquire); }
-  void set_wal_logged() { wal_logged_.store(true, std::memory_order_release); }
+  bool wal_logged() const { return (state_.load(std::memory_order_acquire) & kWalLoggedBit) != 0; }
+  void set_wal_logged() { state_.fetch_or(kWalLoggedBit, std::memory_order_release); }
+
+  // Pins keep head GC from freeing the series while an appender holds its
+  // pointer between Append and Commit. The Head pins only under a stripe
+  // lock that GC must hold exclusively to free the series.
+  void Pin() { state_.fetch_add(1, std::memory_order_relaxed); }
+  void Unpin() { state_.fetch_sub(1, std::memory_order_release); }
+  bool pinned() const { return (state_.load(std::memory_order_acquire) & ~kWalLoggedBit) != 0; }
 
   // Whether (t, v) may follow the series' newest sample: older is out of
   // order; same timestamp is a duplicate unless the value is bit-identical
@@ -136,12 +159,36 @@ class MemSeries {
   // chunk was cut for it.
   bool Append(int64_t t, double v, const ChunkCutOptions& opts) REQUIRES(mu_);
 
+  // Chunks held, empty placeholders included.
   size_t NumChunks() const REQUIRES(mu_) { return chunks_.size(); }
   bool Empty() const REQUIRES(mu_) { return chunks_.empty(); }
+  // Time of the oldest / newest sample (kMaxTime / kMinTime when empty).
+  int64_t MinTime() const REQUIRES(mu_);
   int64_t MaxTime() const REQUIRES(mu_);
+
+  // --- editing (mem_series_edit.cc)
+  // Drops every chunk whose samples are all < mint; returns how many
+  // (NumChunks accounting: empty placeholders are not counted).
+  size_t TruncateChunksBefore(int64_t mint) REQUIRES(mu_);
+  // Removes the samples with mint <= t <= maxt by re-encoding the chunks
+  // holding them. Returns the number of samples removed; *chunks_removed
+  // gets the number of chunks that became empty (dropped, or left as
+  // placeholders that no longer count as chunks).
+  size_t DeleteRange(int64_t mint, int64_t maxt, const ChunkCutOptions& opts, size_t* chunks_removed) REQUIRES(mu_);
+  // For a sample older than the newest one (Check() == kOutOfOrder): kOk
+  // when no sample has timestamp t, else kSameSample (bit-identical value)
+  // or kDuplicate; kOutOfOrder when the chunk it belongs in is full
+  // (kMaxOutOfOrderChunkSamples). Decodes at most the chunks covering t.
+  AppendCheck CheckOutOfOrder(int64_t t, double v, const ChunkCutOptions& opts) const REQUIRES(mu_);
+  // Inserts a sample that passed CheckOutOfOrder() == kOk into the chunk
+  // whose time range it belongs to (a new chunk in front when it is older
+  // than the series and in an earlier chunk range). True when a chunk was
+  // created for it.
+  bool InsertOutOfOrder(int64_t t, double v, const ChunkCutOptions& opts) REQUIRES(mu_);
   // Appends the metas of every chunk overlapping [mint, maxt].
   void ChunkMetas(int64_t mint, int64_t maxt, std::vector<ChunkMeta>* out) const REQUIRES(mu_);
-  // Copies the bytes of the chunk with the given id; false if unknown.
+  // Copies the bytes of the chunk with the given id; false if unknown (or
+  // truncated away). A tail chunk popped by a delete reads as empty.
   bool CopyChunk(uint64_t chunk_id, std::string* bytes) const REQUIRES(mu_);
 
  private:
@@ -151,6 +198,18 @@ class MemSeries {
     int64_t max_time = 0;
   };
   void CutNewChunk(int64_t t, const ChunkCutOptions& opts) REQUIRES(mu_);
+  // Replaces chunk i's samples (sorted) by re-encoding; an empty list leaves
+  // an empty placeholder chunk that keeps its old time range.
+  void RewriteChunk(size_t i, const std::vector<Sample>& samples) REQUIRES(mu_);
+  // Pops empty chunks off the tail and rebinds the appender to the last
+  // chunk after it was rewritten, moved or popped. Returns chunks popped.
+  size_t DropEmptyTail(bool rebind, int64_t chunk_range_ms) REQUIRES(mu_);
+  std::vector<Sample> DecodeChunk(size_t i) const REQUIRES(mu_);
+  // Index of the chunk an out-of-order sample at t goes into, or
+  // chunks_.size() for a new chunk in front.
+  size_t OutOfOrderTarget(int64_t t, int64_t width) const REQUIRES(mu_);
+
+  static constexpr uint32_t kWalLoggedBit = uint32_t{1} << 31;
 
   friend struct SeriesByRef;
   friend struct SeriesByHash;
@@ -166,7 +225,8 @@ class MemSeries {
   mutable SeriesMutex mu_;
   // Chunk ids live in 24 bits of a chunk ref, so 32 bits are plenty.
   uint32_t first_chunk_id_ GUARDED_BY(mu_) = 0;  // id of chunks_[0]
-  std::atomic<bool> wal_logged_{false};
+  // kWalLoggedBit | pin count: one word, in the padding a bool used to take.
+  std::atomic<uint32_t> state_{0};
   std::vector<MemChunk> chunks_ GUARDED_BY(mu_);  // ascending; back() is open
   XorAppender app_ GUARDED_BY(mu_);               // writes chunks_.back()
   int64_t next_at_ GUARDED_BY(mu_) = 0;           // cut when a sample reaches this

@@ -14,7 +14,7 @@
 //   static MemSeries*& Next(MemSeries&);
 //
 // Ownership: the table never owns its series; whoever inserted them deletes
-// them (the Head, through its ref stripes). Series are never removed yet.
+// them (the Head, through its ref stripes, or head GC after Remove).
 // Thread-safety: none; the owning stripe's lock guards the table and the
 // links of every series in it.
 #pragma once
@@ -38,6 +38,20 @@ class SeriesTable {
     Traits::Next(*s) = head;
     head = s;
     ++size_;
+  }
+
+  // Unlinks `s`, whose key is `key`; false when it is not in the table.
+  bool Remove(MemSeries* s, uint64_t key) {
+    if (buckets_.empty()) return false;
+    for (MemSeries** link = &buckets_[Index(key)]; *link != nullptr; link = &Traits::Next(**link)) {
+      if (*link == s) {
+        *link = Traits::Next(*s);
+        Traits::Next(*s) = nullptr;
+        --size_;
+        return true;
+      }
+    }
+    return false;
   }
 
   // The first series in key's bucket for which match(series) holds, or null.

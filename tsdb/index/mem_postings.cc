@@ -1,6 +1,7 @@
 #include "tsdb/index/mem_postings.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace promethium::tsdb {
 
@@ -27,6 +28,37 @@ void MemPostings::AddInterned(SeriesRef ref, const Labels& labels, const std::st
     }
   }
   InsertSorted(&all_, ref);
+}
+
+namespace {
+
+// Removes the sorted `drop` refs from the sorted `list`.
+void RemoveSorted(std::vector<SeriesRef>* list, const std::vector<SeriesRef>& drop) {
+  std::vector<SeriesRef> kept;
+  kept.reserve(list->size());
+  std::set_difference(list->begin(), list->end(), drop.begin(), drop.end(), std::back_inserter(kept));
+  if (kept.size() * 2 < list->capacity()) kept.shrink_to_fit();
+  list->swap(kept);
+}
+
+}  // namespace
+
+void MemPostings::Delete(const std::vector<SeriesRef>& refs, std::span<const LabelPair> affected) {
+  if (refs.empty()) return;
+  MutexLock lock(&mu_);
+  for (const auto& [name, value] : affected) {
+    auto name_it = index_.find(name);
+    if (name_it == index_.end()) continue;
+    auto value_it = name_it->second.find(value);
+    if (value_it == name_it->second.end()) continue;
+    RemoveSorted(&value_it->second, refs);
+    // `value` (and `name`) may view these very keys: they are not used
+    // after the erase. A name empties only once all its values are gone,
+    // i.e. after its last pair in `affected`.
+    if (value_it->second.empty()) name_it->second.erase(value_it);
+    if (name_it->second.empty()) index_.erase(name_it);
+  }
+  RemoveSorted(&all_, refs);
 }
 
 std::vector<SeriesRef> MemPostings::All() const {

@@ -4,8 +4,8 @@
 // The index keys double as the head's symbol table: AddInterned hands out
 // pointers to the index's own copies of each label name and value, so every
 // distinct string is stored once and series keep only pointers (std::map
-// nodes never move, and entries are never removed while the MemPostings
-// lives; series removal, when it comes, must keep that true or refcount).
+// nodes never move, and an entry is removed only by Delete, once no series
+// references it).
 //
 // Ownership: owns its maps. Lookups return copies so callers can iterate
 // without holding the lock while appenders keep adding series.
@@ -15,8 +15,10 @@
 #pragma once
 
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tsdb/api/labels.h"
@@ -50,6 +52,14 @@ class MemPostings {
   // index's copies of label i's name and value (symbols must have room for
   // 2 * labels.size()). They stay valid for the MemPostings' lifetime.
   void AddInterned(SeriesRef ref, const Labels& labels, const std::string** symbols);
+
+  // Removes the refs (sorted, unique) from the lists of `affected` label
+  // pairs (every pair the removed series had, each once, grouped by name)
+  // and from All(). Names and values left without series are dropped,
+  // freeing their interned strings: the caller must have destroyed every
+  // series pointing at them. The views may point at those interned keys.
+  using LabelPair = std::pair<std::string_view, std::string_view>;
+  void Delete(const std::vector<SeriesRef>& refs, std::span<const LabelPair> affected);
 
   std::vector<SeriesRef> All() const;
   // Sorted union of the lists of name=v for every v in values.

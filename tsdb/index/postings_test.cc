@@ -113,6 +113,28 @@ TEST(MemPostings, AddGetNamesValues) {
   EXPECT_THAT(mp.LabelValues("nope"), IsEmpty());
 }
 
+TEST(MemPostings, DeleteRemovesRefsAndEmptyKeys) {
+  MemPostings mp;
+  const std::string* kept[6];
+  mp.AddInterned(1, Labels{{"__name__", "up"}, {"job", "a"}, {"zone", "z"}}, kept);
+  mp.Add(2, Labels{{"__name__", "up"}, {"job", "b"}});
+  mp.Add(3, Labels{{"__name__", "down"}, {"job", "b"}, {"only3", "x"}});
+  const std::vector<MemPostings::LabelPair> affected = {
+      {"__name__", "down"}, {"__name__", "up"}, {"job", "b"}, {"only3", "x"}};
+  mp.Delete({2, 3}, affected);
+  EXPECT_THAT(mp.All(), ElementsAre(1));
+  EXPECT_THAT(mp.Get("__name__", {"up", "down"}), ElementsAre(1));
+  EXPECT_THAT(mp.LabelValues("__name__"), ElementsAre("up"));
+  EXPECT_THAT(mp.LabelValues("job"), ElementsAre("a"));
+  EXPECT_THAT(mp.LabelNames(), ElementsAre("__name__", "job", "zone"));
+  // The surviving series' interned strings are untouched.
+  EXPECT_EQ(*kept[1], "up");
+  EXPECT_EQ(*kept[3], "a");
+  const std::vector<MemPostings::LabelPair> none = {{"job", "a"}};
+  mp.Delete({}, none);  // nothing to delete
+  EXPECT_THAT(mp.All(), ElementsAre(1));
+}
+
 TEST(MemPostings, Stats) {
   MemPostings mp;
   mp.Add(1, Labels{{"__name__", "up"}, {"job", "a"}});

@@ -10,6 +10,7 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/db.h"
+#include "tsdb/wal/checkpoint.h"
 #include "tsdb/wal/fault_env_for_test.h"
 #include "tsdb/wal/segment.h"
 
@@ -243,6 +244,78 @@ TEST_F(DBWalTest, DisabledWalWritesNothing) {
   ASSERT_NE(db, nullptr);
   AppendSteps(db.get(), 1, 0, 2);
   EXPECT_FALSE(Env::Default()->FileExists(dir_ + "/wal"));
+}
+
+// A DB whose old segments were checkpointed (keeping everything) reopens
+// exactly as before, goes on writing after the checkpoint, and reopens
+// exactly again.
+TEST_F(DBWalTest, ReopenFromCheckpointPlusSegmentsRestoresExactly) {
+  const std::string wal_dir = dir_ + "/wal";
+  Dump before;
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    AppendSteps(db.get(), 20, 0, 150);
+    before = DumpAll(db.get());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto range = wal::SegmentRange(Env::Default(), wal_dir);
+  ASSERT_TRUE(range.ok());
+  auto plan = wal::CheckpointSegmentsFor(range->first, range->second);
+  ASSERT_TRUE(plan.has_value());
+  auto stats = wal::Checkpoint(
+      Env::Default(), wal_dir, plan->first, plan->second, [](SeriesRef) { return true; }, kMinTime, &metrics_);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->dropped_samples, 0u);
+  EXPECT_EQ(wal::ListSegments(Env::Default(), wal_dir)->front(), plan->second + 1);
+
+  Dump after_more;
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(DumpAll(db.get()), before);
+    AppendSteps(db.get(), 25, 150, 160);  // five new series too
+    after_more = DumpAll(db.get());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(DumpAll(db.get()), after_more);
+  EXPECT_EQ(after_more.size(), 25u);
+}
+
+// Dropping a series and old samples in the checkpoint is what the reopened
+// DB shows: the series is gone, the others start at mint.
+TEST_F(DBWalTest, CheckpointDropsWhatTheHeadNoLongerHas) {
+  const std::string wal_dir = dir_ + "/wal";
+  SeriesRef dropped_ref = 0;
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    auto app = db->NewAppender();
+    auto ref = app->Append(0, SeriesLabels(3), 0, 1.0);
+    ASSERT_TRUE(ref.ok());
+    dropped_ref = *ref;
+    ASSERT_TRUE(app->Commit().ok());
+    AppendSteps(db.get(), 5, 1, 100);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  const auto range = *wal::SegmentRange(Env::Default(), wal_dir);
+  // Everything (the open segment was closed by Close) up to the last segment.
+  const int64_t mint = 40 * 15000;
+  auto stats = wal::Checkpoint(
+      Env::Default(), wal_dir, range.first, range.second, [&](SeriesRef r) { return r != dropped_ref; }, mint, nullptr);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  const Dump got = DumpAll(db.get());
+  EXPECT_EQ(got.count(SeriesLabels(3).ToString()), 0u);
+  ASSERT_EQ(got.size(), 4u);
+  for (const auto& [series, samples] : got) {
+    ASSERT_FALSE(samples.empty());
+    EXPECT_EQ(samples.front().first, mint) << series;
+    EXPECT_EQ(samples.back().first, 99 * 15000) << series;
+  }
 }
 
 }  // namespace

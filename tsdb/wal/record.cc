@@ -103,11 +103,21 @@ void EncodeSamples(std::span<const RefSample> samples, std::string* out) {
   }
 }
 
+void EncodeTombstones(std::span<const Tombstone> tombstones, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kTombstones));
+  for (const Tombstone& t : tombstones) {
+    PutUvarint(out, t.ref);
+    PutVarint(out, t.mint);
+    PutVarint(out, t.maxt);
+  }
+}
+
 Result<RecordType> PeekRecordType(std::string_view rec) {
   if (rec.empty()) return Status::Corruption("wal: empty record");
   const auto type = static_cast<uint8_t>(rec[0]);
   if (type == static_cast<uint8_t>(RecordType::kSeries)) return RecordType::kSeries;
   if (type == static_cast<uint8_t>(RecordType::kSamples)) return RecordType::kSamples;
+  if (type == static_cast<uint8_t>(RecordType::kTombstones)) return RecordType::kTombstones;
   return Status::Corruption("wal: unknown record type " + std::to_string(type));
 }
 
@@ -145,6 +155,20 @@ Status DecodeSamples(std::string_view rec, std::vector<RefSample>* out) {
     out->push_back(RefSample{base_ref + static_cast<uint64_t>(dref),
                              static_cast<int64_t>(static_cast<uint64_t>(base_t) + static_cast<uint64_t>(dt)),
                              std::bit_cast<double>(bits)});
+  }
+  return Status::OK();
+}
+
+Status DecodeTombstones(std::string_view rec, std::vector<Tombstone>* out) {
+  out->clear();
+  if (rec.empty() || rec[0] != static_cast<char>(RecordType::kTombstones)) return Malformed("tombstones");
+  rec.remove_prefix(1);
+  while (!rec.empty()) {
+    Tombstone t;
+    if (!GetUvarint(&rec, &t.ref) || !GetVarint(&rec, &t.mint) || !GetVarint(&rec, &t.maxt)) {
+      return Malformed("tombstones");
+    }
+    out->push_back(t);
   }
   return Status::OK();
 }

@@ -7,9 +7,13 @@
 //              zigzag varint (ref - base ref), zigzag varint (t - base t),
 //              8 bytes little-endian IEEE-754 bits of v (bit-exact, so NaN
 //              payloads and stale markers survive).
+//  - kTombstones: per deletion: uvarint ref, zigzag varint mint, zigzag
+//              varint maxt (an inclusive interval of deleted timestamps).
 // The base is the first sample, as Prometheus's record package does: one
 // scrape's samples share a timestamp and have near refs, so the deltas are
 // one or two bytes. docs/format/wal.md has the byte-level layout.
+// Compression (compression.h) wraps a whole encoded record; these functions
+// only ever see uncompressed records.
 //
 // Thread-safety: pure functions; safe from any thread.
 #pragma once
@@ -30,6 +34,7 @@ namespace promethium::tsdb::wal {
 enum class RecordType : uint8_t {
   kSeries = 1,
   kSamples = 2,
+  kTombstones = 3,
 };
 
 struct RefSeries {
@@ -43,15 +48,24 @@ struct RefSample {
   double v = 0;
 };
 
+// Samples of series `ref` with mint <= t <= maxt are deleted.
+struct Tombstone {
+  SeriesRef ref = 0;
+  int64_t mint = 0;
+  int64_t maxt = 0;
+};
+
 // Append one encoded record to *out (which may already hold other bytes).
 void EncodeSeries(std::span<const RefSeries> series, std::string* out);
 void EncodeSamples(std::span<const RefSample> samples, std::string* out);
+void EncodeTombstones(std::span<const Tombstone> tombstones, std::string* out);
 
 // The type of an encoded record; Corruption for an empty or unknown one.
 Result<RecordType> PeekRecordType(std::string_view rec);
 // Decode a whole record, replacing *out. Corruption when malformed.
 Status DecodeSeries(std::string_view rec, std::vector<RefSeries>* out);
 Status DecodeSamples(std::string_view rec, std::vector<RefSample>* out);
+Status DecodeTombstones(std::string_view rec, std::vector<Tombstone>* out);
 
 // Varint helpers (LevelDB/protobuf base-128 varints), shared with tests.
 void PutUvarint(std::string* out, uint64_t v);

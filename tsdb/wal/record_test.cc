@@ -111,5 +111,30 @@ TEST(WalRecord, MalformedRecordsAreCorruption) {
   EXPECT_FALSE(DecodeSeries(samples, &s).ok());  // wrong type byte
 }
 
+TEST(WalRecord, TombstonesRoundTrip) {
+  const std::vector<Tombstone> in = {{1, 0, 100},
+                                     {7, -5000, std::numeric_limits<int64_t>::max()},
+                                     {std::numeric_limits<uint64_t>::max(), std::numeric_limits<int64_t>::min(), -1}};
+  std::string rec;
+  EncodeTombstones(in, &rec);
+  EXPECT_EQ(*PeekRecordType(rec), RecordType::kTombstones);
+  std::vector<Tombstone> out;
+  ASSERT_TRUE(DecodeTombstones(rec, &out).ok());
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].ref, in[i].ref);
+    EXPECT_EQ(out[i].mint, in[i].mint);
+    EXPECT_EQ(out[i].maxt, in[i].maxt);
+  }
+  // Byte layout (docs/format/wal.md): type 3, uvarint ref, zigzag mint, zigzag maxt.
+  const Tombstone one{5, -1, 2};
+  std::string small;
+  EncodeTombstones({&one, 1}, &small);
+  EXPECT_EQ(small, std::string("\x03\x05\x01\x04", 4));
+  EXPECT_FALSE(DecodeTombstones(small.substr(0, 3), &out).ok());
+  std::vector<RefSample> samples;
+  EXPECT_FALSE(DecodeSamples(small, &samples).ok());  // a tombstone is not a samples record
+}
+
 }  // namespace
 }  // namespace promethium::tsdb::wal

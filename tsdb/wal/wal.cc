@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "tsdb/base/logging.h"
+#include "tsdb/wal/checkpoint.h"
+#include "tsdb/wal/compression.h"
 #include "tsdb/wal/segment.h"
 
 namespace promethium::tsdb::wal {
@@ -130,22 +132,75 @@ Status Wal::WriteBatchLocked(std::string_view batch) {
 }
 
 Status Wal::Log(std::span<const std::string_view> records) {
-  MutexLock lock(&mu_);
-  if (closed_) return Status::Internal("wal: write to a closed WAL");
-  frame_buf_.clear();
   for (std::string_view rec : records) {
     if (rec.size() > kMaxRecordSize) {
       metrics_.writes_failed->Inc();
       return Status::ResourceExhausted("wal: record of " + std::to_string(rec.size()) + " bytes exceeds the limit of " +
                                        std::to_string(kMaxRecordSize));
     }
-    AppendFrame(rec, &frame_buf_);
   }
+  if (opts_.compression != Compression::kNone) return LogCompressed(records);
+  MutexLock lock(&mu_);
+  if (closed_) return Status::Internal("wal: write to a closed WAL");
+  frame_buf_.clear();
+  for (std::string_view rec : records) AppendFrame(rec, &frame_buf_);
   if (frame_buf_.empty()) return Status::OK();
   Status st = WriteBatchLocked(frame_buf_);
   if (!st.ok()) metrics_.writes_failed->Inc();
   if (frame_buf_.capacity() > (4u << 20)) std::string().swap(frame_buf_);  // do not pin a huge buffer
   return st;
+}
+
+Status Wal::LogCompressed(std::span<const std::string_view> records) {
+  // Compress before taking the mutex: commits compress in parallel and only
+  // the write itself is serialised.
+  std::string batch, payload;
+  for (std::string_view rec : records) {
+    CompressRecord(opts_.compression, rec, &payload);
+    AppendFrame(payload, &batch);
+  }
+  MutexLock lock(&mu_);
+  if (closed_) return Status::Internal("wal: write to a closed WAL");
+  if (batch.empty()) return Status::OK();
+  Status st = WriteBatchLocked(batch);
+  if (!st.ok()) metrics_.writes_failed->Inc();
+  return st;
+}
+
+Result<uint64_t> Wal::CutSegment() {
+  MutexLock lock(&mu_);
+  if (closed_) return Status::Internal("wal: cutting a segment of a closed WAL");
+  if (needs_repair_) {
+    PROMETHIUM_RETURN_IF_ERROR(RepairTailLocked().WithContext("wal: repairing a failed write"));
+  } else if (file_ == nullptr) {
+    PROMETHIUM_RETURN_IF_ERROR(OpenSegmentLocked(segment_ + 1).WithContext("wal: creating a segment"));
+  }
+  if (good_size_ == 0) return segment_;  // already fresh: nothing to close
+  PROMETHIUM_RETURN_IF_ERROR(CutSegmentLocked());
+  return segment_;
+}
+
+Status Wal::RefreshStorageSize() {
+  uint64_t total = 0;
+  PROMETHIUM_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(env_, dir_));
+  PROMETHIUM_ASSIGN_OR_RETURN(std::optional<uint64_t> checkpoint, LastCheckpoint(env_, dir_));
+  MutexLock lock(&mu_);  // no segment is cut meanwhile
+  for (uint64_t index : segments) {
+    if (index == segment_) continue;  // counted as good_size_
+    auto size = env_->GetFileSize(SegmentPath(dir_, index));
+    if (size.ok()) total += *size;  // deleted meanwhile: not there any more
+  }
+  if (checkpoint.has_value()) {
+    const std::string cp_dir = dir_ + "/" + CheckpointName(*checkpoint);
+    PROMETHIUM_ASSIGN_OR_RETURN(std::vector<uint64_t> cp_segments, ListSegments(env_, cp_dir));
+    for (uint64_t index : cp_segments) {
+      auto size = env_->GetFileSize(SegmentPath(cp_dir, index));
+      if (size.ok()) total += *size;
+    }
+  }
+  closed_bytes_ = total;
+  metrics_.storage_size->Set(static_cast<double>(closed_bytes_ + good_size_));
+  return Status::OK();
 }
 
 Status Wal::Sync() {

@@ -14,8 +14,11 @@
 // written behind a torn frame. If that truncation fails too, the WAL tries it
 // again before the next write and fails writes until it succeeds.
 //
-// Not yet: checkpoints and truncation of old segments need persisted blocks
-// (the next step of the storage work); until then the WAL only grows.
+// Compression (WalOptions::compression, compression.h) happens in Log
+// before the mutex is taken, so commits compress concurrently.
+//
+// Old segments are compacted into checkpoints by Checkpoint (checkpoint.h);
+// CutSegment closes the segment being written so it can be checkpointed.
 //
 // Ownership: the Wal owns its open segment file; the Env and the
 // MetricsRegistry must outlive it.
@@ -36,6 +39,7 @@
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/thread_annotations.h"
+#include "tsdb/wal/compression.h"
 
 namespace promethium::tsdb::wal {
 
@@ -49,6 +53,9 @@ struct WalOptions {
   uint64_t segment_size = 128ull << 20;
   SyncPolicy sync = SyncPolicy::kNever;
   int64_t sync_interval_ms = 1000;
+  // How records are compressed (Prometheus's --storage.tsdb.wal-compression-type).
+  // Old WALs replay whatever this is; docs/format/wal.md has the measurements.
+  Compression compression = Compression::kSnappy;
 };
 
 class Wal {
@@ -69,6 +76,14 @@ class Wal {
   Status Sync();
   // Fsyncs and closes the current segment; later Log calls fail. Idempotent.
   Status Close();
+  // Fsyncs and closes the current segment and starts the next one, so every
+  // segment below the returned (new current) index is complete and can be
+  // checkpointed. A no-op returning the current index when it is empty.
+  Result<uint64_t> CutSegment();
+  // Recomputes prometheus_tsdb_wal_storage_size_bytes from the directory
+  // (segments and the checkpoint, as Prometheus counts it); call it after a
+  // Checkpoint deleted and added files behind the writer's back.
+  Status RefreshStorageSize();
 
   uint64_t CurrentSegment() const;
   const std::string& dir() const { return dir_; }
@@ -82,6 +97,7 @@ class Wal {
   };
   Wal(Env* env, std::string dir, const WalOptions& opts, MetricsRegistry* metrics);
 
+  Status LogCompressed(std::span<const std::string_view> records);
   Status OpenSegmentLocked(uint64_t index) REQUIRES(mu_);
   Status CutSegmentLocked() REQUIRES(mu_);
   Status WriteBatchLocked(std::string_view batch) REQUIRES(mu_);

@@ -91,6 +91,7 @@ TEST(WalSegment, Names) {
 
 TEST_F(WalTest, SegmentsRollOverAndReplayInOrder) {
   WalOptions opts;
+  opts.compression = Compression::kNone;  // these tests reason about plain frame sizes
   opts.segment_size = 1024;
   {
     auto w = Wal::Open(env_, dir_, opts, nullptr, 0);
@@ -117,6 +118,7 @@ TEST_F(WalTest, SegmentsRollOverAndReplayInOrder) {
 
 TEST_F(WalTest, BatchLargerThanASegmentGetsItsOwn) {
   WalOptions opts;
+  opts.compression = Compression::kNone;  // these tests reason about plain frame sizes
   opts.segment_size = 256;
   auto w = Wal::Open(env_, dir_, opts, nullptr, 0);
   ASSERT_TRUE(w.ok());
@@ -135,6 +137,7 @@ TEST_F(WalTest, BatchLargerThanASegmentGetsItsOwn) {
 
 TEST_F(WalTest, TornTailAtEveryByteReplaysEverythingBefore) {
   WalOptions opts;
+  opts.compression = Compression::kNone;  // these tests reason about plain frame sizes
   opts.segment_size = 512;
   uint64_t last_segment = 0;
   {
@@ -174,6 +177,7 @@ TEST_F(WalTest, TornTailAtEveryByteReplaysEverythingBefore) {
 
 TEST_F(WalTest, CorruptByteInTheMiddleDropsTheRest) {
   WalOptions opts;
+  opts.compression = Compression::kNone;  // these tests reason about plain frame sizes
   opts.segment_size = 512;
   {
     auto w = Wal::Open(env_, dir_, opts, nullptr, 0);
@@ -260,7 +264,8 @@ TEST_F(WalTest, FailedWriteLeavesNoTraceAndRecovers) {
 TEST_F(WalTest, RandomENOSPCKeepsExactlyTheSuccessfulBatches) {
   FaultInjectionEnv fault(env_);
   WalOptions opts;
-  opts.segment_size = 300;  // cuts happen between, and right before, failures
+  opts.compression = Compression::kNone;  // these tests reason about plain frame sizes
+  opts.segment_size = 300;                // cuts happen between, and right before, failures
   std::vector<std::string> written;
   {
     auto w = Wal::Open(&fault, dir_, opts, nullptr, 0);
@@ -296,6 +301,7 @@ TEST_F(WalTest, RandomENOSPCKeepsExactlyTheSuccessfulBatches) {
 TEST_F(WalTest, FailedSyncOnCommitFailsTheWrite) {
   FaultInjectionEnv fault(env_);
   WalOptions opts;
+  opts.compression = Compression::kNone;  // these tests reason about plain frame sizes
   opts.sync = SyncPolicy::kOnCommit;
   auto w = Wal::Open(&fault, dir_, opts, nullptr, 0);
   ASSERT_TRUE(w.ok());
@@ -315,6 +321,7 @@ TEST_F(WalTest, FailedSyncOnCommitFailsTheWrite) {
 TEST_F(WalTest, IntervalPolicySyncsInTheBackground) {
   MetricsRegistry metrics;
   WalOptions opts;
+  opts.compression = Compression::kNone;  // these tests reason about plain frame sizes
   opts.sync = SyncPolicy::kInterval;
   opts.sync_interval_ms = 5;
   auto w = Wal::Open(env_, dir_, opts, &metrics, 0);

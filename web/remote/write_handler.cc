@@ -2,6 +2,7 @@
 
 #include <snappy.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,7 +10,7 @@
 
 #include "tsdb/api/storage.h"
 #include "tsdb/base/logging.h"
-#include "web/remote/remote.pb.h"
+#include "web/remote/write_request_decoder.h"
 
 namespace promethium::web {
 
@@ -28,8 +29,15 @@ HttpResponse PlainError(int status, std::string_view text) {
   return resp;
 }
 
+// ASCII fast path: eight bytes at a time while no byte has its top bit set.
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
+  while (i + 8 <= s.size()) {
+    uint64_t chunk;
+    std::memcpy(&chunk, s.data() + i, 8);
+    if ((chunk & 0x8080808080808080ULL) != 0) break;
+    i += 8;
+  }
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
@@ -48,68 +56,85 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-struct DecodedSeries {
-  Labels labels;
-  std::vector<Sample> samples;
-};
+using Series = DecodedWriteRequest::Series;
 
-// Validates one series' labels and turns them into Labels. Labels with an
-// empty value are dropped (an empty value means "absent" in Prometheus).
-Result<Labels> ConvertLabels(const prometheus::TimeSeries& ts) {
-  std::vector<Label> out;
-  out.reserve(ts.labels_size());
-  std::string_view prev;
-  for (int i = 0; i < ts.labels_size(); ++i) {
-    const prometheus::Label& l = ts.labels(i);
-    if (l.name().empty() || !IsValidUtf8(l.name()) || !IsValidUtf8(l.value())) {
-      return Status::InvalidArgument("invalid label name or value in series with labels " + ts.ShortDebugString());
-    }
-    if (i > 0 && l.name() <= prev) {
-      return Status::InvalidArgument(std::string(l.name() == prev ? "duplicate label name " : "labels not sorted at ") +
-                                     "\"" + l.name() + "\"");
-    }
-    prev = l.name();
-    if (!l.value().empty()) out.push_back(Label{l.name(), l.value()});
+// The series' labels as text for error messages: {a="1", b="\xff"}.
+std::string DescribeLabels(const DecodedWriteRequest& req, const Series& series) {
+  std::string out = "{";
+  for (uint32_t i = 0; i < series.label_count; ++i) {
+    const auto& l = req.labels[series.first_label + i];
+    if (i > 0) out += ", ";
+    out += IsValidLabelName(l.name) ? std::string(l.name) : QuoteLabelValue(l.name);
+    out.push_back('=');
+    out += QuoteLabelValue(l.value);
   }
-  Labels labels = Labels::FromSortedUnchecked(std::move(out));
-  if (labels.MetricName().empty()) {
-    return Status::InvalidArgument("series without metric name: " + labels.ToString());
-  }
-  return labels;
-}
-
-Result<std::vector<DecodedSeries>> Validate(const prometheus::WriteRequest& wr, int64_t now_ms) {
-  std::vector<DecodedSeries> out;
-  out.reserve(wr.timeseries_size());
-  for (const prometheus::TimeSeries& ts : wr.timeseries()) {
-    PROMETHIUM_ASSIGN_OR_RETURN(Labels labels, ConvertLabels(ts));
-    if (ts.histograms_size() > 0) {
-      return Status::Unsupported("native histograms in remote write (series " + labels.ToString() + ")");
-    }
-    DecodedSeries series{std::move(labels), {}};
-    series.samples.reserve(ts.samples_size());
-    for (const prometheus::Sample& s : ts.samples()) {
-      if (s.timestamp() > now_ms + kMaxAheadMs) {
-        return Status::OutOfBounds("out of bounds: timestamp is too far in the future (series " +
-                                   series.labels.ToString() + ", timestamp " + std::to_string(s.timestamp()) + ")");
-      }
-      series.samples.push_back(Sample{s.timestamp(), s.value()});
-    }
-    out.push_back(std::move(series));
-  }
+  out.push_back('}');
   return out;
 }
 
+// Checks one series' labels: valid UTF-8, sorted unique names, a metric
+// name. Empty values are allowed here and dropped by BuildLabels.
+Status CheckLabels(const DecodedWriteRequest& req, const Series& series) {
+  std::string_view prev;
+  bool has_name = false;
+  for (uint32_t i = 0; i < series.label_count; ++i) {
+    const auto& l = req.labels[series.first_label + i];
+    if (l.name.empty() || !IsValidUtf8(l.name) || !IsValidUtf8(l.value)) {
+      return Status::InvalidArgument("invalid label name or value in series with labels " +
+                                     DescribeLabels(req, series));
+    }
+    if (i > 0 && l.name <= prev) {
+      return Status::InvalidArgument(std::string(l.name == prev ? "duplicate label name " : "labels not sorted at ") +
+                                     "\"" + std::string(l.name) + "\"");
+    }
+    prev = l.name;
+    if (l.name == kMetricName && !l.value.empty()) has_name = true;
+  }
+  if (!has_name) return Status::InvalidArgument("series without metric name: " + DescribeLabels(req, series));
+  return Status::OK();
+}
+
+Labels BuildLabels(const DecodedWriteRequest& req, const Series& series) {
+  std::vector<Label> out;
+  out.reserve(series.label_count);
+  for (uint32_t i = 0; i < series.label_count; ++i) {
+    const auto& l = req.labels[series.first_label + i];
+    if (!l.value.empty()) out.push_back(Label{std::string(l.name), std::string(l.value)});
+  }
+  return Labels::FromSortedUnchecked(std::move(out));
+}
+
+// Validates the whole request before anything is appended.
+Status Validate(const DecodedWriteRequest& req, int64_t now_ms) {
+  for (const Series& series : req.series) {
+    PROMETHIUM_RETURN_IF_ERROR(CheckLabels(req, series));
+    if (series.has_histograms) {
+      return Status::Unsupported("native histograms in remote write (series " + DescribeLabels(req, series) + ")");
+    }
+    for (uint32_t i = 0; i < series.sample_count; ++i) {
+      const Sample& s = req.samples[series.first_sample + i];
+      if (s.t > now_ms + kMaxAheadMs) {
+        return Status::OutOfBounds("out of bounds: timestamp is too far in the future (series " +
+                                   DescribeLabels(req, series) + ", timestamp " + std::to_string(s.t) + ")");
+      }
+    }
+  }
+  return Status::OK();
+}
+
 // Appends everything in one batch; any failure rolls the batch back.
-Status AppendAll(Appendable* appendable, const std::vector<DecodedSeries>& batch) {
+Status AppendAll(Appendable* appendable, const DecodedWriteRequest& req) {
   std::unique_ptr<Appender> app = appendable->NewAppender();
-  for (const DecodedSeries& series : batch) {
+  for (const Series& series : req.series) {
+    if (series.sample_count == 0) continue;
+    Labels labels = BuildLabels(req, series);
     SeriesRef ref = 0;
-    for (const Sample& s : series.samples) {
-      Result<SeriesRef> r = app->Append(ref, series.labels, s.t, s.v);
+    for (uint32_t i = 0; i < series.sample_count; ++i) {
+      const Sample& s = req.samples[series.first_sample + i];
+      Result<SeriesRef> r = app->Append(ref, labels, s.t, s.v);
       if (!r.ok()) {
         (void)app->Rollback();
-        return r.status().WithContext("series " + series.labels.ToString() + ", timestamp " + std::to_string(s.t));
+        return r.status().WithContext("series " + labels.ToString() + ", timestamp " + std::to_string(s.t));
       }
       ref = *r;
     }
@@ -148,15 +173,15 @@ HttpResponse ServeRemoteWrite(Appendable* appendable, const HttpRequest& req, in
   if (!snappy::Uncompress(req.body.data(), req.body.size(), &decoded)) {
     return PlainError(400, "snappy: corrupt input");
   }
-  prometheus::WriteRequest wr;
-  if (!wr.ParseFromString(decoded)) return PlainError(400, "proto: cannot parse invalid wire-format data");
-
-  Result<std::vector<DecodedSeries>> batch = Validate(wr, now_ms);
-  if (!batch.ok()) {
-    LogWarn(kLog, "Rejected remote write request: err={}", batch.status().message());
-    return PlainError(400, batch.status().message());
+  DecodedWriteRequest wr;
+  Status parsed = DecodeWriteRequest(decoded, &wr);
+  if (!parsed.ok()) return PlainError(400, parsed.message());
+  Status valid = Validate(wr, now_ms);
+  if (!valid.ok()) {
+    LogWarn(kLog, "Rejected remote write request: err={}", valid.message());
+    return PlainError(400, valid.message());
   }
-  Status s = AppendAll(appendable, *batch);
+  Status s = AppendAll(appendable, wr);
   if (!s.ok()) {
     bool bad_request = s.code() == Status::Code::kOutOfOrder || s.code() == Status::Code::kOutOfBounds ||
                        s.code() == Status::Code::kDuplicate;

@@ -1,0 +1,237 @@
+#include "tsdb/block/compactor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "tsdb/block/index_writer.h"
+#include "tsdb/chunkenc/xor_chunk.h"
+
+namespace promethium::tsdb {
+namespace {
+
+struct SeriesEntry {
+  Labels labels;
+  uint32_t source;
+  SeriesRef ref;
+};
+
+struct SourceChunk {
+  ChunkMeta meta;
+  uint32_t source;
+};
+
+struct RawSample {
+  int64_t t;
+  uint64_t v_bits;
+  uint32_t source;
+};
+
+// Builds the output chunks of one series from its source chunks.
+class SeriesChunkMerger {
+ public:
+  SeriesChunkMerger(std::span<const BlockSource> sources, ChunkSegmentWriter* writer, int64_t mint, int64_t maxt_incl,
+                    int per_chunk)
+      : sources_(sources), writer_(writer), mint_(mint), maxt_(maxt_incl), per_chunk_(per_chunk) {}
+
+  // Appends the series' output chunk metas to *out; counts samples.
+  Status Merge(std::vector<SourceChunk> chunks, std::vector<ChunkMeta>* out, uint64_t* samples) {
+    std::sort(chunks.begin(), chunks.end(), [](const SourceChunk& a, const SourceChunk& b) {
+      return a.meta.min_time != b.meta.min_time ? a.meta.min_time < b.meta.min_time : a.source < b.source;
+    });
+    size_t i = 0;
+    while (i < chunks.size()) {
+      size_t j = i + 1;
+      int64_t cluster_max = chunks[i].meta.max_time;
+      while (j < chunks.size() && chunks[j].meta.min_time <= cluster_max) {
+        cluster_max = std::max(cluster_max, chunks[j].meta.max_time);
+        ++j;
+      }
+      PROMETHIUM_RETURN_IF_ERROR(MergeCluster(std::span(chunks).subspan(i, j - i), out, samples));
+      i = j;
+    }
+    return Status::OK();
+  }
+
+ private:
+  // Decodes a chunk's samples within its meta range and [mint, maxt];
+  // *clipped tells whether any sample was left out.
+  Status Decode(const SourceChunk& c, std::vector<RawSample>* out, bool* clipped) {
+    PROMETHIUM_RETURN_IF_ERROR(sources_[c.source].chunks->Chunk(c.meta, &bytes_));
+    const int64_t lo = std::max(c.meta.min_time, mint_), hi = std::min(c.meta.max_time, maxt_);
+    XorIterator it(bytes_);
+    while (it.Next() != ValueType::kNone) {
+      const int64_t t = it.At().t;
+      if (t < lo || t > hi) {
+        *clipped = true;
+        continue;
+      }
+      out->push_back({t, it.value_bits(), c.source});
+    }
+    return it.Err();
+  }
+
+  Status MergeCluster(std::span<const SourceChunk> cluster, std::vector<ChunkMeta>* out, uint64_t* samples) {
+    std::vector<RawSample> merged;
+    bool clipped = false;
+    for (const SourceChunk& c : cluster) PROMETHIUM_RETURN_IF_ERROR(Decode(c, &merged, &clipped));
+    if (merged.empty()) return Status::OK();
+    if (cluster.size() == 1 && !clipped) {  // untouched: copy the bytes as they are
+      *samples += merged.size();
+      PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->Add(bytes_));
+      out->push_back({ref, merged.front().t, merged.back().t});
+      return Status::OK();
+    }
+    std::stable_sort(merged.begin(), merged.end(), [](const RawSample& a, const RawSample& b) {
+      return a.t != b.t ? a.t < b.t : a.source < b.source;
+    });
+    // Same timestamp in several sources: keep the earliest source's sample.
+    merged.erase(
+        std::unique(merged.begin(), merged.end(), [](const RawSample& a, const RawSample& b) { return a.t == b.t; }),
+        merged.end());
+    *samples += merged.size();
+    return Encode(merged, out);
+  }
+
+  // Re-encodes samples into chunks of at most per_chunk_ samples.
+  Status Encode(const std::vector<RawSample>& merged, std::vector<ChunkMeta>* out) {
+    for (size_t start = 0; start < merged.size(); start += static_cast<size_t>(per_chunk_)) {
+      const size_t end = std::min(merged.size(), start + static_cast<size_t>(per_chunk_));
+      XorChunk chunk;
+      XorAppender app(&chunk);
+      for (size_t k = start; k < end; ++k) app.Append(merged[k].t, std::bit_cast<double>(merged[k].v_bits));
+      PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->Add(chunk.Bytes()));
+      out->push_back({ref, merged[start].t, merged[end - 1].t});
+    }
+    return Status::OK();
+  }
+
+  std::span<const BlockSource> sources_;
+  ChunkSegmentWriter* writer_;
+  const int64_t mint_;
+  const int64_t maxt_;
+  const int per_chunk_;
+  std::string bytes_;
+};
+
+// Every series of every source, sorted by labels (then source).
+Result<std::vector<SeriesEntry>> CollectSeries(std::span<const BlockSource> sources) {
+  std::vector<SeriesEntry> all;
+  for (uint32_t s = 0; s < sources.size(); ++s) {
+    auto postings = sources[s].index->AllPostings();
+    while (postings->Next()) {
+      SeriesEntry e{Labels(), s, postings->At()};
+      Status st = sources[s].index->Series(e.ref, &e.labels, nullptr);
+      if (st.code() == Status::Code::kNotFound) continue;  // removed meanwhile
+      PROMETHIUM_RETURN_IF_ERROR(st);
+      all.push_back(std::move(e));
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const SeriesEntry& a, const SeriesEntry& b) {
+    auto c = a.labels <=> b.labels;
+    return c != 0 ? c < 0 : a.source < b.source;
+  });
+  return all;
+}
+
+std::vector<std::string> CollectSymbols(const std::vector<SeriesEntry>& series) {
+  std::set<std::string_view> set;
+  for (const auto& e : series) {
+    for (const Label& l : e.labels) {
+      set.insert(l.name);
+      set.insert(l.value);
+    }
+  }
+  return std::vector<std::string>(set.begin(), set.end());
+}
+
+// Writes index and chunks into tmp_dir; fills meta stats.
+Status WriteBlockFiles(Env* env, const std::string& tmp_dir, std::span<const BlockSource> sources, int64_t mint,
+                       int64_t maxt, const BlockWriteOptions& opts, BlockMeta* meta) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::vector<SeriesEntry> series, CollectSeries(sources));
+  PROMETHIUM_RETURN_IF_ERROR(env->CreateDirs(tmp_dir + "/chunks"));
+  ChunkSegmentWriter chunk_writer(env, tmp_dir + "/chunks", opts.chunks);
+  PROMETHIUM_ASSIGN_OR_RETURN(auto index_writer, IndexWriter::Create(env, tmp_dir + "/index", CollectSymbols(series)));
+  SeriesChunkMerger merger(sources, &chunk_writer, mint, maxt - 1, std::max(1, opts.samples_per_chunk));
+  std::vector<ChunkMeta> metas, out;
+  for (size_t i = 0; i < series.size();) {
+    std::vector<SourceChunk> chunks;
+    size_t j = i;
+    for (; j < series.size() && series[j].labels == series[i].labels; ++j) {
+      Labels ignored;
+      Status st = sources[series[j].source].index->Series(series[j].ref, &ignored, &metas);
+      if (st.code() == Status::Code::kNotFound) continue;
+      PROMETHIUM_RETURN_IF_ERROR(st);
+      for (const ChunkMeta& m : metas) {
+        if (m.max_time >= mint && m.min_time < maxt) chunks.push_back({m, series[j].source});
+      }
+    }
+    out.clear();
+    uint64_t samples = 0;
+    PROMETHIUM_RETURN_IF_ERROR(merger.Merge(std::move(chunks), &out, &samples));
+    if (!out.empty()) {
+      PROMETHIUM_RETURN_IF_ERROR(index_writer->AddSeries(series[i].labels, out).status());
+      meta->stats.num_series++;
+      meta->stats.num_samples += samples;
+      meta->stats.num_chunks += out.size();
+    }
+    i = j;
+  }
+  PROMETHIUM_RETURN_IF_ERROR(chunk_writer.Finish());
+  PROMETHIUM_RETURN_IF_ERROR(index_writer->Finish());
+  return Status::OK();
+}
+
+}  // namespace
+
+bool IsTmpBlockDir(std::string_view name) { return name.ends_with(kTmpForCreationSuffix); }
+
+Status RemoveTmpBlockDirs(Env* env, const std::string& data_dir) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(data_dir));
+  for (const std::string& name : names) {
+    if (IsTmpBlockDir(name)) PROMETHIUM_RETURN_IF_ERROR(env->RemoveDirRecursively(data_dir + "/" + name));
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> ListBlockDirs(Env* env, const std::string& data_dir) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(data_dir));
+  std::erase_if(names, [&](const std::string& name) {
+    return !IsValidUlid(name) || !env->FileExists(data_dir + "/" + name + "/" + kMetaFilename);
+  });
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<BlockMeta> WriteBlock(Env* env, const std::string& parent_dir, std::span<const BlockSource> sources,
+                             int64_t mint, int64_t maxt, const BlockCompaction& compaction,
+                             const BlockWriteOptions& opts) {
+  if (mint >= maxt) return Status::InvalidArgument("WriteBlock: empty range [mint, maxt)");
+  const int64_t now =
+      opts.now_ms != 0
+          ? opts.now_ms
+          : std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  BlockMeta meta;
+  meta.ulid = NewUlid(now);
+  meta.min_time = mint;
+  meta.max_time = maxt;
+  meta.compaction = compaction;
+  if (meta.compaction.sources.empty()) meta.compaction.sources = {meta.ulid};
+  const std::string final_dir = parent_dir + "/" + meta.ulid;
+  const std::string tmp_dir = final_dir + kTmpForCreationSuffix;
+  Status st = WriteBlockFiles(env, tmp_dir, sources, mint, maxt, opts, &meta);
+  if (st.ok() && meta.stats.num_series == 0) st = Status::NotFound("WriteBlock: no series with samples in range");
+  if (st.ok()) st = WriteBlockMeta(env, tmp_dir, meta);
+  if (st.ok()) st = env->SyncDir(tmp_dir + "/chunks");
+  if (st.ok()) st = env->SyncDir(tmp_dir);
+  if (st.ok()) st = env->RenameFile(tmp_dir, final_dir);
+  if (st.ok()) st = env->SyncDir(parent_dir);
+  if (!st.ok()) {
+    (void)env->RemoveDirRecursively(tmp_dir);  // best effort; the DB removes leftovers on open
+    return st;
+  }
+  return meta;
+}
+
+}  // namespace promethium::tsdb

@@ -1,0 +1,68 @@
+// WriteBlock: the block writer used by head cutting and compaction. It
+// merges the series of any number of sources (head readers, block readers
+// with tombstones applied) into one new persisted block:
+//
+//  - series with identical labels across sources are merged into one;
+//  - chunks that overlap in time (across or within sources) are decoded,
+//    merged with duplicate timestamps dropped (the sample of the earliest
+//    source wins) and re-encoded into chunks of <= samples_per_chunk;
+//  - only samples in [mint, maxt) are kept: chunks straddling the bounds
+//    (or holding samples past their meta's max time, as a head's open chunk
+//    can) are re-encoded clipped; untouched chunks are copied verbatim;
+//  - series left without samples are skipped; if none remain, nothing is
+//    written and NotFound is returned.
+//
+// The block is built in <parent>/<ULID>.tmp-for-creation, every file and
+// directory fsynced, then renamed to <parent>/<ULID> (atomic), and the
+// parent fsynced. On failure the tmp dir is removed best-effort; a crash can
+// leave one behind, which the DB deletes on open (IsTmpBlockDir).
+//
+// Ownership: borrows the sources for the call. Thread-safety: the sources
+// must be safe to read during the call; WriteBlock itself keeps no state.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tsdb/base/env.h"
+#include "tsdb/block/block_meta.h"
+#include "tsdb/block/chunk_segments.h"
+#include "tsdb/index/index_reader.h"
+
+namespace promethium::tsdb {
+
+inline constexpr char kTmpForCreationSuffix[] = ".tmp-for-creation";
+
+struct BlockSource {
+  IndexReader* index;
+  ChunkReader* chunks;
+};
+
+struct BlockWriteOptions {
+  ChunkWriteOptions chunks;
+  int samples_per_chunk = 120;  // for re-encoded chunks
+  // Used for the ULID; 0 means the current wall clock.
+  int64_t now_ms = 0;
+};
+
+// Writes the block. `compaction` is recorded in meta.json: pass
+// {level = 1} for a head block (sources then becomes the new ULID), or
+// CompactBlockMetas(parents).compaction for a compaction. Returns the meta
+// written (ulid, stats, [mint, maxt)).
+Result<BlockMeta> WriteBlock(Env* env, const std::string& parent_dir, std::span<const BlockSource> sources,
+                             int64_t mint, int64_t maxt, const BlockCompaction& compaction,
+                             const BlockWriteOptions& opts = {});
+
+// Whether a directory name is a block being created (or an aborted one).
+bool IsTmpBlockDir(std::string_view name);
+// Removes every <data_dir>/*.tmp-for-creation (leftovers of a crash during
+// WriteBlock). Call on DB open, before any WriteBlock can run.
+Status RemoveTmpBlockDirs(Env* env, const std::string& data_dir);
+// The names (ULIDs) of the block directories in data_dir, ascending: entries
+// that are valid ULIDs and hold a meta.json. Others (wal, chunks_head, tmp
+// dirs, lock files) are skipped.
+Result<std::vector<std::string>> ListBlockDirs(Env* env, const std::string& data_dir);
+
+}  // namespace promethium::tsdb

@@ -1,0 +1,136 @@
+// DB: the blocks on disk (opening, quarantining, publishing, dropping).
+#include <algorithm>
+#include <set>
+
+#include "tsdb/base/env.h"
+#include "tsdb/base/logging.h"
+#include "tsdb/block/block.h"
+#include "tsdb/block/compactor.h"
+#include "tsdb/db.h"
+#include "tsdb/db_metrics.h"
+
+namespace promethium::tsdb {
+namespace {
+
+constexpr std::string_view kTmpForDeletion = ".tmp-for-deletion";
+
+}  // namespace
+
+Status DB::CleanUpDirectory() {
+  PROMETHIUM_ASSIGN_OR_RETURN(auto children, env_->GetChildren(dir_));
+  for (const std::string& name : children) {
+    if (!IsTmpBlockDir(name) && !name.ends_with(kTmpForDeletion)) continue;
+    // An interrupted block write or deletion: never visible, safe to drop.
+    LogInfo("tsdb", "removing leftover temporary directory {}/{}", dir_, name);
+    PROMETHIUM_RETURN_IF_ERROR(env_->RemoveDirRecursively(dir_ + "/" + name));
+  }
+  return Status::OK();
+}
+
+void DB::QuarantineBlock(const std::string& name, const Status& why) {
+  const std::string qdir = dir_ + "/quarantine";
+  Status st = env_->CreateDirs(qdir);
+  if (st.ok()) st = env_->RenameFile(dir_ + "/" + name, qdir + "/" + name);
+  if (st.ok()) st = env_->SyncDir(dir_);
+  metrics_->quarantined->Inc();
+  if (st.ok()) {
+    LogError("tsdb", "block {} failed verification and was moved to {}/{}: {}", name, qdir, name, why.ToString());
+  } else {
+    LogError("tsdb", "block {} failed verification ({}) and could not be moved aside: {}; it is ignored", name,
+             why.ToString(), st.ToString());
+  }
+}
+
+Result<DB::BlockList> DB::OpenBlocks() {
+  PROMETHIUM_ASSIGN_OR_RETURN(auto children, env_->GetChildren(dir_));
+  std::sort(children.begin(), children.end());
+  BlockList blocks;
+  for (const std::string& name : children) {
+    // Every ULID-named directory is a block; one without a readable
+    // meta.json is damaged and quarantined like any other.
+    if (!IsValidUlid(name)) continue;
+    auto block = Block::Open(env_, dir_ + "/" + name);
+    if (!block.ok()) {
+      QuarantineBlock(name, block.status());
+      continue;
+    }
+    blocks.push_back(std::move(*block));
+  }
+  // A compaction that finished but crashed before deleting its parents
+  // leaves them behind: the new block already holds their data.
+  std::set<std::string> parents;
+  for (const auto& b : blocks) {
+    const BlockMeta meta = b->meta();
+    for (const auto& p : meta.compaction.parents) parents.insert(p.ulid);
+  }
+  BlockList kept;
+  for (auto& b : blocks) {
+    if (!parents.contains(b->meta().ulid)) {
+      kept.push_back(std::move(b));
+      continue;
+    }
+    LogInfo("tsdb", "removing block {}: a later compaction already holds its data", b->meta().ulid);
+    const std::string from = dir_ + "/" + b->meta().ulid;
+    const std::string doomed = from + std::string(kTmpForDeletion);
+    b.reset();
+    PROMETHIUM_RETURN_IF_ERROR(env_->RenameFile(from, doomed));
+    PROMETHIUM_RETURN_IF_ERROR(env_->RemoveDirRecursively(doomed));
+  }
+  metrics_->reloads->Inc();
+  return kept;
+}
+
+void DB::SetBlocks(BlockList blocks) {
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
+    const BlockMeta ma = a->meta(), mb = b->meta();
+    return ma.min_time != mb.min_time ? ma.min_time < mb.min_time : ma.ulid < mb.ulid;
+  });
+  uint64_t bytes = 0;
+  for (const auto& b : blocks) bytes += b->SizeBytes();
+  metrics_->blocks_loaded->Set(static_cast<double>(blocks.size()));
+  metrics_->blocks_bytes->Set(static_cast<double>(bytes));
+  if (!blocks.empty()) metrics_->lowest_timestamp->Set(static_cast<double>(blocks.front()->meta().min_time));
+  MutexLock lock(&blocks_mu_);
+  blocks_ = std::move(blocks);
+}
+
+DB::BlockList DB::BlocksSnapshot() const {
+  MutexLock lock(&blocks_mu_);
+  return blocks_;
+}
+
+int64_t DB::BlocksMaxTime() const {
+  int64_t max_time = kMinTime;
+  for (const auto& b : BlocksSnapshot()) max_time = std::max(max_time, b->meta().max_time);
+  return max_time;
+}
+
+Status DB::DropBlocks(const std::vector<std::string>& doomed_ulids) {
+  if (doomed_ulids.empty()) return Status::OK();
+  const std::set<std::string> doomed(doomed_ulids.begin(), doomed_ulids.end());
+  BlockList remaining;
+  for (auto& b : BlocksSnapshot()) {
+    if (!doomed.contains(b->meta().ulid)) remaining.push_back(b);
+  }
+  SetBlocks(std::move(remaining));
+  // Queries that still hold a dropped block keep reading its open files.
+  for (const std::string& ulid : doomed) {
+    const std::string from = dir_ + "/" + ulid;
+    const std::string to = from + std::string(kTmpForDeletion);
+    PROMETHIUM_RETURN_IF_ERROR(env_->RenameFile(from, to));
+    PROMETHIUM_RETURN_IF_ERROR(env_->RemoveDirRecursively(to));
+  }
+  return env_->SyncDir(dir_);
+}
+
+std::vector<DB::BlockInfo> DB::Blocks() const {
+  std::vector<BlockInfo> out;
+  for (const auto& b : BlocksSnapshot()) {
+    const BlockMeta m = b->meta();
+    out.push_back(BlockInfo{m.ulid, m.min_time, m.max_time, m.stats.num_samples, m.stats.num_series, m.compaction.level,
+                            b->SizeBytes()});
+  }
+  return out;
+}
+
+}  // namespace promethium::tsdb

@@ -1,0 +1,91 @@
+#include "tsdb/wal/segment_reader.h"
+
+#include <memory>
+
+#include "tsdb/wal/compression.h"
+#include "tsdb/wal/crc32c.h"
+#include "tsdb/wal/segment.h"
+
+namespace promethium::tsdb::wal {
+namespace {
+
+constexpr size_t kReadChunk = 1 << 20;
+
+uint32_t LoadFixed32(const char* p) {
+  const auto* u = reinterpret_cast<const uint8_t*>(p);
+  return uint32_t{u[0]} | uint32_t{u[1]} << 8 | uint32_t{u[2]} << 16 | uint32_t{u[3]} << 24;
+}
+
+// Buffers a SequentialFile so frames can be read as contiguous views.
+class BufferedReader {
+ public:
+  explicit BufferedReader(SequentialFile* file) : file_(file), scratch_(kReadChunk, '\0') {}
+
+  // Makes at least n bytes available unless the file ends first.
+  Status Fill(size_t n) {
+    while (buf_.size() - pos_ < n && !eof_) {
+      if (pos_ > 0) {
+        buf_.erase(0, pos_);
+        pos_ = 0;
+      }
+      std::string_view chunk;
+      PROMETHIUM_RETURN_IF_ERROR(file_->Read(scratch_.size(), &chunk, scratch_.data()));
+      if (chunk.empty()) eof_ = true;
+      buf_.append(chunk);
+    }
+    return Status::OK();
+  }
+  size_t Available() const { return buf_.size() - pos_; }
+  const char* Data() const { return buf_.data() + pos_; }
+  void Consume(size_t n) { pos_ += n; }
+
+ private:
+  SequentialFile* file_;
+  std::string scratch_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+};
+
+}  // namespace
+
+Status ReadSegmentRecords(Env* env, const std::string& path, const RecordHandler& on_record,
+                          SegmentReadOutcome* outcome) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> file, env->NewSequentialFile(path));
+  BufferedReader reader(file.get());
+  std::string decompressed;
+  while (true) {
+    PROMETHIUM_RETURN_IF_ERROR(reader.Fill(kFrameHeaderSize));
+    if (reader.Available() == 0) return Status::OK();
+    if (reader.Available() < kFrameHeaderSize) {
+      outcome->problem = "torn record header";
+      return Status::OK();
+    }
+    const uint32_t len = LoadFixed32(reader.Data());
+    const uint32_t crc = LoadFixed32(reader.Data() + 4);
+    if (len == 0 || len > kMaxRecordSize) {
+      outcome->problem = "invalid record length " + std::to_string(len);
+      return Status::OK();
+    }
+    PROMETHIUM_RETURN_IF_ERROR(reader.Fill(kFrameHeaderSize + len));
+    if (reader.Available() < kFrameHeaderSize + len) {
+      outcome->problem = "torn record (" + std::to_string(len) + " byte payload cut short)";
+      return Status::OK();
+    }
+    const std::string_view payload(reader.Data() + kFrameHeaderSize, len);
+    if (Crc32c(payload) != crc) {
+      outcome->problem = "record checksum mismatch";
+      return Status::OK();
+    }
+    auto record = DecompressPayload(payload, &decompressed);
+    if (!record.ok()) {
+      return record.status().WithContext("at offset " + std::to_string(outcome->good_bytes) + " of " + path);
+    }
+    PROMETHIUM_RETURN_IF_ERROR(on_record(*record));
+    reader.Consume(kFrameHeaderSize + len);
+    outcome->good_bytes += kFrameHeaderSize + len;
+    outcome->records++;
+  }
+}
+
+}  // namespace promethium::tsdb::wal
