@@ -156,20 +156,25 @@ std::shared_ptr<Block> OpenBenchBlock(int level, const std::string& dir) {
 
 Matcher M(MatchType t, std::string n, std::string v) { return *Matcher::Make(t, n, v); }
 
+// Reads every sample the selector matches in the block; returns how many.
+int64_t CountSamples(Block* block, const Matchers& ms) {
+  auto q = block->NewQuerier(INT64_MIN, INT64_MAX);
+  auto set = q->Select(false, nullptr, ms);
+  int64_t n = 0;
+  while (set->Next()) {
+    auto it = set->At().Iterator(nullptr);
+    while (it->Next() != ValueType::kNone) ++n;
+  }
+  return n;
+}
+
 // Arg 0: zstd level. Reads every sample of every series (samples/s), and a
 // selective query (one job, one metric).
 void BM_BlockQueryAll(benchmark::State& state) {
   const std::string dir = BenchDir();
   auto block = OpenBenchBlock(static_cast<int>(state.range(0)), dir);
   int64_t n = 0;
-  for (auto _ : state) {
-    auto q = block->NewQuerier(INT64_MIN, INT64_MAX);
-    auto set = q->Select(false, nullptr, {M(MatchType::kRegexMatch, "__name__", ".+")});
-    while (set->Next()) {
-      auto it = set->At().Iterator(nullptr);
-      while (it->Next() != ValueType::kNone) ++n;
-    }
-  }
+  for (auto _ : state) n += CountSamples(block.get(), {M(MatchType::kRegexMatch, "__name__", ".+")});
   state.SetItemsProcessed(n);
   block.reset();
   fs::remove_all(dir);
@@ -181,14 +186,7 @@ void BM_BlockQuerySelective(benchmark::State& state) {
   auto block = OpenBenchBlock(3, dir);
   const Matchers ms = {M(MatchType::kEqual, "__name__", "http_requests_total"), M(MatchType::kEqual, "job", "job1")};
   int64_t n = 0;
-  for (auto _ : state) {
-    auto q = block->NewQuerier(INT64_MIN, INT64_MAX);
-    auto set = q->Select(false, nullptr, ms);
-    while (set->Next()) {
-      auto it = set->At().Iterator(nullptr);
-      while (it->Next() != ValueType::kNone) ++n;
-    }
-  }
+  for (auto _ : state) n += CountSamples(block.get(), ms);
   state.SetItemsProcessed(n);
   block.reset();
   fs::remove_all(dir);

@@ -1,16 +1,12 @@
 // HttpClient over TLS and with auth/redirects, against an in-test OpenSSL
 // server on 127.0.0.1 using a CA, server and client certificates generated
 // with the openssl CLI for each run.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -25,6 +21,7 @@
 #include <vector>
 
 #include "scrape/discovery/http_sd.h"
+#include "scrape/discovery/test_socket_util.h"
 #include "scrape/fake_appendable.h"
 #include "scrape/http_client.h"
 #include "scrape/http_client_config.h"
@@ -76,44 +73,28 @@ class TlsServer {
       SSL_CTX_load_verify_locations(ctx_, pki.path("ca.crt").c_str(), nullptr);
       SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     }
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(fd_, 16) != 0) std::abort();
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Loop(); });
+    server_.ListenLoopback();
+    server_.Start([this](int c) { Accept(c); });
   }
   ~TlsServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
+    server_.Stop();
     SSL_CTX_free(ctx_);
   }
-  std::string port() const { return std::to_string(port_); }
+  std::string port() const { return std::to_string(server_.port()); }
   std::vector<std::string> requests() {
     std::lock_guard<std::mutex> l(mu_);
     return requests_;
   }
 
  private:
-  void Loop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      timeval tv{2, 0};
-      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-      SSL* ssl = SSL_new(ctx_);
-      SSL_set_fd(ssl, c);
-      if (SSL_accept(ssl) == 1) Serve(ssl);
-      SSL_shutdown(ssl);
-      SSL_free(ssl);
-      ::close(c);
-    }
+  void Accept(int c) {
+    timeval tv{2, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    SSL* ssl = SSL_new(ctx_);
+    SSL_set_fd(ssl, c);
+    if (SSL_accept(ssl) == 1) Serve(ssl);
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
   }
   void Serve(SSL* ssl) {
     std::string req;
@@ -137,24 +118,17 @@ class TlsServer {
       resp = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
              "\r\n\r\n" + body;
     } else if (req.starts_with("GET /sd ")) {
-      const std::string body = R"([{"targets": ["h:1"]}])";
-      resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-             std::to_string(body.size()) + "\r\n\r\n" + body;
+      resp = HttpCloseResponse("200 OK", "application/json", R"([{"targets": ["h:1"]}])");
     } else {
-      const std::string body = "tls_metric 1\n";
-      resp = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nConnection: close\r\nContent-Length: " +
-             std::to_string(body.size()) + "\r\n\r\n" + body;
+      resp = HttpCloseResponse("200 OK", "text/plain; version=0.0.4", "tls_metric 1\n");
     }
     SSL_write(ssl, resp.data(), static_cast<int>(resp.size()));
   }
 
   SSL_CTX* ctx_ = nullptr;
-  int fd_ = -1;
-  int port_ = 0;
   std::mutex mu_;
   std::vector<std::string> requests_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  TestSocketServer server_;
 };
 
 Result<HttpResponse> Get(const HttpGetRequest& req) {

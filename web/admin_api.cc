@@ -27,20 +27,6 @@ ApiResult NotWired(std::string_view action, std::string_view why) {
                           "unsupported: /api/v1/admin/tsdb/" + std::string(action) + ": " + std::string(why));
 }
 
-// Go's parseTimeParam wrapped in invalidParamError.
-bool ParseTimeParam(const ApiCall& call, const char* name, int64_t* out, ApiResult* error) {
-  std::string value = call.form.Get(name);
-  if (value.empty()) return true;
-  Result<int64_t> parsed = ParseApiTime(value);
-  if (!parsed.ok()) {
-    *error = ApiResult::InvalidParam(
-        name, "invalid time value for '" + std::string(name) + "': " + parsed.status().message());
-    return false;
-  }
-  *out = *parsed;
-  return true;
-}
-
 // Go's strconv.ParseBool.
 Result<bool> ParseGoBool(std::string_view s) {
   for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"}) {

@@ -29,6 +29,11 @@ struct ApiCall {
   int64_t now_ms = 0;  // "now" for the default query time
 };
 
+// Go's parseTimeParam for an optional time parameter (query_api.cc): when
+// absent, leaves *out as is; when unparsable, sets *error to invalidParamError
+// "invalid time value for '<name>': ..." and returns false.
+bool ParseTimeParam(const ApiCall& call, const char* name, int64_t* out, ApiResult* error);
+
 ApiResult ServeQuery(const ApiDeps& deps, const ApiCall& call);
 ApiResult ServeQueryRange(const ApiDeps& deps, const ApiCall& call);
 ApiResult ServeQueryExemplars(const ApiDeps& deps, const ApiCall& call);

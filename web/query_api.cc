@@ -138,6 +138,19 @@ ApiResult NoEngine(const ApiDeps& deps) {
 
 }  // namespace
 
+bool ParseTimeParam(const ApiCall& call, const char* name, int64_t* out, ApiResult* error) {
+  std::string value = call.form.Get(name);
+  if (value.empty()) return true;
+  Result<int64_t> parsed = ParseApiTime(value);
+  if (!parsed.ok()) {
+    *error = ApiResult::InvalidParam(
+        name, "invalid time value for '" + std::string(name) + "': " + parsed.status().message());
+    return false;
+  }
+  *out = *parsed;
+  return true;
+}
+
 ApiResult ServeQuery(const ApiDeps& deps, const ApiCall& call) {
   Result<int64_t> limit = ParseLimitParam(call.form.Get("limit"));
   if (!limit.ok()) return ApiResult::InvalidParam("limit", limit.status().message());
@@ -194,16 +207,9 @@ ApiResult ServeQueryRange(const ApiDeps& deps, const ApiCall& call) {
 ApiResult ServeQueryExemplars(const ApiDeps& deps, const ApiCall& call) {
   (void)deps;
   int64_t start = kMinTime, end = kMaxTime;
-  for (auto [name, target] : {std::pair{"start", &start}, std::pair{"end", &end}}) {
-    std::string value = call.form.Get(name);
-    if (value.empty()) continue;
-    Result<int64_t> parsed = ParseApiTime(value);
-    if (!parsed.ok()) {
-      return ApiResult::InvalidParam(
-          name, "invalid time value for '" + std::string(name) + "': " + parsed.status().message());
-    }
-    *target = *parsed;
-  }
+  ApiResult error;
+  if (!ParseTimeParam(call, "start", &start, &error)) return error;
+  if (!ParseTimeParam(call, "end", &end, &error)) return error;
   if (end < start) {
     return ApiResult::Error(ApiErrorType::kBadData, "end timestamp must not be before start timestamp");
   }

@@ -26,17 +26,10 @@ struct MetadataParams {
   std::vector<Matchers> matcher_sets;
 };
 
-// parseTimeParam: optional, wrapped in "invalid time value for '<name>'".
+// ParseTimeParam, clamped to [kMinTime, kMaxTime].
 bool ParseOptionalTime(const ApiCall& call, const char* name, int64_t* out, ApiResult* error) {
-  std::string value = call.form.Get(name);
-  if (value.empty()) return true;
-  Result<int64_t> parsed = ParseApiTime(value);
-  if (!parsed.ok()) {
-    *error = ApiResult::InvalidParam(
-        name, "invalid time value for '" + std::string(name) + "': " + parsed.status().message());
-    return false;
-  }
-  *out = std::clamp(*parsed, kMinTime, kMaxTime);
+  if (!ParseTimeParam(call, name, out, error)) return false;
+  *out = std::clamp(*out, kMinTime, kMaxTime);
   return true;
 }
 

@@ -3,20 +3,17 @@
 #include "scrape/discovery/docker_sd.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <thread>
+#include <string>
+#include <vector>
 
 #include "scrape/discovery/docker_api_client.h"
 #include "scrape/discovery/test_http_server.h"
+#include "scrape/discovery/test_socket_util.h"
 
 namespace promethium::scrape {
 namespace {
@@ -239,18 +236,11 @@ class FakeDockerApi {
     dir_ = std::filesystem::temp_directory_path() / ("docker_sd_test." + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / "docker.sock").string();
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
-    ::unlink(path_.c_str());
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(fd_, 8) != 0) std::abort();
-    thread_ = std::thread([this] { Loop(); });
+    server_.ListenUnix(path_);
+    server_.Start([this](int c) { Serve(c); });
   }
   ~FakeDockerApi() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
+    server_.Stop();
     std::filesystem::remove_all(dir_);
   }
   std::string host() const { return "unix://" + path_; }
@@ -260,45 +250,26 @@ class FakeDockerApi {
   }
 
  private:
-  void Loop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      std::string req;
-      char buf[2048];
-      for (int i = 0; i < 40 && req.find("\r\n\r\n") == std::string::npos; ++i) {
-        pollfd cp{c, POLLIN, 0};
-        if (::poll(&cp, 1, 50) <= 0) continue;
-        ssize_t n = ::read(c, buf, sizeof(buf));
-        if (n <= 0) break;
-        req.append(buf, static_cast<size_t>(n));
-      }
-      std::string target = req.substr(4, req.find(' ', 4) - 4);
-      std::string path = target.substr(0, target.find('?'));
-      std::string resp;
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        requests_.push_back(target);
-        auto it = bodies_.find(path);
-        std::string body = it != bodies_.end() ? it->second : R"({"message":"page not found"})";
-        resp = std::string(it != bodies_.end() ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found") +
-               "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
-      }
-      (void)!::write(c, resp.data(), resp.size());
-      ::close(c);
+  void Serve(int c) {
+    std::string req = ReadRequestHead(c, 40);
+    std::string target = req.substr(4, req.find(' ', 4) - 4);
+    std::string path = target.substr(0, target.find('?'));
+    std::string resp;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      requests_.push_back(target);
+      auto it = bodies_.find(path);
+      std::string body = it != bodies_.end() ? it->second : R"({"message":"page not found"})";
+      resp = HttpCloseResponse(it != bodies_.end() ? "200 OK" : "404 Not Found", "application/json", body);
     }
+    (void)!::write(c, resp.data(), resp.size());
   }
   std::map<std::string, std::string> bodies_;
   std::filesystem::path dir_;
   std::string path_;
-  int fd_ = -1;
   std::mutex mu_;
   std::vector<std::string> requests_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  TestSocketServer server_;
 };
 
 TEST(DockerSdTest, FetchesOverUnixSocketWithFilters) {

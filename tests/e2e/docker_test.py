@@ -21,7 +21,6 @@ this machine, with the reason printed.
 """
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -30,13 +29,10 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 
-from e2e_common import TestFailure, check, free_port, http_get, print_log_tail, wait_until
+from e2e_common import Api, TestFailure, check, free_port, http_get, print_log_tail, start_server, wait_until
 
 SKIP = 77
-HTTP_TIMEOUT = 5
 DEADLINE = 30
 IMAGE = "promethium-e2e-busybox:1"
 
@@ -166,25 +162,8 @@ scrape_configs:
 """)
 
 
-class Api:
-    def __init__(self, port):
-        self.base = f"http://127.0.0.1:{port}"
-
-    def get_json(self, path, **params):
-        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as resp:
-            return json.loads(resp.read().decode("utf-8"))
-
-    def query(self, expr):
-        doc = self.get_json("/api/v1/query", query=expr)
-        if doc.get("status") != "success":
-            raise ValueError(f"query {expr!r}: {doc}")
-        return doc["data"]["result"]
-
-    def docker_targets(self):
-        doc = self.get_json("/api/v1/targets")
-        return {t["labels"].get("container"): t for t in doc["data"]["activeTargets"]
-                if t.get("scrapePool") == "docker"}
+def docker_targets(api):
+    return api.active_targets("docker", "container")
 
 
 def up_values(api, selector):
@@ -239,11 +218,7 @@ def run_test(args, tmp, state):
     write_config(cfg, sock, engine_port)
     port = free_port()
     state["log"] = os.path.join(tmp, "promethium.log")
-    with open(state["log"], "wb") as log:
-        state["promethium"] = subprocess.Popen(
-            [args.promethium, f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, 'tsdb')}",
-             f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    state["promethium"] = start_server(args.promethium, cfg, os.path.join(tmp, "tsdb"), port, state["log"])
     api = Api(port)
     want = {"pm-e2e-a": 1.0, "pm-e2e-b": 1.0}
     wait_until(DEADLINE, "both containers up == 1", lambda: up_values(api, 'job="docker"') == want)
@@ -254,7 +229,7 @@ def run_test(args, tmp, state):
         r["value"][1] for r in api.query('engine_daemon_container_states_containers{state="running"}')] == ["2"])
     check(True, "engine_daemon_container_states_containers{state=\"running\"} == 2")
 
-    targets = api.docker_targets()
+    targets = docker_targets(api)
     check(set(targets) == set(ports), f"/api/v1/targets lists exactly {sorted(ports)}")
     for name, p in ports.items():
         check_discovered(targets[name], name, ids[name], p)
@@ -268,7 +243,7 @@ def run_test(args, tmp, state):
         cross_check_prometheus(args, tmp, sock, engine_port, state, targets)
 
     docker("stop", "-t", "1", "pm-e2e-b")
-    wait_until(DEADLINE, "pm-e2e-b gone from /api/v1/targets", lambda: set(api.docker_targets()) == {"pm-e2e-a"})
+    wait_until(DEADLINE, "pm-e2e-b gone from /api/v1/targets", lambda: set(docker_targets(api)) == {"pm-e2e-a"})
     check(True, "stopped container's target disappeared")
     check(api.query('docker_e2e_value{container="pm-e2e-b"}') == [],
           "stopped container's series are stale at once")
@@ -289,14 +264,10 @@ def cross_check_prometheus(args, tmp, sock, engine_port, state, ours):
     write_config(cfg, sock, engine_port, fallback=False)
     port = free_port()
     state["prometheus_log"] = os.path.join(tmp, "prometheus.log")
-    with open(state["prometheus_log"], "wb") as log:
-        state["prometheus"] = subprocess.Popen(
-            [args.prometheus, f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, 'prom')}",
-             f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    state["prometheus"] = start_server(args.prometheus, cfg, os.path.join(tmp, "prom"), port, state["prometheus_log"])
     prom = Api(port)
     theirs = wait_until(DEADLINE, "Prometheus 2.42 discovers both containers",
-                        lambda: (lambda t: t if len(t) == 2 else None)(prom.docker_targets()))
+                        lambda: (lambda t: t if len(t) == 2 else None)(docker_targets(prom)))
     for name, target in ours.items():
         mine = comparable(target["discoveredLabels"])
         ref = comparable(theirs[name]["discoveredLabels"])

@@ -3,10 +3,13 @@
 Every network call goes to 127.0.0.1 with a timeout, and every wait is
 bounded, so a broken server fails a test instead of hanging it.
 """
+import json
 import socket
+import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HTTP_TIMEOUT = 5  # seconds, for every request the tests make
@@ -74,3 +77,37 @@ def print_log_tail(path, title="promethium output", max_bytes=4000):
     with open(path, "rb") as f:
         tail = f.read()[-max_bytes:].decode("utf-8", "replace")
     print(f"----- {title} -----\n{tail}", file=sys.stderr)
+
+
+def start_server(binary, cfg, data_dir, port, log_path):
+    """Starts promethium (or Prometheus) with cfg and data_dir, listening on
+    127.0.0.1:port, its output going to log_path; returns the Popen."""
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [binary, f"--config.file={cfg}", f"--storage.tsdb.path={data_dir}",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+class Api:
+    """JSON client for the HTTP API of a server on 127.0.0.1:port."""
+
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+
+    def get_json(self, path, **params):
+        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+
+    def query(self, expr):
+        """The result of an instant query; ValueError unless it succeeded."""
+        doc = self.get_json("/api/v1/query", query=expr)
+        if doc.get("status") != "success":
+            raise ValueError(f"query {expr!r}: {doc}")
+        return doc["data"]["result"]
+
+    def active_targets(self, pool, key_label):
+        """The active targets of scrape pool `pool`, keyed by their `key_label` label."""
+        doc = self.get_json("/api/v1/targets")
+        return {t["labels"].get(key_label): t for t in doc["data"]["activeTargets"] if t.get("scrapePool") == pool}

@@ -14,19 +14,12 @@ import argparse
 import http.server
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
-from e2e_common import TestFailure, check, free_port, wait_until, print_log_tail
+from e2e_common import Api, TestFailure, check, free_port, print_log_tail, start_server, wait_until
 
-HTTP_TIMEOUT = 5
 DEADLINE = 15  # seconds per wait; three waits keep the test under ~40 s
 
 
@@ -56,26 +49,6 @@ def write_targets(path, targets):
     os.replace(tmp, path)  # atomic: promethium never sees a half-written file
 
 
-class Api:
-    def __init__(self, port):
-        self.base = f"http://127.0.0.1:{port}"
-
-    def get_json(self, path, **params):
-        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as resp:
-            return json.loads(resp.read().decode("utf-8"))
-
-    def query(self, expr):
-        doc = self.get_json("/api/v1/query", query=expr)
-        if doc.get("status") != "success":
-            raise ValueError(f"query {expr!r}: {doc}")
-        return doc["data"]["result"]
-
-    def active_instances(self):
-        doc = self.get_json("/api/v1/targets")
-        return {t["labels"].get("instance"): t for t in doc["data"]["activeTargets"] if t.get("scrapePool") == "sd"}
-
-
 def up_value(api, instance):
     result = api.query(f'up{{instance="{instance}"}}')
     return float(result[0]["value"][1]) if result else None
@@ -98,23 +71,19 @@ def run(args, tmp):
         )
     port = free_port()
     log_path = os.path.join(tmp, "promethium.log")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [args.promethium, f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
-             f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = start_server(args.promethium, cfg, os.path.join(tmp, "data"), port, log_path)
     try:
         api = Api(port)
         wait_until(DEADLINE, f"up == 1 for {old}", lambda: up_value(api, old) == 1)
         check(True, f"up{{instance=\"{old}\"}} == 1 (discovered from {sd_file})")
-        target = api.active_instances()[old]
+        target = api.active_targets("sd", "instance")[old]
         check(target["discoveredLabels"].get("__meta_filepath") == sd_file,
               f"discoveredLabels has __meta_filepath={sd_file}")
         check(target["labels"].get("env") == "e2e", "group label env=e2e reached the target")
 
         write_targets(sd_file, [new])
         wait_until(DEADLINE, f"{new} in /api/v1/targets and {old} gone",
-                   lambda: set(api.active_instances()) == {new})
+                   lambda: set(api.active_targets("sd", "instance")) == {new})
         check(True, f"/api/v1/targets lists {new} only")
         check(up_value(api, old) is None, f"up{{instance=\"{old}\"}} is stale right after removal")
         wait_until(DEADLINE, f"up == 1 for {new}", lambda: up_value(api, new) == 1)

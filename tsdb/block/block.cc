@@ -9,7 +9,9 @@
 namespace promethium::tsdb {
 namespace {
 
-// IndexReader over a block's index that hides fully deleted chunks.
+// IndexReader over a block's index that hides fully deleted chunks; with
+// null `stones`, the chunk metas as stored. A null `block` is for callers
+// that keep the block alive themselves.
 class BlockIndexReader final : public IndexReader {
  public:
   BlockIndexReader(std::shared_ptr<const Block> block, const BlockIndex* index,
@@ -88,30 +90,6 @@ class BlockChunkReader final : public ChunkReader {
   Mutex mu_;
   ChunkSegmentReader reader_ GUARDED_BY(mu_);
   std::shared_ptr<const BlockTombstones> stones_;
-};
-
-// Chunk metas of a series as stored (no tombstones), for Delete.
-class RawIndexReader final : public IndexReader {
- public:
-  explicit RawIndexReader(const BlockIndex* index) : index_(index) {}
-  std::unique_ptr<Postings> AllPostings() override { return std::make_unique<ListPostings>(index_->AllPostings()); }
-  std::unique_ptr<Postings> PostingsFor(std::string_view name, const std::vector<std::string>& values) override {
-    auto refs = index_->Postings(name, values);
-    if (!refs.ok()) return EmptyPostings();
-    return std::make_unique<ListPostings>(std::move(refs).value());
-  }
-  std::vector<std::string> LabelValues(std::string_view name) override { return index_->LabelValues(name); }
-  std::vector<std::string> LabelNames() override { return index_->LabelNames(); }
-  Status Series(SeriesRef ref, Labels* labels, std::vector<ChunkMeta>* chunks) override {
-    return index_->Series(ref, labels, chunks);
-  }
-  void TimeRange(int64_t* min_time, int64_t* max_time) override {
-    *min_time = INT64_MIN;
-    *max_time = INT64_MAX;
-  }
-
- private:
-  const BlockIndex* index_;
 };
 
 }  // namespace
@@ -193,7 +171,8 @@ std::unique_ptr<Querier> Block::NewQuerier(int64_t mint, int64_t maxt) {
 
 Status Block::Delete(int64_t mint, int64_t maxt, const Matchers& matchers) {
   MutexLock delete_lock(&delete_mu_);
-  RawIndexReader raw(index_.get());
+  // Chunk metas as stored (no tombstones applied).
+  BlockIndexReader raw(nullptr, index_.get(), nullptr, INT64_MIN, INT64_MAX);
   PROMETHIUM_ASSIGN_OR_RETURN(auto postings, PostingsForMatchers(&raw, matchers));
   TombstoneMap map = Tombstones()->by_series;
   Labels labels;

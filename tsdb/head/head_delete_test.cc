@@ -15,13 +15,6 @@ using namespace testing_util;
 
 constexpr int64_t kRange = 1000;
 
-HeadOptions Opts() {
-  HeadOptions o;
-  o.cut.chunk_range_ms = kRange;
-  o.stripe_count = 16;
-  return o;
-}
-
 std::vector<int64_t> Range(int64_t from, int64_t to, int64_t step) {
   std::vector<int64_t> out;
   for (int64_t t = from; t < to; t += step) out.push_back(t);
@@ -30,7 +23,7 @@ std::vector<int64_t> Range(int64_t from, int64_t to, int64_t step) {
 
 class HeadDeleteTest : public ::testing::Test {
  protected:
-  HeadDeleteTest() : head_(Opts(), nullptr) {
+  HeadDeleteTest() : head_(SmallHeadOptions(kRange), nullptr) {
     for (int64_t t = 0; t < 3000; t += 100) {
       EXPECT_TRUE(AppendOne(&head_, a_, t, static_cast<double>(t)).ok());
       EXPECT_TRUE(AppendOne(&head_, b_, t, 1).ok());

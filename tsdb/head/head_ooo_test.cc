@@ -16,21 +16,13 @@ using namespace testing_util;
 
 constexpr int64_t kRange = 1000;
 
-HeadOptions Opts(int64_t window) {
-  HeadOptions o;
-  o.cut.chunk_range_ms = kRange;
-  o.stripe_count = 16;
-  o.ooo_window_ms = window;
-  return o;
-}
-
 double FloatCounter(MetricsRegistry* m, const std::string& name) {
   return m->GetCounter(name, "", {{"type", "float"}})->Value();
 }
 
 TEST(HeadOutOfOrder, DisabledWindowRejectsAsBefore) {
   MetricsRegistry metrics;
-  Head head(Opts(0), &metrics);
+  Head head(SmallHeadOptions(kRange, /*ooo_window_ms=*/0), &metrics);
   const Labels l{{"__name__", "m"}};
   ASSERT_TRUE(AppendOne(&head, l, 500, 1).ok());
   Status st = AppendOne(&head, l, 400, 1);
@@ -41,7 +33,7 @@ TEST(HeadOutOfOrder, DisabledWindowRejectsAsBefore) {
 
 TEST(HeadOutOfOrder, AcceptsWithinWindowAndQueriesMerged) {
   MetricsRegistry metrics;
-  Head head(Opts(/*window=*/3000), &metrics);
+  Head head(SmallHeadOptions(kRange, /*ooo_window_ms=*/3000), &metrics);
   const Labels l{{"__name__", "m"}};
   for (int64_t t = 1000; t <= 5000; t += 1000) ASSERT_TRUE(AppendOne(&head, l, t, static_cast<double>(t)).ok());
   for (int64_t t : {4500, 2500, 2001, 4999}) ASSERT_TRUE(AppendOne(&head, l, t, static_cast<double>(t)).ok()) << t;
@@ -67,7 +59,7 @@ TEST(HeadOutOfOrder, AcceptsWithinWindowAndQueriesMerged) {
 }
 
 TEST(HeadOutOfOrder, DuplicatesAsPrometheus) {
-  Head head(Opts(10000), nullptr);
+  Head head(SmallHeadOptions(kRange, 10000), nullptr);
   const Labels l{{"__name__", "m"}};
   for (int64_t t : {100, 200, 300}) ASSERT_TRUE(AppendOne(&head, l, t, 1).ok());
   EXPECT_TRUE(AppendOne(&head, l, 200, 1).ok());  // same timestamp and value: ignored
@@ -90,7 +82,7 @@ TEST(HeadOutOfOrder, DuplicatesAsPrometheus) {
 }
 
 TEST(HeadOutOfOrder, OlderThanTheSeriesStartsAChunkInItsOwnRange) {
-  Head head(Opts(10000), nullptr);
+  Head head(SmallHeadOptions(kRange, 10000), nullptr);
   const Labels l{{"__name__", "m"}};
   for (int64_t t : {5000, 5100}) ASSERT_TRUE(AppendOne(&head, l, t, 1).ok());
   for (int64_t t : {3500, 3400, 1200}) ASSERT_TRUE(AppendOne(&head, l, t, 1).ok());
@@ -104,7 +96,7 @@ TEST(HeadOutOfOrder, OlderThanTheSeriesStartsAChunkInItsOwnRange) {
 }
 
 TEST(HeadOutOfOrder, BelowMinValidTimeIsOutOfBoundsEvenInsideTheWindow) {
-  Head head(Opts(10000), nullptr);
+  Head head(SmallHeadOptions(kRange, 10000), nullptr);
   const Labels l{{"__name__", "m"}};
   ASSERT_TRUE(AppendOne(&head, l, 5000, 1).ok());
   head.SetMinValidTime(4000);
@@ -117,7 +109,7 @@ TEST(HeadOutOfOrder, BelowMinValidTimeIsOutOfBoundsEvenInsideTheWindow) {
 // Random out-of-order traffic, replayed from the WAL records an appender
 // would have written, rebuilds the same head.
 TEST(HeadOutOfOrder, ReplayRebuildsTheSameHead) {
-  Head live(Opts(2000), nullptr);
+  Head live(SmallHeadOptions(kRange, 2000), nullptr);
   std::vector<std::string> records;
   std::vector<wal::RefSeries> series;
   std::mt19937_64 rng(7);
@@ -140,7 +132,7 @@ TEST(HeadOutOfOrder, ReplayRebuildsTheSameHead) {
     wal::EncodeSamples(logged, &rec);
     records.push_back(std::move(rec));
   }
-  Head replayed(Opts(2000), nullptr);
+  Head replayed(SmallHeadOptions(kRange, 2000), nullptr);
   WalReplayStats stats;
   std::string series_rec;
   wal::EncodeSeries(series, &series_rec);

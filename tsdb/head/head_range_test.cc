@@ -18,14 +18,6 @@ using namespace testing_util;
 
 constexpr int64_t kRange = 1000;
 
-HeadOptions Opts(int64_t ooo_window = 0) {
-  HeadOptions o;
-  o.cut.chunk_range_ms = kRange;
-  o.stripe_count = 16;
-  o.ooo_window_ms = ooo_window;
-  return o;
-}
-
 std::vector<ChunkMeta> Metas(IndexReader* ix, SeriesRef ref) {
   Labels l;
   std::vector<ChunkMeta> metas;
@@ -34,7 +26,7 @@ std::vector<ChunkMeta> Metas(IndexReader* ix, SeriesRef ref) {
 }
 
 TEST(HeadRange, ChunksNeverStraddleChunkRangeBoundaries) {
-  Head head(Opts(), nullptr);
+  Head head(SmallHeadOptions(kRange), nullptr);
   std::mt19937_64 rng(42);
   std::vector<Labels> series;
   for (int i = 0; i < 20; ++i) series.push_back(Labels{{"__name__", "m"}, {"i", std::to_string(i)}});
@@ -62,7 +54,7 @@ TEST(HeadRange, ChunksNeverStraddleChunkRangeBoundaries) {
 }
 
 TEST(HeadRange, ReturnsExactlyTheSamplesInRange) {
-  Head head(Opts(), nullptr);
+  Head head(SmallHeadOptions(kRange), nullptr);
   const Labels a{{"__name__", "a"}};
   const Labels b{{"__name__", "b"}};
   for (int64_t t = 0; t < 4000; t += 90) {
@@ -95,7 +87,7 @@ TEST(HeadRange, ReturnsExactlyTheSamplesInRange) {
 TEST(HeadRange, ClipsAChunkThatStraddlesTheRange) {
   // An out-of-order sample in a chunk range where the series has no chunk
   // joins a neighbouring chunk; the range view clips it back.
-  Head head(Opts(/*ooo_window=*/10000), nullptr);
+  Head head(SmallHeadOptions(kRange, /*ooo_window_ms=*/10000), nullptr);
   const Labels l{{"__name__", "m"}};
   for (int64_t t : {100, 200, 2100, 2200}) ASSERT_TRUE(AppendOne(&head, l, t, 1).ok());
   ASSERT_TRUE(AppendOne(&head, l, 1500, 2).ok());  // range [1000, 2000) had no chunk

@@ -1,5 +1,6 @@
-// Test helpers shared by the head's tests: one-sample appends and reading
-// a querier (or any index + chunk reader pair) back into a map.
+// Test helpers shared by the head's tests: small head options, one-sample
+// appends and reading a querier (or any index + chunk reader pair) back into
+// a map.
 // Thread-safety: plain functions; each call uses its own querier.
 #pragma once
 
@@ -19,6 +20,16 @@ using SeriesMap = std::map<std::string, std::vector<Sample>>;
 
 inline Matcher Eq(std::string name, std::string value) { return *Matcher::Make(MatchType::kEqual, name, value); }
 inline Matcher Re(std::string name, std::string value) { return *Matcher::Make(MatchType::kRegexMatch, name, value); }
+
+// Options for a test head: chunk ranges of `chunk_range_ms`, 16 stripes and
+// an out-of-order window of `ooo_window_ms` (0: disabled).
+inline HeadOptions SmallHeadOptions(int64_t chunk_range_ms, int64_t ooo_window_ms = 0) {
+  HeadOptions o;
+  o.cut.chunk_range_ms = chunk_range_ms;
+  o.stripe_count = 16;
+  o.ooo_window_ms = ooo_window_ms;
+  return o;
+}
 
 inline Status AppendOne(Head* head, const Labels& l, int64_t t, double v) {
   auto app = head->NewAppender();

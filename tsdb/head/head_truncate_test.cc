@@ -21,13 +21,6 @@ using namespace testing_util;
 
 constexpr int64_t kRange = 1000;  // chunk range in these tests
 
-HeadOptions SmallRange() {
-  HeadOptions o;
-  o.cut.chunk_range_ms = kRange;
-  o.stripe_count = 16;
-  return o;
-}
-
 double CounterValue(MetricsRegistry* m, const std::string& name) { return m->GetCounter(name, "")->Value(); }
 
 // Appends one sample every `step` ms in [from, to) to series `l`.
@@ -37,7 +30,7 @@ void Fill(Head* head, const Labels& l, int64_t from, int64_t to, int64_t step) {
 
 TEST(HeadTruncate, DropsOnlyChunksWhollyBeforeMint) {
   MetricsRegistry metrics;
-  Head head(SmallRange(), &metrics);
+  Head head(SmallHeadOptions(kRange), &metrics);
   const Labels l{{"__name__", "m"}};
   Fill(&head, l, 0, 3000, 100);  // 3 chunks: [0,900] [1000,1900] [2000,2900]
   ASSERT_EQ(head.NumChunks(), 3u);
@@ -60,7 +53,7 @@ TEST(HeadTruncate, DropsOnlyChunksWhollyBeforeMint) {
 
 TEST(HeadTruncate, GarbageCollectsEmptySeriesAndTheirPostings) {
   MetricsRegistry metrics;
-  Head head(SmallRange(), &metrics);
+  Head head(SmallHeadOptions(kRange), &metrics);
   const Labels old_series{{"__name__", "m"}, {"job", "old"}, {"only_old", "x"}};
   const Labels live_series{{"__name__", "m"}, {"job", "live"}};
   for (int64_t t = 0; t < 3000; t += 100) {
@@ -98,7 +91,7 @@ TEST(HeadTruncate, GarbageCollectsEmptySeriesAndTheirPostings) {
 
 TEST(HeadTruncate, AppendsBelowMinValidTimeAreOutOfBounds) {
   MetricsRegistry metrics;
-  Head head(SmallRange(), &metrics);
+  Head head(SmallHeadOptions(kRange), &metrics);
   const Labels l{{"__name__", "m"}};
   Fill(&head, l, 0, 3000, 100);
   auto early = head.NewAppender();  // created before the truncation
@@ -117,7 +110,7 @@ TEST(HeadTruncate, AppendsBelowMinValidTimeAreOutOfBounds) {
 }
 
 TEST(HeadTruncate, PinnedSeriesSurviveUntilCommit) {
-  Head head(SmallRange(), nullptr);
+  Head head(SmallHeadOptions(kRange), nullptr);
   auto app = head.NewAppender();
   auto ref = app->Append(0, Labels{{"__name__", "pending"}}, 5000, 1);  // new, empty series
   ASSERT_TRUE(ref.ok());
@@ -136,7 +129,7 @@ TEST(HeadTruncate, PinnedSeriesSurviveUntilCommit) {
 }
 
 TEST(HeadTruncate, WaitsForOpenQueriersReadingBelowMint) {
-  HeadOptions opts = SmallRange();
+  HeadOptions opts = SmallHeadOptions(kRange);
   opts.truncate_reader_wait_ms = 20000;
   Head head(opts, nullptr);
   const Labels l{{"__name__", "m"}};
@@ -171,7 +164,7 @@ TEST(HeadTruncate, WaitsForOpenQueriersReadingBelowMint) {
 }
 
 TEST(HeadTruncate, EmptyHeadAndRepeatedTruncations) {
-  Head head(SmallRange(), nullptr);
+  Head head(SmallHeadOptions(kRange), nullptr);
   ASSERT_TRUE(head.Truncate(1000).ok());
   EXPECT_EQ(head.NumSeries(), 0u);
   EXPECT_EQ(head.MinValidTime(), 1000);
@@ -196,7 +189,7 @@ TEST(HeadTruncate, EmptyHeadAndRepeatedTruncations) {
 // truncator keeps cutting the head, for a bounded time. Checks memory safety
 // (run under ASan with -DPROMETHIUM_SANITIZE=ON) and final consistency.
 TEST(HeadTruncate, StressAppendsQueriesAndTruncations) {
-  HeadOptions opts = SmallRange();
+  HeadOptions opts = SmallHeadOptions(kRange);
   opts.ooo_window_ms = kRange;  // exercise out-of-order inserts too
   MetricsRegistry metrics;
   Head head(opts, &metrics);

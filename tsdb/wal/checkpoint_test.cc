@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <bit>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "tsdb/wal/fault_env_for_test.h"
 #include "tsdb/wal/record.h"
 #include "tsdb/wal/segment.h"
+#include "tsdb/wal/test_dir_for_test.h"
 #include "tsdb/wal/wal.h"
 #include "tsdb/wal/wal_reader.h"
 
@@ -57,10 +57,7 @@ bool Keep(SeriesRef ref) { return ref % 2 == 0 || ref == 11; }
 class CheckpointTest : public ::testing::Test {
  public:  // CrashAtEveryStep drives the fixture
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = (std::filesystem::temp_directory_path() /
-             ("promethium_checkpoint_test_" + std::string(info->name()) + "_" + std::to_string(::getpid())))
-                .string();
+    root_ = TestDirForTest("promethium_checkpoint_test_");
     env_->RemoveDirRecursively(root_);
     dir_ = root_ + "/wal";
   }

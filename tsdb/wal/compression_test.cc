@@ -4,13 +4,12 @@
 #include "tsdb/wal/compression.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <bit>
-#include <filesystem>
 
 #include "tsdb/wal/record.h"
 #include "tsdb/wal/segment.h"
+#include "tsdb/wal/test_dir_for_test.h"
 #include "tsdb/wal/wal.h"
 #include "tsdb/wal/wal_reader.h"
 
@@ -85,10 +84,7 @@ TEST(Compression, ParseNames) {
 class CompressedWalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("promethium_wal_compression_test_" + std::string(info->name()) + "_" + std::to_string(::getpid())))
-               .string();
+    dir_ = TestDirForTest("promethium_wal_compression_test_");
     env_->RemoveDirRecursively(dir_);
   }
   void TearDown() override { env_->RemoveDirRecursively(dir_); }

@@ -1,10 +1,8 @@
 // DB-level durability: what a Commit returned OK for is what a reopened DB
 // holds, bit for bit, across segments, torn tails and injected ENOSPC.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <bit>
-#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -13,6 +11,7 @@
 #include "tsdb/wal/checkpoint.h"
 #include "tsdb/wal/fault_env_for_test.h"
 #include "tsdb/wal/segment.h"
+#include "tsdb/wal/test_dir_for_test.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -47,10 +46,7 @@ double ValueFor(int series, int step) {
 class DBWalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("promethium_db_wal_test_" + std::string(info->name()) + "_" + std::to_string(::getpid())))
-               .string();
+    dir_ = wal::TestDirForTest("promethium_db_wal_test_");
     Env::Default()->RemoveDirRecursively(dir_);
     opts_.wal_segment_size = 4096;
   }

@@ -3,14 +3,13 @@
 #include "tsdb/wal/wal.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "tsdb/wal/fault_env_for_test.h"
 #include "tsdb/wal/segment.h"
+#include "tsdb/wal/test_dir_for_test.h"
 #include "tsdb/wal/wal_reader.h"
 
 namespace promethium::tsdb::wal {
@@ -26,10 +25,7 @@ size_t LoadLen(const std::string& s, size_t off) {
 class WalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("promethium_wal_test_" + std::string(info->name()) + "_" + std::to_string(::getpid())))
-               .string();
+    dir_ = TestDirForTest("promethium_wal_test_");
     env_->RemoveDirRecursively(dir_);
   }
   void TearDown() override { env_->RemoveDirRecursively(dir_); }
