@@ -69,10 +69,18 @@ Status Head::ReplayWalRecord(std::string_view record, WalReplayStats* stats) {
     for (const wal::Tombstone& t : stones) PROMETHIUM_RETURN_IF_ERROR(ApplyTombstone(t.ref, t.mint, t.maxt));
     return Status::OK();
   }
-  std::vector<wal::RefSample> samples;
+  // Reused across records: replay decodes millions of them on one thread.
+  thread_local std::vector<wal::RefSample> samples;
   PROMETHIUM_RETURN_IF_ERROR(wal::DecodeSamples(record, &samples));
   CommitCounts counts;
+  // Samples below MinValidTime are already in blocks (the WAL keeps them
+  // until the next checkpoint): skip them before any lookup or lock.
+  const int64_t min_valid = MinValidTime();
   for (const wal::RefSample& s : samples) {
+    if (s.t < min_valid) {
+      stats->skipped_samples++;
+      continue;
+    }
     MemSeries* series = ReplayLookup(s.ref);
     if (series == nullptr) {
       stats->unknown_refs++;
