@@ -4,6 +4,10 @@
 //  - BM_DBCommitWithWal: the real path, DB appends + Commit with the WAL on
 //    (default policy: no fsync per commit).
 //  - BM_WalReplay: DB::Open of the WAL the previous benchmark wrote.
+//  - BM_HeadReplay/<workers>: WalReplayer applying in-memory records (one
+//    series record, then one samples record per scrape of the same 10M
+//    samples) to a fresh head with 1 (the reading thread), 2 or 4 workers:
+//    replay without the WAL reading (CRC, decompression, I/O).
 //  - BM_WalCompressSamples/<codec>: encode + compress realistic samples
 //    records (one per target scrape: 1000 series of node-exporter-like
 //    values) with none, snappy, zstd level 1, 2, 3; counter
@@ -30,6 +34,7 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/db.h"
+#include "tsdb/head/wal_replayer.h"
 #include "tsdb/wal/checkpoint.h"
 #include "tsdb/wal/compression.h"
 #include "tsdb/wal/record.h"
@@ -135,6 +140,41 @@ void BM_WalReplay(benchmark::State& state) {
   Env::Default()->RemoveDirRecursively(dir);
 }
 BENCHMARK(BM_WalReplay)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void BM_HeadReplay(benchmark::State& state) {
+  const std::vector<Labels> labels = MakeLabels();
+  std::vector<std::string> records(1);
+  std::vector<wal::RefSeries> series;
+  for (int i = 0; i < kSeries; ++i) series.push_back({static_cast<SeriesRef>(i + 1), labels[i]});
+  wal::EncodeSeries(series, &records[0]);
+  std::vector<wal::RefSample> samples(kSeries);
+  for (int step = 0; step < kSteps; ++step) {
+    for (int i = 0; i < kSeries; ++i) samples[i] = {static_cast<SeriesRef>(i + 1), step * 15000LL, i * 0.5 + step};
+    wal::EncodeSamples(samples, &records.emplace_back());
+  }
+  HeadOptions opts;
+  opts.replay_workers = static_cast<size_t>(state.range(0));
+  uint64_t appended = 0;
+  for (auto _ : state) {
+    auto head = std::make_unique<Head>(opts, nullptr);
+    WalReplayStats stats;
+    {
+      WalReplayer replayer(head.get(), &stats);
+      for (const std::string& rec : records) {
+        if (!replayer.Apply(rec).ok()) state.SkipWithError("replay failed");
+      }
+      replayer.Finish();
+    }
+    head->FinishWalReplay();
+    appended = stats.samples;
+    state.PauseTiming();
+    head.reset();  // untimed
+    state.ResumeTiming();
+  }
+  state.counters["samples"] = static_cast<double>(appended);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kSeries * kSteps);
+}
+BENCHMARK(BM_HeadReplay)->Arg(1)->Arg(2)->Arg(4)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- compression: which codec for WAL records ----
 

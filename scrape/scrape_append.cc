@@ -95,9 +95,33 @@ void RecordMetadata(const Parser& parser, Entry entry, MetadataStore* store) {
   }
 }
 
+// Appends the exemplar of the parser's current sample, when it has one
+// (only the OpenMetrics parser yields them; Prometheus keeps exemplars from
+// OpenMetrics responses only). Without its own timestamp an exemplar takes
+// the sample's. As Prometheus, a rejected exemplar (out of order,
+// duplicate, too long, storage disabled) never fails the scrape.
+template <typename Parser>
+void AppendExemplarOf(const Parser& parser, SeriesRef ref, const Labels& labels, int64_t sample_ts, Appender* app) {
+  if constexpr (requires { parser.HasExemplar(); }) {
+    if (!parser.HasExemplar()) return;
+    std::vector<Label> exemplar_labels;
+    exemplar_labels.reserve(parser.ExemplarLabels().size());
+    for (const LabelView& l : parser.ExemplarLabels()) {
+      Label label{std::string(l.name), {}};
+      if (l.escaped) {
+        Parser::UnescapeLabelValue(l.value, &label.value);
+      } else {
+        label.value.assign(l.value);
+      }
+      exemplar_labels.push_back(std::move(label));
+    }
+    Exemplar e{Labels::FromVector(std::move(exemplar_labels)), parser.ExemplarValue(),
+               parser.ExemplarHasTimestamp() ? parser.ExemplarTimestamp() : sample_ts};
+    (void)app->AppendExemplar(ref, labels, e);
+  }
+}
+
 // The append loop, written once for both parsers (same entry interface).
-// Exemplars of OpenMetrics samples are parsed (so malformed ones fail the
-// scrape) but not stored yet.
 template <typename Parser>
 AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& target, const AppendOptions& opts,
                          ScrapeCache* cache, Appender* app) {
@@ -158,6 +182,7 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
       if (CountTolerated(ref.status(), &stats)) continue;
       return fail(ref.status());
     }
+    AppendExemplarOf(parser, *ref, labels, ts, app);
     if (ce == nullptr) {
       ce = cache->Insert(parser.Series(), *ref, std::move(built), !explicit_ts);
       ++stats.series_added;

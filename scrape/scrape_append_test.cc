@@ -398,5 +398,62 @@ TEST(ScrapeMetadataTest, OpenMetricsUnitAndTypes) {
   EXPECT_EQ(md[1], (MetricMetadata{"up_seconds", "gauge", "Uptime.", "seconds"}));
 }
 
+// Records samples' refs and exemplars, as a storage with exemplars would.
+class ExemplarRecorder final : public Appender {
+ public:
+  struct Got {
+    SeriesRef ref;
+    Labels series;
+    Exemplar exemplar;
+  };
+  Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t, double) override {
+    (void)labels;
+    return ref != 0 ? ref : ++next_ref_;
+  }
+  Result<SeriesRef> AppendExemplar(SeriesRef ref, const Labels& series_labels, const Exemplar& e) override {
+    got.push_back({ref, series_labels, e});
+    return Status::OutOfOrder("out of order exemplar");  // must not fail the scrape
+  }
+  Status Commit() override { return Status::OK(); }
+  Status Rollback() override { return Status::OK(); }
+  std::vector<Got> got;
+
+ private:
+  SeriesRef next_ref_ = 0;
+};
+
+TEST(ScrapeAppendTest, OpenMetricsExemplarsAreAppendedAfterTheirSample) {
+  ExemplarRecorder app;
+  ScrapeCache cache;
+  AppendStats stats = AppendScrapeBody(
+      "# TYPE req counter\n"
+      "req_total{path=\"/a\"} 5 # {trace_id=\"abc\",span=\"q\\\"x\"} 1.5 1600000000.123\n"
+      "req_total{path=\"/b\"} 6\n"
+      "# TYPE lat histogram\n"
+      "lat_bucket{le=\"1\"} 2 # {trace_id=\"def\"} 0.5\n"
+      "lat_bucket{le=\"+Inf\"} 3\nlat_count 3\nlat_sum 1.5\n# EOF\n",
+      ExpositionFormat::kOpenMetrics, 2000, TestTarget(), {}, &cache, &app);
+  ASSERT_TRUE(stats.status.ok()) << stats.status.ToString();
+  EXPECT_EQ(stats.added, 6u);
+  ASSERT_EQ(app.got.size(), 2u);
+  EXPECT_EQ(app.got[0].ref, 1u);
+  EXPECT_EQ(app.got[0].series,
+            (Labels{{"__name__", "req_total"}, {"instance", "127.0.0.1:9"}, {"job", "job1"}, {"path", "/a"}}));
+  EXPECT_EQ(app.got[0].exemplar.labels, (Labels{{"span", "q\"x"}, {"trace_id", "abc"}}));
+  EXPECT_EQ(app.got[0].exemplar.value, 1.5);
+  EXPECT_EQ(app.got[0].exemplar.ts, 1600000000123);
+  // Without its own timestamp the exemplar takes the sample's.
+  EXPECT_EQ(app.got[1].ref, 3u);
+  EXPECT_EQ(app.got[1].series.Get("le"), "1.0");
+  EXPECT_EQ(app.got[1].exemplar.ts, 2000);
+
+  // The Prometheus text format carries no exemplars.
+  ExemplarRecorder text_app;
+  ScrapeCache text_cache;
+  stats = AppendScrapeBody("a 1\n", ExpositionFormat::kPrometheusText, 2000, TestTarget(), {}, &text_cache, &text_app);
+  ASSERT_TRUE(stats.status.ok());
+  EXPECT_TRUE(text_app.got.empty());
+}
+
 }  // namespace
 }  // namespace promethium::scrape

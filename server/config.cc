@@ -275,6 +275,17 @@ class Decoder {
     return Status::OK();
   }
 
+  Status DecodeInt64(const YAML::Node& v, int64_t* out) {
+    if (v.IsNull()) return Status::OK();
+    const std::string s = v.IsScalar() ? v.Scalar() : std::string();
+    const size_t sign = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    bool digits = s.size() > sign && std::all_of(s.begin() + static_cast<std::ptrdiff_t>(sign), s.end(),
+                                                 [](char c) { return c >= '0' && c <= '9'; });
+    if (!v.IsScalar() || !digits || s.size() - sign > 18) return TypeError(v, "int64");
+    *out = std::stoll(s);
+    return Status::OK();
+  }
+
   // model.Duration: a string in Prometheus duration syntax. Its errors come
   // from a custom unmarshaler, so they stop decoding and carry no line.
   Status DecodeDuration(const YAML::Node& v, int64_t* out_ms) {
@@ -340,17 +351,21 @@ class Decoder {
     }
   }
 
-  // storage: tsdb.out_of_order_time_window (exemplar storage not yet).
+  // storage: tsdb.out_of_order_time_window and exemplars.max_exemplars.
   Status DecodeStorage(const YAML::Node& node, StorageConfig* out) {
-    static const std::set<std::string_view> kUnsupportedStorage = {"exemplars"};
-    return ForEachField(
-        node, "config.StorageConfig", kUnsupportedStorage, [&](const std::string& key, const YAML::Node& v) {
-          if (key != "tsdb") return Unknown();
-          return ForEachField(v, "config.TSDBConfig", {}, [&](const std::string& k, const YAML::Node& w) {
-            if (k != "out_of_order_time_window") return Unknown();
-            return DecodeDuration(w, &out->tsdb.out_of_order_time_window_ms);
-          });
+    return ForEachField(node, "config.StorageConfig", {}, [&](const std::string& key, const YAML::Node& v) {
+      if (key == "exemplars") {
+        return ForEachField(v, "config.ExemplarsConfig", {}, [&](const std::string& k, const YAML::Node& w) {
+          if (k != "max_exemplars") return Unknown();
+          return DecodeInt64(w, &out->exemplars.max_exemplars);
         });
+      }
+      if (key != "tsdb") return Unknown();
+      return ForEachField(v, "config.TSDBConfig", {}, [&](const std::string& k, const YAML::Node& w) {
+        if (k != "out_of_order_time_window") return Unknown();
+        return DecodeDuration(w, &out->tsdb.out_of_order_time_window_ms);
+      });
+    });
   }
 
   Status DecodeGlobal(const YAML::Node& node, GlobalConfig* g) {

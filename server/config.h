@@ -62,6 +62,13 @@ struct StorageConfig {
     int64_t out_of_order_time_window_ms = 0;
   };
   Tsdb tsdb;
+  struct Exemplars {
+    // Capacity of the in-memory exemplar ring buffer, as Prometheus's
+    // storage.exemplars.max_exemplars (default 100000); 0 or less disables
+    // exemplar storage. Read at startup only: a reload does not resize.
+    int64_t max_exemplars = 100000;
+  };
+  Exemplars exemplars;
 };
 
 struct Config {

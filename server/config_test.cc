@@ -167,6 +167,19 @@ TEST(ServerConfigTest, TypeErrors) {
             "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `just a string` into config.Config");
 }
 
+TEST(ServerConfigTest, StorageExemplarsMaxExemplars) {
+  EXPECT_EQ(MustParse("").storage.exemplars.max_exemplars, 100000);  // Prometheus's default
+  EXPECT_EQ(MustParse("storage:\n  exemplars:\n").storage.exemplars.max_exemplars, 100000);
+  Config cfg = MustParse("storage:\n  exemplars:\n    max_exemplars: 5\n  tsdb:\n    out_of_order_time_window: 1m\n");
+  EXPECT_EQ(cfg.storage.exemplars.max_exemplars, 5);
+  EXPECT_EQ(cfg.storage.tsdb.out_of_order_time_window_ms, 60000);
+  EXPECT_EQ(MustParse("storage:\n  exemplars:\n    max_exemplars: -1\n").storage.exemplars.max_exemplars, -1);
+  EXPECT_EQ(ParseError("storage:\n  exemplars:\n    max_exemplars: many\n"),
+            "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str `many` into int64");
+  EXPECT_NE(ParseError("storage:\n  exemplars:\n    max_size: 5\n").find("field max_size not found"),
+            std::string::npos);
+}
+
 TEST(ServerConfigTest, DuplicateKeys) {
   EXPECT_EQ(ParseError("global:\n  scrape_interval: 1m\n  scrape_interval: 2m\n"),
             "yaml: unmarshal errors:\n  line 3: key \"scrape_interval\" already set in map");

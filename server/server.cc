@@ -159,6 +159,7 @@ Status Server::Start() {
   Result<tsdb::DBOptions> db_opts = ToDBOptions(flags_);
   if (!db_opts.ok()) return db_opts.status();
   db_opts->out_of_order_window_ms = cfg->storage.tsdb.out_of_order_time_window_ms;
+  db_opts->max_exemplars = std::max<int64_t>(0, cfg->storage.exemplars.max_exemplars);
   Result<std::unique_ptr<tsdb::DB>> db = tsdb::DB::Open(flags_.storage_tsdb_path, *db_opts, &registry_);
   if (!db.ok()) return db.status().WithContext("opening storage at " + flags_.storage_tsdb_path);
   db_ = std::move(db).value();
@@ -205,6 +206,7 @@ Status Server::StartWeb() {
   wopts.max_connections = static_cast<size_t>(flags_.web_max_connections);
   web::ApiDeps deps;
   deps.storage = db_.get();
+  deps.exemplars = db_->exemplars();
   deps.engine = engine_.get();
   deps.metrics = &registry_;
   deps.ready = [this] { return ready_.load(); };
@@ -262,6 +264,10 @@ Status Server::Reload() {
   LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
   Result<Config> cfg = LoadConfigFile(flags_.config_file);
   Status s = cfg.ok() ? scrape_->ApplyConfig(cfg->scrape_configs) : cfg.status();
+  if (cfg.ok() && std::max<int64_t>(0, cfg->storage.exemplars.max_exemplars) != db_->max_exemplars()) {
+    LogWarn(kLog, "unsupported: changing storage.exemplars.max_exemplars on reload; keeping {} until restart",
+            db_->max_exemplars());
+  }
   if (!s.ok()) {
     reload_success_->Set(0);
     LogError(kLog, "Error reloading config: filename={} err={}", flags_.config_file, s.message());

@@ -7,7 +7,10 @@
 #include "tsdb/base/logging.h"
 #include "tsdb/block/block.h"
 #include "tsdb/db_metrics.h"
+#include "tsdb/exemplar/circular_exemplar_storage.h"
+#include "tsdb/exemplar/exemplar_appender.h"
 #include "tsdb/head/head.h"
+#include "tsdb/head/wal_replayer.h"
 #include "tsdb/querier/merge_querier.h"
 #include "tsdb/wal/wal.h"
 #include "tsdb/wal/wal_reader.h"
@@ -91,17 +94,20 @@ Status DB::ReplayAndOpenWal() {
   }
   const auto start = std::chrono::steady_clock::now();
   WalReplayStats stats;
+  WalReplayer replayer(head_.get(), &stats);
+  const size_t workers = replayer.workers();
   auto replayed = wal::ReplayAndRepair(
-      env_, wal_dir, [&](std::string_view rec) { return head_->ReplayWalRecord(rec, &stats); }, corruptions);
+      env_, wal_dir, [&](std::string_view rec) { return replayer.Apply(rec); }, corruptions);
+  replayer.Finish();  // joins the workers, on error too
   head_->FinishWalReplay();
   if (!replayed.ok()) return replayed.status().WithContext("replaying WAL in " + wal_dir);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (replay_duration != nullptr) replay_duration->Set(seconds);
   LogInfo("tsdb",
           "WAL replay completed: segments={} series={} samples={} skipped_samples={} unknown_series_refs={} "
-          "repaired={} duration={:.3f}s",
+          "repaired={} workers={} duration={:.3f}s",
           replayed->segments, stats.series, stats.samples, stats.skipped_samples, stats.unknown_refs,
-          replayed->repaired, seconds);
+          replayed->repaired, workers, seconds);
   if (stats.unknown_refs > 0) {
     // Expected after a checkpoint dropped series that were already gone from
     // the head: their late samples are older than the blocks anyway.
@@ -127,6 +133,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
     return Status::InvalidArgument("max block duration must not be smaller than the min block duration");
   }
   if (dir.empty()) return Status::InvalidArgument("tsdb: empty data directory");
+  if (opts.max_exemplars < 0) return Status::InvalidArgument("max_exemplars must not be negative");
   Env* env = opts.env != nullptr ? opts.env : Env::Default();
   Status st = env->CreateDirs(dir);
   if (!st.ok()) return st.WithContext("create data directory " + dir);
@@ -137,6 +144,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   db->metrics_ = std::make_unique<Metrics>(registry);
   db->metrics_->retention_limit_bytes->Set(static_cast<double>(opts.retention_bytes));
   db->metrics_->retention_limit_seconds->Set(static_cast<double>(opts.retention_ms) / 1000.0);
+  db->exemplars_ = std::make_unique<CircularExemplarStorage>(static_cast<size_t>(opts.max_exemplars), registry);
 
   PROMETHIUM_RETURN_IF_ERROR(db->CleanUpDirectory());
   PROMETHIUM_ASSIGN_OR_RETURN(BlockList blocks, db->OpenBlocks());
@@ -162,7 +170,11 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   return db;
 }
 
-std::unique_ptr<Appender> DB::NewAppender() { return head_->NewAppender(); }
+std::unique_ptr<Appender> DB::NewAppender() {
+  return std::make_unique<ExemplarAppender>(head_->NewAppender(), exemplars_.get());
+}
+
+ExemplarQueryable* DB::exemplars() const { return exemplars_.get(); }
 
 Result<std::unique_ptr<Querier>> DB::NewQuerier(int64_t mint, int64_t maxt) {
   std::vector<std::unique_ptr<Querier>> queriers;

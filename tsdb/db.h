@@ -56,12 +56,18 @@ namespace promethium::tsdb {
 
 class Block;
 struct BlockMeta;
+class CircularExemplarStorage;
 class Head;
 namespace wal {
 class Wal;
 }
 
 struct DBOptions {
+  // Capacity of the in-memory exemplar ring (config
+  // storage.exemplars.max_exemplars; the server's default is 100000, as
+  // Prometheus's). 0 disables exemplar storage: AppendExemplar fails
+  // Unsupported. Exemplars are not logged to the WAL.
+  int64_t max_exemplars = 0;
   // Out-of-order ingestion window (config storage.tsdb.out_of_order_time_window).
   // 0, Prometheus's default, rejects any sample older than the series'
   // newest one (counted in prometheus_tsdb_out_of_order_samples_total).
@@ -129,7 +135,13 @@ class DB final : public Appendable, public Queryable {
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;
 
+  // Appenders also take exemplars (stored at Commit, see
+  // tsdb/exemplar/exemplar_appender.h).
   std::unique_ptr<Appender> NewAppender() override;
+  // The exemplars appended since Open (/api/v1/query_exemplars).
+  ExemplarQueryable* exemplars() const;
+  // The exemplar ring's capacity (DBOptions::max_exemplars; fixed).
+  int64_t max_exemplars() const { return opts_.max_exemplars; }
   // A querier over [mint, maxt] (inclusive, ms) of the blocks and the head;
   // mint > maxt is not an error and simply selects nothing, as in Prometheus.
   Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint, int64_t maxt) override;
@@ -226,6 +238,7 @@ class DB final : public Appendable, public Queryable {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<wal::Wal> wal_;  // declared before head_: outlives it
   std::unique_ptr<Head> head_;
+  std::unique_ptr<CircularExemplarStorage> exemplars_;
 
   mutable Mutex blocks_mu_;
   BlockList blocks_ GUARDED_BY(blocks_mu_);  // sorted by min time

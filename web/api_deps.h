@@ -23,6 +23,7 @@
 
 namespace promethium {
 class Appendable;
+class ExemplarQueryable;
 class MetricsRegistry;
 class Queryable;
 }  // namespace promethium
@@ -35,6 +36,8 @@ namespace promethium::web {
 
 struct ApiDeps {
   Queryable* storage = nullptr;
+  // /api/v1/query_exemplars reads exemplars here; null answers an empty list.
+  ExemplarQueryable* exemplars = nullptr;
   promql::Engine* engine = nullptr;
   MetricsRegistry* metrics = nullptr;
   std::function<bool()> ready;                       // /-/ready; null means ready

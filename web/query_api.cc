@@ -4,10 +4,12 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "promql/engine/engine.h"
 #include "promql/parser/parser.h"
 #include "tsdb/api/labels.h"
+#include "tsdb/api/storage.h"
 #include "web/api_endpoints.h"
 #include "web/api_params.h"
 #include "web/json_writer.h"
@@ -17,32 +19,63 @@ namespace promethium::web {
 
 namespace {
 
-// True when the expression contains a vector or matrix selector (what
-// Prometheus's parser.ExtractSelectors would find).
-bool HasSelector(const promql::Expr& e) {
+// Appends the matchers of every vector selector in the expression (those
+// inside matrix selectors and subqueries too), as Prometheus's
+// parser.ExtractSelectors.
+void ExtractSelectors(const promql::Expr& e, std::vector<Matchers>* out) {
   using promql::NodeKind;
   switch (e.kind()) {
-    case NodeKind::kVectorSelector:
-    case NodeKind::kMatrixSelector: return true;
+    case NodeKind::kVectorSelector: out->push_back(e.As<promql::VectorSelector>().matchers); return;
+    case NodeKind::kMatrixSelector: out->push_back(e.As<promql::MatrixSelector>().vector_selector->matchers); return;
     case NodeKind::kNumberLiteral:
-    case NodeKind::kStringLiteral: return false;
-    case NodeKind::kSubquery: return HasSelector(*e.As<promql::SubqueryExpr>().expr);
-    case NodeKind::kParen: return HasSelector(*e.As<promql::ParenExpr>().expr);
-    case NodeKind::kUnary: return HasSelector(*e.As<promql::UnaryExpr>().expr);
+    case NodeKind::kStringLiteral: return;
+    case NodeKind::kSubquery: return ExtractSelectors(*e.As<promql::SubqueryExpr>().expr, out);
+    case NodeKind::kParen: return ExtractSelectors(*e.As<promql::ParenExpr>().expr, out);
+    case NodeKind::kUnary: return ExtractSelectors(*e.As<promql::UnaryExpr>().expr, out);
     case NodeKind::kBinary: {
       const auto& b = e.As<promql::BinaryExpr>();
-      return HasSelector(*b.lhs) || HasSelector(*b.rhs);
+      ExtractSelectors(*b.lhs, out);
+      ExtractSelectors(*b.rhs, out);
+      return;
     }
     case NodeKind::kAggregate: {
       const auto& a = e.As<promql::AggregateExpr>();
-      return HasSelector(*a.expr) || (a.param != nullptr && HasSelector(*a.param));
+      if (a.param != nullptr) ExtractSelectors(*a.param, out);
+      ExtractSelectors(*a.expr, out);
+      return;
     }
-    case NodeKind::kCall: {
-      const auto& c = e.As<promql::Call>();
-      return std::any_of(c.args.begin(), c.args.end(), [](const promql::ExprPtr& arg) { return HasSelector(*arg); });
-    }
+    case NodeKind::kCall:
+      for (const promql::ExprPtr& arg : e.As<promql::Call>().args) ExtractSelectors(*arg, out);
+      return;
   }
-  return false;
+}
+
+// The query_exemplars answer: [{"seriesLabels":{..},"exemplars":[{"labels":
+// {..},"value":"1.5","timestamp":1600000000.123}]}], as Prometheus.
+std::string ExemplarsJson(const std::vector<ExemplarSeries>& result) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const ExemplarSeries& s : result) {
+    w.BeginObject();
+    w.Key("seriesLabels");
+    w.LabelsObject(s.series_labels);
+    w.Key("exemplars");
+    w.BeginArray();
+    for (const Exemplar& e : s.exemplars) {
+      w.BeginObject();
+      w.Key("labels");
+      w.LabelsObject(e.labels);
+      w.Key("value");
+      w.SampleValue(e.value);
+      w.Key("timestamp");
+      w.Timestamp(e.ts);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  return w.Take();
 }
 
 constexpr int64_t kNanosPerMilli = 1'000'000;
@@ -205,7 +238,6 @@ ApiResult ServeQueryRange(const ApiDeps& deps, const ApiCall& call) {
 }
 
 ApiResult ServeQueryExemplars(const ApiDeps& deps, const ApiCall& call) {
-  (void)deps;
   int64_t start = kMinTime, end = kMaxTime;
   ApiResult error;
   if (!ParseTimeParam(call, "start", &start, &error)) return error;
@@ -215,10 +247,14 @@ ApiResult ServeQueryExemplars(const ApiDeps& deps, const ApiCall& call) {
   }
   Result<promql::ExprPtr> expr = promql::ParseExpr(call.form.Get("query"));
   if (!expr.ok()) return ApiResult::Error(ApiErrorType::kBadData, expr.status().message());
+  std::vector<Matchers> selectors;
+  ExtractSelectors(**expr, &selectors);
   // Without selectors there is nothing to look up: Prometheus answers 204.
-  if (!HasSelector(**expr)) return ApiResult::NoContent();
-  // Promethium stores no exemplars yet, so every valid query finds none.
-  return ApiResult::Data("[]");
+  if (selectors.empty()) return ApiResult::NoContent();
+  if (deps.exemplars == nullptr) return ApiResult::Data("[]");
+  Result<std::vector<ExemplarSeries>> result = deps.exemplars->SelectExemplars(start, end, selectors);
+  if (!result.ok()) return ApiResult::Error(ApiErrorType::kInternal, result.status().message());
+  return ApiResult::Data(ExemplarsJson(*result));
 }
 
 }  // namespace promethium::web

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "promql/engine/engine.h"
+#include "tsdb/api/storage.h"
 #include "web/api_handler.h"
 #include "web/testing_storage.h"
 #include "web/value_json.h"
@@ -201,6 +202,51 @@ TEST(QueryExemplarsTest, EmptyListWithPrometheusValidation) {
   post.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
   post.body = "query=up";
   EXPECT_EQ(ApiHandler(ApiDeps{}).Handle(post).status, 200);
+}
+
+// Returns fixed exemplars filtered by time, and records the selectors.
+class FakeExemplars final : public ExemplarQueryable {
+ public:
+  Result<std::vector<ExemplarSeries>> SelectExemplars(int64_t start, int64_t end,
+                                                      const std::vector<Matchers>& selectors) const override {
+    last_selectors = selectors;
+    last_start = start;
+    last_end = end;
+    ExemplarSeries s{Labels{{"__name__", "req_total"}, {"job", "a&b"}}, {}};
+    for (const Exemplar& e : stored) {
+      if (e.ts >= start && e.ts <= end) s.exemplars.push_back(e);
+    }
+    if (s.exemplars.empty()) return std::vector<ExemplarSeries>{};
+    return std::vector<ExemplarSeries>{s};
+  }
+  std::vector<Exemplar> stored = {{Labels{{"trace_id", "abc"}}, 1.5, 1600000000123}, {Labels{}, -2, 1600000001000}};
+  mutable std::vector<Matchers> last_selectors;
+  mutable int64_t last_start = 0, last_end = 0;
+};
+
+TEST(QueryExemplarsTest, PrometheusJsonShapeAndSelectors) {
+  FakeExemplars exemplars;
+  ApiDeps deps;
+  deps.exemplars = &exemplars;
+  HttpRequest req;
+  req.target =
+      "/api/v1/query_exemplars?query=" +
+      std::string("sum(rate(req_total%7Bjob%3D%22a%22%7D%5B5m%5D))%20%2F%20other&start=1600000000&end=1600000002");
+  HttpResponse r = ApiHandler(deps).Handle(req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body,
+            R"({"status":"success","data":[{"seriesLabels":{"__name__":"req_total","job":"a\u0026b"},"exemplars":[)"
+            R"({"labels":{"trace_id":"abc"},"value":"1.5","timestamp":1600000000.123},)"
+            R"({"labels":{},"value":"-2","timestamp":1600000001}]}]})");
+  EXPECT_EQ(exemplars.last_start, 1600000000000);
+  EXPECT_EQ(exemplars.last_end, 1600000002000);
+  ASSERT_EQ(exemplars.last_selectors.size(), 2u);
+  ASSERT_EQ(exemplars.last_selectors[0].size(), 2u);  // job="a" and __name__="req_total"
+  EXPECT_EQ(exemplars.last_selectors[1].size(), 1u);  // __name__="other"
+  EXPECT_EQ(exemplars.last_selectors[1][0].value(), "other");
+
+  req.target = "/api/v1/query_exemplars?query=req_total&start=1&end=2";
+  EXPECT_EQ(ApiHandler(deps).Handle(req).body, R"({"status":"success","data":[]})");
 }
 
 }  // namespace

@@ -10,6 +10,9 @@ malformed push is refused with 400 and changes nothing; /api/v1/status/tsdb,
 format_query and parse_query; /-/reload; and that /-/quit stops the server
 with exit code 0.
 
+Another run scrapes an OpenMetrics target whose counter carries an
+exemplar and reads the exemplar back through /api/v1/query_exemplars.
+
 A second run starts promethium with --web.external-url=.../prom/ and a
 --web.cors.origin regex, and checks that every endpoint (API, remote write,
 /metrics, /-/ready, promtool against the prefixed URL) is served under
@@ -22,18 +25,20 @@ bounded.
 
 import argparse
 import http.client
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import TestFailure, check, free_port, wait_ready, print_log_tail
+from e2e_common import TestFailure, check, free_port, wait_ready, wait_until, print_log_tail
 
 HTTP_TIMEOUT = 5
 STARTUP_DEADLINE = 30
@@ -234,6 +239,67 @@ def run_prefixed(args, tmpdir):
         log.close()
 
 
+OPENMETRICS_BODY = (
+    "# TYPE req counter\n"
+    "req_total{path=\"/a\"} 7 # {trace_id=\"abc123\"} 0.25 1600000000.5\n"
+    "# EOF\n").encode()
+
+
+class OpenMetricsHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        self.send_header("Content-Length", str(len(OPENMETRICS_BODY)))
+        self.end_headers()
+        self.wfile.write(OPENMETRICS_BODY)
+
+    def log_message(self, *args):
+        pass
+
+
+def check_exemplars(args, tmpdir):
+    """Scrapes an OpenMetrics target with an exemplar; query_exemplars returns it."""
+    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OpenMetricsHandler)
+    threading.Thread(target=target.serve_forever, daemon=True).start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = os.path.join(tmpdir, "exemplars.yml")
+    with open(config, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\nstorage:\n  exemplars:\n    max_exemplars: 10\n"
+                "scrape_configs:\n  - job_name: om\n    static_configs:\n"
+                f"      - targets: ['127.0.0.1:{target.server_address[1]}']\n")
+    log_path = os.path.join(tmpdir, "exemplars.log")
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [args.promethium, f"--config.file={config}", f"--storage.tsdb.path={tmpdir}/exemplars-data",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_ready("promethium (exemplars)", base, proc, STARTUP_DEADLINE)
+        data = wait_until(20, "an exemplar from the OpenMetrics scrape", lambda: api_data(
+            base, "/api/v1/query_exemplars", query='rate(req_total{job="om"}[1m])',
+            start="1599999999", end="1600000001"))
+        want = [{"seriesLabels": {"__name__": "req_total", "instance": f"127.0.0.1:{target.server_address[1]}",
+                                  "job": "om", "path": "/a"},
+                 "exemplars": [{"labels": {"trace_id": "abc123"}, "value": "0.25", "timestamp": 1600000000.5}]}]
+        check(data == want, f"query_exemplars: {data}")
+        # The same exemplar scraped again is a duplicate, and outside the range nothing is returned.
+        check(api_data(base, "/api/v1/query_exemplars", query="req_total", start="1600000001", end="1600000002") == [],
+              "exemplars outside [start, end]")
+        metrics = request(base + "/metrics")[1]
+        check("prometheus_tsdb_exemplar_exemplars_in_storage 1\n" in metrics, "exemplars_in_storage is 1")
+        check("prometheus_tsdb_exemplar_max_exemplars 10\n" in metrics, "max_exemplars is 10")
+    except TestFailure:
+        print_log_tail(log_path, "promethium (exemplars) output")
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+        target.shutdown()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--promethium", required=True)
@@ -262,6 +328,7 @@ def main():
             t0, t1 = check_remote_write(args, base, tmpdir)
             check_promtool(args, base, t0, t1)
             check_status_and_format(base)
+            check_exemplars(args, tmpdir)
             check_lifecycle(base, proc)
             run_prefixed(args, tmpdir)
             check_bad_cors_regex_fails(args, tmpdir)

@@ -31,6 +31,20 @@ namespace promethium {
 // next append for the same labels can skip the label lookup. 0 means unknown.
 using SeriesRef = uint64_t;
 
+// An exemplar: a sample of a trace or request attached to a series sample
+// (OpenMetrics `# {trace_id="x"} 1.5 1600000000.123`), as Prometheus's
+// exemplar.Exemplar. The labels' total length (names and values, in UTF-8
+// runes) is at most kExemplarMaxLabelSetLength.
+struct Exemplar {
+  Labels labels;
+  double value = 0;
+  int64_t ts = 0;  // ms
+  friend bool operator==(const Exemplar& a, const Exemplar& b) {
+    return a.ts == b.ts && a.labels == b.labels && (a.value == b.value || (a.value != a.value && b.value != b.value));
+  }
+};
+inline constexpr size_t kExemplarMaxLabelSetLength = 128;
+
 class Appender {
  public:
   virtual ~Appender() = default;
@@ -39,6 +53,17 @@ class Appender {
   // error (OutOfOrder, OutOfBounds, Duplicate, ResourceExhausted, IOError);
   // an error on one sample does not invalidate the rest of the batch.
   virtual Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) = 0;
+  // Attaches an exemplar to the series `series_labels` (whose sample was
+  // appended in this batch; `ref` is what Append returned). It becomes
+  // visible with the samples at Commit(). Errors: OutOfOrder ("out of order
+  // exemplar"), Duplicate (the series' newest exemplar; harmless),
+  // InvalidArgument (label set too long), Unsupported (no exemplar storage).
+  virtual Result<SeriesRef> AppendExemplar(SeriesRef ref, const Labels& series_labels, const Exemplar& e) {
+    (void)ref;
+    (void)series_labels;
+    (void)e;
+    return Status::Unsupported("exemplar storage");
+  }
   // Makes every appended sample durable (per the WAL policy) and visible.
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
@@ -115,6 +140,22 @@ class Queryable {
   virtual ~Queryable() = default;
   // A querier over samples with mint <= t <= maxt (ms).
   virtual Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint, int64_t maxt) = 0;
+};
+
+// The exemplars of one series, oldest first (Prometheus's
+// exemplar.QueryResult).
+struct ExemplarSeries {
+  Labels series_labels;
+  std::vector<Exemplar> exemplars;
+};
+
+class ExemplarQueryable {
+ public:
+  virtual ~ExemplarQueryable() = default;
+  // The exemplars with start <= ts <= end (ms) of the series that match all
+  // matchers of at least one of `selectors`, series sorted by labels.
+  virtual Result<std::vector<ExemplarSeries>> SelectExemplars(int64_t start, int64_t end,
+                                                              const std::vector<Matchers>& selectors) const = 0;
 };
 
 }  // namespace promethium

@@ -11,7 +11,8 @@
 //
 // Durability: when a WAL is set (SetWal), every Commit logs its batch there
 // before applying it, and DB::Open rebuilds a head from the WAL through
-// ReplayWalRecord (head_replay.cc).
+// a WalReplayer (wal_replayer.h: sample records applied on worker threads)
+// or ReplayWalRecord (head_replay.cc: all on the calling thread).
 //
 // Truncation (head_truncate.cc): Truncate(mint) drops chunks wholly before
 // mint and garbage-collects series left without chunks (Prometheus's
@@ -78,6 +79,11 @@ struct HeadOptions {
   // readers that may read the chunks it drops. Past it, truncation goes on
   // (logged) and such a reader gets NotFound for a dropped chunk.
   int64_t truncate_reader_wait_ms = 60000;
+  // Threads that apply sample records during WAL replay (WalReplayer):
+  // 0 is one per hardware thread (at least 2); 1 applies them on the
+  // reading thread. With an out-of-order window replay always uses 1,
+  // because admission then depends on the head's max time across series.
+  size_t replay_workers = 0;
 };
 
 // Samples of one series removed by Head::Delete, as a WAL tombstone
@@ -183,6 +189,7 @@ class Head {
   friend class HeadAppender;
   friend class HeadIndexReader;
   friend class HeadChunkReader;
+  friend class WalReplayer;
 
   struct RefStripe {
     mutable Mutex mu;
@@ -255,6 +262,11 @@ class Head {
   // these labels (replay of a duplicated series record).
   Result<MemSeries*> CreateWithRef(SeriesRef ref, const Labels& labels);
   MemSeries* ReplayLookup(SeriesRef ref) const;
+  // The series a sample record's ref resolves to (or null) and the ref it
+  // was created under, which shards parallel replay (an alias resolves to
+  // the series of another ref).
+  MemSeries* ReplayResolve(SeriesRef ref, SeriesRef* shard_key) const;
+  Status ReplaySeriesRecord(std::string_view record, WalReplayStats* stats);
   // Indexes `labels` under `ref` in the postings and builds a series whose
   // labels point at the postings' interned strings. Caller publishes it.
   std::unique_ptr<MemSeries> NewIndexedSeries(SeriesRef ref, const Labels& labels);

@@ -1,6 +1,11 @@
 #include "tsdb/wal/crc32c.h"
 
 #include <array>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 namespace promethium::tsdb::wal {
 namespace {
@@ -27,7 +32,7 @@ constexpr Tables kTables = MakeTables();
 
 }  // namespace
 
-uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
+uint32_t Crc32cExtendPortable(uint32_t crc, std::string_view data) {
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
   size_t n = data.size();
   uint32_t c = ~crc;
@@ -40,6 +45,36 @@ uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
   }
   while (n-- > 0) c = (c >> 8) ^ kTables[0][(c ^ *p++) & 0xFF];
   return ~c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t Crc32cExtendHardware(uint32_t crc, std::string_view data) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+  size_t n = data.size();
+  uint64_t c = ~crc;
+  while (n >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof(word));
+    c = _mm_crc32_u64(c, word);
+    p += 8;
+    n -= 8;
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  while (n-- > 0) c32 = _mm_crc32_u8(c32, *p++);
+  return ~c32;
+}
+
+bool Crc32cHardwareAvailable() {
+  static const bool available = __builtin_cpu_supports("sse4.2");
+  return available;
+}
+#else
+uint32_t Crc32cExtendHardware(uint32_t crc, std::string_view data) { return Crc32cExtendPortable(crc, data); }
+bool Crc32cHardwareAvailable() { return false; }
+#endif
+
+uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
+  return Crc32cHardwareAvailable() ? Crc32cExtendHardware(crc, data) : Crc32cExtendPortable(crc, data);
 }
 
 }  // namespace promethium::tsdb::wal

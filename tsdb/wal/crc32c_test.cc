@@ -41,5 +41,26 @@ TEST(Crc32c, DetectsSingleBitFlips) {
   }
 }
 
+// The SSE4.2 path and the table path agree on every length and alignment
+// (the hardware one is skipped on CPUs without SSE4.2).
+TEST(Crc32c, HardwareAndPortableAgree) {
+  EXPECT_EQ(Crc32cExtendPortable(0, "123456789"), 0xE3069283u);
+  if (!Crc32cHardwareAvailable()) GTEST_SKIP() << "no SSE4.2";
+  EXPECT_EQ(Crc32cExtendHardware(0, "123456789"), 0xE3069283u);
+  std::string data;
+  uint32_t x = 12345;
+  for (int i = 0; i < 600; ++i) {
+    x = x * 1103515245u + 12345u;
+    data.push_back(static_cast<char>(x >> 16));
+  }
+  const std::string_view v(data);
+  for (size_t off = 0; off < 9; ++off) {
+    for (size_t len = 0; off + len <= v.size(); len += (len < 40 ? 1 : 37)) {
+      const std::string_view part = v.substr(off, len);
+      EXPECT_EQ(Crc32cExtendHardware(0x1234567u, part), Crc32cExtendPortable(0x1234567u, part)) << off << " " << len;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace promethium::tsdb::wal

@@ -8,8 +8,10 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/db.h"
+#include "tsdb/head/wal_replayer.h"
 #include "tsdb/wal/checkpoint.h"
 #include "tsdb/wal/fault_env_for_test.h"
+#include "tsdb/wal/record.h"
 #include "tsdb/wal/segment.h"
 #include "tsdb/wal/test_dir_for_test.h"
 
@@ -311,6 +313,136 @@ TEST_F(DBWalTest, CheckpointDropsWhatTheHeadNoLongerHas) {
     ASSERT_FALSE(samples.empty());
     EXPECT_EQ(samples.front().first, mint) << series;
     EXPECT_EQ(samples.back().first, 99 * 15000) << series;
+  }
+}
+
+// Head contents as (t, value bits) per series, for exact comparison.
+Dump DumpHead(Head* head) {
+  Dump out;
+  auto q = head->NewQuerier(kMinTime, kMaxTime);
+  auto set = q->Select(true, nullptr, {*Matcher::Make(MatchType::kRegexMatch, "__name__", ".+")});
+  while (set->Next()) {
+    auto& samples = out[set->At().labels().ToString()];
+    auto it = set->At().Iterator(nullptr);
+    while (it->Next() != ValueType::kNone) samples.emplace_back(it->At().t, std::bit_cast<uint64_t>(it->At().v));
+  }
+  EXPECT_TRUE(set->Err().ok());
+  return out;
+}
+
+// A WAL of 3000 series created over time, samples in random series order
+// with out-of-order and duplicate ones, samples of unknown refs and below
+// MinValidTime, and tombstones in between.
+std::vector<std::string> MixedWalRecords() {
+  std::vector<std::string> records;
+  uint64_t x = 42;
+  auto next = [&x] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  SeriesRef created = 0;
+  for (int round = 0; round < 60; ++round) {
+    std::vector<wal::RefSeries> series;
+    for (int i = 0; i < 50; ++i, ++created) series.push_back({created + 1, SeriesLabels(static_cast<int>(created))});
+    std::string rec;
+    wal::EncodeSeries(series, &rec);
+    records.push_back(rec);
+    for (int batch = 0; batch < 5; ++batch) {
+      std::vector<wal::RefSample> samples;
+      for (int i = 0; i < 2000; ++i) {
+        const SeriesRef ref = 1 + next() % (created + 20);  // a few unknown refs
+        const int64_t t = 1000 + round * 1000 + batch * 200 + static_cast<int64_t>(next() % 400) - 150;
+        samples.push_back({ref, t, static_cast<double>(next() % 4)});
+      }
+      rec.clear();
+      wal::EncodeSamples(samples, &rec);
+      records.push_back(rec);
+    }
+    if (round % 7 == 3) {
+      std::vector<wal::Tombstone> stones;
+      for (int i = 0; i < 40; ++i) {
+        const int64_t mint = 1000 + round * 1000 + static_cast<int64_t>(next() % 800);
+        stones.push_back({1 + next() % created, mint, mint + 100});
+      }
+      rec.clear();
+      wal::EncodeTombstones(stones, &rec);
+      records.push_back(rec);
+    }
+  }
+  return records;
+}
+
+struct ReplayOutcome {
+  WalReplayStats stats;
+  Dump dump;
+  uint64_t series = 0, chunks = 0;
+  int64_t min_t = 0, max_t = 0;
+};
+
+ReplayOutcome ReplayWith(size_t workers, const std::vector<std::string>& records) {
+  HeadOptions opts;
+  opts.cut.chunk_range_ms = 5000;
+  opts.cut.samples_per_chunk = 60;
+  opts.stripe_count = 16;
+  opts.replay_workers = workers;
+  Head head(opts, nullptr);
+  head.SetMinValidTime(1500);
+  ReplayOutcome out;
+  {
+    WalReplayer replayer(&head, &out.stats);
+    EXPECT_EQ(replayer.workers(), workers == 1 ? 0u : workers);
+    for (const std::string& rec : records) EXPECT_TRUE(replayer.Apply(rec).ok());
+    replayer.Finish();
+  }
+  head.FinishWalReplay();
+  out.dump = DumpHead(&head);
+  out.series = head.NumSeries();
+  out.chunks = head.NumChunks();
+  out.min_t = head.MinTime();
+  out.max_t = head.MaxTime();
+  return out;
+}
+
+// Sharded replay on worker threads rebuilds exactly the head (every sample
+// of every series) and the counts a single-threaded replay gives.
+TEST(DbWal, ParallelReplayEqualsSingleThreaded) {
+  const std::vector<std::string> records = MixedWalRecords();
+  const ReplayOutcome serial = ReplayWith(1, records);
+  EXPECT_EQ(serial.stats.series, 3000u);
+  EXPECT_GT(serial.stats.samples, 100000u);
+  EXPECT_GT(serial.stats.skipped_samples, 10000u);  // out of order, duplicates, below MinValidTime
+  EXPECT_GT(serial.stats.unknown_refs, 0u);
+  for (size_t workers : {2u, 3u, 8u}) {
+    const ReplayOutcome parallel = ReplayWith(workers, records);
+    EXPECT_EQ(parallel.stats.series, serial.stats.series) << workers;
+    EXPECT_EQ(parallel.stats.samples, serial.stats.samples) << workers;
+    EXPECT_EQ(parallel.stats.skipped_samples, serial.stats.skipped_samples) << workers;
+    EXPECT_EQ(parallel.stats.unknown_refs, serial.stats.unknown_refs) << workers;
+    EXPECT_EQ(parallel.series, serial.series);
+    EXPECT_EQ(parallel.chunks, serial.chunks);
+    EXPECT_EQ(parallel.min_t, serial.min_t);
+    EXPECT_EQ(parallel.max_t, serial.max_t);
+    EXPECT_TRUE(parallel.dump == serial.dump) << workers;
+  }
+}
+
+// A record that does not decode fails Apply with the error the
+// single-threaded replay gives, and Finish still joins the workers.
+TEST(DbWal, ParallelReplayReportsDecodeErrors) {
+  std::vector<std::string> records = MixedWalRecords();
+  std::string bad = records[1].substr(0, records[1].size() / 2);
+  for (size_t workers : {1u, 2u}) {
+    HeadOptions opts;
+    opts.replay_workers = workers;
+    Head head(opts, nullptr);
+    WalReplayStats stats;
+    WalReplayer replayer(&head, &stats);
+    ASSERT_TRUE(replayer.Apply(records[0]).ok());
+    ASSERT_TRUE(replayer.Apply(records[1]).ok());
+    const Status st = replayer.Apply(bad);
+    EXPECT_EQ(st.code(), Status::Code::kCorruption) << workers;
+    Head ref_head(opts, nullptr);
+    WalReplayStats ref_stats;
+    EXPECT_EQ(st.ToString(), ref_head.ReplayWalRecord(bad, &ref_stats).ToString());
+    replayer.Finish();
+    EXPECT_GT(stats.samples, 0u);
   }
 }
 

@@ -1,0 +1,44 @@
+// ExemplarAppender: wraps the head's Appender and adds exemplars. Samples
+// go straight to the wrapped appender; exemplars are validated at once
+// (so the caller learns of out-of-order or too long ones) and buffered, then
+// stored in the CircularExemplarStorage right after the wrapped Commit()
+// succeeds, so they become visible with their samples. Rollback() drops
+// them. Exemplars are not written to the WAL.
+//
+// Ownership: owns the wrapped appender; borrows the storage, which must
+// outlive it.
+// Thread-safety: as any Appender, used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "tsdb/api/storage.h"
+#include "tsdb/exemplar/circular_exemplar_storage.h"
+
+namespace promethium::tsdb {
+
+class ExemplarAppender final : public Appender {
+ public:
+  ExemplarAppender(std::unique_ptr<Appender> inner, CircularExemplarStorage* storage)
+      : inner_(std::move(inner)), storage_(storage) {}
+
+  Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) override {
+    return inner_->Append(ref, labels, t, v);
+  }
+  Result<SeriesRef> AppendExemplar(SeriesRef ref, const Labels& series_labels, const Exemplar& e) override;
+  Status Commit() override;
+  Status Rollback() override;
+
+ private:
+  struct Pending {
+    Labels series;
+    Exemplar exemplar;
+  };
+  std::unique_ptr<Appender> inner_;
+  CircularExemplarStorage* storage_;
+  std::vector<Pending> pending_;
+};
+
+}  // namespace promethium::tsdb
