@@ -199,6 +199,9 @@ Status DB::Close() {
   }
   bg_cv_.notify_all();
   if (bg_thread_.joinable()) bg_thread_.join();
+  // Wait for a deletion, snapshot or Compact() call in flight: they write to
+  // the WAL and the data directory, which are closed below.
+  MutexLock lock(&compact_mu_);
   if (closed_.exchange(true)) return Status::OK();
   if (head_) head_->Close();
   if (wal_ != nullptr) return wal_->Close();

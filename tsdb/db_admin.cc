@@ -34,6 +34,7 @@ Status LinkDirRecursively(Env* env, const std::string& from, const std::string& 
 
 Status DB::Delete(int64_t mint, int64_t maxt, const Matchers& matchers) {
   MutexLock lock(&compact_mu_);
+  if (closed_.load()) return Status::IOError("tsdb: the DB is closed");
   for (const auto& block : BlocksSnapshot()) {
     const BlockMeta meta = block->meta();
     if (meta.max_time <= mint || meta.min_time > maxt) continue;
@@ -57,6 +58,7 @@ Status DB::Delete(int64_t mint, int64_t maxt, const Matchers& matchers) {
 
 Status DB::CleanTombstones() {
   MutexLock lock(&compact_mu_);
+  if (closed_.load()) return Status::IOError("tsdb: the DB is closed");
   for (const auto& block : BlocksSnapshot()) {
     if (block->NumTombstones() == 0) continue;
     const BlockMeta parent = block->meta();
@@ -91,6 +93,7 @@ Status DB::CleanTombstones() {
 
 Status DB::Snapshot(const std::string& dir, bool with_head) {
   MutexLock lock(&compact_mu_);
+  if (closed_.load()) return Status::IOError("tsdb: the DB is closed");
   if (env_->FileExists(dir)) return Status::InvalidArgument("snapshot directory already exists: " + dir);
   PROMETHIUM_RETURN_IF_ERROR(env_->CreateDirs(dir));
   for (const auto& block : BlocksSnapshot()) {
