@@ -6,6 +6,7 @@
 #include "tsdb/base/env.h"
 #include "tsdb/base/logging.h"
 #include "tsdb/block/block.h"
+#include "tsdb/block/compactor.h"
 #include "tsdb/db_metrics.h"
 #include "tsdb/exemplar/circular_exemplar_storage.h"
 #include "tsdb/exemplar/exemplar_appender.h"
@@ -146,7 +147,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   db->metrics_->retention_limit_seconds->Set(static_cast<double>(opts.retention_ms) / 1000.0);
   db->exemplars_ = std::make_unique<CircularExemplarStorage>(static_cast<size_t>(opts.max_exemplars), registry);
 
-  PROMETHIUM_RETURN_IF_ERROR(db->CleanUpDirectory());
+  PROMETHIUM_RETURN_IF_ERROR(RemoveTmpBlockDirs(env, dir));
   PROMETHIUM_ASSIGN_OR_RETURN(BlockList blocks, db->OpenBlocks());
   db->SetBlocks(std::move(blocks));
 

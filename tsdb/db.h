@@ -200,8 +200,9 @@ class DB final : public Appendable, public Queryable {
   Status ReplayAndOpenWal();
 
   // --- blocks on disk (db_blocks.cc)
-  // Removes *.tmp-for-* leftovers and the parents of completed compactions.
-  Status CleanUpDirectory();
+  // Renames <dir>/<ulid> to its *.tmp-for-deletion name, then removes it,
+  // so a crash never leaves half a block under its real name.
+  Status DeleteBlockDir(const std::string& ulid);
   // Opens every block directory; quarantines the ones that fail.
   Result<BlockList> OpenBlocks();
   void QuarantineBlock(const std::string& name, const Status& why);

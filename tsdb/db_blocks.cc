@@ -10,21 +10,12 @@
 #include "tsdb/db_metrics.h"
 
 namespace promethium::tsdb {
-namespace {
 
-constexpr std::string_view kTmpForDeletion = ".tmp-for-deletion";
-
-}  // namespace
-
-Status DB::CleanUpDirectory() {
-  PROMETHIUM_ASSIGN_OR_RETURN(auto children, env_->GetChildren(dir_));
-  for (const std::string& name : children) {
-    if (!IsTmpBlockDir(name) && !name.ends_with(kTmpForDeletion)) continue;
-    // An interrupted block write or deletion: never visible, safe to drop.
-    LogInfo("tsdb", "removing leftover temporary directory {}/{}", dir_, name);
-    PROMETHIUM_RETURN_IF_ERROR(env_->RemoveDirRecursively(dir_ + "/" + name));
-  }
-  return Status::OK();
+Status DB::DeleteBlockDir(const std::string& ulid) {
+  const std::string from = dir_ + "/" + ulid;
+  const std::string doomed = from + kTmpForDeletionSuffix;
+  PROMETHIUM_RETURN_IF_ERROR(env_->RenameFile(from, doomed));
+  return env_->RemoveDirRecursively(doomed);
 }
 
 void DB::QuarantineBlock(const std::string& name, const Status& why) {
@@ -69,12 +60,10 @@ Result<DB::BlockList> DB::OpenBlocks() {
       kept.push_back(std::move(b));
       continue;
     }
-    LogInfo("tsdb", "removing block {}: a later compaction already holds its data", b->meta().ulid);
-    const std::string from = dir_ + "/" + b->meta().ulid;
-    const std::string doomed = from + std::string(kTmpForDeletion);
+    const std::string ulid = b->meta().ulid;
+    LogInfo("tsdb", "removing block {}: a later compaction already holds its data", ulid);
     b.reset();
-    PROMETHIUM_RETURN_IF_ERROR(env_->RenameFile(from, doomed));
-    PROMETHIUM_RETURN_IF_ERROR(env_->RemoveDirRecursively(doomed));
+    PROMETHIUM_RETURN_IF_ERROR(DeleteBlockDir(ulid));
   }
   metrics_->reloads->Inc();
   return kept;
@@ -114,12 +103,7 @@ Status DB::DropBlocks(const std::vector<std::string>& doomed_ulids) {
   }
   SetBlocks(std::move(remaining));
   // Queries that still hold a dropped block keep reading its open files.
-  for (const std::string& ulid : doomed) {
-    const std::string from = dir_ + "/" + ulid;
-    const std::string to = from + std::string(kTmpForDeletion);
-    PROMETHIUM_RETURN_IF_ERROR(env_->RenameFile(from, to));
-    PROMETHIUM_RETURN_IF_ERROR(env_->RemoveDirRecursively(to));
-  }
+  for (const std::string& ulid : doomed) PROMETHIUM_RETURN_IF_ERROR(DeleteBlockDir(ulid));
   return env_->SyncDir(dir_);
 }
 

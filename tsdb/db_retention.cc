@@ -7,27 +7,9 @@
 #include "tsdb/block/block.h"
 #include "tsdb/db.h"
 #include "tsdb/db_metrics.h"
+#include "tsdb/wal/wal.h"
 
 namespace promethium::tsdb {
-namespace {
-
-// Bytes of every file under `dir` (the WAL counts against the size limit).
-uint64_t DirSize(Env* env, const std::string& dir) {
-  auto children = env->GetChildren(dir);
-  if (!children.ok()) return 0;
-  uint64_t total = 0;
-  for (const auto& name : *children) {
-    const std::string path = dir + "/" + name;
-    if (env->IsDirectory(path)) {
-      total += DirSize(env, path);  // a checkpoint directory
-    } else if (auto size = env->GetFileSize(path); size.ok()) {
-      total += *size;
-    }
-  }
-  return total;
-}
-
-}  // namespace
 
 Status DB::ApplyRetentionLocked() {
   BlockList blocks = BlocksSnapshot();
@@ -47,7 +29,7 @@ Status DB::ApplyRetentionLocked() {
     }
   }
   if (opts_.retention_bytes > 0) {
-    uint64_t total = DirSize(env_, dir_ + "/wal");
+    uint64_t total = wal_ != nullptr ? wal_->StorageSize() : 0;
     for (size_t i = 0; i < blocks.size(); ++i) {
       total += blocks[i]->SizeBytes();
       if (total <= static_cast<uint64_t>(opts_.retention_bytes)) continue;

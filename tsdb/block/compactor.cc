@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "tsdb/base/logging.h"
 #include "tsdb/block/index_writer.h"
 #include "tsdb/chunkenc/xor_chunk.h"
 
@@ -184,12 +185,16 @@ Status WriteBlockFiles(Env* env, const std::string& tmp_dir, std::span<const Blo
 
 }  // namespace
 
-bool IsTmpBlockDir(std::string_view name) { return name.ends_with(kTmpForCreationSuffix); }
+bool IsTmpBlockDir(std::string_view name) {
+  return name.ends_with(kTmpForCreationSuffix) || name.ends_with(kTmpForDeletionSuffix);
+}
 
 Status RemoveTmpBlockDirs(Env* env, const std::string& data_dir) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(data_dir));
   for (const std::string& name : names) {
-    if (IsTmpBlockDir(name)) PROMETHIUM_RETURN_IF_ERROR(env->RemoveDirRecursively(data_dir + "/" + name));
+    if (!IsTmpBlockDir(name)) continue;
+    LogInfo("tsdb", "removing leftover temporary directory {}/{}", data_dir, name);
+    PROMETHIUM_RETURN_IF_ERROR(env->RemoveDirRecursively(data_dir + "/" + name));
   }
   return Status::OK();
 }

@@ -34,6 +34,9 @@
 namespace promethium::tsdb {
 
 inline constexpr char kTmpForCreationSuffix[] = ".tmp-for-creation";
+// A block being deleted is renamed to <ULID>.tmp-for-deletion first, so a
+// crash never leaves half a block under its real name.
+inline constexpr char kTmpForDeletionSuffix[] = ".tmp-for-deletion";
 
 struct BlockSource {
   IndexReader* index;
@@ -55,10 +58,12 @@ Result<BlockMeta> WriteBlock(Env* env, const std::string& parent_dir, std::span<
                              int64_t mint, int64_t maxt, const BlockCompaction& compaction,
                              const BlockWriteOptions& opts = {});
 
-// Whether a directory name is a block being created (or an aborted one).
+// Whether a directory name is a block being created or deleted (or the
+// leftover of a crash during either).
 bool IsTmpBlockDir(std::string_view name);
-// Removes every <data_dir>/*.tmp-for-creation (leftovers of a crash during
-// WriteBlock). Call on DB open, before any WriteBlock can run.
+// Removes every <data_dir>/*.tmp-for-creation and *.tmp-for-deletion
+// (leftovers of a crash during WriteBlock or a block deletion), logging
+// each. Call on DB open, before any WriteBlock can run.
 Status RemoveTmpBlockDirs(Env* env, const std::string& data_dir);
 // The names (ULIDs) of the block directories in data_dir, ascending: entries
 // that are valid ULIDs and hold a meta.json. Others (wal, chunks_head, tmp

@@ -53,6 +53,9 @@ Result<std::unique_ptr<Wal>> Wal::Open(Env* env, const std::string& dir, const W
     }
     PROMETHIUM_RETURN_IF_ERROR(w->OpenSegmentLocked(first_segment));
   }
+  // Count the checkpoint too, so the size is right before the first one is
+  // written by this process.
+  PROMETHIUM_RETURN_IF_ERROR(w->RefreshStorageSize());
   if (opts.sync == SyncPolicy::kInterval) w->syncer_ = std::thread([raw = w.get()] { raw->SyncLoop(); });
   return w;
 }
@@ -228,6 +231,11 @@ Status Wal::Close() {
   Status closed = file_->Close();
   file_.reset();
   return st.ok() ? closed : st;
+}
+
+uint64_t Wal::StorageSize() const {
+  MutexLock lock(&mu_);
+  return closed_bytes_ + good_size_;
 }
 
 uint64_t Wal::CurrentSegment() const {

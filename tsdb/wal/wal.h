@@ -86,6 +86,9 @@ class Wal {
   Status RefreshStorageSize();
 
   uint64_t CurrentSegment() const;
+  // Bytes of the WAL on disk: segments (the open one up to its last whole
+  // frame) and the newest checkpoint, as prometheus_tsdb_wal_storage_size_bytes.
+  uint64_t StorageSize() const;
   const std::string& dir() const { return dir_; }
 
  private:
