@@ -1,17 +1,24 @@
 // parser_bench: throughput of the text-format and OpenMetrics parsers
-// (scrape/textparse) on a synthetic node_exporter-like body of 10k series
-// with HELP/TYPE lines (the OpenMetrics variant adds exemplars on every
-// tenth sample, timestamps on every fifth, and the closing # EOF).
-// Reports bytes/s (MB/s) and ns per line, for the bare parser and for the
-// steady-state scrape append path (parser + scrape cache, null Appender).
-// Run: build/bench/parser_bench.
+// (scrape/textparse) on two bodies:
+//  - *NodeExporter: a synthetic node_exporter-like body of 10k series with
+//    HELP/TYPE lines (the OpenMetrics variant adds exemplars on every tenth
+//    sample, timestamps on every fifth, and the closing # EOF);
+//  - *RealNodeExporter: a real node_exporter 1.5.0 body captured into
+//    bench/testdata/ (node_exporter.prom, ~165 KB, and its OpenMetrics form
+//    node_exporter.om; see bench/testdata/README.md).
+// Reports bytes/s (binary MiB/s, as Google Benchmark prints "M/s") and ns
+// per line, for the bare parser and for the steady-state scrape append path
+// (parser + scrape cache, null Appender).
+// Run: build/bench/parser_bench --benchmark_min_time=0.3
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <string>
 
 #include "scrape/scrape_append.h"
 #include "scrape/textparse/openmetrics_parser.h"
 #include "scrape/textparse/prom_parser.h"
+#include "tsdb/base/env.h"
 
 namespace {
 
@@ -22,6 +29,7 @@ using promethium::scrape::textparse::PromParser;
 struct Body {
   std::string text;
   int64_t lines = 0;
+  std::string error;  // why a fixture could not be loaded
 };
 
 // ~10k series in families of 100, shaped like node_exporter output.
@@ -68,11 +76,50 @@ Body MakeOpenMetricsBody() {
   return b;
 }
 
-void BM_OpenMetricsParserNodeExporter(benchmark::State& state) {
+// A fixture from bench/testdata/ (PROMETHIUM_BENCH_TESTDATA is set by
+// bench/CMakeLists.txt). If it cannot be read, the body is empty, with
+// the reason in `error`, and the benchmarks using it fail with that reason.
+Body LoadFixture(const char* name) {
+  std::string path = std::string(PROMETHIUM_BENCH_TESTDATA) + "/" + name;
+  auto text = promethium::ReadFileToString(promethium::Env::Default(), path);
+  Body b;
+  if (!text.ok()) {
+    b.error = text.status().ToString();
+    return b;
+  }
+  b.text = std::move(*text);
+  b.lines = std::count(b.text.begin(), b.text.end(), '\n');
+  return b;
+}
+
+const Body& SyntheticProm() {
+  static const Body body = MakeNodeExporterBody();
+  return body;
+}
+const Body& SyntheticOpenMetrics() {
   static const Body body = MakeOpenMetricsBody();
+  return body;
+}
+const Body& RealProm() {
+  static const Body body = LoadFixture("node_exporter.prom");
+  return body;
+}
+const Body& RealOpenMetrics() {
+  static const Body body = LoadFixture("node_exporter.om");
+  return body;
+}
+
+// Parses the whole body per iteration, touching every sample's value and
+// label count as the scrape path does.
+template <typename Parser>
+void ParseBody(benchmark::State& state, const Body& body) {
+  if (!body.error.empty()) {
+    state.SkipWithError(body.error.c_str());
+    return;
+  }
   double sum = 0;
   for (auto _ : state) {
-    OpenMetricsParser p(body.text);
+    Parser p(body.text);
     for (;;) {
       auto e = p.Next();
       if (!e.ok()) state.SkipWithError("parse error");
@@ -86,26 +133,22 @@ void BM_OpenMetricsParserNodeExporter(benchmark::State& state) {
                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["body_bytes"] = static_cast<double>(body.text.size());
 }
+
+void BM_OpenMetricsParserNodeExporter(benchmark::State& state) {
+  ParseBody<OpenMetricsParser>(state, SyntheticOpenMetrics());
+}
 BENCHMARK(BM_OpenMetricsParserNodeExporter)->Unit(benchmark::kMicrosecond);
 
-void BM_PromParserNodeExporter(benchmark::State& state) {
-  static const Body body = MakeNodeExporterBody();
-  double sum = 0;
-  for (auto _ : state) {
-    PromParser p(body.text);
-    for (;;) {
-      auto e = p.Next();
-      if (!e.ok() || *e == Entry::kEof) break;
-      if (*e == Entry::kSeries) sum += p.Value() + static_cast<double>(p.Labels().size());
-    }
-    benchmark::DoNotOptimize(sum);
-  }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.text.size()));
-  state.counters["ns_per_line"] = benchmark::Counter(static_cast<double>(state.iterations() * body.lines),
-                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["body_bytes"] = static_cast<double>(body.text.size());
+void BM_OpenMetricsParserRealNodeExporter(benchmark::State& state) {
+  ParseBody<OpenMetricsParser>(state, RealOpenMetrics());
 }
+BENCHMARK(BM_OpenMetricsParserRealNodeExporter)->Unit(benchmark::kMicrosecond);
+
+void BM_PromParserNodeExporter(benchmark::State& state) { ParseBody<PromParser>(state, SyntheticProm()); }
 BENCHMARK(BM_PromParserNodeExporter)->Unit(benchmark::kMicrosecond);
+
+void BM_PromParserRealNodeExporter(benchmark::State& state) { ParseBody<PromParser>(state, RealProm()); }
+BENCHMARK(BM_PromParserRealNodeExporter)->Unit(benchmark::kMicrosecond);
 
 // An Appender that only hands out refs: measures the scrape path itself.
 class NullAppender final : public promethium::Appender {
@@ -123,9 +166,12 @@ class NullAppender final : public promethium::Appender {
 
 // Steady state of a scrape loop: every series is a scrape-cache hit, so the
 // cost is parsing plus one hash lookup and one Append per sample.
-void BM_AppendScrapeBodyCached(benchmark::State& state) {
+void AppendBodyCached(benchmark::State& state, const Body& body) {
   using namespace promethium::scrape;
-  static const Body body = MakeNodeExporterBody();
+  if (!body.error.empty()) {
+    state.SkipWithError(body.error.c_str());
+    return;
+  }
   ScrapeConfig cfg;
   cfg.job_name = "node";
   cfg.static_configs.push_back({{"localhost:9100"}, promethium::Labels{}, ""});
@@ -135,6 +181,7 @@ void BM_AppendScrapeBodyCached(benchmark::State& state) {
   int64_t ts = 1;
   for (auto _ : state) {
     AppendStats stats = AppendScrapeBody(body.text, ts++, target, AppendOptions{}, &cache, &app);
+    if (!stats.status.ok()) state.SkipWithError("append failed");
     AppendStaleMarkers(&cache, ts, &app);
     cache.Commit(stats.status.ok());
     benchmark::DoNotOptimize(stats.added);
@@ -143,6 +190,10 @@ void BM_AppendScrapeBodyCached(benchmark::State& state) {
   state.counters["ns_per_line"] = benchmark::Counter(static_cast<double>(state.iterations() * body.lines),
                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
+void BM_AppendScrapeBodyCached(benchmark::State& state) { AppendBodyCached(state, SyntheticProm()); }
 BENCHMARK(BM_AppendScrapeBodyCached)->Unit(benchmark::kMicrosecond);
+
+void BM_AppendScrapeRealNodeExporterCached(benchmark::State& state) { AppendBodyCached(state, RealProm()); }
+BENCHMARK(BM_AppendScrapeRealNodeExporterCached)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -48,6 +48,13 @@ class FakeAppendable final : public Appendable {
     }
     return out;
   }
+  // Forgets every series ref, as a storage that deleted its series: cached
+  // refs then come back NotFound.
+  void ForgetRefs() {
+    std::lock_guard<std::mutex> l(mu_);
+    refs_.clear();
+    by_ref_.clear();
+  }
   void FailOutOfOrder(std::string name) {
     std::lock_guard<std::mutex> l(mu_);
     fail_name_ = std::move(name);
@@ -57,12 +64,17 @@ class FakeAppendable final : public Appendable {
   class FakeAppender final : public Appender {
    public:
     explicit FakeAppender(FakeAppendable* parent) : parent_(parent) {}
-    Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) override {
+    // As the head: a known ref may come without labels; an unknown ref
+    // without labels is NotFound (see Appender::Append).
+    Result<SeriesRef> Append(SeriesRef ref, const Labels& given, int64_t t, double v) override {
       std::lock_guard<std::mutex> l(parent_->mu_);
+      if (given.empty() && (ref == 0 || ref > parent_->by_ref_.size())) return Status::NotFound("unknown series ref");
+      const Labels& labels = given.empty() ? parent_->by_ref_[ref - 1] : given;
       if (!parent_->fail_name_.empty() && labels.MetricName() == parent_->fail_name_) {
         return Status::OutOfOrder("out of order sample");
       }
       auto [it, inserted] = parent_->refs_.try_emplace(labels, parent_->refs_.size() + 1);
+      if (inserted) parent_->by_ref_.push_back(labels);
       if (ref != 0 && ref != it->second) return Status::Internal("stale or wrong series ref");
       pending_.push_back({labels, t, v});
       return it->second;
@@ -88,6 +100,7 @@ class FakeAppendable final : public Appendable {
 
   mutable std::mutex mu_;
   std::map<Labels, SeriesRef> refs_;
+  std::vector<Labels> by_ref_;  // index ref - 1
   std::vector<Recorded> committed_;
   int commits_ = 0;
   int rollbacks_ = 0;

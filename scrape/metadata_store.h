@@ -6,7 +6,7 @@
 // a successful scrape Commit(true) forgets families the scrape did not
 // mention, as Prometheus does; a failed scrape keeps everything. Only meta
 // lines cost anything: series lines never touch the store. Strings are only
-// copied when a value changes, so steady-state scrapes allocate nothing.
+// interned when a value changes, so steady-state scrapes allocate nothing.
 //
 // Thread-safety: one writer (the loop's strand) calls Set*/Commit; any thread
 // may call Snapshot. The writer reads without the lock (it is the only one
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scrape/string_interner.h"
 #include "tsdb/base/thread_annotations.h"
 
 namespace promethium::scrape {
@@ -45,6 +46,11 @@ class MetadataStore {
       std::lock_guard<std::mutex> l(mu_);
       std::erase_if(families_, [&](const auto& kv) { return kv.second.seen_iter != iter_; });
     }
+    // After a success order_ holds exactly the families kept; after a
+    // failure nothing was erased, so both lists stay valid.
+    prev_order_.swap(order_);
+    order_.clear();
+    cursor_ = 0;
     ++iter_;
   }
 
@@ -53,34 +59,71 @@ class MetadataStore {
     std::lock_guard<std::mutex> l(mu_);
     std::vector<MetricMetadata> out;
     out.reserve(families_.size());
-    for (const auto& [name, e] : families_) out.push_back({name, e.type, e.help, e.unit});
+    for (const auto& [name, e] : families_) {
+      out.push_back({std::string(name), std::string(Value(e.type, "unknown")), std::string(Value(e.help)),
+                     std::string(Value(e.unit))});
+    }
     return out;
   }
 
  private:
+  using Handle = StringInterner::Handle;
+  // Strings are interned (see string_interner.h): targets of one kind share
+  // their family names and help texts. A null handle is "" (type: "unknown").
   struct Entry {
-    std::string type = "unknown";
-    std::string help;
-    std::string unit;
+    Handle name;  // the map key views it
+    Handle type;
+    Handle help;
+    Handle unit;
     uint64_t seen_iter = 0;
   };
 
-  void Set(std::string_view family, std::string Entry::*field, std::string_view value) {
-    auto it = families_.find(family);
-    if (it == families_.end()) {
-      std::lock_guard<std::mutex> l(mu_);
-      it = families_.emplace(std::string(family), Entry{}).first;
-    }
+  using Families = std::map<std::string_view, Entry, std::less<>>;
+
+  static std::string_view Value(const Handle& h, std::string_view absent = {}) { return h ? *h : absent; }
+
+  void Set(std::string_view family, Handle Entry::*field, std::string_view value) {
+    Families::iterator it = Lookup(family);
     it->second.seen_iter = iter_;
-    if (it->second.*field != value) {
+    Handle& current = it->second.*field;
+    if (Value(current) != value) {
+      Handle interned = value.empty() ? nullptr : StringInterner::Global().Intern(value);
       std::lock_guard<std::mutex> l(mu_);
-      (it->second.*field).assign(value);
+      current = std::move(interned);
     }
   }
 
+  // Targets expose their families in the same order every scrape, and
+  // # HELP and # TYPE of one family come together: checking the family just
+  // set, then the one that followed it last scrape, finds nearly every
+  // family without a tree search (a profile of 100 node_exporter targets
+  // had MetadataStore::Set at 4-5% of the scrape CPU before).
+  Families::iterator Lookup(std::string_view family) {
+    if (!order_.empty() && order_.back()->first == family) return order_.back();
+    Families::iterator it;
+    if (cursor_ < prev_order_.size() && prev_order_[cursor_]->first == family) {
+      it = prev_order_[cursor_++];
+    } else {
+      it = families_.find(family);
+      if (it == families_.end()) {
+        Handle name = StringInterner::Global().Intern(family);
+        std::lock_guard<std::mutex> l(mu_);
+        it = families_.emplace(std::string_view(*name), Entry{name, nullptr, nullptr, nullptr, 0}).first;
+      }
+    }
+    order_.push_back(it);
+    return it;
+  }
+
   mutable std::mutex mu_;
-  std::map<std::string, Entry, std::less<>> families_;  // structure and values change under mu_
-  uint64_t iter_ = 1;                                   // writer only
+  Families families_;  // structure and values change under mu_
+  uint64_t iter_ = 1;  // writer only
+  // Writer only: the families in the order this scrape set them, the same
+  // for the previous scrape, and the position reached in it. Commit swaps
+  // them; every iterator in them names a family that is still in the map.
+  std::vector<Families::iterator> order_;
+  std::vector<Families::iterator> prev_order_;
+  size_t cursor_ = 0;
 };
 
 }  // namespace promethium::scrape

@@ -54,10 +54,14 @@ Labels BuildSampleLabels(const Parser& p, MetricType type, const Target& target,
   return MergeTargetLabels(Labels::FromVector(std::move(exposed)), target.labels, honor_labels);
 }
 
-// A cache entry with no labels records an exposition series that metric
-// relabeling dropped: it is skipped without re-relabeling, and, never
-// appended, it tracks no staleness. (Real entries always have __name__.)
-bool IsDroppedEntry(const ScrapeCache::Entry& e) { return e.labels.empty(); }
+// Appends through a cache entry's ref alone; the labels are unpacked only
+// when the storage no longer knows the ref (see Appender::Append).
+Result<SeriesRef> AppendCached(const ScrapeCache::Entry& e, int64_t t, double v, Appender* app) {
+  static const Labels kNoLabels;
+  Result<SeriesRef> ref = app->Append(e.ref, kNoLabels, t, v);
+  if (ref.ok() || ref.status().code() != Status::Code::kNotFound) return ref;
+  return app->Append(0, e.labels(), t, v);
+}
 
 // Sorts a storage error into the tolerated per-sample kinds; returns false
 // for errors that must fail the scrape.
@@ -100,8 +104,10 @@ void RecordMetadata(const Parser& parser, Entry entry, MetadataStore* store) {
 // OpenMetrics responses only). Without its own timestamp an exemplar takes
 // the sample's. As Prometheus, a rejected exemplar (out of order,
 // duplicate, too long, storage disabled) never fails the scrape.
+// `labels` are the new series' labels, or empty for a cached series (`ce`).
 template <typename Parser>
-void AppendExemplarOf(const Parser& parser, SeriesRef ref, const Labels& labels, int64_t sample_ts, Appender* app) {
+void AppendExemplarOf(const Parser& parser, SeriesRef ref, const ScrapeCache::Entry* ce, const Labels& labels,
+                      int64_t sample_ts, Appender* app) {
   if constexpr (requires { parser.HasExemplar(); }) {
     if (!parser.HasExemplar()) return;
     std::vector<Label> exemplar_labels;
@@ -117,7 +123,7 @@ void AppendExemplarOf(const Parser& parser, SeriesRef ref, const Labels& labels,
     }
     Exemplar e{Labels::FromVector(std::move(exemplar_labels)), parser.ExemplarValue(),
                parser.ExemplarHasTimestamp() ? parser.ExemplarTimestamp() : sample_ts};
-    (void)app->AppendExemplar(ref, labels, e);
+    (void)app->AppendExemplar(ref, ce != nullptr ? ce->labels() : labels, e);
   }
 }
 
@@ -147,8 +153,8 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
     int64_t ts = explicit_ts ? parser.Timestamp() : scrape_ts_ms;
 
     ScrapeCache::Entry* ce = cache->Find(parser.Series());
-    if (ce != nullptr && IsDroppedEntry(*ce)) {
-      cache->MarkSeen(ce);  // keeps the drop remembered while the series is exposed
+    if (ce != nullptr && ce->dropped()) {  // metric relabeling dropped it: no re-relabeling
+      cache->MarkSeen(ce);                 // keeps the drop remembered while the series is exposed
       continue;
     }
     Labels built;
@@ -176,15 +182,14 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
       stats.sample_limit_exceeded = true;
       continue;
     }
-    const Labels& labels = ce ? ce->labels : built;
-    Result<SeriesRef> ref = app->Append(ce ? ce->ref : 0, labels, ts, parser.Value());
+    Result<SeriesRef> ref = ce ? AppendCached(*ce, ts, parser.Value(), app) : app->Append(0, built, ts, parser.Value());
     if (!ref.ok()) {
       if (CountTolerated(ref.status(), &stats)) continue;
       return fail(ref.status());
     }
-    AppendExemplarOf(parser, *ref, labels, ts, app);
+    AppendExemplarOf(parser, *ref, ce, built, ts, app);
     if (ce == nullptr) {
-      ce = cache->Insert(parser.Series(), *ref, std::move(built), !explicit_ts);
+      ce = cache->Insert(parser.Series(), *ref, built, !explicit_ts);
       ++stats.series_added;
     } else {
       ce->ref = *ref;
@@ -214,7 +219,7 @@ AppendStats AppendScrapeBody(std::string_view body, ExpositionFormat format, int
 }
 
 void AppendStaleMarkers(ScrapeCache* cache, int64_t ts_ms, Appender* app) {
-  cache->ForEachStale([&](const ScrapeCache::Entry& e) { (void)app->Append(e.ref, e.labels, ts_ms, StaleNaN()); });
+  cache->ForEachStale([&](const ScrapeCache::Entry& e) { (void)AppendCached(e, ts_ms, StaleNaN(), app); });
 }
 
 ReportAppender::ReportAppender(const Labels& target_labels) {

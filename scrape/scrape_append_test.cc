@@ -78,6 +78,27 @@ TEST(ScrapeAppendTest, CacheSkipsLabelBuildingForKnownSeries) {
   EXPECT_EQ(db.ByName("a").back().v, 3);
 }
 
+TEST(ScrapeAppendTest, CachedSeriesTheStorageForgotAreAppendedAgainWithTheirLabels) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  ASSERT_TRUE(Scrape("a{x=\"1\"} 1\nb 2\n", 1000, &cache, &db).status.ok());
+  db.ForgetRefs();  // e.g. the series were deleted from the head
+  AppendStats s = Scrape("a{x=\"1\"} 3\nb 4\n", 2000, &cache, &db);
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+  auto a = db.ByName("a");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[1].labels, (Labels{{"__name__", "a"}, {"instance", "127.0.0.1:9"}, {"job", "job1"}, {"x", "1"}}));
+  EXPECT_EQ(a[1].v, 3);
+  // The cache took the new refs: the next scrape appends by ref again, and
+  // a series that disappears gets its stale marker with its labels.
+  ASSERT_TRUE(Scrape("a{x=\"1\"} 5\n", 3000, &cache, &db).status.ok());
+  EXPECT_EQ(db.ByName("a").back().v, 5);
+  auto b = db.ByName("b");
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_TRUE(IsStaleNaN(b[2].v));
+  EXPECT_EQ(b[2].labels, (Labels{{"__name__", "b"}, {"instance", "127.0.0.1:9"}, {"job", "job1"}}));
+}
+
 TEST(ScrapeAppendTest, StaleMarkerWhenSeriesDisappears) {
   FakeAppendable db;
   ScrapeCache cache;

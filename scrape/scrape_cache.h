@@ -3,7 +3,9 @@
 // It maps the exact text of an exposition series (`name{labels}` as it
 // appeared in the body) to the storage SeriesRef and final labels of that
 // series, so an unchanged series costs one hash lookup instead of label
-// parsing, merging and sorting. It also remembers which series the last
+// parsing, merging and sorting. The labels are kept packed (see
+// packed_labels.h): the append path passes only the ref, and the labels are
+// unpacked when the storage no longer knows it. It also remembers which series the last
 // successful scrape produced, which is what staleness needs: a series seen
 // last time but not this time gets a stale marker.
 //
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "scrape/metadata_store.h"
+#include "scrape/packed_labels.h"
 #include "tsdb/api/labels.h"
 #include "tsdb/api/storage.h"
 
@@ -33,13 +36,20 @@ namespace promethium::scrape {
 class ScrapeCache {
  public:
   struct Entry {
-    std::string series;  // the key
-    uint64_t hash = 0;   // of `series`
+    uint64_t hash = 0;  // of series()
     SeriesRef ref = 0;
-    Labels labels;
     uint64_t seen_iter = 0;          // last iteration that appended it
     uint64_t last_success_iter = 0;  // last successful iteration that had it
-    bool track_staleness = true;     // false for samples with explicit timestamps
+    // The series text (the key), then the final labels packed (PackLabels):
+    // one allocation per series. No labels: metric relabeling dropped it.
+    std::string data;
+    uint32_t key_size = 0;
+    bool track_staleness = true;  // false for samples with explicit timestamps
+
+    std::string_view series() const { return {data.data(), key_size}; }
+    bool dropped() const { return data.size() == key_size; }
+    // Unpacks the labels: allocates, so only for the rare paths.
+    Labels labels() const { return UnpackLabels(std::string_view(data).substr(key_size)); }
   };
 
   // The entry for `series`, or null. Valid until the next Insert or Commit.
@@ -48,17 +58,20 @@ class ScrapeCache {
     if (slots_.empty()) return nullptr;
     for (size_t i = h & mask(); slots_[i] != 0; i = (i + 1) & mask()) {
       Entry& e = entries_[slots_[i] - 1];
-      if (e.hash == h && e.series == series) return &e;
+      if (e.hash == h && e.series() == series) return &e;
     }
     return nullptr;
   }
-  // Adds an entry (the series must not be present). Valid as Find's.
-  Entry* Insert(std::string_view series, SeriesRef ref, Labels labels, bool track_staleness) {
+  // Adds an entry (the series must not be present); empty `labels` records
+  // a series that metric relabeling dropped. Valid as Find's.
+  Entry* Insert(std::string_view series, SeriesRef ref, const Labels& labels, bool track_staleness) {
     Entry& e = entries_.emplace_back();
-    e.series.assign(series);
+    e.data.reserve(series.size() + PackedSize(labels));
+    e.data.assign(series);
+    e.key_size = static_cast<uint32_t>(series.size());
+    PackLabels(labels, &e.data);
     e.hash = HashOf(series);
     e.ref = ref;
-    e.labels = std::move(labels);
     e.track_staleness = track_staleness;
     if (entries_.size() * 2 > slots_.size()) {
       RebuildIndex();

@@ -164,6 +164,14 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
       runtime_->request_status = tls.status().WithContext("error creating HTTP client");
     }
   }
+  if (runtime_->request_status.ok()) {  // proxy_url / proxy_from_environment (http_client_config.h)
+    Result<std::shared_ptr<const ProxySelector>> proxy = ProxySelector::Make(cfg.http_client.proxy);
+    if (proxy.ok()) {
+      req.proxy = std::move(*proxy);
+    } else {
+      runtime_->request_status = proxy.status().WithContext("error creating HTTP client");
+    }
+  }
   req.target = target_.path_and_query;
   req.url = target_.Url();
   req.accept = ScrapeAcceptHeader(cfg.scrape_protocols);

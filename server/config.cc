@@ -15,16 +15,25 @@
 #include <string_view>
 
 #include "scrape/textparse/scrape_protocol.h"
+#include "server/config_decoder.h"
+#include "server/config_http_client.h"
 #include "tsdb/base/duration.h"
 #include "tsdb/base/env.h"
 
 namespace promethium::server {
 namespace {
 
+using config_internal::DecodeHttpClientField;
+using config_internal::FinishHttpClient;
+using config_internal::HttpClientDraft;
+using config_internal::kScrapeType;
+using config_internal::kUnsupportedHttpClientKeys;
+using config_internal::LineOf;
+using config_internal::YamlDecoder;
+
 // Go type names used in "field x not found in type T" messages.
 constexpr std::string_view kConfigType = "config.Config";
 constexpr std::string_view kGlobalType = "config.GlobalConfig";
-constexpr std::string_view kScrapeType = "config.ScrapeConfig";
 constexpr std::string_view kGroupType = "targetgroup.Group";
 // relabel.Config decodes through a local `plain` type, which go-yaml names.
 constexpr std::string_view kRelabelType = "relabel.plain";
@@ -53,15 +62,9 @@ const std::set<std::string_view> kUnsupportedScrape = {
     "label_value_length_limit", "native_histogram_bucket_limit", "native_histogram_min_bucket_factor",
     "metric_name_validation_scheme", "metric_name_escaping_scheme", "extra_scrape_metrics",
     // HTTP client (common/config.HTTPClientConfig, inlined): the parts not implemented.
-    "oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
-    // Every service discovery mechanism except static_configs, file_sd_configs and http_sd_configs is
-    // "<name>_sd_configs", matched by suffix (kSupportedSd).
-};
-const std::set<std::string_view> kSupportedSd = {"file_sd_configs", "http_sd_configs", "docker_sd_configs",
-                                                 "dns_sd_configs"};
-// http_sd_configs inline common/config.HTTPClientConfig; these parts are not implemented.
-const std::set<std::string_view> kUnsupportedHttpSd = {
-    "oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
+    "oauth2", "http_headers",
+    // Every service discovery mechanism except those in config_decoder.cc's kSupportedSd is
+    // "<name>_sd_configs", matched by suffix.
 };
 // docker_sd_configs: no HTTP client options for the Engine API yet.
 const std::set<std::string_view> kUnsupportedDockerSd = {
@@ -69,47 +72,11 @@ const std::set<std::string_view> kUnsupportedDockerSd = {
     "tls_config",       "proxy_url",     "no_proxy",     "proxy_from_environment", "proxy_connect_header",
     "follow_redirects", "enable_http2",  "http_headers",
 };
-const std::set<std::string_view> kUnsupportedTls = {"ca",       "cert",    "key",        "ca_ref",
-                                                    "cert_ref", "key_ref", "max_version"};
-const std::set<std::string_view> kUnsupportedBasicAuth = {"username_file", "username_ref", "password_ref"};
-const std::set<std::string_view> kUnsupportedAuthorization = {"credentials_ref"};
-
-// An HTTPClientConfig as decoded, before Validate folds the legacy
-// bearer_token keys into `authorization`.
-struct HttpClientDraft {
-  scrape::HttpClientConfig config;
-  std::string bearer_token;
-  std::string bearer_token_file;
-};
 constexpr std::string_view kFileSdType = "file.SDConfig";
 constexpr std::string_view kHttpSdType = "http.SDConfig";
 constexpr std::string_view kDockerSdType = "moby.DockerSDConfig";
 constexpr std::string_view kDockerFilterType = "moby.Filter";
 constexpr std::string_view kDnsSdType = "dns.SDConfig";
-
-int LineOf(const YAML::Node& node) { return node.Mark().line + 1; }
-
-// null, "", [] or {}: a value that asks for nothing.
-bool IsEmptyValue(const YAML::Node& node) {
-  if (node.IsNull()) return true;
-  if (node.IsScalar()) return node.Scalar().empty();
-  return node.size() == 0;
-}
-
-// go-yaml's name for a node's resolved tag, for "cannot unmarshal" messages.
-std::string TagOf(const YAML::Node& node) {
-  if (node.IsNull()) return "!!null";
-  if (node.IsSequence()) return "!!seq";
-  if (node.IsMap()) return "!!map";
-  if (node.Tag() == "!") return "!!str";  // quoted: always a string
-  bool b;
-  int64_t i;
-  double d;
-  if (YAML::convert<int64_t>::decode(node, i)) return "!!int";
-  if (YAML::convert<double>::decode(node, d)) return "!!float";
-  if (YAML::convert<bool>::decode(node, b)) return "!!bool";
-  return "!!str";
-}
 
 // Prometheus's checkStaticTargets: targets are host:port, never URLs.
 Status CheckTargetAddress(const std::string& target) {
@@ -157,7 +124,7 @@ std::string ExpandEnv(std::string_view in) {
 // type mismatches and unknown keys are collected ("unmarshal errors") and
 // reported together; errors from custom decoders (durations, unsupported
 // keys) stop decoding at once.
-class Decoder {
+class Decoder : public YamlDecoder {
  public:
   Result<Config> Run(const YAML::Node& root) {
     Config cfg;
@@ -201,111 +168,6 @@ class Decoder {
   }
 
  private:
-  using FieldFn = std::function<Status(const std::string& key, const YAML::Node& value)>;
-
-  // Records a type mismatch and lets decoding continue (returns OK).
-  Status TypeError(const YAML::Node& node, std::string_view into) {
-    if (node.IsScalar()) {
-      errors_.push_back(
-          fmt::format("line {}: cannot unmarshal {} `{}` into {}", LineOf(node), TagOf(node), node.Scalar(), into));
-    } else {
-      errors_.push_back(fmt::format("line {}: cannot unmarshal {} into {}", LineOf(node), TagOf(node), into));
-    }
-    return Status::OK();
-  }
-
-  // Calls fn for each key of a mapping in order. Reports a non-mapping node,
-  // non-scalar and duplicate keys, unknown keys (those fn does not claim by
-  // returning NotFound) and known-but-unsupported keys.
-  Status ForEachField(const YAML::Node& node, std::string_view type, const std::set<std::string_view>& unsupported,
-                      const FieldFn& fn) {
-    if (node.IsNull()) return Status::OK();
-    if (!node.IsMap()) return TypeError(node, type);
-    std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node key = it->first;  // copies: the iterator yields temporaries
-      const YAML::Node value = it->second;
-      if (!key.IsScalar()) {
-        TypeError(key, "string");
-        continue;
-      }
-      const std::string& name = key.Scalar();
-      if (!seen.insert(name).second) {
-        errors_.push_back(fmt::format("line {}: key {} already set in map", LineOf(key), QuoteLabelValue(name)));
-        continue;
-      }
-      bool is_sd = type == kScrapeType && name.ends_with("_sd_configs") && !kSupportedSd.contains(name);
-      if (unsupported.contains(name) || is_sd) {
-        if (IsEmptyValue(value)) continue;  // asks for nothing: honoured exactly
-        return Status::Unsupported(fmt::format("{} (line {})", name, LineOf(key)));
-      }
-      Status s = fn(name, value);
-      if (s.code() == Status::Code::kNotFound) {
-        errors_.push_back(fmt::format("line {}: field {} not found in type {}", LineOf(key), name, type));
-      } else if (!s.ok()) {
-        return s;
-      }
-    }
-    return Status::OK();
-  }
-
-  static Status Unknown() { return Status::NotFound(""); }
-
-  // The decoders below return OK after recording a type mismatch, and an
-  // error only when decoding must stop.
-  Status DecodeString(const YAML::Node& v, std::string* out) {
-    if (v.IsNull()) return Status::OK();
-    if (!v.IsScalar()) return TypeError(v, "string");
-    *out = v.Scalar();
-    return Status::OK();
-  }
-
-  Status DecodeBool(const YAML::Node& v, bool* out) {
-    if (v.IsNull()) return Status::OK();
-    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, *out)) return TypeError(v, "bool");
-    return Status::OK();
-  }
-
-  Status DecodeUint(const YAML::Node& v, uint64_t* out) {
-    if (v.IsNull()) return Status::OK();
-    const std::string s = v.IsScalar() ? v.Scalar() : std::string();
-    bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!v.IsScalar() || !digits || s.size() > 19) return TypeError(v, "uint");
-    *out = std::stoull(s);
-    return Status::OK();
-  }
-
-  Status DecodeInt64(const YAML::Node& v, int64_t* out) {
-    if (v.IsNull()) return Status::OK();
-    const std::string s = v.IsScalar() ? v.Scalar() : std::string();
-    const size_t sign = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
-    bool digits = s.size() > sign && std::all_of(s.begin() + static_cast<std::ptrdiff_t>(sign), s.end(),
-                                                 [](char c) { return c >= '0' && c <= '9'; });
-    if (!v.IsScalar() || !digits || s.size() - sign > 18) return TypeError(v, "int64");
-    *out = std::stoll(s);
-    return Status::OK();
-  }
-
-  // model.Duration: a string in Prometheus duration syntax. Its errors come
-  // from a custom unmarshaler, so they stop decoding and carry no line.
-  Status DecodeDuration(const YAML::Node& v, int64_t* out_ms) {
-    if (v.IsNull()) return Status::OK();
-    if (!v.IsScalar()) return TypeError(v, "string");
-    Result<int64_t> ms = ParseDuration(v.Scalar());
-    if (!ms.ok()) return Status::InvalidArgument(ms.status().message());
-    *out_ms = *ms;
-    return Status::OK();
-  }
-
-  Status DecodeSize(const YAML::Node& v, uint64_t* out) {
-    if (v.IsNull()) return Status::OK();
-    if (!v.IsScalar()) return TypeError(v, "string");
-    Result<uint64_t> n = ParseByteSize(v.Scalar());
-    if (!n.ok()) return n.status();
-    *out = *n;
-    return Status::OK();
-  }
-
   // model.LabelSet: a mapping of valid label names to string values.
   Status DecodeLabels(const YAML::Node& v, Labels* out, bool expand_env) {
     if (v.IsNull()) return Status::OK();
@@ -388,7 +250,7 @@ class Decoder {
     HttpClientDraft client;
     PROMETHIUM_RETURN_IF_ERROR(
         ForEachField(node, kScrapeType, kUnsupportedScrape, [&](const std::string& key, const YAML::Node& v) {
-          Status s = DecodeHttpClientField(key, v, &client);
+          Status s = DecodeHttpClientField(*this, key, v, &client);
           if (s.code() != Status::Code::kNotFound) return s;
           return DecodeScrapeField(node, key, v, sc);
         }));
@@ -422,98 +284,6 @@ class Decoder {
       if (key == "metric_relabel_configs") return DecodeRelabelConfigs(v, "metric", &sc->metric_relabel_configs);
       return Unknown();
     }
-  }
-
-  // The common/config.HTTPClientConfig keys Promethium implements; NotFound
-  // for any other key.
-  Status DecodeHttpClientField(const std::string& key, const YAML::Node& v, HttpClientDraft* d) {
-    scrape::HttpClientConfig& c = d->config;
-    if (key == "follow_redirects") return DecodeBool(v, &c.follow_redirects);
-    if (key == "enable_http2") return DecodeBool(v, &c.enable_http2);
-    if (key == "bearer_token") return DecodeString(v, &d->bearer_token);
-    if (key == "bearer_token_file") return DecodeString(v, &d->bearer_token_file);
-    if (key == "tls_config") {
-      return ForEachField(v, "config.TLSConfig", kUnsupportedTls, [&](const std::string& k, const YAML::Node& x) {
-        scrape::TLSConfig& t = c.tls_config;
-        if (k == "ca_file") return DecodeString(x, &t.ca_file);
-        if (k == "cert_file") return DecodeString(x, &t.cert_file);
-        if (k == "key_file") return DecodeString(x, &t.key_file);
-        if (k == "server_name") return DecodeString(x, &t.server_name);
-        if (k == "insecure_skip_verify") return DecodeBool(x, &t.insecure_skip_verify);
-        if (k != "min_version") return Unknown();
-        PROMETHIUM_RETURN_IF_ERROR(DecodeString(x, &t.min_version));
-        if (t.min_version.empty() || t.min_version == "TLS10" || t.min_version == "TLS11" || t.min_version == "TLS12" ||
-            t.min_version == "TLS13") {
-          return Status::OK();
-        }
-        return Status::InvalidArgument(fmt::format("unknown TLS version: {}", t.min_version));
-      });
-    }
-    if (key == "basic_auth") {
-      if (v.IsNull()) return Status::OK();
-      c.basic_auth.emplace();
-      return ForEachField(v, "config.BasicAuth", kUnsupportedBasicAuth, [&](const std::string& k, const YAML::Node& x) {
-        if (k == "username") return DecodeString(x, &c.basic_auth->username);
-        if (k == "password") return DecodeString(x, &c.basic_auth->password);
-        if (k == "password_file") return DecodeString(x, &c.basic_auth->password_file);
-        return Unknown();
-      });
-    }
-    if (key == "authorization") {
-      if (v.IsNull()) return Status::OK();
-      c.authorization.emplace();
-      c.authorization->type.clear();
-      return ForEachField(v, "config.Authorization", kUnsupportedAuthorization,
-                          [&](const std::string& k, const YAML::Node& x) {
-                            if (k == "type") return DecodeString(x, &c.authorization->type);
-                            if (k == "credentials") return DecodeString(x, &c.authorization->credentials);
-                            if (k == "credentials_file") return DecodeString(x, &c.authorization->credentials_file);
-                            return Unknown();
-                          });
-    }
-    return Status::NotFound("");
-  }
-
-  // HTTPClientConfig.Validate: exclusive options, and the legacy bearer
-  // token keys become an Authorization of type Bearer.
-  static Status FinishHttpClient(HttpClientDraft* d, scrape::HttpClientConfig* out) {
-    scrape::HttpClientConfig& c = d->config;
-    const bool bearer = !d->bearer_token.empty() || !d->bearer_token_file.empty();
-    if (!d->bearer_token.empty() && !d->bearer_token_file.empty()) {
-      return Status::InvalidArgument("at most one of bearer_token & bearer_token_file must be configured");
-    }
-    if (c.basic_auth && bearer) {
-      return Status::InvalidArgument(
-          "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
-    }
-    if (c.basic_auth && !c.basic_auth->password.empty() && !c.basic_auth->password_file.empty()) {
-      return Status::InvalidArgument(
-          "at most one of basic_auth password, password_file & password_ref must be configured");
-    }
-    if (c.authorization) {
-      scrape::Authorization& a = *c.authorization;
-      if (bearer)
-        return Status::InvalidArgument("authorization is not compatible with bearer_token & bearer_token_file");
-      if (!a.credentials.empty() && !a.credentials_file.empty()) {
-        return Status::InvalidArgument(
-            "at most one of authorization credentials & credentials_file must be configured");
-      }
-      while (!a.type.empty() && std::isspace(static_cast<unsigned char>(a.type.back()))) a.type.pop_back();
-      while (!a.type.empty() && std::isspace(static_cast<unsigned char>(a.type.front()))) a.type.erase(0, 1);
-      if (a.type.empty()) a.type = "Bearer";
-      std::string lower = a.type;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
-      if (lower == "basic") {
-        return Status::InvalidArgument("authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
-      }
-      if (c.basic_auth) {
-        return Status::InvalidArgument("at most one of basic_auth, oauth2 & authorization must be configured");
-      }
-    } else if (bearer) {
-      c.authorization = scrape::Authorization{"Bearer", d->bearer_token, d->bearer_token_file};
-    }
-    *out = std::move(c);
-    return Status::OK();
   }
 
   // "scrape config with job name \"x\"": the suffix of Prometheus's
@@ -629,15 +399,6 @@ class Decoder {
     return Status::OK();
   }
 
-  // A string field for which null means "" (not "keep the default").
-  Status DecodeNullableString(const YAML::Node& v, std::string* out) {
-    if (v.IsNull()) {
-      out->clear();
-      return Status::OK();
-    }
-    return DecodeString(v, out);
-  }
-
   // model.LabelNames: each name must be valid (UTF-8 names, Prometheus 3's
   // default validation scheme).
   Status DecodeLabelNames(const YAML::Node& v, std::vector<std::string>* out) {
@@ -675,17 +436,6 @@ class Decoder {
       PROMETHIUM_RETURN_IF_ERROR(DecodeString(it->first, &name));
       std::vector<std::string>& values = (*params)[name];
       PROMETHIUM_RETURN_IF_ERROR(DecodeStringList(it->second, &values));
-    }
-    return Status::OK();
-  }
-
-  Status DecodeStringList(const YAML::Node& v, std::vector<std::string>* out) {
-    if (v.IsNull()) return Status::OK();
-    if (!v.IsSequence()) return TypeError(v, "[]string");
-    for (const YAML::Node& item : v) {
-      std::string value;
-      PROMETHIUM_RETURN_IF_ERROR(DecodeString(item, &value));
-      out->push_back(std::move(value));
     }
     return Status::OK();
   }
@@ -754,15 +504,16 @@ class Decoder {
       scrape::HttpSDConfig sd;
       HttpClientDraft client;
       int url_line = LineOf(item);
-      PROMETHIUM_RETURN_IF_ERROR(
-          ForEachField(item, kHttpSdType, kUnsupportedHttpSd, [&](const std::string& key, const YAML::Node& value) {
-            Status s = DecodeHttpClientField(key, value, &client);
-            if (s.code() != Status::Code::kNotFound) return s;
-            if (key == "refresh_interval") return DecodeDuration(value, &sd.refresh_interval_ms);
-            if (key != "url") return Unknown();
-            url_line = LineOf(value);
-            return DecodeString(value, &sd.url);
-          }));
+      PROMETHIUM_RETURN_IF_ERROR(ForEachField(item, kHttpSdType, kUnsupportedHttpClientKeys,
+                                              [&](const std::string& key, const YAML::Node& value) {
+                                                Status s = DecodeHttpClientField(*this, key, value, &client);
+                                                if (s.code() != Status::Code::kNotFound) return s;
+                                                if (key == "refresh_interval")
+                                                  return DecodeDuration(value, &sd.refresh_interval_ms);
+                                                if (key != "url") return Unknown();
+                                                url_line = LineOf(value);
+                                                return DecodeString(value, &sd.url);
+                                              }));
       PROMETHIUM_RETURN_IF_ERROR(FinishHttpClient(&client, &sd.http_client));
       PROMETHIUM_RETURN_IF_ERROR(CheckHttpSdUrl(sd.url, url_line));
       out->push_back(std::move(sd));
@@ -911,7 +662,6 @@ class Decoder {
     return Status::OK();
   }
 
-  std::vector<std::string> errors_;
   StorageConfig storage_;
 };
 

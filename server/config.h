@@ -13,11 +13,14 @@
 // job name "x"`, and so on. relabel_configs and metric_relabel_configs are
 // decoded into scrape::RelabelConfig with Prometheus's defaults and checked
 // with relabel.Config.Validate's messages. Keys Prometheus knows but
-// Promethium does not implement yet (*_sd_configs other than file_sd_configs
-// and http_sd_configs, rule_files, remote_write, tls_config, scheme: https,
-// ...) fail with "unsupported: <key> (line N)";
+// Promethium does not implement yet (the *_sd_configs not listed in
+// config_decoder.cc, rule_files, remote_write, oauth2, ...) fail with
+// "unsupported: <key> (line N)";
 // nothing is ignored silently. An empty list or null value for such a key
 // is accepted, since it asks for nothing.
+//
+// The decoding primitives live in config_decoder.cc, the inlined HTTP client
+// options (auth, TLS, proxies) in config_http_client.cc.
 //
 // yaml-cpp exceptions never escape: they become Status values here.
 // Thread-safety: pure functions over plain values.

@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/config_test_util.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -11,17 +12,8 @@
 namespace promethium::server {
 namespace {
 
-Config MustParse(const std::string& yaml) {
-  Result<Config> cfg = ParseConfig(yaml);
-  EXPECT_TRUE(cfg.ok()) << cfg.status().ToString() << "\n" << yaml;
-  return cfg.ok() ? *cfg : Config{};
-}
-
-std::string ParseError(const std::string& yaml) {
-  Result<Config> cfg = ParseConfig(yaml);
-  EXPECT_FALSE(cfg.ok()) << "expected an error for:\n" << yaml;
-  return cfg.ok() ? "" : cfg.status().message();
-}
+using testutil::MustParse;
+using testutil::ParseError;
 
 TEST(ServerConfigTest, EmptyDocumentIsTheDefault) {
   Config cfg = MustParse("");
@@ -209,7 +201,8 @@ TEST(ServerConfigTest, UnsupportedKeysFailLoudlyWithLine) {
       {"scrape_configs:\n  - job_name: x\n    docker_sd_configs:\n      - host: unix:///var/run/docker.sock\n"
        "        oauth2: {client_id: x}\n",
        "unsupported: oauth2 (line 5)"},
-      {"scrape_configs:\n  - job_name: x\n    proxy_url: http://proxy:3128\n", "unsupported: proxy_url (line 3)"},
+      {"scrape_configs:\n  - job_name: x\n    proxy_url: socks5://proxy:1080\n",
+       "unsupported: proxy_url scheme \"socks5\" (only http:// proxies) (line 3)"},
       {"scrape_configs:\n  - job_name: x\n    oauth2:\n      client_id: x\n", "unsupported: oauth2 (line 3)"},
   };
   for (const Case& c : cases) EXPECT_EQ(ParseError(c.yaml), c.error) << c.yaml;

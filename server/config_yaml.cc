@@ -98,6 +98,24 @@ void EmitScrapeProtocols(YAML::Emitter& out, const std::vector<scrape::ScrapePro
   out << YAML::EndSeq;
 }
 
+// ProxyConfig, inlined, omitempty: the URL's password shows as "xxxxx" and
+// proxy_connect_header values as <secret>, as Prometheus marshals them.
+void EmitProxy(YAML::Emitter& out, const scrape::ProxyConfig& p) {
+  if (!p.proxy_url.empty()) {
+    Result<scrape::ProxyEndpoint> ep = scrape::ParseProxyUrl(p.proxy_url);
+    out << YAML::Key << "proxy_url" << YAML::Value << (ep.ok() ? ep->redacted_url : std::string("<invalid>"));
+  }
+  if (!p.no_proxy.empty()) out << YAML::Key << "no_proxy" << YAML::Value << p.no_proxy;
+  if (p.proxy_from_environment) out << YAML::Key << "proxy_from_environment" << YAML::Value << true;
+  if (!p.proxy_connect_header.empty()) {
+    out << YAML::Key << "proxy_connect_header" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, values] : p.proxy_connect_header) {
+      out << YAML::Key << name << YAML::Value << std::vector<std::string>(values.size(), "<secret>");
+    }
+    out << YAML::EndMap;
+  }
+}
+
 // As Prometheus marshals HTTPClientConfig: secrets show as <secret>.
 void EmitHttpClient(YAML::Emitter& out, const scrape::HttpClientConfig& c) {
   constexpr const char* kSecret = "<secret>";
@@ -130,6 +148,7 @@ void EmitHttpClient(YAML::Emitter& out, const scrape::HttpClientConfig& c) {
   out << YAML::EndMap;
   out << YAML::Key << "follow_redirects" << YAML::Value << c.follow_redirects;
   out << YAML::Key << "enable_http2" << YAML::Value << c.enable_http2;
+  EmitProxy(out, c.proxy);
 }
 
 void EmitSdConfigs(YAML::Emitter& out, const scrape::ScrapeConfig& sc) {

@@ -50,6 +50,7 @@ Result<HttpGetRequest> RequestFor(const std::string& url, int64_t timeout_ms, co
     PROMETHIUM_ASSIGN_OR_RETURN(req.tls, NewTlsClientContext(client.tls_config));
   }
   PROMETHIUM_ASSIGN_OR_RETURN(req.authorization, AuthorizationHeader(client));
+  PROMETHIUM_ASSIGN_OR_RETURN(req.proxy, ProxySelector::Make(client.proxy));
   return req;
 }
 

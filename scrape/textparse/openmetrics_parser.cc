@@ -2,6 +2,12 @@
 // Prometheus's OpenMetrics lexer (openmetricslex.l) written out as a
 // recursive-descent scanner. Because the format is line-strict, each
 // routine either consumes exactly the bytes the grammar allows or fails.
+// The sample path uses PromParser's speed-ups, for the same reasons
+// (BM_OpenMetricsParserNodeExporter, BM_OpenMetricsParserRealNodeExporter in
+// bench/parser_bench.cc): the 16-byte scanners of scan.h, the exact decimal
+// fast path inside ParsePromFloat, labels built in place in the vector, and
+// routines that return bool with the error kept in error_ rather than an OK
+// Status per call.
 #include "scrape/textparse/openmetrics_parser.h"
 #include "scrape/textparse/error_excerpt.h"
 
@@ -9,6 +15,7 @@
 
 #include <cmath>
 
+#include "scrape/textparse/scan.h"
 #include "scrape/textparse/utf8.h"
 
 namespace promethium::scrape::textparse {
@@ -80,7 +87,7 @@ Result<Entry> OpenMetricsParser::Next() {
       return Error("metric name not set");
     }
     if (!IsMetricStart(c)) return ErrorGot("expected a valid start token");
-    PROMETHIUM_RETURN_IF_ERROR(ParseSeries());
+    if (!ParseSeries()) return std::move(error_);
     if (options_.skip_created_series && IsSkippedCreatedSeries()) continue;
     return Entry::kSeries;
   }
@@ -146,148 +153,186 @@ Result<Entry> OpenMetricsParser::FinishMeta(std::string_view keyword) {
   return Entry::kUnit;
 }
 
-Status OpenMetricsParser::ParseSeries() {
+bool OpenMetricsParser::Fail(Status status) {
+  error_ = std::move(status);
+  return false;
+}
+
+bool OpenMetricsParser::FailGot(std::string_view expected, size_t at) {
+  pos_ = at;
+  return Fail(ErrorGot(expected));
+}
+
+bool OpenMetricsParser::ParseSeries() {
   labels_.clear();
   has_timestamp_ = false;
   has_exemplar_ = false;
   exemplar_has_timestamp_ = false;
-  size_t start = pos_;
-  while (pos_ < body_.size() && IsMetricChar(body_[pos_])) ++pos_;
-  metric_name_ = body_.substr(start, pos_ - start);
-  if (pos_ < body_.size() && body_[pos_] == '{') {
-    ++pos_;
-    PROMETHIUM_RETURN_IF_ERROR(ParseLabels(&labels_));
+  const char* const b = body_.data();
+  const size_t n = body_.size();
+  const size_t start = pos_;
+  size_t p = scan::SkipNameChars(b, start, n, /*colon=*/true);
+  const std::string_view name(b + start, p - start);
+  metric_name_ = name;
+  if (p < n && b[p] == '{') {
+    ++p;
+    if (!ParseLabels(&labels_, &p)) return false;
   }
-  series_ = body_.substr(start, pos_ - start);
-  return ParseSeriesEnd();
+  series_ = std::string_view(b + start, p - start);
+  return ParseSeriesEnd(p);
 }
 
 // Label pairs after '{' up to and including '}': name="value" separated by
 // single commas, no spaces, one trailing comma allowed.
-Status OpenMetricsParser::ParseLabels(std::vector<LabelView>* out) {
+bool OpenMetricsParser::ParseLabels(std::vector<LabelView>* out, size_t* pos) {
+  const char* const b = body_.data();
+  const size_t n = body_.size();
+  size_t p = *pos;
   for (;;) {
-    if (pos_ < body_.size() && body_[pos_] == '}') {
-      ++pos_;
-      return Status::OK();
+    if (p < n && b[p] == '}') {
+      *pos = p + 1;
+      return true;
     }
-    if (pos_ < body_.size() && body_[pos_] == '"') return Status::Unsupported("quoted (UTF-8) label names");
-    if (pos_ >= body_.size() || !IsLabelStart(body_[pos_])) return ErrorGot("expected label name");
-    size_t name_start = pos_;
-    while (pos_ < body_.size() && IsLabelChar(body_[pos_])) ++pos_;
-    LabelView label;
-    label.name = body_.substr(name_start, pos_ - name_start);
-    if (pos_ >= body_.size() || body_[pos_] != '=') return ErrorGot("expected equal");
-    ++pos_;
-    if (pos_ >= body_.size() || body_[pos_] != '"') return ErrorGot("expected label value");
-    ++pos_;
-    PROMETHIUM_RETURN_IF_ERROR(ParseLabelValue(&label));
+    if (p < n && b[p] == '"') return Fail(Status::Unsupported("quoted (UTF-8) label names"));
+    if (p >= n || !IsLabelStart(b[p])) return FailGot("expected label name", p);
+    size_t name_start = p;
+    p = scan::SkipNameChars(b, p + 1, n, /*colon=*/false);
+    LabelView& label = out->emplace_back();  // in place, as PromParser
+    label.name = std::string_view(b + name_start, p - name_start);
+    if (p >= n || b[p] != '=') return FailGot("expected equal", p);
+    ++p;
+    if (p >= n || b[p] != '"') return FailGot("expected label value", p);
+    ++p;
+    // The common value inline, as PromParser; the rest in ParseLabelValue.
+    const size_t q = scan::FindLabelValueStop(b, p, n);
+    if (q < n && b[q] == '"') {
+      label.value = std::string_view(b + p, q - p);
+      p = q + 1;
+    } else if (!ParseLabelValue(&label, &p)) {
+      return false;
+    }
     if (out == &labels_ && label.name == "__name__") {
-      return Error("duplicate label name \"__name__\" (the metric name)");
+      return Fail(Error("duplicate label name \"__name__\" (the metric name)"));
     }
-    for (const LabelView& prev : *out) {
-      if (prev.name == label.name) return Error(fmt::format("duplicate label name \"{}\"", label.name));
+    for (size_t i = 0; i + 1 < out->size(); ++i) {
+      if ((*out)[i].name == label.name) return Fail(Error(fmt::format("duplicate label name \"{}\"", label.name)));
     }
-    out->push_back(label);
-    if (pos_ < body_.size() && body_[pos_] == ',') {
-      ++pos_;
-    } else if (pos_ >= body_.size() || body_[pos_] != '}') {
-      return ErrorGot("expected comma or brace close");
+    if (p < n && b[p] == ',') {
+      ++p;
+    } else if (p >= n || b[p] != '}') {
+      return FailGot("expected comma or brace close", p);
     }
   }
 }
 
-// Scans a quoted value; pos_ is just past the opening quote. A backslash
-// escapes any byte but a newline; a raw newline ends the value in error.
-Status OpenMetricsParser::ParseLabelValue(LabelView* label) {
-  size_t start = pos_;
+// Scans a quoted value; *pos is just past the opening quote and ends past
+// the closing one. A backslash escapes any byte but a newline; a raw
+// newline ends the value in error.
+bool OpenMetricsParser::ParseLabelValue(LabelView* label, size_t* pos) {
+  const char* const b = body_.data();
+  const size_t n = body_.size();
+  const size_t start = *pos;
+  size_t p = start;
   bool non_ascii = false;
   for (;;) {
-    if (pos_ >= body_.size() || body_[pos_] == '\n') {
-      return Error(fmt::format("unterminated quoted value for label \"{}\"", label->name));
+    p = scan::FindLabelValueStop(b, p, n);
+    if (p >= n || b[p] == '\n') {
+      return Fail(Error(fmt::format("unterminated quoted value for label \"{}\"", label->name)));
     }
-    char c = body_[pos_];
+    char c = b[p];
     if (c == '"') break;
     if (c == '\\') {
-      if (pos_ + 1 >= body_.size() || body_[pos_ + 1] == '\n') {
-        return Error(fmt::format("unterminated quoted value for label \"{}\"", label->name));
+      if (p + 1 >= n || b[p + 1] == '\n') {
+        return Fail(Error(fmt::format("unterminated quoted value for label \"{}\"", label->name)));
       }
       label->escaped = true;
-      pos_ += 2;
+      p += 2;
       continue;
     }
-    if (static_cast<unsigned char>(c) >= 0x80) non_ascii = true;
-    ++pos_;
+    non_ascii = true;
+    ++p;
   }
-  label->value = body_.substr(start, pos_ - start);
-  ++pos_;  // closing quote
+  label->value = std::string_view(b + start, p - start);
+  *pos = p + 1;  // past the closing quote
   if (non_ascii && !ValidUtf8(label->value)) {
-    return Error(fmt::format("invalid UTF-8 label value: {}", ErrorExcerpt(label->value)));
+    return Fail(Error(fmt::format("invalid UTF-8 label value: {}", ErrorExcerpt(label->value))));
   }
-  return Status::OK();
+  return true;
 }
 
 // A float token introduced by exactly one space: " <token>".
-Status OpenMetricsParser::ParseFloatToken(std::string_view after, double* out) {
-  if (pos_ >= body_.size() || body_[pos_] != ' ' || pos_ + 1 >= body_.size() || body_[pos_ + 1] == ' ' ||
-      body_[pos_ + 1] == '\n') {
-    return ErrorGot(fmt::format("expected value after {}", after));
+bool OpenMetricsParser::ParseFloatToken(std::string_view after, size_t* pos, double* out) {
+  const char* const b = body_.data();
+  const size_t n = body_.size();
+  size_t p = *pos;
+  if (p >= n || b[p] != ' ' || p + 1 >= n || b[p + 1] == ' ' || b[p + 1] == '\n') {
+    return FailGot(fmt::format("expected value after {}", after), p);
   }
-  size_t start = ++pos_;
-  while (pos_ < body_.size() && body_[pos_] != ' ' && body_[pos_] != '\n') ++pos_;
-  std::string_view text = body_.substr(start, pos_ - start);
-  if (!ParsePromFloat(text, out)) return Error(fmt::format("expected float as value, got {}", ErrorExcerpt(text)));
-  return Status::OK();
+  const size_t start = p + 1;
+  p = scan::FindSpaceOrNewline(b, start, n);
+  *pos = p;
+  const std::string_view text(b + start, p - start);
+  if (!ParsePromFloat(text, out))
+    return Fail(Error(fmt::format("expected float as value, got {}", ErrorExcerpt(text))));
+  return true;
 }
 
 // " <seconds>", a float, converted to milliseconds.
-Status OpenMetricsParser::ParseTimestampToken(std::string_view what, int64_t* out_ms) {
-  size_t start = ++pos_;  // the space
-  while (pos_ < body_.size() && body_[pos_] != ' ' && body_[pos_] != '\n') ++pos_;
-  std::string_view text = body_.substr(start, pos_ - start);
+bool OpenMetricsParser::ParseTimestampToken(std::string_view what, size_t* pos, int64_t* out_ms) {
+  const char* const b = body_.data();
+  const size_t start = *pos + 1;  // past the space
+  const size_t p = scan::FindSpaceOrNewline(b, start, body_.size());
+  *pos = p;
+  const std::string_view text(b + start, p - start);
   double seconds;
   if (text.empty() || !ParsePromFloat(text, &seconds)) {
-    return Error(fmt::format("expected float as {}, got {}", what, ErrorExcerpt(text)));
+    return Fail(Error(fmt::format("expected float as {}, got {}", what, ErrorExcerpt(text))));
   }
-  if (std::isnan(seconds) || std::isinf(seconds)) return Error(fmt::format("invalid {} {}", what, ErrorExcerpt(text)));
+  if (std::isnan(seconds) || std::isinf(seconds)) {
+    return Fail(Error(fmt::format("invalid {} {}", what, ErrorExcerpt(text))));
+  }
   double ms = seconds * 1000.0;
   // Beyond int64 milliseconds (about 292 million years) Go's int64() is
   // undefined; refuse instead.
-  if (!(ms > -9.2e18 && ms < 9.2e18)) return Error(fmt::format("{} out of range: {}", what, ErrorExcerpt(text)));
+  if (!(ms > -9.2e18 && ms < 9.2e18)) return Fail(Error(fmt::format("{} out of range: {}", what, ErrorExcerpt(text))));
   *out_ms = static_cast<int64_t>(ms);
-  return Status::OK();
+  return true;
 }
 
-// After the name and labels: " value[ timestamp][ # {exemplar} v[ ts]]\n".
-Status OpenMetricsParser::ParseSeriesEnd() {
-  PROMETHIUM_RETURN_IF_ERROR(ParseFloatToken("metric", &value_));
-  auto at_exemplar = [&] { return body_.substr(pos_, 4) == " # {"; };
-  if (pos_ < body_.size() && body_[pos_] == ' ' && !at_exemplar()) {
-    PROMETHIUM_RETURN_IF_ERROR(ParseTimestampToken("timestamp", &timestamp_ms_));
+// After the name and labels (at `p`): " value[ timestamp][ # {exemplar}
+// v[ ts]]\n".
+bool OpenMetricsParser::ParseSeriesEnd(size_t p) {
+  const char* const b = body_.data();
+  const size_t n = body_.size();
+  if (!ParseFloatToken("metric", &p, &value_)) return false;
+  auto at_exemplar = [&] { return body_.substr(p, 4) == " # {"; };
+  if (p < n && b[p] == ' ' && !at_exemplar()) {
+    if (!ParseTimestampToken("timestamp", &p, &timestamp_ms_)) return false;
     has_timestamp_ = true;
-    if (pos_ < body_.size() && body_[pos_] != '\n' && !at_exemplar()) {
-      return ErrorGot("expected next entry after timestamp");
-    }
+    if (p < n && b[p] != '\n' && !at_exemplar()) return FailGot("expected next entry after timestamp", p);
   }
-  if (pos_ < body_.size() && at_exemplar()) PROMETHIUM_RETURN_IF_ERROR(ParseExemplar());
-  if (pos_ >= body_.size()) return Error("data does not end with # EOF");
-  if (body_[pos_] != '\n') return ErrorGot("expected timestamp or new record");
-  ++pos_;
-  return Status::OK();
+  if (p < n && at_exemplar() && !ParseExemplar(&p)) return false;
+  pos_ = p;
+  if (p >= n) return Fail(Error("data does not end with # EOF"));
+  if (b[p] != '\n') return FailGot("expected timestamp or new record", p);
+  pos_ = p + 1;
+  return true;
 }
 
 // " # {labels} value[ timestamp]", stopping before the newline.
-Status OpenMetricsParser::ParseExemplar() {
-  pos_ += 4;  // " # {"
+bool OpenMetricsParser::ParseExemplar(size_t* pos) {
+  size_t p = *pos + 4;  // " # {"
   exemplar_labels_.clear();
-  PROMETHIUM_RETURN_IF_ERROR(ParseLabels(&exemplar_labels_));
-  PROMETHIUM_RETURN_IF_ERROR(ParseFloatToken("exemplar labels", &exemplar_value_));
+  if (!ParseLabels(&exemplar_labels_, &p)) return false;
+  if (!ParseFloatToken("exemplar labels", &p, &exemplar_value_)) return false;
   has_exemplar_ = true;
-  if (pos_ < body_.size() && body_[pos_] == ' ') {
-    PROMETHIUM_RETURN_IF_ERROR(ParseTimestampToken("exemplar timestamp", &exemplar_timestamp_ms_));
+  if (p < body_.size() && body_[p] == ' ') {
+    if (!ParseTimestampToken("exemplar timestamp", &p, &exemplar_timestamp_ms_)) return false;
     exemplar_has_timestamp_ = true;
-    if (pos_ < body_.size() && body_[pos_] != '\n') return ErrorGot("expected next entry after exemplar timestamp");
+    if (p < body_.size() && body_[p] != '\n') return FailGot("expected next entry after exemplar timestamp", p);
   }
-  return Status::OK();
+  *pos = p;
+  return true;
 }
 
 std::string OpenMetricsParser::Help() const {

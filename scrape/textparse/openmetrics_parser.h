@@ -101,13 +101,17 @@ class OpenMetricsParser {
   Status ErrorGot(std::string_view expected) const;
   Result<Entry> ParseMeta();
   Result<Entry> FinishMeta(std::string_view keyword);
-  Status ParseSeries();
-  Status ParseLabels(std::vector<LabelView>* out);
-  Status ParseLabelValue(LabelView* label);
-  Status ParseSeriesEnd();
-  Status ParseExemplar();
-  Status ParseFloatToken(std::string_view after, double* out);
-  Status ParseTimestampToken(std::string_view what, int64_t* out_ms);
+  // The sample routines return false after storing their error in error_;
+  // FailGot reports the token at `at` (see ErrorGot).
+  bool Fail(Status status);
+  bool FailGot(std::string_view expected, size_t at);
+  bool ParseSeries();
+  bool ParseLabels(std::vector<LabelView>* out, size_t* pos);
+  bool ParseLabelValue(LabelView* label, size_t* pos);
+  bool ParseSeriesEnd(size_t pos);
+  bool ParseExemplar(size_t* pos);
+  bool ParseFloatToken(std::string_view after, size_t* pos, double* out);
+  bool ParseTimestampToken(std::string_view what, size_t* pos, int64_t* out_ms);
   bool IsSkippedCreatedSeries() const;
 
   std::string_view body_;
@@ -131,6 +135,7 @@ class OpenMetricsParser {
   std::string_view meta_name_;
   std::string_view meta_text_;
   MetricType type_ = MetricType::kUnknown;
+  Status error_;
 };
 
 }  // namespace promethium::scrape::textparse

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "scrape/textparse/parser_fixture_util.h"
+
 namespace promethium::scrape::textparse {
 namespace {
 
@@ -271,6 +273,126 @@ TEST(OpenMetricsParserTest, QuotedNamesAreUnsupported) {
     Status st = ParseError(body);
     EXPECT_EQ(st.code(), Status::Code::kUnsupported) << body;
     EXPECT_THAT(st.message(), HasSubstr("unsupported: quoted")) << body;
+  }
+}
+
+// Differential tests, as in prom_parser_test.cc: counts and a checksum of
+// every entry recorded with the parser as of commit 07c9b1e.
+testutil::Digest DigestOf(std::string_view body, std::string* error) {
+  return testutil::DigestOf<OpenMetricsParser>(body, error);
+}
+
+TEST(OpenMetricsParserTest, RealNodeExporterFixtureMatchesRecordedOutput) {
+  Result<std::string> body = testutil::ReadFixture("node_exporter.om");
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  std::string err;
+  testutil::Digest d = DigestOf(*body, &err);
+  ASSERT_EQ(err, "");
+  EXPECT_EQ(d.series, 2107);
+  EXPECT_EQ(d.help, 439);
+  EXPECT_EQ(d.type, 439);
+  EXPECT_EQ(d.labels, 2542);
+  EXPECT_EQ(d.hash, 0xfacc472eec161270ULL) << std::hex << d.hash;
+}
+
+// Exemplars, timestamps, units, escapes, UTF-8 and every float form.
+std::string TrickyOpenMetricsBody() {
+  uint64_t rng = 11;
+  auto next = [&rng](uint64_t n) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (rng >> 33) % n;
+  };
+  const char* values[] = {
+      "0", "1", "-1", "1.0", "1.5e3", "-0.25", "+Inf", "-Inf", "NaN", "1e-400", "2.5E+06", ".5", "9007199254740993",
+      "17"};
+  const char* stamps[] = {"1700000000", "1700000000.123", "-1.5", "0", "1.7e9"};
+  const char* label_values[] = {"plain", "", "with space", "q\\\"q", "nl\\nx", "h\xc3\xa9llo", "{}=,#"};
+  std::string b;
+  for (int i = 0; i < 2000; ++i) {
+    std::string name = "fam" + std::to_string(i / 10);
+    if (i % 10 == 0) {
+      b += "# HELP " + name + "_seconds help \\\\ \\n \\\"x\\\"\n";
+      b += "# TYPE " + name + "_seconds counter\n";
+      b += "# UNIT " + name + "_seconds seconds\n";
+    }
+    b += name;
+    b += next(5) == 0 ? "_seconds_created" : "_seconds_total";
+    uint64_t nl = next(4);
+    if (nl > 0) {
+      b += '{';
+      for (uint64_t k = 0; k < nl; ++k) {
+        b += 'l';
+        b += std::to_string(k);
+        b += "=\"";
+        b += label_values[next(std::size(label_values))];
+        b += '"';
+        if (k + 1 < nl) b += ',';
+      }
+      b += '}';
+    }
+    b += ' ';
+    b += values[next(std::size(values))];
+    if (next(3) == 0) {
+      b += ' ';
+      b += stamps[next(std::size(stamps))];
+    }
+    if (next(4) == 0) {
+      b += " # {trace_id=\"";
+      b += std::to_string(next(1000000));
+      b += "\"} ";
+      b += values[next(6)];
+      if (next(2) == 0) {
+        b += ' ';
+        b += stamps[next(std::size(stamps))];
+      }
+    }
+    b += '\n';
+  }
+  b += "# EOF\n";
+  return b;
+}
+
+TEST(OpenMetricsParserTest, TrickyBodyMatchesRecordedOutput) {
+  std::string body = TrickyOpenMetricsBody();
+  std::string err;
+  testutil::Digest d = DigestOf(body, &err);
+  ASSERT_EQ(err, "");
+  EXPECT_EQ(body.size(), 126409u);
+  EXPECT_EQ(d.series, 2000);
+  EXPECT_EQ(d.unit, 200);
+  EXPECT_EQ(d.labels, 3046);
+  EXPECT_EQ(d.timestamps, 675);
+  EXPECT_EQ(d.exemplars, 483);
+  EXPECT_EQ(d.hash, 0x80662befdcb50b9dULL) << std::hex << d.hash;
+}
+
+// Every truncation of a body with long lines fails (no `# EOF`) with a
+// located error, after yielding a prefix of the whole body's entries.
+TEST(OpenMetricsParserTest, TruncatedBodiesFailWithLocatedErrors) {
+  const std::string body =
+      "# HELP node_network_receive_bytes Network device statistic receive_bytes.\n"
+      "# TYPE node_network_receive_bytes counter\n"
+      "# UNIT node_network_receive_bytes bytes\n"
+      "node_network_receive_bytes_total{device=\"eth0\",ifalias=\"uplink \\\"A\\\" h\xc3\xa9\"} 1.2345678e+09 "
+      "1700000000.5 # {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\"} 1.0 1700000000.001\n"
+      "node_load1 NaN\n"
+      "# EOF\n";
+  std::vector<Got> full = ParseAll(body);
+  ASSERT_EQ(full.size(), 5u);
+  for (size_t cut = 0; cut + 1 < body.size(); ++cut) {
+    OpenMetricsParser p(std::string_view(body).substr(0, cut));
+    size_t entries = 0;
+    for (;;) {
+      Result<Entry> e = p.Next();
+      if (!e.ok()) {
+        EXPECT_THAT(e.status().message(), HasSubstr("openmetrics format parsing error in line")) << cut;
+        break;
+      }
+      ASSERT_NE(*e, Entry::kEof) << cut;
+      ASSERT_LT(entries, full.size()) << cut;
+      EXPECT_EQ(*e, full[entries].entry) << cut;
+      ++entries;
+    }
   }
 }
 

@@ -90,13 +90,15 @@ class PromParser {
  private:
   Status Error(std::string_view what) const;
   Status ErrorGot(std::string_view expected, size_t at) const;
-  void SkipBlanks();
-  Result<Entry> ParseComment();
-  Result<Entry> ParseSeries();
-  Status ParseLabels();
-  Status ParseLabelValue(LabelView* label);
-  Status ParseValueAndTimestamp();
-  Status ExpectLineEnd(std::string_view after);
+  // The parse routines return false after storing their error in error_.
+  bool Fail(Status status);
+  bool ParseComment(Entry* entry);
+  bool AsComment(size_t hash, size_t text_end, size_t next_line, Entry* entry);
+  bool ParseSeries();
+  bool ParseLabels(size_t* pos);
+  bool ParseLabelValue(LabelView* label, size_t* pos);
+  bool ParseValueAndTimestamp(size_t pos);
+  bool ExpectLineEnd(size_t pos, std::string_view expected);
 
   std::string_view body_;
   size_t pos_ = 0;  // next byte to read
@@ -114,6 +116,7 @@ class PromParser {
   std::string_view help_raw_;
   MetricType type_ = MetricType::kUnknown;
   std::string_view comment_;
+  Status error_;
 };
 
 // Parses a sample value as Prometheus does (see the header comment).

@@ -52,6 +52,10 @@ class Appender {
   // or 0. The labels must be sorted and valid. Returns the series ref, or an
   // error (OutOfOrder, OutOfBounds, Duplicate, ResourceExhausted, IOError);
   // an error on one sample does not invalidate the rest of the batch.
+  // With a non-zero `ref` the labels may be empty, so callers that cache
+  // refs need not keep Labels at hand: if the appender does not know `ref`
+  // (any more, e.g. the series was deleted), it returns NotFound and the
+  // caller retries with the labels.
   virtual Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) = 0;
   // Attaches an exemplar to the series `series_labels` (whose sample was
   // appended in this batch; `ref` is what Append returned). It becomes

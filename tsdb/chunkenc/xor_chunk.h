@@ -44,6 +44,8 @@ class XorChunk {
   size_t MemoryBytes() const { return stream_.bytes().capacity(); }
   // Releases spare capacity once the chunk will receive no more samples.
   void Shrink() { stream_.mutable_bytes()->shrink_to_fit(); }
+  // Reserves room for `bytes` of encoded data, to avoid regrowing.
+  void Reserve(size_t bytes) { stream_.mutable_bytes()->reserve(bytes); }
 
  private:
   friend class XorAppender;

@@ -107,6 +107,7 @@ class HeadAppender final : public Appender {
     }
     MemSeries* series = ref != 0 ? head_->GetByRefPinned(ref) : nullptr;
     if (series == nullptr) {
+      if (ref != 0 && labels.empty()) return Status::NotFound("unknown series ref");  // the caller retries with labels
       PROMETHIUM_ASSIGN_OR_RETURN(series, head_->GetOrCreatePinned(labels));
     }
     const SeriesRef series_ref = series->ref();

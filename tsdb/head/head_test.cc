@@ -100,6 +100,20 @@ TEST_F(HeadTest, RefIsStableAndReusable) {
   EXPECT_EQ(head_.NumSeries(), 1u);
 }
 
+TEST_F(HeadTest, KnownRefNeedsNoLabelsUnknownRefWithoutLabelsIsNotFound) {
+  const Labels l{{"__name__", "up"}, {"job", "a"}};
+  SeriesRef ref = AppendOne(l, 1000, 1);
+  auto app = head_.NewAppender();
+  auto by_ref = app->Append(ref, Labels(), 2000, 2);
+  ASSERT_TRUE(by_ref.ok()) << by_ref.status().ToString();
+  EXPECT_EQ(*by_ref, ref);
+  auto unknown = app->Append(ref + 1000, Labels(), 2000, 2);
+  EXPECT_EQ(unknown.status().code(), Status::Code::kNotFound);
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(Query({M(MatchType::kEqual, "job", "a")}).begin()->second.size(), 2u);
+  EXPECT_EQ(head_.NumSeries(), 1u);
+}
+
 TEST_F(HeadTest, OutOfOrderAndDuplicates) {
   const Labels l{{"__name__", "up"}};
   AppendOne(l, 1000, 1);

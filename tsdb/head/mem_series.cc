@@ -50,8 +50,17 @@ MemSeries::AppendCheck MemSeries::Check(int64_t t, double v) const {
 }
 
 void MemSeries::CutNewChunk(int64_t t, const ChunkCutOptions& opts) {
-  if (!chunks_.empty()) chunks_.back().chunk.Shrink();  // closed: drop spare capacity
+  size_t expected_bytes = 0;
+  if (!chunks_.empty()) {
+    expected_bytes = chunks_.back().chunk.SizeBytes();
+    chunks_.back().chunk.Shrink();  // closed: drop spare capacity
+  }
   chunks_.push_back(MemChunk{XorChunk(), t, t});
+  // A series' chunks have similar sizes: sized like the previous one (and
+  // 1/8 more), the new chunk neither doubles its buffer on the way (copying
+  // it each time, 8% of WAL replay in a profile) nor keeps up to half of it
+  // spare, as doubling does.
+  if (expected_bytes > 0) chunks_.back().chunk.Reserve(expected_bytes + expected_bytes / 8);
   app_ = XorAppender(&chunks_.back().chunk);  // vector may have moved: rebind
   next_at_ = ChunkRangeEnd(t, opts.chunk_range_ms);
 }
