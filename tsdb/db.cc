@@ -95,7 +95,8 @@ Status DB::ReplayAndOpenWal() {
   }
   const auto start = std::chrono::steady_clock::now();
   WalReplayStats stats;
-  WalReplayer replayer(head_.get(), &stats);
+  // Exemplar records go to the exemplar storage (created before replay).
+  WalReplayer replayer(head_.get(), &stats, exemplars_.get());
   const size_t workers = replayer.workers();
   auto replayed = wal::ReplayAndRepair(
       env_, wal_dir, [&](std::string_view rec) { return replayer.Apply(rec); }, corruptions);
@@ -109,6 +110,11 @@ Status DB::ReplayAndOpenWal() {
           "repaired={} workers={} duration={:.3f}s",
           replayed->segments, stats.series, stats.samples, stats.skipped_samples, stats.unknown_refs,
           replayed->repaired, workers, seconds);
+  const ExemplarReplayStats& ex = replayer.exemplar_stats();
+  if (ex.exemplars + ex.skipped + ex.unknown_refs > 0) {
+    LogInfo("tsdb", "WAL replay restored exemplars: exemplars={} skipped_exemplars={} unknown_exemplar_refs={}",
+            ex.exemplars, ex.skipped, ex.unknown_refs);
+  }
   if (stats.unknown_refs > 0) {
     // Expected after a checkpoint dropped series that were already gone from
     // the head: their late samples are older than the blocks anyway.

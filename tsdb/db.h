@@ -66,7 +66,7 @@ struct DBOptions {
   // Capacity of the in-memory exemplar ring (config
   // storage.exemplars.max_exemplars; the server's default is 100000, as
   // Prometheus's). 0 disables exemplar storage: AppendExemplar fails
-  // Unsupported. Exemplars are not logged to the WAL.
+  // Unsupported. Accepted exemplars are logged to the WAL with their samples.
   int64_t max_exemplars = 0;
   // Out-of-order ingestion window (config storage.tsdb.out_of_order_time_window).
   // 0, Prometheus's default, rejects any sample older than the series'

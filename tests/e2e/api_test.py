@@ -11,7 +11,8 @@ format_query and parse_query; /-/reload; and that /-/quit stops the server
 with exit code 0.
 
 Another run scrapes an OpenMetrics target whose counter carries an
-exemplar and reads the exemplar back through /api/v1/query_exemplars.
+exemplar and reads the exemplar back through /api/v1/query_exemplars, then
+restarts without the target and reads it again (replayed from the WAL).
 
 A second run starts promethium with --web.external-url=.../prom/ and a
 --web.cors.origin regex, and checks that every endpoint (API, remote write,
@@ -257,12 +258,20 @@ class OpenMetricsHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def start_exemplars_server(args, tmpdir, config, log):
+    port = free_port()
+    proc = subprocess.Popen(
+        [args.promethium, f"--config.file={config}", f"--storage.tsdb.path={tmpdir}/exemplars-data",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def check_exemplars(args, tmpdir):
-    """Scrapes an OpenMetrics target with an exemplar; query_exemplars returns it."""
+    """Scrapes an OpenMetrics target with an exemplar; query_exemplars returns it, also after a restart
+    with the target gone (the exemplar comes back from the WAL)."""
     target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OpenMetricsHandler)
     threading.Thread(target=target.serve_forever, daemon=True).start()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     config = os.path.join(tmpdir, "exemplars.yml")
     with open(config, "w") as f:
         f.write("global:\n  scrape_interval: 1s\nstorage:\n  exemplars:\n    max_exemplars: 10\n"
@@ -270,10 +279,7 @@ def check_exemplars(args, tmpdir):
                 f"      - targets: ['127.0.0.1:{target.server_address[1]}']\n")
     log_path = os.path.join(tmpdir, "exemplars.log")
     log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [args.promethium, f"--config.file={config}", f"--storage.tsdb.path={tmpdir}/exemplars-data",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc, base = start_exemplars_server(args, tmpdir, config, log)
     try:
         wait_ready("promethium (exemplars)", base, proc, STARTUP_DEADLINE)
         data = wait_until(20, "an exemplar from the OpenMetrics scrape", lambda: api_data(
@@ -289,6 +295,15 @@ def check_exemplars(args, tmpdir):
         metrics = request(base + "/metrics")[1]
         check("prometheus_tsdb_exemplar_exemplars_in_storage 1\n" in metrics, "exemplars_in_storage is 1")
         check("prometheus_tsdb_exemplar_max_exemplars 10\n" in metrics, "max_exemplars is 10")
+        # Restart without the target: the exemplar is replayed from the WAL.
+        target.shutdown()
+        proc.terminate()
+        check(proc.wait(timeout=20) == 0, "promethium (exemplars) exits 0 on SIGTERM")
+        proc, base = start_exemplars_server(args, tmpdir, config, log)
+        wait_ready("promethium (exemplars, restarted)", base, proc, STARTUP_DEADLINE)
+        data = api_data(base, "/api/v1/query_exemplars", query='rate(req_total{job="om"}[1m])',
+                        start="1599999999", end="1600000001")
+        check(data == want, f"query_exemplars after a restart: {data}")
     except TestFailure:
         print_log_tail(log_path, "promethium (exemplars) output")
         raise
@@ -297,7 +312,7 @@ def check_exemplars(args, tmpdir):
             proc.kill()
             proc.wait(timeout=5)
         log.close()
-        target.shutdown()
+        target.shutdown()  # a no-op when already shut down
 
 
 def main():

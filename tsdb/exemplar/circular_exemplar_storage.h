@@ -2,8 +2,9 @@
 // tsdb/exemplar.go. A fixed-capacity ring buffer of exemplars; each series
 // with exemplars has an index entry linking its exemplars oldest to newest
 // through the ring. When the ring is full the globally oldest exemplar is
-// overwritten (and unlinked from its series). Exemplars are kept in memory
-// only: they do not survive a restart (docs/STORAGE.md).
+// overwritten (and unlinked from its series). The ring lives in memory; the
+// exemplars committed through ExemplarAppender are also in the WAL, and
+// DB::Open re-adds them in WAL order, so they survive a restart.
 //
 // Ownership: owns its buffer and index; results are copies.
 // Thread-safety: every method is safe to call from any thread (one mutex).

@@ -3,12 +3,21 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "tsdb/base/env.h"
 #include "tsdb/db.h"
 #include "tsdb/exemplar/exemplar_appender.h"
+#include "tsdb/head/wal_replayer.h"
+#include "tsdb/wal/record.h"
+#include "tsdb/wal/segment.h"
+#include "tsdb/wal/test_dir_for_test.h"
+#include "tsdb/wal/wal_reader.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -158,6 +167,244 @@ TEST(ExemplarAppender, ExemplarsBecomeVisibleAtCommitOfTheDB) {
   EXPECT_EQ((*after)[0].exemplars.size(), 1u);
   ASSERT_TRUE((*db)->Close().ok());
   Env::Default()->RemoveDirRecursively(dir);
+}
+
+// --- exemplars in the WAL: logged at Commit, replayed by DB::Open.
+
+// Every exemplar of every series, with value bits, for exact comparison.
+using ExemplarDump = std::vector<std::tuple<std::string, int64_t, uint64_t, std::string>>;
+
+ExemplarDump DumpExemplars(DB* db) {
+  auto all = db->exemplars()->SelectExemplars(kMinTime, kMaxTime,
+                                              {{Matcher::Make(MatchType::kRegexMatch, "__name__", ".+").value()}});
+  EXPECT_TRUE(all.ok());
+  ExemplarDump out;
+  for (const ExemplarSeries& s : *all) {
+    for (const Exemplar& e : s.exemplars) {
+      out.emplace_back(s.series_labels.ToString(), e.ts, std::bit_cast<uint64_t>(e.value), e.labels.ToString());
+    }
+  }
+  return out;
+}
+
+// Record types in the WAL directory, in WAL order.
+std::vector<wal::RecordType> WalRecordTypes(const std::string& wal_dir) {
+  std::vector<wal::RecordType> types;
+  auto r = wal::ReplayAndRepair(
+      Env::Default(), wal_dir,
+      [&](std::string_view rec) -> Status {
+        PROMETHIUM_ASSIGN_OR_RETURN(wal::RecordType t, wal::PeekRecordType(rec));
+        types.push_back(t);
+        return Status::OK();
+      },
+      nullptr);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return types;
+}
+
+class ExemplarWalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = wal::TestDirForTest("promethium_exemplar_wal_test_");
+    Env::Default()->RemoveDirRecursively(dir_);
+    opts_.max_exemplars = 1000;
+    opts_.background_compaction = false;
+    opts_.wal_segment_size = 4096;
+  }
+  void TearDown() override { Env::Default()->RemoveDirRecursively(dir_); }
+
+  std::unique_ptr<DB> Open() {
+    auto db = DB::Open(dir_, opts_, &metrics_);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::move(db).value() : nullptr;
+  }
+
+  // Steps [from, to): one commit each, a sample per series, an exemplar for
+  // every other series (odd ones), with NaN payloads and empty label sets.
+  void AppendSteps(DB* db, int from, int to) {
+    for (int step = from; step < to; ++step) {
+      auto app = db->NewAppender();
+      for (int i = 0; i < 6; ++i) {
+        const Labels series{{"__name__", "m"}, {"i", std::to_string(i)}};
+        auto ref = app->Append(0, series, step * 1000, step);
+        ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+        if (i % 2 == 0) continue;
+        double v = step * 0.5;
+        if (step % 7 == 3) v = std::bit_cast<double>(uint64_t{0x7ff8000000000abcULL});
+        Labels el = step % 5 == 0 ? Labels() : Labels{{"trace_id", std::to_string(step * 10 + i).append("_t")}};
+        ASSERT_TRUE(app->AppendExemplar(*ref, series, Exemplar{el, v, step * 1000 + i}).ok());
+      }
+      ASSERT_TRUE(app->Commit().ok());
+    }
+  }
+
+  std::string dir_;
+  DBOptions opts_;
+  MetricsRegistry metrics_;
+};
+
+TEST_F(ExemplarWalTest, ReopenRestoresExemplarsExactly) {
+  for (int64_t ooo_window : {int64_t{0}, int64_t{60000}}) {  // parallel and single-threaded replay
+    SCOPED_TRACE(ooo_window);
+    Env::Default()->RemoveDirRecursively(dir_);
+    opts_.out_of_order_window_ms = ooo_window;
+    ExemplarDump before;
+    {
+      auto db = Open();
+      ASSERT_NE(db, nullptr);
+      AppendSteps(db.get(), 0, 40);
+      before = DumpExemplars(db.get());
+      ASSERT_TRUE(db->Close().ok());
+    }
+    ASSERT_EQ(before.size(), 40u * 3);
+    ASSERT_GT(wal::ListSegments(Env::Default(), dir_ + "/wal")->size(), 1u);  // spans segments
+    {
+      auto db = Open();
+      ASSERT_NE(db, nullptr);
+      EXPECT_EQ(DumpExemplars(db.get()), before);
+      AppendSteps(db.get(), 40, 45);  // appends continue after the replayed ones
+      before = DumpExemplars(db.get());
+      ASSERT_TRUE(db->Close().ok());
+    }
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(DumpExemplars(db.get()), before);
+    EXPECT_EQ(before.size(), 45u * 3);
+  }
+}
+
+TEST_F(ExemplarWalTest, RingWrapAndRejectedExemplarsReplayAsTheyWere) {
+  opts_.max_exemplars = 7;  // the ring wraps: only the newest 7 stay
+  ExemplarDump before;
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    AppendSteps(db.get(), 0, 10);
+    // An exemplar of a series whose sample is the same as before (accepted,
+    // nothing stored) is still logged, in a commit without samples.
+    auto app = db->NewAppender();
+    const Labels series{{"__name__", "m"}, {"i", "1"}};
+    auto ref = app->Append(0, series, 9000, 9);
+    ASSERT_TRUE(ref.ok());
+    ASSERT_TRUE(app->AppendExemplar(*ref, series, Ex("late", 1, 9500)).ok());
+    // Rejected at append (older than the newest): neither logged nor stored.
+    EXPECT_EQ(app->AppendExemplar(*ref, series, Ex("old", 1, 10)).status().code(), Status::Code::kOutOfOrder);
+    // Unknown ref: neither logged nor stored.
+    EXPECT_EQ(app->AppendExemplar(987654, Labels{{"__name__", "x"}}, Ex("x", 1, 9600)).status().code(),
+              Status::Code::kNotFound);
+    ASSERT_TRUE(app->Commit().ok());
+    before = DumpExemplars(db.get());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  ASSERT_EQ(before.size(), 7u);
+  EXPECT_NE(
+      std::find_if(before.begin(), before.end(), [](const auto& e) { return std::get<3>(e) == "{trace_id=\"late\"}"; }),
+      before.end());
+  const auto types = WalRecordTypes(dir_ + "/wal");
+  ASSERT_GE(types.size(), 2u);
+  EXPECT_EQ(types.back(), wal::RecordType::kExemplars);  // the last commit logged only an exemplar
+  EXPECT_EQ(std::count(types.begin(), types.end(), wal::RecordType::kExemplars), 11);
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(DumpExemplars(db.get()), before);
+}
+
+TEST_F(ExemplarWalTest, NothingIsLoggedWithExemplarStorageDisabled) {
+  opts_.max_exemplars = 0;
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    auto app = db->NewAppender();
+    auto ref = app->Append(0, kA, 1000, 1);
+    ASSERT_TRUE(ref.ok());
+    EXPECT_EQ(app->AppendExemplar(*ref, kA, Ex("t", 1, 1000)).status().code(), Status::Code::kUnsupported);
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  const auto types = WalRecordTypes(dir_ + "/wal");
+  EXPECT_EQ(std::count(types.begin(), types.end(), wal::RecordType::kExemplars), 0);
+  EXPECT_EQ(std::count(types.begin(), types.end(), wal::RecordType::kSamples), 1);
+}
+
+TEST_F(ExemplarWalTest, ExemplarsInTheWalAreDroppedWhenStorageIsDisabledAtReplay) {
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    AppendSteps(db.get(), 0, 3);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  opts_.max_exemplars = 0;
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(DumpExemplars(db.get()).empty());
+  EXPECT_EQ(db->Stats().num_series, 6u);
+}
+
+TEST_F(ExemplarWalTest, TornExemplarRecordIsRepairedLikeAnyRecord) {
+  ExemplarDump after_9;
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    AppendSteps(db.get(), 0, 9);
+    after_9 = DumpExemplars(db.get());
+    AppendSteps(db.get(), 9, 10);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  const std::string wal_dir = dir_ + "/wal";
+  const std::string path = wal::SegmentPath(wal_dir, wal::ListSegments(Env::Default(), wal_dir)->back());
+  const uint64_t size = *Env::Default()->GetFileSize(path);
+  ASSERT_TRUE(Env::Default()->TruncateFile(path, size - 3).ok());  // the last commit's exemplars record is torn
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(DumpExemplars(db.get()), after_9);
+  EXPECT_NE(metrics_.RenderText().find("prometheus_tsdb_wal_corruptions_total 1"), std::string::npos);
+  AppendSteps(db.get(), 10, 11);  // start-up continued and appends work
+  EXPECT_EQ(DumpExemplars(db.get()).size(), after_9.size() + 3);
+}
+
+// Replay skips exemplars of unknown refs (counted), ignores out-of-order and
+// duplicate ones, and skips those below the head's MinValidTime.
+TEST(ExemplarReplay, UnknownRefsDuplicatesAndOldExemplars) {
+  for (size_t workers : {size_t{1}, size_t{2}}) {
+    HeadOptions ho;
+    ho.replay_workers = workers;
+    Head head(ho, nullptr);
+    head.SetMinValidTime(100);
+    CircularExemplarStorage storage(10, nullptr);
+    WalReplayStats stats;
+    WalReplayer replayer(&head, &stats, &storage);
+    std::string series, ex;
+    wal::EncodeSeries(std::vector<wal::RefSeries>{{1, kA}, {2, kB}}, &series);
+    wal::EncodeExemplars(std::vector<wal::RefExemplar>{{1, 1000, 1, Labels{{"trace_id", "a"}}},
+                                                       {99, 1000, 2, Labels{{"trace_id", "unknown"}}},
+                                                       {1, 1000, 1, Labels{{"trace_id", "a"}}},  // duplicate
+                                                       {1, 500, 3, Labels{{"trace_id", "ooo"}}},
+                                                       {2, 50, 4, Labels{{"trace_id", "too old"}}},
+                                                       {2, 2000, 5, Labels{{"trace_id", "b"}}}},
+                         &ex);
+    ASSERT_TRUE(replayer.Apply(series).ok());
+    ASSERT_TRUE(replayer.Apply(ex).ok());
+    EXPECT_FALSE(replayer.Apply(ex.substr(0, ex.size() - 1)).ok());  // malformed: Corruption
+    replayer.Finish();
+    EXPECT_EQ(replayer.exemplar_stats().exemplars, 2u);
+    EXPECT_EQ(replayer.exemplar_stats().unknown_refs, 1u);
+    EXPECT_EQ(replayer.exemplar_stats().skipped, 3u);
+    EXPECT_EQ(storage.size(), 2u);
+    auto got = storage.SelectExemplars(kMinTime, kMaxTime, {Eq("__name__", "a"), Eq("__name__", "b")});
+    ASSERT_EQ(got->size(), 2u);
+    EXPECT_EQ((*got)[0].exemplars, std::vector<Exemplar>{Ex("a", 1, 1000)});
+    EXPECT_EQ((*got)[1].exemplars, std::vector<Exemplar>{Ex("b", 5, 2000)});
+  }
+}
+
+// Head::ReplayWalRecord (no exemplar storage) accepts exemplar records.
+TEST(ExemplarReplay, HeadWithoutStorageDropsExemplarRecords) {
+  Head head(HeadOptions{}, nullptr);
+  WalReplayStats stats;
+  std::string ex;
+  wal::EncodeExemplars(std::vector<wal::RefExemplar>{{1, 1000, 1, Labels{{"trace_id", "a"}}}}, &ex);
+  EXPECT_TRUE(head.ReplayWalRecord(ex, &stats).ok());
+  EXPECT_EQ(head.ReplayWalRecord(ex.substr(0, ex.size() - 1), &stats).code(), Status::Code::kCorruption);
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 // (so the caller learns of out-of-order or too long ones) and buffered, then
 // stored in the CircularExemplarStorage right after the wrapped Commit()
 // succeeds, so they become visible with their samples. Rollback() drops
-// them. Exemplars are not written to the WAL.
+// them. Each accepted exemplar is also passed to the wrapped appender's
+// AppendExemplar, which (for the head's appender) logs it to the WAL in the
+// same write as the batch's samples (docs/format/wal.md, record type 4);
+// DB::Open replays those records into the storage (WalReplayer).
 //
 // Ownership: owns the wrapped appender; borrows the storage, which must
 // outlive it.

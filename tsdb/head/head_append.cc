@@ -19,15 +19,23 @@
 // duplicate.
 //
 // With a WAL, Commit first logs the batch (series records for series never
-// logged before, then one samples record) and applies nothing unless that
-// write, and the sync the policy asks for, succeeded. The WAL write is the
-// only serialised step; applying still runs under per-series locks.
+// logged before, then one samples record, then one exemplars record when
+// the batch has exemplars) and applies nothing unless that write, and the
+// sync the policy asks for, succeeded. The WAL write is the only serialised
+// step; applying still runs under per-series locks.
+//
+// AppendExemplar here only queues the exemplar for that WAL write (its
+// series must exist: `ref` is what Append returned). Validating and storing
+// exemplars is ExemplarAppender's job (tsdb/exemplar/exemplar_appender.h),
+// which wraps this appender in DB::NewAppender and forwards only exemplars
+// the storage accepts, so nothing is logged with exemplar storage disabled.
 //
 // Known gap: a Commit is not atomic for readers (no isolation yet), so a
 // concurrent query may observe part of a batch.
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tsdb/head/head.h"
@@ -124,12 +132,21 @@ class HeadAppender final : public Appender {
     return Rejection(admit, series_ref);
   }
 
+  Result<SeriesRef> AppendExemplar(SeriesRef ref, const Labels& series_labels, const Exemplar& e) override {
+    (void)series_labels;
+    if (head_->closed()) return Status::Internal("tsdb: append to a closed DB");
+    MemSeries* series = ref != 0 ? head_->GetByRefPinned(ref) : nullptr;
+    if (series == nullptr) return Status::NotFound("unknown series ref for exemplar");
+    exemplars_.push_back(PendingExemplar{series, e});  // keeps the pin until Commit/Rollback
+    return ref;
+  }
+
   Status Commit() override {
     if (head_->closed()) {
       UnpinPending();
       return Status::Internal("tsdb: commit to a closed DB");
     }
-    if (head_->wal_ != nullptr && !pending_.empty()) {
+    if (head_->wal_ != nullptr && (!pending_.empty() || !exemplars_.empty())) {
       Status logged = LogToWal();
       if (!logged.ok()) {
         UnpinPending();
@@ -171,6 +188,8 @@ class HeadAppender final : public Appender {
   void UnpinPending() {
     for (const Pending& p : pending_) p.series->Unpin();
     pending_.clear();
+    for (const PendingExemplar& p : exemplars_) p.series->Unpin();
+    exemplars_.clear();
   }
 
   // Writes the batch to the WAL; on success marks its series as logged.
@@ -182,7 +201,18 @@ class HeadAppender final : public Appender {
       if (!p.series->wal_logged()) unlogged.push_back(p.series);
       samples.push_back(wal::RefSample{p.series->ref(), p.t, p.v});
     }
-    std::string series_rec, samples_rec;
+    std::string series_rec, samples_rec, exemplars_rec;
+    if (!exemplars_.empty()) {
+      // After the samples record, as Prometheus logs them.
+      std::vector<wal::RefExemplar> exemplars;
+      exemplars.reserve(exemplars_.size());
+      // Moving the labels is safe: the queue is cleared after this write.
+      for (PendingExemplar& p : exemplars_) {
+        if (!p.series->wal_logged()) unlogged.push_back(p.series);
+        exemplars.push_back(wal::RefExemplar{p.series->ref(), p.e.ts, p.e.value, std::move(p.e.labels)});
+      }
+      wal::EncodeExemplars(exemplars, &exemplars_rec);
+    }
     if (!unlogged.empty()) {
       std::sort(unlogged.begin(), unlogged.end());
       unlogged.erase(std::unique(unlogged.begin(), unlogged.end()), unlogged.end());
@@ -191,10 +221,11 @@ class HeadAppender final : public Appender {
       for (MemSeries* s : unlogged) series.push_back(wal::RefSeries{s->ref(), s->labels()});
       wal::EncodeSeries(series, &series_rec);
     }
-    wal::EncodeSamples(samples, &samples_rec);
+    if (!samples.empty()) wal::EncodeSamples(samples, &samples_rec);
     std::vector<std::string_view> records;
     if (!series_rec.empty()) records.push_back(series_rec);
-    records.push_back(samples_rec);
+    if (!samples_rec.empty()) records.push_back(samples_rec);
+    if (!exemplars_rec.empty()) records.push_back(exemplars_rec);
     PROMETHIUM_RETURN_IF_ERROR(head_->wal_->Log(records));
     for (MemSeries* s : unlogged) s->set_wal_logged();
     return Status::OK();
@@ -206,9 +237,15 @@ class HeadAppender final : public Appender {
     double v;
   };
 
+  struct PendingExemplar {
+    MemSeries* series;
+    Exemplar e;
+  };
+
   Head* head_;
   int64_t min_valid_time_;
   std::vector<Pending> pending_;
+  std::vector<PendingExemplar> exemplars_;  // queued for the WAL only
 };
 
 std::unique_ptr<Appender> Head::NewAppender() { return std::make_unique<HeadAppender>(this); }

@@ -13,8 +13,10 @@
 // them dropped as out of order may come back at replay (or the other way
 // round). Scrapes (one appender per series at a time) replay exactly.
 //
-// WalReplayer (wal_replayer.h) does the same with sample records applied
-// by worker threads, one shard of series each.
+// Exemplar records are decoded (a malformed one is Corruption, as any
+// record) and dropped here: the head has no exemplar storage. WalReplayer
+// (wal_replayer.h) adds them to the DB's storage, and does the rest with
+// sample records applied by worker threads, one shard of series each.
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -94,6 +96,10 @@ Status Head::ReplayWalRecord(std::string_view record, WalReplayStats* stats) {
     for (const wal::Tombstone& t : stones) PROMETHIUM_RETURN_IF_ERROR(ApplyTombstone(t.ref, t.mint, t.maxt));
     return Status::OK();
   }
+  if (type == wal::RecordType::kExemplars) {
+    std::vector<wal::RefExemplar> exemplars;
+    return wal::DecodeExemplars(record, &exemplars);
+  }
   // Reused across records: replay decodes millions of them on one thread.
   thread_local std::vector<wal::RefSample> samples;
   PROMETHIUM_RETURN_IF_ERROR(wal::DecodeSamples(record, &samples));
@@ -132,7 +138,8 @@ struct WalReplayer::Worker {
   std::thread thread;
 };
 
-WalReplayer::WalReplayer(Head* head, WalReplayStats* stats) : head_(head), stats_(stats) {
+WalReplayer::WalReplayer(Head* head, WalReplayStats* stats, CircularExemplarStorage* exemplars)
+    : head_(head), stats_(stats), exemplars_(exemplars) {
   size_t n = head->options().replay_workers;
   if (n == 0) n = std::max<size_t>(2, std::thread::hardware_concurrency());
   if (head->options().ooo_window_ms > 0) n = 1;  // admission reads the head's max time
@@ -183,6 +190,7 @@ void WalReplayer::Run(Head* head, Worker* w) {
 }
 
 Status WalReplayer::Apply(std::string_view record) {
+  if (!record.empty() && record[0] == static_cast<char>(wal::RecordType::kExemplars)) return ApplyExemplars(record);
   if (workers_.empty()) return head_->ReplayWalRecord(record, stats_);
   PROMETHIUM_ASSIGN_OR_RETURN(wal::RecordType type, wal::PeekRecordType(record));
   if (type == wal::RecordType::kSeries) return head_->ReplaySeriesRecord(record, stats_);
@@ -219,6 +227,35 @@ Status WalReplayer::ApplySamples(std::string_view record) {
     const size_t shard = (key >> 6) % n;
     pending_[shard].push_back(Item{series, s.t, s.v});
     if (pending_[shard].size() >= kBatch) Flush(shard);
+  }
+  return Status::OK();
+}
+
+Status WalReplayer::ApplyExemplars(std::string_view record) {
+  std::vector<wal::RefExemplar> exemplars;
+  PROMETHIUM_RETURN_IF_ERROR(wal::DecodeExemplars(record, &exemplars));
+  if (exemplars_ == nullptr || exemplars_->capacity() == 0) {
+    exemplar_stats_.skipped += exemplars.size();
+    return Status::OK();
+  }
+  const int64_t min_valid = head_->MinValidTime();
+  for (wal::RefExemplar& e : exemplars) {
+    if (e.t < min_valid) {
+      exemplar_stats_.skipped++;
+      continue;
+    }
+    // Series records are applied on this thread, so the lookup sees them.
+    const MemSeries* series = head_->ReplayLookup(e.ref);
+    if (series == nullptr) {
+      exemplar_stats_.unknown_refs++;
+      continue;
+    }
+    // As Prometheus: out-of-order and duplicate exemplars are dropped.
+    if (exemplars_->Add(series->labels(), Exemplar{std::move(e.labels), e.v, e.t}).ok()) {
+      exemplar_stats_.exemplars++;
+    } else {
+      exemplar_stats_.skipped++;
+    }
   }
   return Status::OK();
 }

@@ -134,6 +134,7 @@ class RecordFilter {
       case RecordType::kSeries: return FilterSeries(rec, out);
       case RecordType::kSamples: return FilterSamples(rec, out);
       case RecordType::kTombstones: return FilterTombstones(rec, out);
+      case RecordType::kExemplars: return FilterExemplars(rec, out);
     }
     return Status::Internal("wal: unhandled record type");
   }
@@ -167,12 +168,24 @@ class RecordFilter {
     return Status::OK();
   }
 
+  // As Prometheus: the exemplars of kept series with t >= mint.
+  Status FilterExemplars(std::string_view rec, std::string* out) {
+    PROMETHIUM_RETURN_IF_ERROR(DecodeExemplars(rec, &exemplars_));
+    stats_->total_exemplars += exemplars_.size();
+    const size_t before = exemplars_.size();
+    std::erase_if(exemplars_, [&](const RefExemplar& e) { return e.t < mint_ || !keep_(e.ref); });
+    stats_->dropped_exemplars += before - exemplars_.size();
+    if (!exemplars_.empty()) EncodeExemplars(exemplars_, out);
+    return Status::OK();
+  }
+
   const std::function<bool(SeriesRef)>& keep_;
   const int64_t mint_;
   CheckpointStats* stats_;
   std::vector<RefSeries> series_;
   std::vector<RefSample> samples_;
   std::vector<Tombstone> tombstones_;
+  std::vector<RefExemplar> exemplars_;
 };
 
 struct CheckpointMetrics {

@@ -5,9 +5,10 @@
 // Checkpoint(from, to) rewrites what is still needed from them (and from the
 // previous checkpoint) into wal/checkpoint.<to> (8 digits, as Prometheus
 // names it): series records of the series the head still has, their samples
-// with t >= mint, and their tombstones that reach mint. It then deletes the
-// segments <= to and older checkpoints. Replay (wal_reader.h) reads the
-// newest checkpoint first, then the segments after it.
+// and exemplars with t >= mint, and their tombstones that reach mint. It
+// then deletes the segments <= to and older checkpoints. Replay
+// (wal_reader.h) reads the newest checkpoint first, then the segments after
+// it.
 //
 // A checkpoint directory holds segment files (00000000, ...) in the WAL's
 // own framing (segment.h), so the same reader reads both.
@@ -51,9 +52,11 @@ struct CheckpointStats {
   uint64_t dropped_series = 0;   // series records of series not kept
   uint64_t dropped_samples = 0;  // samples of dropped series or with t < mint
   uint64_t dropped_tombstones = 0;
-  uint64_t total_series = 0;  // series records read
+  uint64_t dropped_exemplars = 0;  // of dropped series or with t < mint
+  uint64_t total_series = 0;       // series records read
   uint64_t total_samples = 0;
   uint64_t total_tombstones = 0;
+  uint64_t total_exemplars = 0;
   uint64_t segments_deleted = 0;
   uint64_t checkpoints_deleted = 0;
 };

@@ -31,6 +31,7 @@ struct Content {
   std::set<std::pair<SeriesRef, std::string>> series;
   std::multiset<std::tuple<SeriesRef, int64_t, uint64_t>> samples;
   std::multiset<std::tuple<SeriesRef, int64_t, int64_t>> tombstones;
+  std::multiset<std::tuple<SeriesRef, int64_t, uint64_t, std::string>> exemplars;
   bool operator==(const Content&) const = default;
 };
 
@@ -44,6 +45,10 @@ Status AddRecord(std::string_view rec, Content* c) {
     std::vector<RefSample> v;
     PROMETHIUM_RETURN_IF_ERROR(DecodeSamples(rec, &v));
     for (const auto& s : v) c->samples.emplace(s.ref, s.t, std::bit_cast<uint64_t>(s.v));
+  } else if (type == RecordType::kExemplars) {
+    std::vector<RefExemplar> v;
+    PROMETHIUM_RETURN_IF_ERROR(DecodeExemplars(rec, &v));
+    for (const auto& e : v) c->exemplars.emplace(e.ref, e.t, std::bit_cast<uint64_t>(e.v), e.labels.ToString());
   } else {
     std::vector<Tombstone> v;
     PROMETHIUM_RETURN_IF_ERROR(DecodeTombstones(rec, &v));
@@ -64,7 +69,9 @@ class CheckpointTest : public ::testing::Test {
   void TearDown() override { env_->RemoveDirRecursively(root_); }
 
   // Series 1..10 at step 0, series 11 at step 25; samples of every live
-  // series each step at t = 10 * step; a tombstone every 5 steps.
+  // series each step at t = 10 * step; a tombstone every 5 steps; every 3
+  // steps an exemplars record after the samples, for series step % 11 + 1
+  // and 11 (an unknown ref before step 25, which replay skips).
   void WriteWal(const std::string& dir, Compression c = Compression::kSnappy) {
     WalOptions opts;
     opts.segment_size = 512;
@@ -83,6 +90,12 @@ class CheckpointTest : public ::testing::Test {
       for (int i = 1; i <= (step >= 25 ? 11 : kSeries); ++i)
         samples.push_back({SeriesRef(i), step * 10, i + step * 0.5});
       EncodeSamples(samples, &recs.emplace_back());
+      if (step % 3 == 0) {
+        const std::vector<RefExemplar> ex = {
+            {SeriesRef(step % 11 + 1), step * 10, step * 0.5, Labels{{"trace_id", fmt::format("t{}", step)}}},
+            {11, step * 10 + 1, -1.0 * step, Labels()}};
+        EncodeExemplars(ex, &recs.emplace_back());
+      }
       if (step % 5 == 4) {
         const Tombstone t{SeriesRef(step % kSeries + 1), step * 10 - 30, step * 10 - 5};
         EncodeTombstones({&t, 1}, &recs.emplace_back());
@@ -111,6 +124,7 @@ class CheckpointTest : public ::testing::Test {
     c.series.insert(kept.series.begin(), kept.series.end());
     c.samples.insert(kept.samples.begin(), kept.samples.end());
     c.tombstones.insert(kept.tombstones.begin(), kept.tombstones.end());
+    c.exemplars.insert(kept.exemplars.begin(), kept.exemplars.end());
     return c;
   }
   // What a checkpoint keeps of `in`.
@@ -122,6 +136,8 @@ class CheckpointTest : public ::testing::Test {
       if (Keep(std::get<0>(s)) && std::get<1>(s) >= kMint) c.samples.insert(s);
     for (const auto& t : in.tombstones)
       if (Keep(std::get<0>(t)) && std::get<2>(t) >= kMint) c.tombstones.insert(t);
+    for (const auto& e : in.exemplars)
+      if (Keep(std::get<0>(e)) && std::get<1>(e) >= kMint) c.exemplars.insert(e);
     return c;
   }
 
@@ -187,6 +203,13 @@ TEST_F(CheckpointTest, KeepsOnlyKeptSeriesAndSamplesFromMint) {
   EXPECT_EQ(stats->segments_deleted, to - from + 1);
   EXPECT_GT(stats->dropped_samples, 0u);
   EXPECT_GT(stats->dropped_series, 0u);
+  // Exemplars: dropped for dropped series and below mint, kept otherwise.
+  EXPECT_GT(stats->dropped_exemplars, 0u);
+  EXPECT_LT(stats->dropped_exemplars, stats->total_exemplars);
+  EXPECT_EQ(stats->total_exemplars, before.exemplars.size());
+  const Content kept = Filtered(before);
+  EXPECT_FALSE(kept.exemplars.empty());
+  EXPECT_EQ(stats->total_exemplars - stats->dropped_exemplars, kept.exemplars.size());
   EXPECT_TRUE(env_->FileExists(dir_ + "/" + CheckpointName(to)));
   EXPECT_FALSE(env_->FileExists(dir_ + "/" + CheckpointName(to) + ".tmp"));
   const auto left = *ListSegments(env_, dir_);

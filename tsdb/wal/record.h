@@ -9,6 +9,9 @@
 //              payloads and stale markers survive).
 //  - kTombstones: per deletion: uvarint ref, zigzag varint mint, zigzag
 //              varint maxt (an inclusive interval of deleted timestamps).
+//  - kExemplars: as kSamples (base = the first exemplar, deltas against
+//              it, 8 bytes of value bits), each entry followed by the
+//              exemplar's labels encoded as a series record's labels.
 // The base is the first sample, as Prometheus's record package does: one
 // scrape's samples share a timestamp and have near refs, so the deltas are
 // one or two bytes. docs/format/wal.md has the byte-level layout.
@@ -35,6 +38,7 @@ enum class RecordType : uint8_t {
   kSeries = 1,
   kSamples = 2,
   kTombstones = 3,
+  kExemplars = 4,  // Prometheus numbers its exemplar record 4 too
 };
 
 struct RefSeries {
@@ -55,10 +59,19 @@ struct Tombstone {
   int64_t maxt = 0;
 };
 
+// An exemplar of series `ref` (Prometheus's record.RefExemplar).
+struct RefExemplar {
+  SeriesRef ref = 0;
+  int64_t t = 0;
+  double v = 0;  // stored as raw bits
+  Labels labels;
+};
+
 // Append one encoded record to *out (which may already hold other bytes).
 void EncodeSeries(std::span<const RefSeries> series, std::string* out);
 void EncodeSamples(std::span<const RefSample> samples, std::string* out);
 void EncodeTombstones(std::span<const Tombstone> tombstones, std::string* out);
+void EncodeExemplars(std::span<const RefExemplar> exemplars, std::string* out);
 
 // The type of an encoded record; Corruption for an empty or unknown one.
 Result<RecordType> PeekRecordType(std::string_view rec);
@@ -66,6 +79,7 @@ Result<RecordType> PeekRecordType(std::string_view rec);
 Status DecodeSeries(std::string_view rec, std::vector<RefSeries>* out);
 Status DecodeSamples(std::string_view rec, std::vector<RefSample>* out);
 Status DecodeTombstones(std::string_view rec, std::vector<Tombstone>* out);
+Status DecodeExemplars(std::string_view rec, std::vector<RefExemplar>* out);
 
 // Varint helpers (LevelDB/protobuf base-128 varints), shared with tests.
 void PutUvarint(std::string* out, uint64_t v);

@@ -5,6 +5,8 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "tsdb/api/sample.h"
 
@@ -134,6 +136,65 @@ TEST(WalRecord, TombstonesRoundTrip) {
   EXPECT_FALSE(DecodeTombstones(small.substr(0, 3), &out).ok());
   std::vector<RefSample> samples;
   EXPECT_FALSE(DecodeSamples(small, &samples).ok());  // a tombstone is not a samples record
+}
+
+TEST(WalRecord, ExemplarsRoundTripBitExact) {
+  const double quiet_nan = std::bit_cast<double>(uint64_t{0x7ff8000000000001ULL});
+  std::vector<Label> many;
+  for (int i = 0; i < 300; ++i) many.push_back({std::to_string(1000 + i).append("_l"), std::string(i % 7 + 1, 'v')});
+  const std::vector<RefExemplar> in = {
+      {5, 1000, 1.5, Labels{{"trace_id", "abc"}}},
+      {3, 1000, -0.0, Labels()},  // empty label set
+      {1u << 30, 999, StaleNaN(), Labels{{"span_id", "\xc3\xa9\n\"x"}, {"trace_id", ""}}},
+      {6, -5000, quiet_nan, Labels::FromVector(many)},
+      {1, std::numeric_limits<int64_t>::max(), -std::numeric_limits<double>::infinity(), Labels{{"a", "b"}}},
+      {std::numeric_limits<uint64_t>::max(), std::numeric_limits<int64_t>::min(), 1e-300, Labels()},
+  };
+  std::string rec;
+  EncodeExemplars(in, &rec);
+  ASSERT_EQ(*PeekRecordType(rec), RecordType::kExemplars);
+  EXPECT_EQ(rec[0], '\x04');
+  std::vector<RefExemplar> out;
+  ASSERT_TRUE(DecodeExemplars(rec, &out).ok());
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].ref, in[i].ref) << i;
+    EXPECT_EQ(out[i].t, in[i].t) << i;
+    EXPECT_EQ(std::bit_cast<uint64_t>(out[i].v), std::bit_cast<uint64_t>(in[i].v)) << i;
+    EXPECT_EQ(out[i].labels, in[i].labels) << i;
+  }
+  EXPECT_EQ(out[3].labels.size(), 300u);
+}
+
+TEST(WalRecord, ExemplarsLayoutAndMalformed) {
+  std::string empty;
+  EncodeExemplars({}, &empty);
+  EXPECT_EQ(empty, std::string("\x04", 1));
+  std::vector<RefExemplar> out = {{1, 1, 1, Labels()}};
+  ASSERT_TRUE(DecodeExemplars(empty, &out).ok());
+  EXPECT_TRUE(out.empty());
+
+  // type, base ref 7, base t 10 (zigzag 20), then ref delta 0, t delta 0,
+  // 8 value bytes, 1 label: "t" = "x".
+  const RefExemplar one{7, 10, 0.0, Labels{{"t", "x"}}};
+  std::string rec;
+  EncodeExemplars({&one, 1}, &rec);
+  EXPECT_EQ(rec, std::string("\x04\x07\x14\x00\x00"
+                             "\0\0\0\0\0\0\0\0"
+                             "\x01\x01t\x01x",
+                             18));
+  // Every cut inside the entry is malformed (cut 3 is a record with a base
+  // and no entries, which is well-formed).
+  for (size_t cut = 2; cut < rec.size(); ++cut) {
+    if (cut == 3) continue;
+    EXPECT_EQ(DecodeExemplars(std::string_view(rec).substr(0, cut), &out).code(), Status::Code::kCorruption) << cut;
+  }
+  std::string bad_count = rec;
+  bad_count[13] = '\x7f';  // 127 labels in 4 bytes
+  EXPECT_EQ(DecodeExemplars(bad_count, &out).code(), Status::Code::kCorruption);
+  std::vector<RefSample> samples;
+  EXPECT_FALSE(DecodeSamples(rec, &samples).ok());  // wrong type byte
+  EXPECT_FALSE(DecodeExemplars(std::string("\x02", 1), &out).ok());
 }
 
 }  // namespace
