@@ -69,27 +69,35 @@ class Grouper {
   size_t GroupOf(const Labels* l) {
     auto it = by_ptr_.find(l);
     if (it != by_ptr_.end()) return it->second;
-    uint64_t key = without_ ? l->HashWithoutLabels(names_) : (names_.empty() ? 0 : l->HashForLabels(names_));
-    auto [kit, inserted] = by_key_.emplace(key, labels_.size());
-    if (inserted) labels_.push_back(h_->Intern(without_ ? l->Drop(drop_) : l->Keep(names_)));
-    by_ptr_.emplace(l, kit->second);
-    return kit->second;
+    const size_t g = GroupByKey(l);
+    by_ptr_.emplace(l, g);
+    return g;
   }
   // As GroupOf(s.metric), but first through a dense cache by the sample's
   // index in the argument matrix: no hash lookup per sample and step. The
   // cached labels pointer guards against an index reused for other labels.
+  // Indexed samples skip the pointer map: the dense cache already holds
+  // what it would (and filling it cost a node allocation per series).
   size_t GroupOf(const EvSample& s) {
     if (s.series < 0) return GroupOf(s.metric);
     const size_t idx = static_cast<size_t>(s.series);
     if (idx >= by_series_.size()) by_series_.resize(idx + 1, {nullptr, 0});
     auto& slot = by_series_[idx];
-    if (slot.first != s.metric) slot = {s.metric, GroupOf(s.metric)};
+    if (slot.first != s.metric) slot = {s.metric, GroupByKey(s.metric)};
     return slot.second;
   }
   size_t size() const { return labels_.size(); }
   const Labels* LabelsOf(size_t g) const { return labels_[g]; }
 
  private:
+  // The group of a label set by its grouping hash, created when new.
+  size_t GroupByKey(const Labels* l) {
+    uint64_t key = without_ ? l->HashWithoutLabels(names_) : (names_.empty() ? 0 : l->HashForLabels(names_));
+    auto [kit, inserted] = by_key_.emplace(key, labels_.size());
+    if (inserted) labels_.push_back(h_->Intern(without_ ? l->Drop(drop_) : l->Keep(names_)));
+    return kit->second;
+  }
+
   bool without_;
   NodeHelper* h_;
   std::vector<std::string> names_;

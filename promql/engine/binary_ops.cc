@@ -60,10 +60,11 @@ class Matcher2 {
   uint64_t Sig(const Labels* l) {
     auto it = sigs_.find(l);
     if (it != sigs_.end()) return it->second;
-    uint64_t s = m_.on ? l->HashForLabels(names_) : l->HashWithoutLabels(names_);
+    uint64_t s = ComputeSig(l);
     sigs_.emplace(l, s);
     return s;
   }
+  uint64_t ComputeSig(const Labels* l) const { return m_.on ? l->HashForLabels(names_) : l->HashWithoutLabels(names_); }
   // A dense ordinal for the join signature of a sample from side 0 (left
   // argument) or 1 (right), cached per input series so that steps after the
   // first need no hashing.
@@ -72,7 +73,9 @@ class Matcher2 {
     const bool indexed = s.series >= 0;
     const size_t idx = static_cast<size_t>(s.series);
     if (indexed && idx < cache.size() && cache[idx] >= 0) return cache[idx];
-    auto [it, inserted] = ord_of_sig_.emplace(Sig(s.metric), static_cast<int32_t>(ord_of_sig_.size()));
+    // Indexed samples are cached below; the per-pointer map is for the rest.
+    const uint64_t sig = indexed ? ComputeSig(s.metric) : Sig(s.metric);
+    auto [it, inserted] = ord_of_sig_.emplace(sig, static_cast<int32_t>(ord_of_sig_.size()));
     if (indexed) {
       if (cache.size() <= idx) cache.resize(idx + 1, -1);
       cache[idx] = it->second;
@@ -97,17 +100,25 @@ class Matcher2 {
     auto& cache = result_cache_[lside];
     const size_t idx = static_cast<size_t>(ls.series);
     if (ls.series >= 0 && idx < cache.size() && cache[idx].first == rhs) return cache[idx].second;
-    const Labels* out = ResultMetric(ls.metric, rhs, drop_name);
-    if (ls.series >= 0) {
-      if (cache.size() <= idx) cache.resize(idx + 1, {nullptr, nullptr});
-      cache[idx] = {rhs, out};
-    }
+    if (ls.series < 0) return ResultMetric(ls.metric, rhs, drop_name);
+    if (cache.size() <= idx) cache.resize(idx + 1, {nullptr, nullptr});
+    // The first pair of a left series skips the pair map; a left series
+    // matched to several right ones over time goes through it.
+    const bool first = cache[idx].first == nullptr;
+    const Labels* out = first ? BuildResultMetric(ls.metric, rhs, drop_name) : ResultMetric(ls.metric, rhs, drop_name);
+    cache[idx] = {rhs, out};
     return out;
   }
   const Labels* ResultMetric(const Labels* lhs, const Labels* rhs, bool drop_name) {
     auto key = std::make_pair(lhs, rhs);
     auto it = results_.find(key);
     if (it != results_.end()) return it->second;
+    const Labels* out = BuildResultMetric(lhs, rhs, drop_name);
+    results_.emplace(key, out);
+    return out;
+  }
+  // The interned result labels of a matched pair (not cached here).
+  const Labels* BuildResultMetric(const Labels* lhs, const Labels* rhs, bool drop_name) {
     LabelsBuilder b(*lhs);
     if (drop_name) b.Del(kMetricName);
     if (m_.card == Cardinality::kOneToOne) {
@@ -120,9 +131,7 @@ class Matcher2 {
       }
     }
     for (const auto& n : m_.include) b.Set(n, rhs->Get(n));
-    const Labels* out = h_->Intern(b.Build());
-    results_.emplace(key, out);
-    return out;
+    return h_->Intern(b.Build());
   }
 
  private:

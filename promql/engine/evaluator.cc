@@ -27,12 +27,14 @@ Status QueryContext::AddSamples(int64_t n) {
 }
 
 const Labels* NodeHelper::Intern(Labels labels) {
-  auto& bucket = interned_[labels.Hash()];
-  for (const auto& l : bucket) {
-    if (*l == labels) return l.get();
+  const uint64_t h = labels.Hash();
+  auto [first, last] = interned_.equal_range(h);
+  for (auto it = first; it != last; ++it) {
+    if (*it->second == labels) return it->second;
   }
-  bucket.push_back(std::make_unique<Labels>(std::move(labels)));
-  return bucket.back().get();
+  const Labels* out = &store_.emplace_back(std::move(labels));
+  interned_.emplace(h, out);
+  return out;
 }
 
 const Labels* NodeHelper::WithoutName(const Labels* in) {
@@ -260,10 +262,12 @@ Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool ti
 }
 
 Status CheckUniqueLabelsets(const EvMatrix& m) {
-  std::unordered_set<uint64_t> seen;
-  for (const auto& s : m) {
-    if (!seen.insert(s.metric.Hash()).second) return DuplicateLabelsetError();
-  }
+  // Sorted hashes, not a hash set: one allocation instead of one per series.
+  std::vector<uint64_t> hashes;
+  hashes.reserve(m.size());
+  for (const auto& s : m) hashes.push_back(s.metric.Hash());
+  std::sort(hashes.begin(), hashes.end());
+  if (std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end()) return DuplicateLabelsetError();
   return Status::OK();
 }
 
@@ -302,13 +306,7 @@ Status CleanupMetricLabels(EvMatrix* m, bool instant_vector) {
       s.drop_name = false;
     }
   }
-  if (instant_vector) {
-    std::unordered_set<uint64_t> seen;
-    for (const auto& s : *m) {
-      if (!seen.insert(s.metric.Hash()).second) return DuplicateLabelsetError();
-    }
-    return Status::OK();
-  }
+  if (instant_vector) return CheckUniqueLabelsets(*m);
   return MergeSameLabelset(m);
 }
 
@@ -369,12 +367,9 @@ Result<EvMatrix> Evaluator::RangeEval(std::span<const EvMatrix* const> args, con
     PROMETHIUM_RETURN_IF_ERROR(fn(vecs, ts, &result));
     PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(result.size())));
     if (single_step) {
-      std::unordered_set<uint64_t> seen;
       out.reserve(result.size());
-      for (const auto& s : result) {
-        if (!ctx_->delayed_name_removal && !seen.insert(s.metric->Hash()).second) return DuplicateLabelsetError();
-        out.push_back(EvSeries{*s.metric, {{ts, s.v}}, s.drop_name});
-      }
+      for (const auto& s : result) out.push_back(EvSeries{*s.metric, {{ts, s.v}}, s.drop_name});
+      if (!ctx_->delayed_name_removal) PROMETHIUM_RETURN_IF_ERROR(CheckUniqueLabelsets(out));
       return out;
     }
     for (const auto& s : result) {

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -97,7 +98,8 @@ class NodeHelper {
   const Labels* WithoutName(const Labels* in);
 
  private:
-  std::unordered_map<uint64_t, std::vector<std::unique_ptr<Labels>>> interned_;
+  std::deque<Labels> store_;  // stable addresses, allocated in blocks
+  std::unordered_multimap<uint64_t, const Labels*> interned_;
   std::unordered_map<const Labels*, const Labels*> without_name_;
 };
 

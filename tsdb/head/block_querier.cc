@@ -13,8 +13,23 @@ namespace {
 // samples with mint <= t <= maxt that are within each chunk's meta range.
 class ChunkSeriesIterator final : public SampleIterator {
  public:
-  ChunkSeriesIterator(std::vector<ChunkMeta> metas, ChunkReader* reader, int64_t mint, int64_t maxt)
-      : metas_(std::move(metas)), reader_(reader), mint_(mint), maxt_(maxt) {}
+  ChunkSeriesIterator(const std::vector<ChunkMeta>& metas, ChunkReader* reader, int64_t mint, int64_t maxt) {
+    Reset(metas, reader, mint, maxt);
+  }
+
+  // Repositions before the first sample of another series, keeping the
+  // buffers (metas and chunk bytes) of the previous one.
+  void Reset(const std::vector<ChunkMeta>& metas, ChunkReader* reader, int64_t mint, int64_t maxt) {
+    metas_.assign(metas.begin(), metas.end());
+    reader_ = reader;
+    mint_ = mint;
+    maxt_ = maxt;
+    next_chunk_ = 0;
+    chunk_max_ = 0;
+    open_ = done_ = has_cur_ = false;
+    cur_ = Sample();
+    err_ = Status::OK();
+  }
 
   ValueType Next() override {
     while (!done_) {
@@ -78,10 +93,10 @@ class ChunkSeriesIterator final : public SampleIterator {
     return false;
   }
 
-  const std::vector<ChunkMeta> metas_;
-  ChunkReader* const reader_;
-  const int64_t mint_;
-  const int64_t maxt_;
+  std::vector<ChunkMeta> metas_;
+  ChunkReader* reader_ = nullptr;
+  int64_t mint_ = 0;
+  int64_t maxt_ = 0;
   size_t next_chunk_ = 0;
   std::string bytes_;  // copy of the open chunk's bytes
   XorIterator chunk_it_;
@@ -93,63 +108,106 @@ class ChunkSeriesIterator final : public SampleIterator {
   Status err_;
 };
 
+// The current series of a BlockSeriesSet, refilled in place for each series
+// (the set's contract ends its validity at the next Next()).
 class BlockSeries final : public Series {
  public:
-  BlockSeries(Labels labels, std::vector<ChunkMeta> metas, ChunkReader* reader, int64_t mint, int64_t maxt)
-      : labels_(std::move(labels)), metas_(std::move(metas)), reader_(reader), mint_(mint), maxt_(maxt) {}
+  BlockSeries(ChunkReader* reader, int64_t mint, int64_t maxt) : reader_(reader), mint_(mint), maxt_(maxt) {}
+
+  Labels* mutable_labels() { return &labels_; }
+  std::vector<ChunkMeta>* mutable_metas() { return &metas_; }
 
   const Labels& labels() const override { return labels_; }
-  std::unique_ptr<SampleIterator> Iterator(std::unique_ptr<SampleIterator> /*reuse*/) const override {
+  std::unique_ptr<SampleIterator> Iterator(std::unique_ptr<SampleIterator> reuse) const override {
+    if (auto* it = dynamic_cast<ChunkSeriesIterator*>(reuse.get())) {
+      it->Reset(metas_, reader_, mint_, maxt_);
+      return reuse;
+    }
     return std::make_unique<ChunkSeriesIterator>(metas_, reader_, mint_, maxt_);
   }
 
  private:
   Labels labels_;
   std::vector<ChunkMeta> metas_;
-  ChunkReader* reader_;
-  int64_t mint_;
-  int64_t maxt_;
+  ChunkReader* const reader_;
+  const int64_t mint_;
+  const int64_t maxt_;
 };
+
+// Reads a series' labels and the metas of its chunks overlapping
+// [mint, maxt] (appended to *metas). NotFound when the series is gone.
+Status ReadSeries(IndexReader* index, SeriesRef ref, int64_t mint, int64_t maxt, Labels* labels,
+                  std::vector<ChunkMeta>* scratch, std::vector<ChunkMeta>* metas) {
+  scratch->clear();
+  PROMETHIUM_RETURN_IF_ERROR(index->Series(ref, labels, scratch));
+  for (const ChunkMeta& m : *scratch) {
+    if (m.max_time >= mint && m.min_time <= maxt) metas->push_back(m);
+  }
+  return Status::OK();
+}
 
 class BlockSeriesSet final : public SeriesSet {
  public:
+  // What a Select read up front: nothing (unsorted: the series are read in
+  // Next()), the labels to sort by, or labels and chunk metas (at
+  // [meta_begin, meta_end) of one shared vector).
+  enum class Preloaded { kNothing, kLabels, kLabelsAndMetas };
   struct Entry {
-    SeriesRef ref;
-    Labels labels;  // filled only when sorting needed them
+    SeriesRef ref = 0;
+    Labels labels;
+    size_t meta_begin = 0;
+    size_t meta_end = 0;
   };
 
-  BlockSeriesSet(std::vector<Entry> entries, IndexReader* index, ChunkReader* chunks, int64_t mint, int64_t maxt)
-      : entries_(std::move(entries)), index_(index), chunks_(chunks), mint_(mint), maxt_(maxt) {}
+  BlockSeriesSet(std::vector<Entry> entries, std::vector<ChunkMeta> metas, Preloaded preloaded, IndexReader* index,
+                 ChunkReader* chunks, int64_t mint, int64_t maxt)
+      : entries_(std::move(entries)),
+        metas_(std::move(metas)),
+        preloaded_(preloaded),
+        index_(index),
+        mint_(mint),
+        maxt_(maxt),
+        cur_(chunks, mint, maxt) {}
 
   bool Next() override {
-    std::vector<ChunkMeta> metas;
-    Labels labels;
+    std::vector<ChunkMeta>* metas = cur_.mutable_metas();
     while (++pos_ < entries_.size()) {
-      metas.clear();
-      Status st = index_->Series(entries_[pos_].ref, &labels, &metas);
+      Entry& e = entries_[pos_];
+      metas->clear();
+      if (preloaded_ == Preloaded::kLabelsAndMetas) {
+        *cur_.mutable_labels() = std::move(e.labels);
+        metas->assign(metas_.begin() + static_cast<ptrdiff_t>(e.meta_begin),
+                      metas_.begin() + static_cast<ptrdiff_t>(e.meta_end));
+        return true;
+      }
+      const bool have_labels = preloaded_ == Preloaded::kLabels;
+      Status st = ReadSeries(index_, e.ref, mint_, maxt_, have_labels ? &scratch_labels_ : cur_.mutable_labels(),
+                             &scratch_, metas);
       if (st.code() == Status::Code::kNotFound) continue;  // removed meanwhile
       if (!st.ok()) {
         err_ = st;
         return false;
       }
-      std::erase_if(metas, [&](const ChunkMeta& m) { return m.max_time < mint_ || m.min_time > maxt_; });
-      if (metas.empty()) continue;  // no samples in range: not part of the result
-      cur_ = std::make_unique<BlockSeries>(std::move(labels), std::move(metas), chunks_, mint_, maxt_);
+      if (metas->empty()) continue;  // no samples in range: not part of the result
+      if (have_labels) *cur_.mutable_labels() = std::move(e.labels);
       return true;
     }
     return false;
   }
-  const Series& At() const override { return *cur_; }
+  const Series& At() const override { return cur_; }
   Status Err() const override { return err_; }
 
  private:
   std::vector<Entry> entries_;
+  const std::vector<ChunkMeta> metas_;  // of preloaded entries
+  const Preloaded preloaded_;
   IndexReader* index_;
-  ChunkReader* chunks_;
   int64_t mint_;
   int64_t maxt_;
   size_t pos_ = static_cast<size_t>(-1);
-  std::unique_ptr<BlockSeries> cur_;
+  BlockSeries cur_;
+  std::vector<ChunkMeta> scratch_;
+  Labels scratch_labels_;
   Status err_;
 };
 
@@ -164,16 +222,38 @@ std::unique_ptr<SeriesSet> BlockQuerier::Select(bool sorted, const SelectHints* 
   auto postings = PostingsForMatchers(index_.get(), matchers);
   if (!postings.ok()) return ErrorSeriesSet(postings.status());
   if (mint > maxt) return ErrorSeriesSet(Status::OK());  // empty range: no series
+  using Preloaded = BlockSeriesSet::Preloaded;
   std::vector<BlockSeriesSet::Entry> entries;
-  for (SeriesRef ref : ExpandPostings(postings->get())) entries.push_back({ref, Labels()});
-  if (sorted) {
-    // Postings are in ref order; sort by labels as Prometheus's head does.
-    for (auto& e : entries) {
-      if (!index_->Series(e.ref, &e.labels, nullptr).ok()) e.labels = Labels();
-    }
-    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.labels < b.labels; });
+  std::vector<ChunkMeta> metas;
+  if (!sorted) {
+    for (SeriesRef ref : ExpandPostings(postings->get())) entries.push_back({ref, Labels(), 0, 0});
+    return std::make_unique<BlockSeriesSet>(std::move(entries), std::move(metas), Preloaded::kNothing, index_.get(),
+                                            chunks_.get(), mint, maxt);
   }
-  return std::make_unique<BlockSeriesSet>(std::move(entries), index_.get(), chunks_.get(), mint, maxt);
+  // Postings are in ref order; sort by labels as Prometheus's head does. One
+  // read per series yields both the labels to sort by and the chunk metas,
+  // and series without chunks in range are dropped before sorting. Past
+  // max_preloaded_metas_ metas are no longer kept (memory stays bounded) and
+  // Next() reads them again.
+  Preloaded preloaded = Preloaded::kLabelsAndMetas;
+  std::vector<ChunkMeta> scratch;
+  for (SeriesRef ref : ExpandPostings(postings->get())) {
+    BlockSeriesSet::Entry e{ref, Labels(), metas.size(), 0};
+    Status st = ReadSeries(index_.get(), ref, mint, maxt, &e.labels, &scratch, &metas);
+    if (st.code() == Status::Code::kNotFound) continue;  // removed meanwhile
+    if (!st.ok()) return ErrorSeriesSet(st);
+    e.meta_end = metas.size();
+    if (e.meta_begin == e.meta_end) continue;  // no samples in range: not part of the result
+    if (preloaded == Preloaded::kLabels) metas.clear();
+    if (metas.size() > max_preloaded_metas_) {
+      preloaded = Preloaded::kLabels;
+      std::vector<ChunkMeta>().swap(metas);
+    }
+    entries.push_back(std::move(e));
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.labels < b.labels; });
+  return std::make_unique<BlockSeriesSet>(std::move(entries), std::move(metas), preloaded, index_.get(), chunks_.get(),
+                                          mint, maxt);
 }
 
 bool BlockQuerier::OverlapsData() {

@@ -102,5 +102,60 @@ TEST(HeadRange, ClipsAChunkThatStraddlesTheRange) {
   EXPECT_EQ(metas[0].max_time, 1500);
 }
 
+// A querier over a narrow range near the end (the shape of a 1-step query):
+// only chunks overlapping it are listed, series without samples in it are
+// dropped before sorting, and an iterator reused across series restarts
+// cleanly for each one.
+TEST(HeadRange, NarrowQuerierSortsSeriesAndReusesIterators) {
+  Head head(SmallHeadOptions(kRange), nullptr);
+  // Created in an order that is not label order.
+  const std::vector<Labels> series = {Labels{{"__name__", "s"}, {"i", "2"}}, Labels{{"__name__", "s"}, {"i", "10"}},
+                                      Labels{{"__name__", "s"}, {"i", "1"}}};
+  ASSERT_TRUE(AppendOne(&head, Labels{{"__name__", "s"}, {"i", "old"}}, 0, 1).ok());  // nothing in range
+  for (int64_t t = 0; t < 4000; t += 90) {
+    for (size_t i = 0; i < series.size(); ++i) {
+      ASSERT_TRUE(AppendOne(&head, series[i], t + static_cast<int64_t>(i), static_cast<double>(t)).ok());
+    }
+  }
+  const int64_t mint = 2050, maxt = 2300;
+  // Sorted, unsorted, and sorted keeping at most one chunk meta from the
+  // sort (the others are read again in Next()).
+  for (int mode : {0, 1, 2}) {
+    const bool sorted = mode != 1;
+    auto q = mode == 2 ? std::make_unique<BlockQuerier>(head.NewIndexReader(), head.NewChunkReader(), mint, maxt,
+                                                        /*max_preloaded_metas=*/1)
+                       : head.NewQuerier(mint, maxt);
+    auto set = q->Select(sorted, nullptr, {Eq("__name__", "s")});
+    std::unique_ptr<SampleIterator> it;
+    std::map<std::string, std::vector<int64_t>> got;
+    std::vector<std::string> order;
+    while (set->Next()) {
+      order.push_back(std::string(set->At().labels().Get("i")));
+      it = set->At().Iterator(std::move(it));
+      auto& times = got[order.back()];
+      while (it->Next() == ValueType::kFloat) times.push_back(it->At().t);
+      ASSERT_TRUE(it->Err().ok()) << it->Err().ToString();
+      // Seeking a reused iterator again positions it afresh.
+      it = set->At().Iterator(std::move(it));
+      ASSERT_EQ(it->Seek(2200), ValueType::kFloat);
+      EXPECT_GE(it->At().t, 2200);
+      EXPECT_LT(it->At().t, 2200 + 90);
+    }
+    ASSERT_TRUE(set->Err().ok()) << set->Err().ToString();
+    if (sorted) {
+      EXPECT_THAT(order, ElementsAre("1", "10", "2"));
+    }
+    ASSERT_EQ(got.size(), 3u) << "the series without samples in range is not selected";
+    for (size_t i = 0; i < series.size(); ++i) {
+      std::vector<int64_t> want;
+      for (int64_t t = 0; t < 4000; t += 90) {
+        const int64_t ti = t + static_cast<int64_t>(i);
+        if (ti >= mint && ti <= maxt) want.push_back(ti);
+      }
+      EXPECT_EQ(got[std::string(series[i].Get("i"))], want) << "series " << i << ", mode " << mode;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace promethium::tsdb

@@ -19,6 +19,10 @@
 #include "tsdb/head/head.h"
 
 namespace promethium::tsdb {
+namespace {
+constexpr int64_t kAllTime = std::numeric_limits<int64_t>::min();
+constexpr int64_t kNoEnd = std::numeric_limits<int64_t>::max();
+}  // namespace
 
 class HeadIndexReader final : public IndexReader {
  public:
@@ -31,6 +35,13 @@ class HeadIndexReader final : public IndexReader {
   }
   // Where a registered reader reads from.
   int64_t read_from() const { return registration_ ? registration_->mint() : mint_; }
+  // Series() lists only the chunks overlapping [mint, maxt] (as they are,
+  // never clipped): a querier's range, so a query near the head's end never
+  // looks at the chunks (nor the bytes) of the rest of the day.
+  void SetChunkFilter(int64_t mint, int64_t maxt) {
+    filter_mint_ = mint;
+    filter_maxt_ = maxt;
+  }
 
   std::unique_ptr<Postings> AllPostings() override { return std::make_unique<ListPostings>(head_->postings_.All()); }
   std::unique_ptr<Postings> PostingsFor(std::string_view name, const std::vector<std::string>& values) override {
@@ -44,8 +55,8 @@ class HeadIndexReader final : public IndexReader {
     const bool found = head_->WithSeries(ref, [&](const MemSeries& s) REQUIRES(s.mu()) {
       *labels = s.labels();
       if (chunks != nullptr) {
-        s.ChunkMetas(mint_, maxt_, chunks);
-        ClipStraddlingMetas(s, chunks);
+        s.ChunkMetas(std::max(mint_, filter_mint_), std::min(maxt_, filter_maxt_), chunks);
+        if (mint_ > kAllTime || maxt_ < kNoEnd) ClipStraddlingMetas(s, chunks);
       }
     });
     if (!found) return Status::NotFound("series " + std::to_string(ref) + " not found");
@@ -84,6 +95,8 @@ class HeadIndexReader final : public IndexReader {
   Head* head_;
   const int64_t mint_;
   const int64_t maxt_;
+  int64_t filter_mint_ = kAllTime;
+  int64_t filter_maxt_ = kNoEnd;
   std::optional<ReadTracker::Registration> registration_;
 };
 
@@ -127,11 +140,6 @@ class HeadChunkReader final : public ChunkReader {
   const int64_t maxt_;
 };
 
-namespace {
-constexpr int64_t kAllTime = std::numeric_limits<int64_t>::min();
-constexpr int64_t kNoEnd = std::numeric_limits<int64_t>::max();
-}  // namespace
-
 std::unique_ptr<IndexReader> Head::NewIndexReader() {
   return std::make_unique<HeadIndexReader>(this, kAllTime, kNoEnd);
 }
@@ -152,6 +160,7 @@ std::unique_ptr<Querier> Head::NewQuerier(int64_t mint, int64_t maxt) {
   // block by then), so a truncation never pulls chunks from under a query.
   auto index = std::make_unique<HeadIndexReader>(this, kAllTime, kNoEnd, mint, &min_time_);
   mint = index->read_from();
+  index->SetChunkFilter(mint, maxt);
   return std::make_unique<BlockQuerier>(std::move(index), NewChunkReader(), mint, maxt);
 }
 
