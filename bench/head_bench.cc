@@ -5,11 +5,14 @@
 // reports heap bytes per series (malloc's in-use bytes before/after) for
 // 100k node_exporter-shaped series, right after creation and with 120
 // samples each (one full chunk). BM_HeadTruncate times head truncation and
-// series GC over those 100k series.
+// series GC over those 100k series. BM_HeadMemoryChunkFiles compares heap
+// bytes per series with 10 full chunks kept in the heap or in chunk files.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -159,6 +162,56 @@ void BM_HeadMemoryPerSeries(benchmark::State& state) {
 // Head::Truncate over 100k node_exporter-shaped series holding two chunk
 // ranges of samples: drops the older chunk of every series, then (second
 // phase) garbage-collects all series once nothing is left.
+// Heap bytes per series with 10 full chunks of 120 samples each (1200
+// scrapes 15 s apart; a 24 h chunk range so no range boundary cuts a chunk
+// short), with full chunks in the heap (arg 0) or in chunk files (arg 1,
+// under $TMPDIR). The chunk files' own buffers are counted as heap.
+void BM_HeadMemoryChunkFiles(benchmark::State& state) {
+  const bool with_files = state.range(0) != 0;
+  const std::vector<Labels> series = MakeNodeExporterSeries();
+  const double n = static_cast<double>(series.size());
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("promethium_bench_chunks_head_" + std::to_string(::getpid())))
+          .string();
+  for (auto _ : state) {
+    const size_t before = HeapInUse();
+    std::unique_ptr<HeadChunkFiles> files;
+    HeadOptions opts;
+    opts.cut.chunk_range_ms = 24 * 3600 * 1000;
+    if (with_files) {
+      auto opened = HeadChunkFiles::Open(Env::Default(), dir, HeadChunkFilesOptions{}, nullptr);
+      if (!opened.ok()) {
+        state.SkipWithError(opened.status().ToString().c_str());
+        return;
+      }
+      files = std::move(*opened);
+      opts.cut.files = files.get();
+    }
+    auto head = std::make_unique<Head>(opts, nullptr);
+    std::vector<SeriesRef> refs(series.size(), 0);
+    for (int k = 0; k < 1200; ++k) {
+      for (size_t start = 0; start < series.size(); start += 1000) {
+        auto app = head->NewAppender();
+        for (size_t i = start; i < start + 1000; ++i) {
+          // A counter growing by a per-series step, with a fraction now and
+          // then (about 2.5 bytes per sample once XOR-encoded).
+          const double v = static_cast<double>(k) * static_cast<double>(1 + i % 97) + (k % 5 == 0 ? 0.25 : 0.0);
+          auto r = app->Append(refs[i], series[i], int64_t{k} * 15000, v);
+          if (r.ok()) refs[i] = *r;
+        }
+        benchmark::DoNotOptimize(app->Commit());
+      }
+    }
+    const size_t full = HeapInUse();
+    state.counters["bytes_per_series"] = static_cast<double>(full - before) / n;
+    state.counters["chunks_per_series"] = static_cast<double>(head->NumChunks()) / n;
+    if (files != nullptr) state.counters["file_bytes_per_series"] = static_cast<double>(files->DiskBytes()) / n;
+    head.reset();
+    files.reset();
+  }
+  std::filesystem::remove_all(dir);
+}
+
 void BM_HeadTruncate(benchmark::State& state) {
   const std::vector<Labels> series = MakeNodeExporterSeries();
   HeadOptions opts;
@@ -225,6 +278,7 @@ BENCHMARK(BM_HeadAppendScrape)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchma
 BENCHMARK(BM_HeadAppendSteady)->Arg(1000000)->Iterations(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadCreateSeries)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadMemoryPerSeries)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HeadMemoryChunkFiles)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadTruncate)->Iterations(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadAppendParallel)->Arg(10000)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 

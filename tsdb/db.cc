@@ -162,6 +162,14 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   head_opts.cut.samples_per_chunk = opts.samples_per_chunk;
   head_opts.max_label_count = opts.max_label_count;
   head_opts.ooo_window_ms = opts.out_of_order_window_ms;
+  if (opts.head_chunk_files) {
+    // Removes the previous run's files: replay below rebuilds them.
+    HeadChunkFilesOptions files_opts;
+    files_opts.segment_size = opts.head_chunk_segment_size;
+    PROMETHIUM_ASSIGN_OR_RETURN(db->chunk_files_,
+                                HeadChunkFiles::Open(env, dir + "/chunks_head", files_opts, registry));
+    head_opts.cut.files = db->chunk_files_.get();
+  }
   db->head_ = std::make_unique<Head>(head_opts, metrics);
   // Samples the blocks already hold (the WAL keeps them until the next
   // checkpoint) are skipped by replay, and older appends are out of bounds.

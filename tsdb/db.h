@@ -58,6 +58,7 @@ class Block;
 struct BlockMeta;
 class CircularExemplarStorage;
 class Head;
+class HeadChunkFiles;
 namespace wal {
 class Wal;
 }
@@ -119,6 +120,13 @@ struct DBOptions {
   // 3.x's default is snappy. docs/format/wal.md has the measurements.
   enum class WalCompression { kNone, kSnappy, kZstd };
   WalCompression wal_compression = WalCompression::kSnappy;
+
+  // --- head chunk files (<data>/chunks_head, docs/format/head_chunks.md)
+  // Full head chunks are written there and leave the heap (Prometheus's
+  // memory-mapped head chunks). Off keeps every chunk in memory.
+  bool head_chunk_files = true;
+  // Segment files are cut at this size (Prometheus: 128 MiB).
+  uint64_t head_chunk_segment_size = 128ull << 20;
 };
 
 class DB final : public Appendable, public Queryable {
@@ -237,7 +245,8 @@ class DB final : public Appendable, public Queryable {
   MetricsRegistry* registry_;                      // may be null
   std::unique_ptr<MetricsRegistry> own_registry_;  // when registry_ is null
   std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<wal::Wal> wal_;  // declared before head_: outlives it
+  std::unique_ptr<wal::Wal> wal_;                // declared before head_: outlives it
+  std::unique_ptr<HeadChunkFiles> chunk_files_;  // likewise; null when off
   std::unique_ptr<Head> head_;
   std::unique_ptr<CircularExemplarStorage> exemplars_;
 

@@ -68,6 +68,8 @@ struct WalReplayStats {
 };
 
 struct HeadOptions {
+  // cut.files: where full chunks go (borrowed; must outlive the head), null
+  // to keep every chunk in the heap. Truncate deletes its old segments.
   ChunkCutOptions cut;
   size_t max_label_count = 0;  // 0: unlimited
   size_t stripe_count = 4096;  // rounded up to a power of two

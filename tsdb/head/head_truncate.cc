@@ -10,7 +10,8 @@
 //     that may read below mint (ReadTracker), so a running query never
 //     loses a chunk it listed.
 //  3. Chunks are dropped series by series under the ref-stripe (shared) and
-//     series locks.
+//     series locks; then the chunk files delete their segments holding only
+//     chunks before mint.
 //  4. GC walks the hash stripes; a series is freed only when, under its
 //     hash stripe, ref stripe (both exclusive) and own lock, it has no chunk
 //     and no pin. Appenders pin under one of those stripe locks, so they
@@ -82,6 +83,13 @@ Status Head::Truncate(int64_t mint) {
       SeriesLock series_lock(s->mu());
       chunks_removed += s->TruncateChunksBefore(mint);
     });
+  }
+
+  // Every chunk ending before mint is gone from the series now (and no
+  // reader below mint is left, or it was warned about above).
+  if (opts_.cut.files != nullptr) {
+    Status st = opts_.cut.files->Truncate(mint);
+    if (!st.ok()) LogWarn("tsdb", "deleting head chunk segments before {}: {}", mint, st.ToString());
   }
 
   std::vector<MemSeries*> removed;

@@ -3,6 +3,9 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <memory>
+
+#include "tsdb/base/logging.h"
 
 namespace promethium::tsdb {
 
@@ -54,6 +57,7 @@ void MemSeries::CutNewChunk(int64_t t, const ChunkCutOptions& opts) {
   if (!chunks_.empty()) {
     expected_bytes = chunks_.back().chunk.SizeBytes();
     chunks_.back().chunk.Shrink();  // closed: drop spare capacity
+    if (opts.files != nullptr) SpillChunk(chunks_.size() - 1, opts.files);
   }
   chunks_.push_back(MemChunk{XorChunk(), t, t});
   // A series' chunks have similar sizes: sized like the previous one (and
@@ -113,8 +117,74 @@ bool MemSeries::CopyChunk(uint64_t chunk_id, std::string* bytes) const {
     bytes->assign(XorChunk().Bytes());
     return true;
   }
+  std::string_view view;
+  if (chunks_[index].on_disk()) return ChunkBytes(index, bytes, &view);
   bytes->assign(chunks_[index].chunk.Bytes());
   return true;
+}
+
+uint64_t MemSeries::MemChunk::file_ref() const {
+  uint64_t ref = 0;
+  for (char b : chunk.Bytes().substr(kXorChunkHeaderSize)) ref = (ref << 8) | static_cast<uint8_t>(b);
+  return ref;
+}
+
+void MemSeries::SpillChunk(size_t i, HeadChunkFiles* files) {
+  MemChunk& c = chunks_[i];
+  if (c.on_disk() || c.chunk.NumSamples() == 0) return;
+  const std::string_view bytes = c.chunk.Bytes();
+  Result<uint64_t> ref = files->Append(ref_, c.min_time, c.max_time, bytes);
+  if (!ref.ok()) return;  // logged and counted by the files; stays in the heap
+  // Keep just the header (the sample count) and the ref: short enough for
+  // the string's inline buffer, so the chunk holds no heap memory.
+  std::string stub(bytes.substr(0, kXorChunkHeaderSize));
+  for (int shift = 56; shift >= 0; shift -= 8) stub.push_back(static_cast<char>((*ref >> shift) & 0xff));
+  Result<XorChunk> header = XorChunk::FromBytes(std::move(stub));
+  if (!header.ok()) return;
+  // Not move-assignment: assigning a short string keeps the old buffer.
+  std::destroy_at(&c.chunk);
+  std::construct_at(&c.chunk, std::move(*header));
+}
+
+bool MemSeries::ChunkBytes(size_t i, std::string* scratch, std::string_view* out) const {
+  const MemChunk& c = chunks_[i];
+  if (!c.on_disk()) {
+    *out = c.chunk.Bytes();
+    return true;
+  }
+  const uint64_t file_ref = c.file_ref();
+  const HeadChunkFiles* files = HeadChunkFiles::ForRef(file_ref);
+  Status st = files != nullptr ? files->Read(file_ref, scratch)
+                               : Status::NotFound("head chunk files of ref " + std::to_string(file_ref) + " closed");
+  if (!st.ok()) {
+    LogError("tsdb", "reading head chunk {} of series {}: {}", first_chunk_id_ + i, ref_, st.ToString());
+    return false;
+  }
+  *out = *scratch;
+  return true;
+}
+
+bool MemSeries::LoadChunk(size_t i) {
+  if (!chunks_[i].on_disk()) return true;
+  // Re-encoded rather than adopted, so the encoder's bit position is right.
+  std::vector<Sample> samples;
+  if (!DecodeChunk(i, &samples) || samples.empty()) return false;
+  RewriteChunk(i, samples);
+  return true;
+}
+
+size_t MemSeries::NumChunksOnDisk() const {
+  size_t n = 0;
+  for (const MemChunk& c : chunks_) n += c.on_disk() ? 1 : 0;
+  return n;
+}
+
+size_t MemSeries::ChunkHeapBytes() const {
+  size_t n = 0;
+  for (const MemChunk& c : chunks_) {
+    if (c.chunk.MemoryBytes() > 15) n += c.chunk.MemoryBytes();  // beyond libstdc++'s inline buffer
+  }
+  return n;
 }
 
 }  // namespace promethium::tsdb

@@ -25,6 +25,19 @@
 // by a delete stays as an empty placeholder that metas skip, unless it is
 // at the tail).
 //
+// Full chunks on disk: when the head has chunk files (HeadChunkFiles), a
+// chunk that is closed (a new one was cut after it) is written there and its
+// heap bytes are dropped; the MemChunk keeps its file ref, times and 2-byte
+// XOR header (sample count, held inline by the string, no allocation), so
+// NumSamples and placeholder checks need no I/O. Every path that needs the
+// bytes (CopyChunk, edits, out-of-order checks) reads them back; a chunk an
+// edit rewrites stays in the heap. A failed write keeps the chunk in the
+// heap. An unreadable (corrupt) chunk is logged and counted by the files;
+// readers get false from CopyChunk, edits skip it. The series holds no
+// pointer to the files (ChunkCutOptions::files brings it to cuts, and a ref
+// names its files, HeadChunkFiles::ForRef), and the ref lives in the chunk's
+// string (see MemChunk): neither the series nor a chunk got bigger.
+//
 // Ownership: the Head owns every MemSeries (they never move once created).
 // A raw pointer stays valid while the caller holds the Head's ref-stripe
 // lock for it or a pin (Pin/Unpin): head GC frees only unpinned series with
@@ -45,6 +58,7 @@
 #include "tsdb/api/storage.h"
 #include "tsdb/base/thread_annotations.h"
 #include "tsdb/chunkenc/xor_chunk.h"
+#include "tsdb/head/head_chunk_file.h"
 #include "tsdb/index/index_reader.h"
 
 // Lets clang's thread-safety analysis see that mu() returns mu_ (the shared
@@ -97,6 +111,9 @@ inline constexpr int kMaxOutOfOrderChunkSamples = 16384;
 struct ChunkCutOptions {
   int64_t chunk_range_ms = 2 * 60 * 60 * 1000;
   int samples_per_chunk = 120;
+  // Where closed chunks go (borrowed; must outlive every series that wrote
+  // to it). Null keeps every chunk in the heap.
+  HeadChunkFiles* files = nullptr;
 };
 
 // Packs a head chunk reference: series ref in the high 40 bits, the series'
@@ -190,13 +207,33 @@ class MemSeries {
   // Copies the bytes of the chunk with the given id; false if unknown (or
   // truncated away). A tail chunk popped by a delete reads as empty.
   bool CopyChunk(uint64_t chunk_id, std::string* bytes) const REQUIRES(mu_);
+  // Chunks whose bytes are in the chunk files, and heap bytes held by chunk
+  // buffers (capacity beyond the inline string), for tests and accounting.
+  size_t NumChunksOnDisk() const REQUIRES(mu_);
+  size_t ChunkHeapBytes() const REQUIRES(mu_);
 
  private:
+  // A chunk on disk keeps, in place of its bytes, its 2-byte header (the
+  // sample count) and its 8-byte file ref: 10 bytes, inside std::string's
+  // inline buffer, and a size no real XOR chunk has (an empty one is 2
+  // bytes; one sample takes at least 2 + 1 + 8), so it needs no flag.
+  static constexpr size_t kOnDiskChunkSize = kXorChunkHeaderSize + 8;
   struct MemChunk {
     XorChunk chunk;
     int64_t min_time = 0;
     int64_t max_time = 0;
+    bool on_disk() const { return chunk.SizeBytes() == kOnDiskChunkSize; }
+    uint64_t file_ref() const;  // when on_disk()
   };
+  // Writes closed chunk i to the chunk files and drops its heap bytes;
+  // keeps it in the heap when the write fails.
+  void SpillChunk(size_t i, HeadChunkFiles* files) REQUIRES(mu_);
+  // Chunk i's bytes: a view of the heap bytes, or read into *scratch. False
+  // when a chunk on disk cannot be read (logged).
+  bool ChunkBytes(size_t i, std::string* scratch, std::string_view* out) const REQUIRES(mu_);
+  // Brings chunk i's bytes back into the heap (it will be appended to);
+  // false when they cannot be read.
+  bool LoadChunk(size_t i) REQUIRES(mu_);
   void CutNewChunk(int64_t t, const ChunkCutOptions& opts) REQUIRES(mu_);
   // Replaces chunk i's samples (sorted) by re-encoding; an empty list leaves
   // an empty placeholder chunk that keeps its old time range.
@@ -204,7 +241,8 @@ class MemSeries {
   // Pops empty chunks off the tail and rebinds the appender to the last
   // chunk after it was rewritten, moved or popped. Returns chunks popped.
   size_t DropEmptyTail(bool rebind, int64_t chunk_range_ms) REQUIRES(mu_);
-  std::vector<Sample> DecodeChunk(size_t i) const REQUIRES(mu_);
+  // False when the chunk cannot be read.
+  bool DecodeChunk(size_t i, std::vector<Sample>* out) const REQUIRES(mu_);
   // Index of the chunk an out-of-order sample at t goes into, or
   // chunks_.size() for a new chunk in front.
   size_t OutOfOrderTarget(int64_t t, int64_t width) const REQUIRES(mu_);

@@ -9,7 +9,10 @@
 // which is popped (a reader asking for a popped tail chunk gets an empty
 // chunk, see CopyChunk). Only truncation removes chunks from the front
 // (first_chunk_id_ grows; it waits for readers), and a chunk is added in
-// front only by decrementing first_chunk_id_.
+// front only by decrementing first_chunk_id_. A full chunk in the chunk
+// files is read back (ChunkBytes) to be edited; the edited chunk stays in
+// the heap, and so does a chunk on disk that a delete turns back into the
+// open one (LoadChunk).
 #include <algorithm>
 #include <bit>
 
@@ -17,12 +20,15 @@
 
 namespace promethium::tsdb {
 
-std::vector<Sample> MemSeries::DecodeChunk(size_t i) const {
-  std::vector<Sample> out;
-  XorIterator it(chunks_[i].chunk.Bytes());
-  out.reserve(static_cast<size_t>(chunks_[i].chunk.NumSamples()));
-  while (it.Next() != ValueType::kNone) out.push_back(it.At());
-  return out;
+bool MemSeries::DecodeChunk(size_t i, std::vector<Sample>* out) const {
+  std::string scratch;
+  std::string_view bytes;
+  if (!ChunkBytes(i, &scratch, &bytes)) return false;
+  out->clear();
+  XorIterator it(bytes);
+  out->reserve(static_cast<size_t>(chunks_[i].chunk.NumSamples()));
+  while (it.Next() != ValueType::kNone) out->push_back(it.At());
+  return true;
 }
 
 void MemSeries::RewriteChunk(size_t i, const std::vector<Sample>& samples) {
@@ -31,7 +37,7 @@ void MemSeries::RewriteChunk(size_t i, const std::vector<Sample>& samples) {
   XorAppender app(&fresh);
   for (const Sample& s : samples) app.Append(s.t, s.v);
   fresh.Shrink();
-  c.chunk = std::move(fresh);
+  c.chunk = std::move(fresh);  // a rewritten chunk lives in the heap
   if (!samples.empty()) {
     c.min_time = samples.front().t;
     c.max_time = samples.back().t;
@@ -40,7 +46,14 @@ void MemSeries::RewriteChunk(size_t i, const std::vector<Sample>& samples) {
 
 size_t MemSeries::DropEmptyTail(bool rebind, int64_t chunk_range_ms) {
   size_t dropped = 0;
-  while (!chunks_.empty() && chunks_.back().chunk.NumSamples() == 0) {
+  for (;;) {
+    while (!chunks_.empty() && chunks_.back().chunk.NumSamples() == 0) {
+      chunks_.pop_back();
+      ++dropped;
+    }
+    // A full chunk on disk becoming the open one again comes back to the
+    // heap; one that cannot be read (corrupt, logged) is dropped as well.
+    if (chunks_.empty() || LoadChunk(chunks_.size() - 1)) break;
     chunks_.pop_back();
     ++dropped;
   }
@@ -85,7 +98,8 @@ size_t MemSeries::DeleteRange(int64_t mint, int64_t maxt, const ChunkCutOptions&
   for (size_t i = 0; i < chunks_.size(); ++i) {
     const MemChunk& c = chunks_[i];
     if (c.max_time < mint || c.min_time > maxt || c.chunk.NumSamples() == 0) continue;
-    std::vector<Sample> samples = DecodeChunk(i);
+    std::vector<Sample> samples;
+    if (!DecodeChunk(i, &samples)) continue;  // unreadable (logged): nothing to delete from
     const size_t before = samples.size();
     std::erase_if(samples, [&](const Sample& s) { return s.t >= mint && s.t <= maxt; });
     if (samples.size() == before) continue;
@@ -131,7 +145,10 @@ MemSeries::AppendCheck MemSeries::CheckOutOfOrder(int64_t t, double v, const Chu
   for (size_t i = 0; i < chunks_.size(); ++i) {
     const MemChunk& c = chunks_[i];
     if (t < c.min_time || t > c.max_time || c.chunk.NumSamples() == 0) continue;
-    XorIterator it(c.chunk.Bytes());
+    std::string scratch;
+    std::string_view bytes;
+    if (!ChunkBytes(i, &scratch, &bytes)) return AppendCheck::kOutOfOrder;  // unreadable: reject
+    XorIterator it(bytes);
     if (it.Seek(t) != ValueType::kNone && it.At().t == t) {
       return it.value_bits() == std::bit_cast<uint64_t>(v) ? AppendCheck::kSameSample : AppendCheck::kDuplicate;
     }
@@ -141,6 +158,12 @@ MemSeries::AppendCheck MemSeries::CheckOutOfOrder(int64_t t, double v, const Chu
   const size_t target = OutOfOrderTarget(t, opts.chunk_range_ms);
   if (target < chunks_.size() && chunks_[target].chunk.NumSamples() >= kMaxOutOfOrderChunkSamples) {
     return AppendCheck::kOutOfOrder;
+  }
+  // InsertOutOfOrder must be able to read the chunk it edits.
+  if (target < chunks_.size() && chunks_[target].on_disk()) {
+    std::string scratch;
+    std::string_view bytes;
+    if (!ChunkBytes(target, &scratch, &bytes)) return AppendCheck::kOutOfOrder;
   }
   return AppendCheck::kOk;
 }
@@ -156,7 +179,8 @@ bool MemSeries::InsertOutOfOrder(int64_t t, double v, const ChunkCutOptions& opt
     DropEmptyTail(/*rebind=*/true, width);  // the vector may have moved
     return true;
   }
-  std::vector<Sample> samples = DecodeChunk(target);
+  std::vector<Sample> samples;
+  if (!DecodeChunk(target, &samples)) return false;  // CheckOutOfOrder read it a moment ago
   auto pos = std::lower_bound(samples.begin(), samples.end(), t, [](const Sample& s, int64_t x) { return s.t < x; });
   samples.insert(pos, Sample{t, v});
   RewriteChunk(target, samples);
