@@ -7,6 +7,7 @@
 #include "tsdb/block/block.h"
 #include "tsdb/db.h"
 #include "tsdb/db_metrics.h"
+#include "tsdb/head/head_chunk_file.h"
 #include "tsdb/wal/wal.h"
 
 namespace promethium::tsdb {
@@ -29,7 +30,9 @@ Status DB::ApplyRetentionLocked() {
     }
   }
   if (opts_.retention_bytes > 0) {
+    // As Prometheus: the WAL and the head chunk files count with the blocks.
     uint64_t total = wal_ != nullptr ? wal_->StorageSize() : 0;
+    if (chunk_files_ != nullptr) total += chunk_files_->DiskBytes();
     for (size_t i = 0; i < blocks.size(); ++i) {
       total += blocks[i]->SizeBytes();
       if (total <= static_cast<uint64_t>(opts_.retention_bytes)) continue;
