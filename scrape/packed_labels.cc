@@ -3,16 +3,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "tsdb/base/varint.h"
+
 namespace promethium::scrape {
 namespace {
-
-void PutLength(size_t n, std::string* out) {
-  while (n >= 0x80) {
-    out->push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
-  }
-  out->push_back(static_cast<char>(n));
-}
 
 size_t LengthSize(size_t n) {
   size_t bytes = 1;
@@ -23,14 +17,7 @@ size_t LengthSize(size_t n) {
 // Reads one length-prefixed string off the front of `in`.
 bool GetString(std::string_view* in, std::string_view* s) {
   uint64_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    if (in->empty() || shift > 63) return false;
-    const auto byte = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    n |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) break;
-  }
-  if (n > in->size()) return false;
+  if (!GetUvarint(in, &n) || n > in->size()) return false;
   *s = in->substr(0, n);
   in->remove_prefix(n);
   return true;
@@ -47,9 +34,9 @@ size_t PackedSize(const Labels& labels) {
 
 void PackLabels(const Labels& labels, std::string* out) {
   for (const Label& l : labels) {
-    PutLength(l.name.size(), out);
+    PutUvarint(out, l.name.size());
     out->append(l.name);
-    PutLength(l.value.size(), out);
+    PutUvarint(out, l.value.size());
     out->append(l.value);
   }
 }

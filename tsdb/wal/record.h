@@ -31,6 +31,7 @@
 #include "tsdb/api/storage.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
+#include "tsdb/base/varint.h"
 
 namespace promethium::tsdb::wal {
 
@@ -81,11 +82,10 @@ Status DecodeSamples(std::string_view rec, std::vector<RefSample>* out);
 Status DecodeTombstones(std::string_view rec, std::vector<Tombstone>* out);
 Status DecodeExemplars(std::string_view rec, std::vector<RefExemplar>* out);
 
-// Varint helpers (LevelDB/protobuf base-128 varints), shared with tests.
-void PutUvarint(std::string* out, uint64_t v);
-void PutVarint(std::string* out, int64_t v);  // zigzag
-// Consume a varint from the front of *in; false when truncated/overlong.
-bool GetUvarint(std::string_view* in, uint64_t* v);
-bool GetVarint(std::string_view* in, int64_t* v);
+// The varint helpers (tsdb/base/varint.h), under their WAL names.
+using ::promethium::GetUvarint;
+using ::promethium::GetVarint;
+using ::promethium::PutUvarint;
+using ::promethium::PutVarint;
 
 }  // namespace promethium::tsdb::wal
