@@ -247,16 +247,8 @@ TEST(HttpClientProxyTest, UnsupportedEnvironmentProxyFailsTheRequest) {
             "proxies)");
 }
 
-class HttpClientProxyTlsTest : public ::testing::Test {
+class HttpClientProxyTlsTest : public PkiTest {
  protected:
-  static void SetUpTestSuite() { shared_ = new Pki(); }
-  static void TearDownTestSuite() {
-    delete shared_;
-    shared_ = nullptr;
-  }
-  void SetUp() override {
-    if (!pki_.ok()) GTEST_FAIL() << "openssl CLI could not generate test certificates";
-  }
   HttpGetRequest TlsRequest(const TlsServer& server, const ProxyConfig& proxy) {
     HttpGetRequest req;
     req.host = "localhost";  // the certificate's name; the proxy reaches the server
@@ -273,10 +265,7 @@ class HttpClientProxyTlsTest : public ::testing::Test {
     req.proxy = Selector(proxy);
     return req;
   }
-  static Pki* shared_;
-  const Pki& pki_ = *shared_;
 };
-Pki* HttpClientProxyTlsTest::shared_ = nullptr;
 
 TEST_F(HttpClientProxyTlsTest, HttpsTargetTunnelsThroughConnect) {
   TlsServer server(pki_, false);

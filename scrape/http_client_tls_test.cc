@@ -64,21 +64,7 @@ HttpGetRequest TlsRequest(const TlsServer& server, const TLSConfig& tls, const s
   return req;
 }
 
-// One PKI for the suite: generating RSA keys is the slow part.
-class HttpClientTlsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { shared_ = new Pki(); }
-  static void TearDownTestSuite() {
-    delete shared_;
-    shared_ = nullptr;
-  }
-  void SetUp() override {
-    if (!pki_.ok()) GTEST_FAIL() << "openssl CLI could not generate test certificates";
-  }
-  static Pki* shared_;
-  const Pki& pki_ = *shared_;
-};
-Pki* HttpClientTlsTest::shared_ = nullptr;
+class HttpClientTlsTest : public PkiTest {};
 
 TEST_F(HttpClientTlsTest, VerifiesAgainstCaFile) {
   TlsServer server(pki_, false);

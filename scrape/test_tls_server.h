@@ -6,6 +6,7 @@
 // Thread-safety: requests() may be called from any thread while it serves.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -118,6 +119,22 @@ class TlsServer {
   std::mutex mu_;
   std::vector<std::string> requests_;
   TestSocketServer server_;
+};
+
+// A fixture base with one PKI for the whole suite: generating RSA keys is
+// the slow part. A test fails when the openssl CLI could not make them.
+class PkiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { shared_ = new Pki(); }
+  static void TearDownTestSuite() {
+    delete shared_;
+    shared_ = nullptr;
+  }
+  void SetUp() override {
+    if (!pki_.ok()) GTEST_FAIL() << "openssl CLI could not generate test certificates";
+  }
+  static inline Pki* shared_ = nullptr;
+  const Pki& pki_ = *shared_;
 };
 
 }  // namespace promethium::scrape
