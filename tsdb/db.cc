@@ -7,6 +7,7 @@
 #include "tsdb/base/logging.h"
 #include "tsdb/block/block.h"
 #include "tsdb/block/compactor.h"
+#include "tsdb/datadir/data_dir_survey.h"
 #include "tsdb/db_metrics.h"
 #include "tsdb/exemplar/circular_exemplar_storage.h"
 #include "tsdb/exemplar/exemplar_appender.h"
@@ -26,6 +27,37 @@ wal::SyncPolicy ToSyncPolicy(DBOptions::WalSync sync) {
     case DBOptions::WalSync::kNever: break;
   }
   return wal::SyncPolicy::kNever;
+}
+
+// Start-up stops, having changed nothing, on files in neither format, and
+// (until in-place opening lands) on a Prometheus data directory.
+Status CheckSurvey(const std::string& dir, const DataDirSurvey& survey) {
+  if (!survey.foreign.empty()) return FailedPreconditionFor(dir, survey);
+  for (const SurveyedPath& p : survey.foreign_tmp_dirs) {
+    LogWarn("tsdb",
+            "leaving {} alone: it is named like a temporary block directory but holds files of unknown format "
+            "({}); it is never loaded",
+            p.path, p.detail);
+  }
+  if (!survey.HasPrometheusData()) return Status::OK();
+  std::string what;
+  for (const std::string& b : survey.prometheus_blocks) what += (what.empty() ? "" : ", ") + b + "/";
+  if (survey.wal == FileOwner::kPrometheus) what += std::string(what.empty() ? "" : ", ") + "wal/";
+  for (const SurveyedPath& p : survey.prometheus_artifacts) what += (what.empty() ? "" : ", ") + p.path;
+  return Status::FailedPrecondition(
+      "data directory " + dir + " holds Prometheus's data (" + what +
+      "), which this build cannot open in place yet. Nothing was modified: start Prometheus on it again, or "
+      "point Promethium at another directory");
+}
+
+// Removes the leftovers of interrupted block writes and deletions that the
+// survey proved hold only files of a known format (or none).
+Status RemoveLeftoverTmpDirs(Env* env, const std::string& dir, const DataDirSurvey& survey) {
+  for (const std::string& name : survey.removable_tmp_dirs) {
+    LogInfo("tsdb", "removing leftover temporary directory {}/{}", dir, name);
+    PROMETHIUM_RETURN_IF_ERROR(env->RemoveDirRecursively(dir + "/" + name));
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -153,8 +185,11 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   db->metrics_->retention_limit_seconds->Set(static_cast<double>(opts.retention_ms) / 1000.0);
   db->exemplars_ = std::make_unique<CircularExemplarStorage>(static_cast<size_t>(opts.max_exemplars), registry);
 
-  PROMETHIUM_RETURN_IF_ERROR(RemoveTmpBlockDirs(env, dir));
-  PROMETHIUM_ASSIGN_OR_RETURN(BlockList blocks, db->OpenBlocks());
+  // Nothing below may touch a file before the survey has proven whose it is.
+  PROMETHIUM_ASSIGN_OR_RETURN(DataDirSurvey survey, SurveyDataDir(env, dir));
+  PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
+  PROMETHIUM_RETURN_IF_ERROR(RemoveLeftoverTmpDirs(env, dir, survey));
+  PROMETHIUM_ASSIGN_OR_RETURN(BlockList blocks, db->OpenBlocks(survey));
   db->SetBlocks(std::move(blocks));
 
   HeadOptions head_opts;

@@ -17,9 +17,13 @@
 // Crash safety: a block becomes visible only by an atomic rename of its
 // finished, fsynced temporary directory; leftovers (*.tmp-for-creation,
 // *.tmp-for-deletion) and blocks whose data a later compaction already
-// holds are removed on Open. A block that fails verification on Open is
-// moved to <dir>/quarantine/ (logged, counted in
+// holds are removed on Open. A block of ours that fails verification on
+// Open is moved to <dir>/quarantine/ (logged, counted in
 // promethium_tsdb_blocks_quarantined_total) and the rest keeps serving.
+//
+// Nothing is repaired, quarantined or removed before tsdb/datadir/ has
+// proven it is ours: Prometheus names its files as we do, and a file in
+// neither format stops Open with the file named and nothing changed.
 //
 // Ownership: the caller owns the DB. Appenders and queriers it hands out
 // borrow from it and must be destroyed before it (a querier keeps the
@@ -56,6 +60,7 @@ namespace promethium::tsdb {
 
 class Block;
 struct BlockMeta;
+struct DataDirSurvey;
 class CircularExemplarStorage;
 class Head;
 class HeadChunkFiles;
@@ -211,8 +216,9 @@ class DB final : public Appendable, public Queryable {
   // Renames <dir>/<ulid> to its *.tmp-for-deletion name, then removes it,
   // so a crash never leaves half a block under its real name.
   Status DeleteBlockDir(const std::string& ulid);
-  // Opens every block directory; quarantines the ones that fail.
-  Result<BlockList> OpenBlocks();
+  // Opens the block directories the survey found; quarantines the ones of
+  // ours that fail verification.
+  Result<BlockList> OpenBlocks(const DataDirSurvey& survey);
   void QuarantineBlock(const std::string& name, const Status& why);
   // Publishes `blocks` (sorted here) as the current list.
   void SetBlocks(BlockList blocks);

@@ -6,6 +6,7 @@
 #include "tsdb/base/logging.h"
 #include "tsdb/block/block.h"
 #include "tsdb/block/compactor.h"
+#include "tsdb/datadir/data_dir_survey.h"
 #include "tsdb/db.h"
 #include "tsdb/db_metrics.h"
 
@@ -32,14 +33,11 @@ void DB::QuarantineBlock(const std::string& name, const Status& why) {
   }
 }
 
-Result<DB::BlockList> DB::OpenBlocks() {
-  PROMETHIUM_ASSIGN_OR_RETURN(auto children, env_->GetChildren(dir_));
-  std::sort(children.begin(), children.end());
+Result<DB::BlockList> DB::OpenBlocks(const DataDirSurvey& survey) {
   BlockList blocks;
-  for (const std::string& name : children) {
-    // Every ULID-named directory is a block; one without a readable
-    // meta.json is damaged and quarantined like any other.
-    if (!IsValidUlid(name)) continue;
+  for (const std::string& name : survey.promethium_blocks) {
+    // The survey proved these are ours (by their index or chunk magic), so
+    // one that fails verification may be set aside.
     auto block = Block::Open(env_, dir_ + "/" + name);
     if (!block.ok()) {
       QuarantineBlock(name, block.status());

@@ -17,6 +17,7 @@ std::string_view CodeName(Status::Code code) {
     case Status::Code::kDeadlineExceeded: return "deadline exceeded";
     case Status::Code::kUnsupported: return "unsupported";
     case Status::Code::kInternal: return "internal error";
+    case Status::Code::kFailedPrecondition: return "failed precondition";
   }
   return "unknown";
 }

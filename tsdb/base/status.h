@@ -31,6 +31,9 @@ class Status {
     kDeadlineExceeded,
     kUnsupported,  // a valid request we do not implement (yet)
     kInternal,
+    // The system is not in a state the operation can run in, and nothing was
+    // changed: e.g. a data directory holding files of unknown format.
+    kFailedPrecondition,
   };
 
   Status() = default;
@@ -47,6 +50,7 @@ class Status {
   static Status DeadlineExceeded(std::string msg) { return {Code::kDeadlineExceeded, std::move(msg)}; }
   static Status Unsupported(std::string msg) { return {Code::kUnsupported, "unsupported: " + std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status FailedPrecondition(std::string msg) { return {Code::kFailedPrecondition, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

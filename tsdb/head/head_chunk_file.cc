@@ -36,6 +36,20 @@ bool IsSegmentName(const std::string& name) {
   return name.size() == 6 && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// OK when the file is one of ours: it starts with our magic or a prefix of
+// it (a torn first write, nothing in it). Prometheus names its head chunk
+// files the same way; those, and anything else, are never removed.
+Status CheckOurs(Env* env, const std::string& path) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  char scratch[sizeof(kMagic)];
+  std::string_view head;
+  PROMETHIUM_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(file->Size(), sizeof(kMagic)), &head, scratch));
+  if (head == std::string_view(kMagic, head.size())) return Status::OK();
+  return Status::FailedPrecondition("head chunk file " + path +
+                                    " is not a Promethium head chunk file; nothing was removed. Move it out of the "
+                                    "data directory and start again");
+}
+
 }  // namespace
 
 std::string HeadChunkFiles::SegmentName(uint32_t segment) { return fmt::format("{:06d}", segment); }
@@ -72,6 +86,11 @@ Result<std::unique_ptr<HeadChunkFiles>> HeadChunkFiles::Open(Env* env, const std
   Status st = env->CreateDirs(dir);
   if (!st.ok()) return st.WithContext("create " + dir);
   PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> children, env->GetChildren(dir));
+  // Every file is checked before any is removed, so a foreign one stops
+  // Open with the directory untouched.
+  for (const std::string& name : children) {
+    if (IsSegmentName(name)) PROMETHIUM_RETURN_IF_ERROR(CheckOurs(env, dir + "/" + name));
+  }
   for (const std::string& name : children) {
     if (!IsSegmentName(name)) continue;
     // The WAL rebuilds the head and these files; old ones are garbage.

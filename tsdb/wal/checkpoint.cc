@@ -70,7 +70,7 @@ class CheckpointWriter {
       return Status::ResourceExhausted("wal: checkpoint record of " + std::to_string(payload_.size()) + " bytes");
     }
     const uint64_t frame = kFrameHeaderSize + payload_.size();
-    if (file_ == nullptr || (segment_bytes_ > 0 && segment_bytes_ + frame > opts_.segment_size)) {
+    if (file_ == nullptr || (segment_bytes_ > kSegmentHeaderSize && segment_bytes_ + frame > opts_.segment_size)) {
       PROMETHIUM_RETURN_IF_ERROR(NextSegment());
     }
     AppendFrame(payload_, &buf_);
@@ -106,7 +106,8 @@ class CheckpointWriter {
     PROMETHIUM_RETURN_IF_ERROR(CloseSegment());
     PROMETHIUM_ASSIGN_OR_RETURN(file_, env_->NewWritableFile(SegmentPath(dir_, next_index_)));
     ++next_index_;
-    segment_bytes_ = 0;
+    buf_ = SegmentHeader();
+    segment_bytes_ = kSegmentHeaderSize;
     return Status::OK();
   }
 
@@ -331,9 +332,33 @@ Status DeleteCheckpointsBefore(Env* env, const std::string& wal_dir, uint64_t be
   return any ? env->SyncDir(wal_dir) : Status::OK();
 }
 
+namespace {
+
+// Whether every segment file in a checkpoint directory is provably ours
+// (other files in it would be removed with it too, so they count against).
+Result<bool> IsOurCheckpointDir(Env* env, const std::string& dir) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
+  for (const std::string& name : names) {
+    uint64_t index = 0;
+    if (!ParseSegmentName(name, &index)) return false;
+    PROMETHIUM_ASSIGN_OR_RETURN(bool ours, IsOurSegmentOrEmpty(env, dir + "/" + name));
+    if (!ours) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status RemoveTmpCheckpoints(Env* env, const std::string& wal_dir) {
   PROMETHIUM_ASSIGN_OR_RETURN(auto tmps, ListTmpCheckpoints(env, wal_dir));
   for (const auto& [index, name] : tmps) {
+    PROMETHIUM_ASSIGN_OR_RETURN(bool ours, IsOurCheckpointDir(env, wal_dir + "/" + name));
+    if (!ours) {
+      return Status::FailedPrecondition("wal: " + wal_dir + "/" + name +
+                                        " holds files that are not Promethium WAL segments; nothing was removed. "
+                                        "Move it out of " +
+                                        wal_dir + " and start again");
+    }
     LogInfo("tsdb", "wal: removing {} left by an interrupted checkpoint", wal_dir + "/" + name);
     PROMETHIUM_RETURN_IF_ERROR(env->RemoveDirRecursively(wal_dir + "/" + name));
   }

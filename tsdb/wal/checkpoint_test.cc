@@ -379,9 +379,22 @@ TEST_F(CheckpointTest, TmpLeftoverIsIgnoredAndRemoved) {
   const Content original = *ReplayContent(dir_);
   const std::string tmp = dir_ + "/" + CheckpointName(3) + ".tmp";
   ASSERT_TRUE(env_->CreateDirs(tmp).ok());
-  ASSERT_TRUE(WriteFileAtomically(env_, SegmentPath(tmp, 0), "garbage that is no frame").ok());
+  // What an interrupted checkpoint of ours leaves: a header and a torn frame.
+  ASSERT_TRUE(WriteFileAtomically(env_, SegmentPath(tmp, 0), SegmentHeader() + "\x40\x00\x00").ok());
   EXPECT_EQ(*ReplayContent(dir_), original);
   EXPECT_FALSE(env_->FileExists(tmp));
+}
+
+TEST_F(CheckpointTest, ForeignTmpLeftoverStopsReplayAndIsKept) {
+  WriteWal(dir_);
+  const std::string tmp = dir_ + "/" + CheckpointName(3) + ".tmp";
+  ASSERT_TRUE(env_->CreateDirs(tmp).ok());
+  ASSERT_TRUE(WriteFileAtomically(env_, SegmentPath(tmp, 0), "garbage that is no frame").ok());
+  auto got = ReplayContent(dir_);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(got.status().ToString().find(tmp), std::string::npos) << got.status().ToString();
+  EXPECT_EQ(*ReadFileToString(env_, SegmentPath(tmp, 0)), "garbage that is no frame");
 }
 
 TEST_F(CheckpointTest, DamagedSegmentFailsTheCheckpointAndDeletesNothing) {

@@ -143,7 +143,7 @@ TEST_F(CompressedWalTest, OldPlainWalThenEachCodecReplaysInOrder) {
   };
   WriteWith(Compression::kNone, plain);  // what a WAL from before compression holds
   const uint64_t after_plain = WalBytes();
-  EXPECT_EQ(after_plain, framed_size(plain));
+  EXPECT_EQ(after_plain, kSegmentHeaderSize + framed_size(plain));
   WriteWith(Compression::kSnappy, snappy);
   const uint64_t after_snappy = WalBytes();
   EXPECT_LT(after_snappy - after_plain, framed_size(snappy));
@@ -155,7 +155,9 @@ TEST_F(CompressedWalTest, OldPlainWalThenEachCodecReplaysInOrder) {
 TEST_F(CompressedWalTest, PlainSegmentBytesAreTheOldFormat) {
   const std::string rec = SampleRecord(100, 5);
   WriteWith(Compression::kNone, {rec});
-  std::string want;
+  // The segment header, then the frame exactly as before compression.
+  std::string want = SegmentHeader();
+  EXPECT_EQ(want, std::string("PWAL\x01\x00\x00\x00", 8));
   AppendFrame(rec, &want);
   EXPECT_EQ(*ReadFileToString(env_, SegmentPath(dir_, 0)), want);
 }

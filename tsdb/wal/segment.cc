@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "tsdb/wal/crc32c.h"
 
@@ -42,6 +43,33 @@ Result<std::vector<uint64_t>> ListSegments(Env* env, const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::string SegmentHeader() {
+  std::string h(kSegmentMagic, sizeof(kSegmentMagic));
+  h.push_back(static_cast<char>(kSegmentVersion));
+  h.append(3, '\0');
+  return h;
+}
+
+Result<bool> IsOurSegmentOrEmpty(Env* env, const std::string& path) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  const uint64_t size = file->Size();
+  if (size == 0) return true;
+  std::string scratch(kFrameHeaderSize, '\0');
+  std::string_view head;
+  PROMETHIUM_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(size, kFrameHeaderSize), &head, scratch.data()));
+  const size_t n = std::min(head.size(), sizeof(kSegmentMagic));
+  if (head.substr(0, n) == std::string_view(kSegmentMagic, n)) return true;
+  if (head.size() < kFrameHeaderSize) return false;
+  const auto* u = reinterpret_cast<const uint8_t*>(head.data());
+  const uint32_t len = uint32_t{u[0]} | uint32_t{u[1]} << 8 | uint32_t{u[2]} << 16 | uint32_t{u[3]} << 24;
+  const uint32_t crc = uint32_t{u[4]} | uint32_t{u[5]} << 8 | uint32_t{u[6]} << 16 | uint32_t{u[7]} << 24;
+  if (len == 0 || len > kMaxRecordSize || kFrameHeaderSize + uint64_t{len} > size) return false;
+  std::string payload(len, '\0');
+  std::string_view got;
+  PROMETHIUM_RETURN_IF_ERROR(file->Read(kFrameHeaderSize, len, &got, payload.data()));
+  return got.size() == len && Crc32c(got) == crc;
 }
 
 void AppendFrame(std::string_view payload, std::string* out) {

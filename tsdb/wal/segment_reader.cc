@@ -1,6 +1,8 @@
 #include "tsdb/wal/segment_reader.h"
 
+#include <algorithm>
 #include <memory>
+#include <string_view>
 
 #include "tsdb/wal/compression.h"
 #include "tsdb/wal/crc32c.h"
@@ -47,12 +49,35 @@ class BufferedReader {
   bool eof_ = false;
 };
 
+// Consumes the segment header when there is one (segments written before
+// headers existed start right with a frame). A header cut short is a torn
+// write of a new segment: reported like any torn tail, with good_bytes 0.
+Status SkipSegmentHeader(BufferedReader* reader, const std::string& path, SegmentReadOutcome* outcome) {
+  PROMETHIUM_RETURN_IF_ERROR(reader->Fill(kSegmentHeaderSize));
+  const size_t n = std::min(reader->Available(), sizeof(kSegmentMagic));
+  if (n == 0 || std::string_view(reader->Data(), n) != std::string_view(kSegmentMagic, n)) return Status::OK();
+  if (reader->Available() < kSegmentHeaderSize) {
+    outcome->problem = "torn segment header";
+    return Status::OK();
+  }
+  const auto version = static_cast<uint8_t>(reader->Data()[sizeof(kSegmentMagic)]);
+  if (version != kSegmentVersion) {
+    return Status::Unsupported("WAL segment " + path + " has format version " + std::to_string(version) +
+                               " (this build reads version " + std::to_string(kSegmentVersion) + ")");
+  }
+  reader->Consume(kSegmentHeaderSize);
+  outcome->good_bytes = kSegmentHeaderSize;
+  return Status::OK();
+}
+
 }  // namespace
 
 Status ReadSegmentRecords(Env* env, const std::string& path, const RecordHandler& on_record,
                           SegmentReadOutcome* outcome) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> file, env->NewSequentialFile(path));
   BufferedReader reader(file.get());
+  PROMETHIUM_RETURN_IF_ERROR(SkipSegmentHeader(&reader, path, outcome));
+  if (!outcome->problem.empty()) return Status::OK();
   std::string decompressed;
   while (true) {
     PROMETHIUM_RETURN_IF_ERROR(reader.Fill(kFrameHeaderSize));

@@ -67,9 +67,20 @@ Wal::~Wal() {
 
 Status Wal::OpenSegmentLocked(uint64_t index) {
   const std::string path = SegmentPath(dir_, index);
-  PROMETHIUM_ASSIGN_OR_RETURN(file_, env_->NewWritableFile(path));
+  PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env_->NewWritableFile(path));
+  // The header goes out first, so even a segment whose first frame is torn
+  // is provably ours (see segment.h). If it fails, segment_ stays where it
+  // was: the retry recreates this same index, so a torn header is never
+  // followed by another segment (replay would cut everything after it).
+  Status st = file->Append(SegmentHeader());
+  if (st.ok()) st = file->Flush();
+  if (!st.ok()) {
+    (void)file->Close();
+    return st.WithContext("wal: writing the header of " + path);
+  }
+  file_ = std::move(file);
   segment_ = index;
-  good_size_ = 0;
+  good_size_ = kSegmentHeaderSize;
   metrics_.segment_current->Set(static_cast<double>(index));
   metrics_.storage_size->Set(static_cast<double>(closed_bytes_));
   return env_->SyncDir(dir_);  // the new name survives a crash
@@ -114,7 +125,7 @@ Status Wal::WriteBatchLocked(std::string_view batch) {
     // The previous segment was finished but creating the next one failed.
     PROMETHIUM_RETURN_IF_ERROR(OpenSegmentLocked(segment_ + 1).WithContext("wal: creating a segment"));
   }
-  if (good_size_ > 0 && good_size_ + batch.size() > opts_.segment_size) {
+  if (good_size_ > kSegmentHeaderSize && good_size_ + batch.size() > opts_.segment_size) {
     PROMETHIUM_RETURN_IF_ERROR(CutSegmentLocked());
   }
   dirty_ = true;
@@ -178,7 +189,7 @@ Result<uint64_t> Wal::CutSegment() {
   } else if (file_ == nullptr) {
     PROMETHIUM_RETURN_IF_ERROR(OpenSegmentLocked(segment_ + 1).WithContext("wal: creating a segment"));
   }
-  if (good_size_ == 0) return segment_;  // already fresh: nothing to close
+  if (good_size_ <= kSegmentHeaderSize) return segment_;  // already fresh: nothing to close
   PROMETHIUM_RETURN_IF_ERROR(CutSegmentLocked());
   return segment_;
 }

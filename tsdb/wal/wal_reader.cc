@@ -11,9 +11,29 @@
 namespace promethium::tsdb::wal {
 namespace {
 
+// Fails, touching nothing, unless every file the repair would change is
+// provably one of our segments.
+Status CheckRepairable(Env* env, const std::string& dir, const std::vector<uint64_t>& segments, size_t i,
+                       const SegmentReadOutcome& outcome) {
+  for (size_t j = i; j < segments.size(); ++j) {
+    const std::string path = SegmentPath(dir, segments[j]);
+    PROMETHIUM_ASSIGN_OR_RETURN(bool ours, IsOurSegmentOrEmpty(env, path));
+    if (!ours) {
+      return Status::FailedPrecondition(
+          "wal: " + SegmentPath(dir, segments[i]) + " is damaged at offset " + std::to_string(outcome.good_bytes) +
+          " (" + outcome.problem + "), but " + path +
+          " is not a Promethium WAL segment, so nothing was repaired or removed; move the files that are not "
+          "Promethium's out of " +
+          dir + " and start again");
+    }
+  }
+  return Status::OK();
+}
+
 // Truncates segments[i] at good_bytes and deletes every later segment.
 Status Repair(Env* env, const std::string& dir, const std::vector<uint64_t>& segments, size_t i,
               const SegmentReadOutcome& outcome) {
+  PROMETHIUM_RETURN_IF_ERROR(CheckRepairable(env, dir, segments, i, outcome));
   LogWarn("tsdb", "WAL corruption in segment {} at offset {}: {}; truncating it there and deleting {} later segment(s)",
           SegmentPath(dir, segments[i]), outcome.good_bytes, outcome.problem, segments.size() - i - 1);
   PROMETHIUM_RETURN_IF_ERROR(env->TruncateFile(SegmentPath(dir, segments[i]), outcome.good_bytes));

@@ -188,15 +188,16 @@ TEST_F(WalTest, CorruptByteInTheMiddleDropsTheRest) {
   std::string seg1 = SegmentBytes(1);
   std::vector<std::string> all;
   ASSERT_TRUE(Replay(&all).ok());
-  const size_t first_len = kFrameHeaderSize + LoadLen(seg1, 0);
-  const size_t second_len = kFrameHeaderSize + LoadLen(seg1, first_len);
-  ASSERT_LT(first_len + second_len, seg1.size());
-  seg1[first_len + kFrameHeaderSize + 3] ^= 0x10;
+  // Frames start after the segment header.
+  const size_t first_end = kSegmentHeaderSize + kFrameHeaderSize + LoadLen(seg1, kSegmentHeaderSize);
+  const size_t second_len = kFrameHeaderSize + LoadLen(seg1, first_end);
+  ASSERT_LT(first_end + second_len, seg1.size());
+  seg1[first_end + kFrameHeaderSize + 3] ^= 0x10;
   WriteSegment(1, seg1);
   const size_t records_in_seg0 = [&] {
     size_t n = 0;
     const std::string seg0 = SegmentBytes(0);
-    for (size_t off = 0; off < seg0.size(); off += kFrameHeaderSize + LoadLen(seg0, off)) ++n;
+    for (size_t off = kSegmentHeaderSize; off < seg0.size(); off += kFrameHeaderSize + LoadLen(seg0, off)) ++n;
     return n;
   }();
 
@@ -211,10 +212,10 @@ TEST_F(WalTest, CorruptByteInTheMiddleDropsTheRest) {
   EXPECT_EQ(corruptions->Value(), 1.0);
   ExpectRecords(got, static_cast<int>(records_in_seg0 + 1));
   EXPECT_NE(log.find("level=warn"), std::string::npos) << log;
-  EXPECT_NE(log.find(SegmentPath(dir_, 1) + " at offset " + std::to_string(first_len)), std::string::npos) << log;
+  EXPECT_NE(log.find(SegmentPath(dir_, 1) + " at offset " + std::to_string(first_end)), std::string::npos) << log;
   EXPECT_NE(log.find("checksum mismatch"), std::string::npos) << log;
   // The segment ends at the last good record; later segments are gone.
-  EXPECT_EQ(*env_->GetFileSize(SegmentPath(dir_, 1)), first_len);
+  EXPECT_EQ(*env_->GetFileSize(SegmentPath(dir_, 1)), first_end);
   EXPECT_GT(segments_before, 2u);
   EXPECT_EQ(ListSegments(env_, dir_)->size(), 2u);
   EXPECT_EQ(r->next_segment, 2u);
