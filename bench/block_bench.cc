@@ -145,6 +145,36 @@ BENCHMARK(BM_BlockWrite)
     ->Args({9, 32})
     ->Unit(benchmark::kMillisecond);
 
+// The same head written in Prometheus's format (--storage.tsdb.block-format=
+// prometheus): uncompressed XOR chunks and index v2, for the bytes/sample
+// comparison in docs/BENCHMARKS.md.
+void BM_BlockWritePrometheusFormat(benchmark::State& state) {
+  BenchHead();
+  BlockWriteOptions opts;
+  opts.format = BlockFormat::kPrometheus;
+  const std::string dir = BenchDir();
+  BlockMeta meta;
+  for (auto _ : state) {
+    state.PauseTiming();
+    if (!meta.ulid.empty()) fs::remove_all(dir + "/" + meta.ulid);
+    state.ResumeTiming();
+    auto m = WriteHeadBlock(dir, opts);
+    if (!m.ok()) {
+      state.SkipWithError(m.status().ToString().c_str());
+      return;
+    }
+    meta = *m;
+  }
+  const std::string bdir = dir + "/" + meta.ulid;
+  const double samples = static_cast<double>(meta.stats.num_samples);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(meta.stats.num_samples));
+  state.counters["chunk_bytes_per_sample"] = static_cast<double>(DirBytes(bdir, "/chunks")) / samples;
+  state.counters["index_bytes_per_sample"] = static_cast<double>(fs::file_size(bdir + "/index")) / samples;
+  state.counters["total_bytes_per_sample"] = static_cast<double>(DirBytes(bdir, "")) / samples;
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_BlockWritePrometheusFormat)->Unit(benchmark::kMillisecond);
+
 std::shared_ptr<Block> OpenBenchBlock(int level, const std::string& dir) {
   BlockWriteOptions opts;
   opts.chunks.zstd_level = level;

@@ -89,6 +89,11 @@ const std::vector<FlagSpec>& Specs() {
                  "Compression algorithm for the tsdb WAL (snappy or zstd); used only with "
                  "--storage.tsdb.wal-compression.",
                  &ServerFlags::storage_tsdb_wal_compression_type),
+      StringFlag("storage.tsdb.block-format",
+                 "On-disk format of the blocks Promethium writes: promethium (smaller; the default) or prometheus "
+                 "(Prometheus's index v2 and chunk files, readable by promtool, Thanos, vmctl and Prometheus). "
+                 "Blocks of either format are always read. Promethium's own flag.",
+                 &ServerFlags::storage_tsdb_block_format),
       DurationFlag("query.lookback-delta",
                    "The maximum lookback duration for retrieving metrics during expression evaluations.",
                    &ServerFlags::query_lookback_delta_ms),

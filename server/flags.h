@@ -29,6 +29,7 @@ struct ServerFlags {
   int64_t storage_tsdb_max_block_duration_ms = 0;                  // 0: 10% of retention, at most 31d
   bool storage_tsdb_wal_compression = true;
   std::string storage_tsdb_wal_compression_type = "snappy";  // snappy | zstd
+  std::string storage_tsdb_block_format = "promethium";      // promethium | prometheus
   std::string web_listen_address = "0.0.0.0:9090";
   int64_t web_max_connections = 512;
   std::string web_external_url;        // "" derives http://<hostname>:<port>/ (web/web_urls.h)

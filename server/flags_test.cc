@@ -167,7 +167,8 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["storage.tsdb.min-block-duration"], "2h");
   EXPECT_EQ(m["storage.tsdb.wal-compression"], "true");
   EXPECT_EQ(m["storage.tsdb.wal-compression-type"], "snappy");
-  EXPECT_EQ(m.size(), 22u);
+  EXPECT_EQ(m["storage.tsdb.block-format"], "promethium");
+  EXPECT_EQ(m.size(), 23u);
   EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
 }

@@ -68,6 +68,12 @@ Result<tsdb::DBOptions> ToDBOptions(const ServerFlags& flags) {
     return Status::InvalidArgument(fmt::format("invalid --storage.tsdb.wal-compression-type \"{}\" (snappy or zstd)",
                                                flags.storage_tsdb_wal_compression_type));
   }
+  if (flags.storage_tsdb_block_format == "prometheus") {
+    opts.block_format = tsdb::BlockFormat::kPrometheus;
+  } else if (flags.storage_tsdb_block_format != "promethium") {
+    return Status::InvalidArgument(fmt::format("invalid --storage.tsdb.block-format \"{}\" (promethium or prometheus)",
+                                               flags.storage_tsdb_block_format));
+  }
   return opts;
 }
 

@@ -8,6 +8,7 @@
 #include "tsdb/block/block.h"
 #include "tsdb/block/compactor.h"
 #include "tsdb/datadir/data_dir_survey.h"
+#include "tsdb/datadir/prometheus_head_migration.h"
 #include "tsdb/db_metrics.h"
 #include "tsdb/exemplar/circular_exemplar_storage.h"
 #include "tsdb/exemplar/exemplar_appender.h"
@@ -29,8 +30,7 @@ wal::SyncPolicy ToSyncPolicy(DBOptions::WalSync sync) {
   return wal::SyncPolicy::kNever;
 }
 
-// Start-up stops, having changed nothing, on files in neither format, and
-// (until in-place opening lands) on a Prometheus data directory.
+// Start-up stops, having changed nothing, on files in neither format.
 Status CheckSurvey(const std::string& dir, const DataDirSurvey& survey) {
   if (!survey.foreign.empty()) return FailedPreconditionFor(dir, survey);
   for (const SurveyedPath& p : survey.foreign_tmp_dirs) {
@@ -39,15 +39,25 @@ Status CheckSurvey(const std::string& dir, const DataDirSurvey& survey) {
             "({}); it is never loaded",
             p.path, p.detail);
   }
-  if (!survey.HasPrometheusData()) return Status::OK();
-  std::string what;
-  for (const std::string& b : survey.prometheus_blocks) what += (what.empty() ? "" : ", ") + b + "/";
-  if (survey.wal == FileOwner::kPrometheus) what += std::string(what.empty() ? "" : ", ") + "wal/";
-  for (const SurveyedPath& p : survey.prometheus_artifacts) what += (what.empty() ? "" : ", ") + p.path;
-  return Status::FailedPrecondition(
-      "data directory " + dir + " holds Prometheus's data (" + what +
-      "), which this build cannot open in place yet. Nothing was modified: start Prometheus on it again, or "
-      "point Promethium at another directory");
+  return Status::OK();
+}
+
+// Surveys `dir`, takes over Prometheus's head if there is one (once), and
+// surveys again: the result is what DB::Open may act on.
+Result<DataDirSurvey> SurveyAndTakeOver(Env* env, const std::string& dir, const DBOptions& opts) {
+  PROMETHIUM_ASSIGN_OR_RETURN(DataDirSurvey survey, SurveyDataDir(env, dir));
+  PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
+  PrometheusHeadMigrationOptions mopts;
+  mopts.wal_compression = ToWalCompression(opts.wal_compression);
+  mopts.wal_segment_size = opts.wal_segment_size;
+  mopts.block_range_ms = opts.chunk_range_ms;
+  mopts.samples_per_chunk = opts.samples_per_chunk;
+  mopts.block_format = opts.block_format;
+  PROMETHIUM_ASSIGN_OR_RETURN(PrometheusHeadMigrationResult migration, MigratePrometheusHead(env, dir, survey, mopts));
+  if (!migration.migrated) return survey;
+  PROMETHIUM_ASSIGN_OR_RETURN(survey, SurveyDataDir(env, dir));
+  PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
+  return survey;
 }
 
 // Removes the leftovers of interrupted block writes and deletions that the
@@ -186,8 +196,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   db->exemplars_ = std::make_unique<CircularExemplarStorage>(static_cast<size_t>(opts.max_exemplars), registry);
 
   // Nothing below may touch a file before the survey has proven whose it is.
-  PROMETHIUM_ASSIGN_OR_RETURN(DataDirSurvey survey, SurveyDataDir(env, dir));
-  PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
+  PROMETHIUM_ASSIGN_OR_RETURN(DataDirSurvey survey, SurveyAndTakeOver(env, dir, opts));
   PROMETHIUM_RETURN_IF_ERROR(RemoveLeftoverTmpDirs(env, dir, survey));
   PROMETHIUM_ASSIGN_OR_RETURN(BlockList blocks, db->OpenBlocks(survey));
   db->SetBlocks(std::move(blocks));

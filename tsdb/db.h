@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +51,7 @@
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
 #include "tsdb/base/thread_annotations.h"
+#include "tsdb/block/block_format.h"
 #include "tsdb/index/mem_postings.h"
 
 namespace promethium {
@@ -126,6 +128,13 @@ struct DBOptions {
   enum class WalCompression { kNone, kSnappy, kZstd };
   WalCompression wal_compression = WalCompression::kSnappy;
 
+  // --- block format (--storage.tsdb.block-format): the format compaction,
+  // head cuts and snapshots write. Our own is the default; kPrometheus writes
+  // Prometheus's index v2 and chunk segments so promtool, Thanos and
+  // Prometheus itself can read the blocks (docs/STORAGE.md). Blocks of
+  // either format are always read.
+  BlockFormat block_format = BlockFormat::kPromethium;
+
   // --- head chunk files (<data>/chunks_head, docs/format/head_chunks.md)
   // Full head chunks are written there and leave the heap (Prometheus's
   // memory-mapped head chunks). Off keeps every chunk in memory.
@@ -171,7 +180,9 @@ class DB final : public Appendable, public Queryable {
   // Rewrites every block that has tombstones without the deleted data.
   Status CleanTombstones();
   // Hard-links every block into `dir` (created) and, unless skip_head, writes
-  // the head's data there as one more block. `dir` must not exist yet.
+  // the head's data there as one more block. `dir` must not exist yet. A
+  // block in a format other than DBOptions::block_format is rewritten into
+  // that format instead of linked, so the snapshot is all in one format.
   Status Snapshot(const std::string& dir, bool with_head);
 
   // Stops the background compaction, marks the DB closed (later appenders
@@ -220,6 +231,10 @@ class DB final : public Appendable, public Queryable {
   // ours that fail verification.
   Result<BlockList> OpenBlocks(const DataDirSurvey& survey);
   void QuarantineBlock(const std::string& name, const Status& why);
+  // Loads block directories that appeared since the last load (backfilled
+  // with promtool, or copied in), as Prometheus's reloadBlocks does on every
+  // compaction cycle. Overlapping blocks are then merged by compaction.
+  Status ReloadBlocksLocked() REQUIRES(compact_mu_);
   // Publishes `blocks` (sorted here) as the current list.
   void SetBlocks(BlockList blocks);
   BlockList BlocksSnapshot() const;
@@ -242,6 +257,10 @@ class DB final : public Appendable, public Queryable {
   Status CompactBlocksOnce(bool* did_work) REQUIRES(compact_mu_);
   std::vector<int64_t> BlockRanges() const;
 
+  // Writes `block`'s data (tombstones applied) as a new block in the
+  // configured format under parent_dir (snapshots).
+  Status RewriteBlockInto(Block& block, const std::string& parent_dir);
+
   // --- retention (db_retention.cc)
   Status ApplyRetentionLocked() REQUIRES(compact_mu_);
 
@@ -261,6 +280,8 @@ class DB final : public Appendable, public Queryable {
 
   // Serialises compaction, retention, deletion and snapshots.
   Mutex compact_mu_;
+  // New block directories already reported as not loadable (logged once).
+  std::set<std::string> reload_warned_ GUARDED_BY(compact_mu_);
 
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;

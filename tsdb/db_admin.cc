@@ -72,6 +72,7 @@ Status DB::CleanTombstones() {
       compaction.level = parent.compaction.level;
       BlockWriteOptions write_opts;
       write_opts.samples_per_chunk = opts_.samples_per_chunk;
+      write_opts.format = opts_.block_format;
       written = WriteBlock(env_, dir_, std::span<const BlockSource>(&source, 1), parent.min_time, parent.max_time,
                            compaction, write_opts);
     }
@@ -91,12 +92,33 @@ Status DB::CleanTombstones() {
   return Status::OK();
 }
 
+Status DB::RewriteBlockInto(Block& block, const std::string& parent_dir) {
+  auto index = block.NewIndexReader();
+  auto chunks = block.NewChunkReader();
+  const BlockSource source{index.get(), chunks.get()};
+  BlockWriteOptions write_opts;
+  write_opts.samples_per_chunk = opts_.samples_per_chunk;
+  write_opts.format = opts_.block_format;
+  const BlockMeta meta = block.meta();
+  auto written = WriteBlock(env_, parent_dir, std::span<const BlockSource>(&source, 1), meta.min_time, meta.max_time,
+                            meta.compaction, write_opts);
+  if (!written.ok() && written.status().code() != Status::Code::kNotFound) return written.status();
+  return Status::OK();
+}
+
 Status DB::Snapshot(const std::string& dir, bool with_head) {
   MutexLock lock(&compact_mu_);
   if (closed_.load()) return Status::IOError("tsdb: the DB is closed");
   if (env_->FileExists(dir)) return Status::InvalidArgument("snapshot directory already exists: " + dir);
   PROMETHIUM_RETURN_IF_ERROR(env_->CreateDirs(dir));
   for (const auto& block : BlocksSnapshot()) {
+    if (block->format() != opts_.block_format) {
+      // The snapshot is all in the configured format (so vmctl, promtool or
+      // Thanos can read a snapshot taken with --storage.tsdb.block-format=
+      // prometheus): a block in the other format is rewritten, not linked.
+      PROMETHIUM_RETURN_IF_ERROR(RewriteBlockInto(*block, dir));
+      continue;
+    }
     // Blocks are immutable (tombstones are replaced, never edited in place),
     // so hard links are a consistent copy.
     const std::string dest = dir + "/" + block->meta().ulid;

@@ -45,6 +45,19 @@ Result<DB::BlockList> DB::OpenBlocks(const DataDirSurvey& survey) {
     }
     blocks.push_back(std::move(*block));
   }
+  for (const std::string& name : survey.prometheus_blocks) {
+    // Prometheus's blocks are read in place. One that fails verification is
+    // not ours to set aside: start-up stops, as Prometheus's own does.
+    auto block = Block::Open(env_, dir_ + "/" + name);
+    if (!block.ok()) {
+      return Status::FailedPrecondition("Prometheus block " + dir_ + "/" + name +
+                                        " failed verification: " + block.status().ToString() +
+                                        ". Nothing was modified. Move the block out of the data directory to start "
+                                        "without it, or restore it from a backup");
+    }
+    LogInfo("tsdb", "serving Prometheus block {} in place ({} format)", name, BlockFormatName((*block)->format()));
+    blocks.push_back(std::move(*block));
+  }
   // A compaction that finished but crashed before deleting its parents
   // leaves them behind: the new block already holds their data.
   std::set<std::string> parents;
@@ -65,6 +78,44 @@ Result<DB::BlockList> DB::OpenBlocks(const DataDirSurvey& survey) {
   }
   metrics_->reloads->Inc();
   return kept;
+}
+
+Status DB::ReloadBlocksLocked() {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env_->GetChildren(dir_));
+  std::set<std::string> loaded;
+  BlockList blocks = BlocksSnapshot();
+  for (const auto& b : blocks) loaded.insert(b->meta().ulid);
+  bool added = false;
+  for (const std::string& name : names) {
+    if (!IsValidUlid(name) || loaded.contains(name) || !env_->IsDirectory(dir_ + "/" + name)) continue;
+    // A block dropped in by a user (promtool's backfill, a copy): it may be
+    // half copied, so one that fails is left as it is and tried again on
+    // the next reload, never quarantined or removed.
+    auto probe = ProbeBlockDir(env_, dir_ + "/" + name);
+    if (!probe.ok() || (probe->owner != FileOwner::kPromethium && probe->owner != FileOwner::kPrometheus)) {
+      if (reload_warned_.insert(name).second) {
+        LogWarn("tsdb", "not loading {}/{}: {}", dir_, name, probe.ok() ? probe->detail : probe.status().ToString());
+      }
+      continue;
+    }
+    auto block = Block::Open(env_, dir_ + "/" + name);
+    if (!block.ok()) {
+      metrics_->reloads_failed->Inc();
+      if (reload_warned_.insert(name).second) {
+        LogWarn("tsdb", "not loading new block {}/{} yet: {}", dir_, name, block.status().ToString());
+      }
+      continue;
+    }
+    reload_warned_.erase(name);
+    const BlockMeta meta = (*block)->meta();
+    LogInfo("tsdb", "loaded new block {} ({} format, [{}, {}), {} samples)", name, BlockFormatName((*block)->format()),
+            meta.min_time, meta.max_time, meta.stats.num_samples);
+    blocks.push_back(std::move(*block));
+    added = true;
+  }
+  metrics_->reloads->Inc();
+  if (added) SetBlocks(std::move(blocks));
+  return Status::OK();
 }
 
 void DB::SetBlocks(BlockList blocks) {

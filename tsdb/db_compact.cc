@@ -51,8 +51,11 @@ Status DB::Compact() {
 }
 
 Status DB::CompactLocked() {
-  // Head first (the newest data becomes a block), then block merges, then
-  // retention, as Prometheus orders them.
+  // New blocks dropped into the directory first, then the head (the newest
+  // data becomes a block), then block merges, then retention, as Prometheus
+  // orders them.
+  Status reload = ReloadBlocksLocked();
+  if (!reload.ok()) LogWarn("tsdb", "reloading blocks: {}", reload.ToString());
   bool worked = false;
   while (HeadCompactable()) {
     metrics_->compactions_triggered->Inc();
@@ -128,6 +131,7 @@ Result<BlockMeta> DB::WriteHeadRange(int64_t mint, int64_t maxt, const std::stri
   BlockSource source{index.get(), chunks.get()};
   BlockWriteOptions write_opts;
   write_opts.samples_per_chunk = opts_.samples_per_chunk;
+  write_opts.format = opts_.block_format;
   BlockCompaction compaction;
   compaction.level = 1;
   return WriteBlock(env_, parent_dir, std::span<const BlockSource>(&source, 1), mint, maxt, compaction, write_opts);
@@ -210,6 +214,7 @@ Status DB::CompactBlocksOnce(bool* did_work) {
   metrics_->compactions->Inc();
   BlockWriteOptions write_opts;
   write_opts.samples_per_chunk = opts_.samples_per_chunk;
+  write_opts.format = opts_.block_format;
   auto written = WriteBlock(env_, dir_, sources, mint, maxt, CompactBlockMetas(parent_metas).compaction, write_opts);
   if (!written.ok() && written.status().code() != Status::Code::kNotFound) {
     metrics_->compactions_failed->Inc();

@@ -2,9 +2,16 @@
 
 #include <algorithm>
 
+#include "tsdb/block/chunk_segments.h"
+#include "tsdb/block/encoding.h"
+#include "tsdb/block/index_file.h"
+#include "tsdb/block/index_writer.h"
 #include "tsdb/chunkenc/xor_chunk.h"
 #include "tsdb/head/block_querier.h"
 #include "tsdb/index/postings_for_matchers.h"
+#include "tsdb/prometheus_format/chunk_reader.h"
+#include "tsdb/prometheus_format/index_reader.h"
+#include "tsdb/prometheus_format/tombstones.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -14,7 +21,7 @@ namespace {
 // that keep the block alive themselves.
 class BlockIndexReader final : public IndexReader {
  public:
-  BlockIndexReader(std::shared_ptr<const Block> block, const BlockIndex* index,
+  BlockIndexReader(std::shared_ptr<const Block> block, const BlockIndexFile* index,
                    std::shared_ptr<const BlockTombstones> stones, int64_t min_time, int64_t max_time)
       : block_(std::move(block)), index_(index), stones_(std::move(stones)), min_time_(min_time), max_time_(max_time) {}
 
@@ -45,7 +52,7 @@ class BlockIndexReader final : public IndexReader {
 
  private:
   std::shared_ptr<const Block> block_;  // keeps the index alive
-  const BlockIndex* index_;
+  const BlockIndexFile* index_;
   std::shared_ptr<const BlockTombstones> stones_;
   const int64_t min_time_;
   const int64_t max_time_;
@@ -54,9 +61,9 @@ class BlockIndexReader final : public IndexReader {
 // ChunkReader over a block's segments; re-encodes partly deleted chunks.
 class BlockChunkReader final : public ChunkReader {
  public:
-  BlockChunkReader(std::shared_ptr<const Block> block, std::shared_ptr<const ChunkSegmentFiles> files,
+  BlockChunkReader(std::shared_ptr<const Block> block, const BlockChunkFiles& files,
                    std::shared_ptr<const BlockTombstones> stones)
-      : block_(std::move(block)), reader_(std::move(files)), stones_(std::move(stones)) {}
+      : block_(std::move(block)), reader_(files.NewReader()), stones_(std::move(stones)) {}
 
   Status Chunk(const ChunkMeta& meta, std::string* bytes) override {
     {
@@ -64,7 +71,7 @@ class BlockChunkReader final : public ChunkReader {
       // ChunkReader contract (callable from any thread). Uncontended in the
       // usual one-querier-one-thread use.
       MutexLock lock(&mu_);
-      PROMETHIUM_RETURN_IF_ERROR(reader_.Read(meta.ref, bytes));
+      PROMETHIUM_RETURN_IF_ERROR(reader_->Read(meta.ref, bytes));
     }
     if (stones_ == nullptr) return Status::OK();
     auto it = stones_->partial_chunks.find(meta.ref);
@@ -88,18 +95,39 @@ class BlockChunkReader final : public ChunkReader {
 
   std::shared_ptr<const Block> block_;
   Mutex mu_;
-  ChunkSegmentReader reader_ GUARDED_BY(mu_);
+  const std::unique_ptr<BlockChunkFileReader> reader_ PT_GUARDED_BY(mu_);
   std::shared_ptr<const BlockTombstones> stones_;
 };
+
+// The format of a block directory, by its index file's magic.
+Result<BlockFormat> DetectBlockFormat(Env* env, const std::string& dir) {
+  const std::string path = dir + "/index";
+  PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  char scratch[8];
+  std::string_view head;
+  PROMETHIUM_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(file->Size(), sizeof(scratch)), &head, scratch));
+  int version = 0;
+  if (head.size() >= 4 && block_encoding::GetBE32(head.data()) == kIndexMagic) return BlockFormat::kPromethium;
+  if (IsPrometheusIndexHeader(head, &version)) return BlockFormat::kPrometheus;
+  return Status::Corruption("corrupt: " + path + " at offset 0: not a block index (bad magic)");
+}
 
 }  // namespace
 
 Result<std::shared_ptr<Block>> Block::Open(Env* env, const std::string& dir) {
   PROMETHIUM_ASSIGN_OR_RETURN(BlockMeta meta, ReadBlockMeta(env, dir));
-  PROMETHIUM_ASSIGN_OR_RETURN(auto index, BlockIndex::Open(env, dir + "/index"));
-  PROMETHIUM_ASSIGN_OR_RETURN(auto chunks, ChunkSegmentFiles::Open(env, dir + "/chunks"));
-  PROMETHIUM_ASSIGN_OR_RETURN(TombstoneMap stones, ReadTombstones(env, dir));
+  PROMETHIUM_ASSIGN_OR_RETURN(BlockFormat format, DetectBlockFormat(env, dir));
+  std::unique_ptr<BlockIndexFile> index;
+  std::shared_ptr<BlockChunkFiles> chunks;
+  if (format == BlockFormat::kPrometheus) {
+    PROMETHIUM_ASSIGN_OR_RETURN(index, PrometheusIndexFile::Open(env, dir + "/index"));
+    PROMETHIUM_ASSIGN_OR_RETURN(chunks, PrometheusChunkFiles::Open(env, dir + "/chunks"));
+  } else {
+    PROMETHIUM_ASSIGN_OR_RETURN(index, BlockIndex::Open(env, dir + "/index"));
+    PROMETHIUM_ASSIGN_OR_RETURN(chunks, ChunkSegmentFiles::Open(env, dir + "/chunks"));
+  }
   std::shared_ptr<Block> block(new Block(env, dir, std::move(meta), std::move(index), std::move(chunks)));
+  PROMETHIUM_ASSIGN_OR_RETURN(TombstoneMap stones, block->ReadTombstoneFile());
   PROMETHIUM_ASSIGN_OR_RETURN(auto built, block->BuildTombstones(std::move(stones)));
   {
     MutexLock lock(&block->mu_);
@@ -158,7 +186,17 @@ std::unique_ptr<IndexReader> Block::MakeIndexReader(std::shared_ptr<const BlockT
 }
 
 std::unique_ptr<ChunkReader> Block::MakeChunkReader(std::shared_ptr<const BlockTombstones> stones) {
-  return std::make_unique<BlockChunkReader>(shared_from_this(), chunks_, std::move(stones));
+  return std::make_unique<BlockChunkReader>(shared_from_this(), *chunks_, std::move(stones));
+}
+
+Result<TombstoneMap> Block::ReadTombstoneFile() const {
+  if (format() == BlockFormat::kPrometheus) return ReadPrometheusTombstones(env_, dir_);
+  return ReadTombstones(env_, dir_);
+}
+
+Status Block::WriteTombstoneFile(const TombstoneMap& map) const {
+  if (format() == BlockFormat::kPrometheus) return WritePrometheusTombstones(env_, dir_, map);
+  return WriteTombstones(env_, dir_, map);
 }
 
 std::unique_ptr<IndexReader> Block::NewIndexReader() { return MakeIndexReader(Tombstones()); }
@@ -191,7 +229,7 @@ Status Block::Delete(int64_t mint, int64_t maxt, const Matchers& matchers) {
   }
   if (!changed) return Status::OK();
   PROMETHIUM_ASSIGN_OR_RETURN(auto built, BuildTombstones(map));
-  PROMETHIUM_RETURN_IF_ERROR(WriteTombstones(env_, dir_, map));
+  PROMETHIUM_RETURN_IF_ERROR(WriteTombstoneFile(map));
   BlockMeta updated = meta();
   updated.stats.num_tombstones = tsdb::NumTombstones(map);
   PROMETHIUM_RETURN_IF_ERROR(WriteBlockMeta(env_, dir_, updated));

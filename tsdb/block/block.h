@@ -5,6 +5,12 @@
 //   <dir>/chunks/000001...  zstd-compressed chunk groups (docs/format/block_chunks.md)
 //   <dir>/tombstones        optional deleted intervals (docs/format/tombstones.md)
 //
+// or the same names in Prometheus's formats (index v1/v2, its chunk
+// segments and tombstones; docs/format/prometheus_blocks.md), told apart by
+// the index file's magic and read in place through the interfaces of
+// block_format.h. Delete writes tombstones in the block's own format, so
+// Prometheus can still open a block of its own that we deleted from.
+//
 // Open verifies meta.json, the index TOC and every index section CRC; chunk
 // group CRCs are verified when a group is read. Errors name the file and
 // offset: "corrupt: <path> at offset N: ...".
@@ -33,9 +39,8 @@
 #include "tsdb/api/storage.h"
 #include "tsdb/base/env.h"
 #include "tsdb/base/thread_annotations.h"
+#include "tsdb/block/block_format.h"
 #include "tsdb/block/block_meta.h"
-#include "tsdb/block/chunk_segments.h"
-#include "tsdb/block/index_file.h"
 #include "tsdb/block/tombstones.h"
 #include "tsdb/index/index_reader.h"
 
@@ -50,11 +55,13 @@ struct BlockTombstones {
 
 class Block : public std::enable_shared_from_this<Block> {
  public:
+  // Opens a block in our format or in Prometheus's (by the index magic).
   static Result<std::shared_ptr<Block>> Open(Env* env, const std::string& dir);
 
   // A copy, because Delete updates stats.numTombstones concurrently.
   BlockMeta meta() const;
   const std::string& dir() const { return dir_; }
+  BlockFormat format() const { return index_->format(); }
   // Bytes on disk: index, chunk segments, tombstones and meta.json.
   uint64_t SizeBytes() const { return size_bytes_.load(std::memory_order_relaxed); }
 
@@ -74,12 +81,15 @@ class Block : public std::enable_shared_from_this<Block> {
   uint64_t NumTombstones() const;
 
   // The raw index (ignores tombstones); for tools and benchmarks.
-  const BlockIndex& index() const { return *index_; }
+  const BlockIndexFile& index() const { return *index_; }
 
  private:
-  Block(Env* env, std::string dir, BlockMeta meta, std::unique_ptr<BlockIndex> index,
-        std::shared_ptr<ChunkSegmentFiles> chunks)
+  Block(Env* env, std::string dir, BlockMeta meta, std::unique_ptr<BlockIndexFile> index,
+        std::shared_ptr<BlockChunkFiles> chunks)
       : env_(env), dir_(std::move(dir)), meta_(std::move(meta)), index_(std::move(index)), chunks_(std::move(chunks)) {}
+  // The tombstones file in the block's own format (absent: none).
+  Result<TombstoneMap> ReadTombstoneFile() const;
+  Status WriteTombstoneFile(const TombstoneMap& map) const;
 
   std::shared_ptr<const BlockTombstones> Tombstones() const;
   // Resolves which chunks of the tombstoned series are partly deleted.
@@ -94,8 +104,8 @@ class Block : public std::enable_shared_from_this<Block> {
   BlockMeta meta_ GUARDED_BY(mu_);
   std::shared_ptr<const BlockTombstones> tombstones_ GUARDED_BY(mu_);
   Mutex delete_mu_;  // serializes Delete calls (held across file writes)
-  const std::unique_ptr<BlockIndex> index_;
-  const std::shared_ptr<ChunkSegmentFiles> chunks_;
+  const std::unique_ptr<BlockIndexFile> index_;
+  const std::shared_ptr<BlockChunkFiles> chunks_;
   std::atomic<uint64_t> size_bytes_{0};
 };
 

@@ -137,6 +137,10 @@ Result<std::shared_ptr<ChunkSegmentFiles>> ChunkSegmentFiles::Open(Env* env, con
   return files;
 }
 
+std::unique_ptr<BlockChunkFileReader> ChunkSegmentFiles::NewReader() const {
+  return std::make_unique<ChunkSegmentReader>(std::static_pointer_cast<const ChunkSegmentFiles>(shared_from_this()));
+}
+
 uint64_t ChunkSegmentFiles::TotalBytes() const {
   uint64_t n = 0;
   for (const auto& s : segments_) n += s.file->Size();

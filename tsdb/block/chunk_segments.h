@@ -24,6 +24,7 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/base/result.h"
+#include "tsdb/block/block_format.h"
 
 typedef struct ZSTD_CCtx_s ZSTD_CCtx;
 typedef struct ZSTD_DCtx_s ZSTD_DCtx;
@@ -57,20 +58,20 @@ struct ChunkWriteOptions {
 
 std::string ChunkSegmentPath(const std::string& chunks_dir, uint32_t seq);
 
-class ChunkSegmentWriter {
+class ChunkSegmentWriter : public BlockChunkFileWriter {
  public:
   ChunkSegmentWriter(Env* env, std::string chunks_dir, const ChunkWriteOptions& opts);
-  ~ChunkSegmentWriter();
+  ~ChunkSegmentWriter() override;
   ChunkSegmentWriter(const ChunkSegmentWriter&) = delete;
   ChunkSegmentWriter& operator=(const ChunkSegmentWriter&) = delete;
 
   // Buffers one XOR chunk and returns its ref (valid once Finish succeeds).
-  Result<uint64_t> Add(std::string_view chunk);
+  Result<uint64_t> Add(std::string_view chunk) override;
   // Writes the last group, fsyncs and closes the segment files.
-  Status Finish();
+  Status Finish() override;
 
-  uint64_t raw_bytes() const { return raw_bytes_; }        // chunk bytes added
-  uint64_t stored_bytes() const { return stored_bytes_; }  // bytes written to files
+  uint64_t raw_bytes() const override { return raw_bytes_; }        // chunk bytes added
+  uint64_t stored_bytes() const override { return stored_bytes_; }  // bytes written to files
 
  private:
   Status StartGroup();
@@ -93,12 +94,14 @@ class ChunkSegmentWriter {
 };
 
 // The opened segment files of one block, shared by its chunk readers.
-class ChunkSegmentFiles {
+class ChunkSegmentFiles final : public BlockChunkFiles {
  public:
   // Opens every chunks/NNNNNN file, checking their headers and that the
   // sequence numbers are 1..n without gaps.
   static Result<std::shared_ptr<ChunkSegmentFiles>> Open(Env* env, const std::string& chunks_dir);
-  uint64_t TotalBytes() const;
+  uint64_t TotalBytes() const override;
+  // A ChunkSegmentReader (with its own group cache) over these files.
+  std::unique_ptr<BlockChunkFileReader> NewReader() const override;
 
  private:
   friend class ChunkSegmentReader;
@@ -109,16 +112,16 @@ class ChunkSegmentFiles {
   std::vector<Segment> segments_;  // index seq-1
 };
 
-class ChunkSegmentReader {
+class ChunkSegmentReader final : public BlockChunkFileReader {
  public:
   explicit ChunkSegmentReader(std::shared_ptr<const ChunkSegmentFiles> files);
-  ~ChunkSegmentReader();
+  ~ChunkSegmentReader() override;
   ChunkSegmentReader(const ChunkSegmentReader&) = delete;
   ChunkSegmentReader& operator=(const ChunkSegmentReader&) = delete;
 
   // Copies the chunk at `ref` into *out. Corruption ("corrupt: <path> at
   // offset N: ...") on a bad CRC, header or ref.
-  Status Read(uint64_t ref, std::string* out);
+  Status Read(uint64_t ref, std::string* out) override;
 
  private:
   Status LoadGroup(uint32_t seq, uint64_t offset);

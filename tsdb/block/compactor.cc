@@ -7,6 +7,9 @@
 #include "tsdb/base/logging.h"
 #include "tsdb/block/index_writer.h"
 #include "tsdb/chunkenc/xor_chunk.h"
+#include "tsdb/prometheus_format/chunk_writer.h"
+#include "tsdb/prometheus_format/index_writer.h"
+#include "tsdb/prometheus_format/tombstones.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -31,7 +34,7 @@ struct RawSample {
 // Builds the output chunks of one series from its source chunks.
 class SeriesChunkMerger {
  public:
-  SeriesChunkMerger(std::span<const BlockSource> sources, ChunkSegmentWriter* writer, int64_t mint, int64_t maxt_incl,
+  SeriesChunkMerger(std::span<const BlockSource> sources, BlockChunkFileWriter* writer, int64_t mint, int64_t maxt_incl,
                     int per_chunk)
       : sources_(sources), writer_(writer), mint_(mint), maxt_(maxt_incl), per_chunk_(per_chunk) {}
 
@@ -108,7 +111,7 @@ class SeriesChunkMerger {
   }
 
   std::span<const BlockSource> sources_;
-  ChunkSegmentWriter* writer_;
+  BlockChunkFileWriter* writer_;
   const int64_t mint_;
   const int64_t maxt_;
   const int per_chunk_;
@@ -146,14 +149,40 @@ std::vector<std::string> CollectSymbols(const std::vector<SeriesEntry>& series) 
   return std::vector<std::string>(set.begin(), set.end());
 }
 
+struct BlockFileWriters {
+  std::unique_ptr<BlockChunkFileWriter> chunks;
+  std::unique_ptr<BlockIndexFileWriter> index;
+};
+
+// The chunk and index writers of opts.format, writing into dir.
+Result<BlockFileWriters> NewBlockFileWriters(Env* env, const std::string& dir, const BlockWriteOptions& opts,
+                                             std::vector<std::string> symbols) {
+  BlockFileWriters w;
+  switch (opts.format) {
+    case BlockFormat::kPromethium: {
+      w.chunks = std::make_unique<ChunkSegmentWriter>(env, dir + "/chunks", opts.chunks);
+      PROMETHIUM_ASSIGN_OR_RETURN(w.index, IndexWriter::Create(env, dir + "/index", std::move(symbols)));
+      return w;
+    }
+    case BlockFormat::kPrometheus: {
+      w.chunks = std::make_unique<PrometheusChunkWriter>(env, dir + "/chunks", opts.chunks.segment_max_bytes);
+      PROMETHIUM_ASSIGN_OR_RETURN(w.index, PrometheusIndexWriter::Create(env, dir + "/index", std::move(symbols)));
+      return w;
+    }
+  }
+  return Status::InvalidArgument("WriteBlock: unknown block format");
+}
+
 // Writes index and chunks into tmp_dir; fills meta stats.
 Status WriteBlockFiles(Env* env, const std::string& tmp_dir, std::span<const BlockSource> sources, int64_t mint,
                        int64_t maxt, const BlockWriteOptions& opts, BlockMeta* meta) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::vector<SeriesEntry> series, CollectSeries(sources));
   PROMETHIUM_RETURN_IF_ERROR(env->CreateDirs(tmp_dir + "/chunks"));
-  ChunkSegmentWriter chunk_writer(env, tmp_dir + "/chunks", opts.chunks);
-  PROMETHIUM_ASSIGN_OR_RETURN(auto index_writer, IndexWriter::Create(env, tmp_dir + "/index", CollectSymbols(series)));
-  SeriesChunkMerger merger(sources, &chunk_writer, mint, maxt - 1, std::max(1, opts.samples_per_chunk));
+  PROMETHIUM_ASSIGN_OR_RETURN(BlockFileWriters writers,
+                              NewBlockFileWriters(env, tmp_dir, opts, CollectSymbols(series)));
+  BlockChunkFileWriter* chunk_writer = writers.chunks.get();
+  BlockIndexFileWriter* index_writer = writers.index.get();
+  SeriesChunkMerger merger(sources, chunk_writer, mint, maxt - 1, std::max(1, opts.samples_per_chunk));
   std::vector<ChunkMeta> metas, out;
   for (size_t i = 0; i < series.size();) {
     std::vector<SourceChunk> chunks;
@@ -178,7 +207,7 @@ Status WriteBlockFiles(Env* env, const std::string& tmp_dir, std::span<const Blo
     }
     i = j;
   }
-  PROMETHIUM_RETURN_IF_ERROR(chunk_writer.Finish());
+  PROMETHIUM_RETURN_IF_ERROR(chunk_writer->Finish());
   PROMETHIUM_RETURN_IF_ERROR(index_writer->Finish());
   return Status::OK();
 }
@@ -227,6 +256,9 @@ Result<BlockMeta> WriteBlock(Env* env, const std::string& parent_dir, std::span<
   const std::string tmp_dir = final_dir + kTmpForCreationSuffix;
   Status st = WriteBlockFiles(env, tmp_dir, sources, mint, maxt, opts, &meta);
   if (st.ok() && meta.stats.num_series == 0) st = Status::NotFound("WriteBlock: no series with samples in range");
+  // Prometheus writes an (empty) tombstones file into every block; some
+  // readers of its format expect one.
+  if (st.ok() && opts.format == BlockFormat::kPrometheus) st = WritePrometheusTombstones(env, tmp_dir, {});
   if (st.ok()) st = WriteBlockMeta(env, tmp_dir, meta);
   if (st.ok()) st = env->SyncDir(tmp_dir + "/chunks");
   if (st.ok()) st = env->SyncDir(tmp_dir);

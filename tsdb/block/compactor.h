@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tsdb/base/env.h"
+#include "tsdb/block/block_format.h"
 #include "tsdb/block/block_meta.h"
 #include "tsdb/block/chunk_segments.h"
 #include "tsdb/index/index_reader.h"
@@ -44,6 +45,10 @@ struct BlockSource {
 };
 
 struct BlockWriteOptions {
+  // On-disk format of index and chunks/ (meta.json is the same in both).
+  // kPrometheus writes Prometheus's index v2 and chunk segment files; of
+  // `chunks` it then uses only segment_max_bytes.
+  BlockFormat format = BlockFormat::kPromethium;
   ChunkWriteOptions chunks;
   int samples_per_chunk = 120;  // for re-encoded chunks
   // Used for the ULID; 0 means the current wall clock.

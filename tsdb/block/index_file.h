@@ -17,27 +17,29 @@
 #include <vector>
 
 #include "tsdb/base/env.h"
+#include "tsdb/block/block_format.h"
 #include "tsdb/index/index_reader.h"
 
 namespace promethium::tsdb {
 
-class BlockIndex {
+class BlockIndex final : public BlockIndexFile {
  public:
   static Result<std::unique_ptr<BlockIndex>> Open(Env* env, const std::string& path);
 
-  std::vector<SeriesRef> AllPostings() const;
+  BlockFormat format() const override { return BlockFormat::kPromethium; }
+  std::vector<SeriesRef> AllPostings() const override;
   // Sorted union of the postings of name=v for v in values.
-  Result<std::vector<SeriesRef>> Postings(std::string_view name, const std::vector<std::string>& values) const;
-  std::vector<std::string> LabelValues(std::string_view name) const;
-  std::vector<std::string> LabelNames() const;
+  Result<std::vector<SeriesRef>> Postings(std::string_view name, const std::vector<std::string>& values) const override;
+  std::vector<std::string> LabelValues(std::string_view name) const override;
+  std::vector<std::string> LabelNames() const override;
   // NotFound for a ref outside the series section; Corruption when the
   // entry does not decode. Refs must come from this index's postings (an
   // arbitrary offset inside the section may decode as garbage).
-  Status Series(SeriesRef ref, Labels* labels, std::vector<ChunkMeta>* chunks) const;
+  Status Series(SeriesRef ref, Labels* labels, std::vector<ChunkMeta>* chunks) const override;
 
-  uint64_t SizeBytes() const { return file_->Size(); }
-  uint64_t NumSymbols() const { return symbols_.size(); }
-  const std::string& path() const { return path_; }
+  uint64_t SizeBytes() const override { return file_->Size(); }
+  uint64_t NumSymbols() const override { return symbols_.size(); }
+  const std::string& path() const override { return path_; }
 
  private:
   struct PostingsEntry {

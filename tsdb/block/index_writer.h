@@ -19,6 +19,7 @@
 
 #include "tsdb/api/labels.h"
 #include "tsdb/base/env.h"
+#include "tsdb/block/block_format.h"
 #include "tsdb/index/index_reader.h"
 
 namespace promethium::tsdb {
@@ -28,7 +29,7 @@ inline constexpr uint8_t kIndexVersion = 1;
 inline constexpr size_t kIndexHeaderSize = 5;
 inline constexpr size_t kIndexTocSize = 5 * 8 + 4;
 
-class IndexWriter {
+class IndexWriter : public BlockIndexFileWriter {
  public:
   // Creates the file and writes the header and the symbol table. `symbols`
   // must hold every label name and value of the series to come (sorted and
@@ -38,9 +39,9 @@ class IndexWriter {
 
   // Appends a series. Labels must be strictly ascending across calls and
   // chunks ascending by time. Returns the series ref.
-  Result<SeriesRef> AddSeries(const Labels& labels, const std::vector<ChunkMeta>& chunks);
+  Result<SeriesRef> AddSeries(const Labels& labels, const std::vector<ChunkMeta>& chunks) override;
   // Writes the remaining sections and the TOC, fsyncs and closes the file.
-  Status Finish();
+  Status Finish() override;
 
   uint64_t series_section_bytes() const { return series_bytes_; }
 

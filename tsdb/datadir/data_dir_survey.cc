@@ -1,7 +1,10 @@
 #include "tsdb/datadir/data_dir_survey.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <memory>
 #include <set>
+#include <string_view>
 
 #include "tsdb/block/block_meta.h"
 #include "tsdb/block/compactor.h"
@@ -85,32 +88,57 @@ Status SurveyHeadChunks(Env* env, const std::string& dir, DataDirSurvey* out) {
   return Status::OK();
 }
 
-// Whether a directory tree holds no non-empty regular file.
-Result<bool> HoldsNoData(Env* env, const std::string& dir) {
+// Whether `head` (a file's first bytes) is one of `magics` or a prefix of
+// one: a write torn before the magic was complete.
+bool StartsLikeOneOf(std::string_view head, std::initializer_list<std::string_view> magics) {
+  for (std::string_view m : magics) {
+    const size_t n = std::min(head.size(), m.size());
+    if (head.substr(0, n) == m.substr(0, n)) return true;
+  }
+  return false;
+}
+
+// Whether a file inside a temporary block directory is one a block writer
+// of ours or Prometheus's makes (index, chunk segments, tombstones,
+// meta.json, and their *.tmp stages), judged by its first bytes.
+Result<bool> IsBlockWriterFile(Env* env, const std::string& path, const std::string& name, bool in_chunks) {
+  PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  char scratch[4];
+  std::string_view head;
+  PROMETHIUM_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(file->Size(), sizeof(scratch)), &head, scratch));
+  if (head.empty()) return true;
+  if (in_chunks) return StartsLikeOneOf(head, {"PBC1", std::string_view("\x85\xBD\x40\xDD", 4)});
+  if (name.starts_with("index")) return StartsLikeOneOf(head, {"PIDX", std::string_view("\xBA\xAA\xD7\x00", 4)});
+  if (name.starts_with("tombstones")) return StartsLikeOneOf(head, {"PTS1", std::string_view("\x01\x30\xBA\x30", 4)});
+  if (name.starts_with("meta.json")) return head.front() == '{';
+  return false;
+}
+
+// Whether every file under a temporary block directory is a block writer's
+// (so the directory is the leftover of an interrupted write or deletion).
+Result<bool> HoldsOnlyBlockWriterFiles(Env* env, const std::string& dir, bool in_chunks) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
   for (const std::string& name : names) {
     const std::string path = dir + "/" + name;
     if (env->IsDirectory(path)) {
-      PROMETHIUM_ASSIGN_OR_RETURN(bool empty, HoldsNoData(env, path));
-      if (!empty) return false;
+      if (in_chunks || name != "chunks") return false;
+      PROMETHIUM_ASSIGN_OR_RETURN(bool known, HoldsOnlyBlockWriterFiles(env, path, true));
+      if (!known) return false;
       continue;
     }
-    PROMETHIUM_ASSIGN_OR_RETURN(uint64_t size, env->GetFileSize(path));
-    if (size > 0) return false;
+    PROMETHIUM_ASSIGN_OR_RETURN(bool known, IsBlockWriterFile(env, path, name, in_chunks));
+    if (!known) return false;
   }
   return true;
 }
 
 Status SurveyTmpBlockDir(Env* env, const std::string& dir, const std::string& name, DataDirSurvey* out) {
-  PROMETHIUM_ASSIGN_OR_RETURN(FileProbe probe, ProbeBlockDir(env, dir + "/" + name));
-  bool removable = probe.owner == FileOwner::kPromethium || probe.owner == FileOwner::kPrometheus;
-  if (!removable) {
-    PROMETHIUM_ASSIGN_OR_RETURN(removable, HoldsNoData(env, dir + "/" + name));
-  }
+  PROMETHIUM_ASSIGN_OR_RETURN(bool removable, HoldsOnlyBlockWriterFiles(env, dir + "/" + name, false));
   if (removable) {
     out->removable_tmp_dirs.push_back(name);
   } else {
-    out->foreign_tmp_dirs.push_back({dir + "/" + name, probe.detail});
+    out->foreign_tmp_dirs.push_back(
+        {dir + "/" + name, "holds files that neither Promethium's nor Prometheus's block writer makes"});
   }
   return Status::OK();
 }

@@ -121,12 +121,25 @@ TEST(DataDirSurveyTest, TemporaryBlockDirectories) {
            dir.path() + "/01HZZZZZZZZZZZZZZZZZZZZZZB.tmp-for-deletion", fs::copy_options::recursive);
   fs::create_directories(dir.path() + "/01HZZZZZZZZZZZZZZZZZZZZZZC.tmp-for-creation");
   WriteAll(dir.path() + "/01HZZZZZZZZZZZZZZZZZZZZZZC.tmp-for-creation/mystery", "a user's file");
+  // A write of ours cut short: chunks written, index torn inside its magic,
+  // meta.json still at its tmp stage.
+  const std::string torn = dir.path() + "/01HZZZZZZZZZZZZZZZZZZZZZZD.tmp-for-creation";
+  fs::create_directories(torn + "/chunks");
+  WriteAll(torn + "/chunks/000001", std::string("PBC1\x01\0\0\0", 8) + "group bytes");
+  WriteAll(torn + "/index", "PI");
+  WriteAll(torn + "/meta.json.tmp", "{\"ulid\"");
+  // The same, but with an index that is neither format's.
+  const std::string odd = dir.path() + "/01HZZZZZZZZZZZZZZZZZZZZZZE.tmp-for-creation";
+  fs::create_directories(odd + "/chunks");
+  WriteAll(odd + "/index", "XXXX and more");
   auto survey = SurveyDataDir(Env::Default(), dir.path());
   ASSERT_TRUE(survey.ok());
   EXPECT_EQ(survey->removable_tmp_dirs, (std::vector<std::string>{"01HZZZZZZZZZZZZZZZZZZZZZZA.tmp-for-creation",
-                                                                  "01HZZZZZZZZZZZZZZZZZZZZZZB.tmp-for-deletion"}));
-  ASSERT_EQ(survey->foreign_tmp_dirs.size(), 1u);
+                                                                  "01HZZZZZZZZZZZZZZZZZZZZZZB.tmp-for-deletion",
+                                                                  "01HZZZZZZZZZZZZZZZZZZZZZZD.tmp-for-creation"}));
+  ASSERT_EQ(survey->foreign_tmp_dirs.size(), 2u);
   EXPECT_NE(survey->foreign_tmp_dirs[0].path.find("ZZC.tmp-for-creation"), std::string::npos);
+  EXPECT_NE(survey->foreign_tmp_dirs[1].path.find("ZZE.tmp-for-creation"), std::string::npos);
   EXPECT_TRUE(survey->foreign.empty());
 }
 

@@ -19,6 +19,7 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/base/result.h"
+#include "tsdb/prometheus_format/magic.h"
 
 namespace promethium::tsdb {
 
@@ -39,12 +40,6 @@ Result<FileProbe> ProbeHeadChunkFile(Env* env, const std::string& path);
 // A block directory: by its index file's magic, or, without an index, by
 // its first chunk segment's. A directory with neither is kUnknown.
 Result<FileProbe> ProbeBlockDir(Env* env, const std::string& dir);
-
-// The magic numbers of Prometheus's files (big-endian u32 at offset 0).
-inline constexpr uint32_t kPrometheusIndexMagic = 0xBAAAD700;
-inline constexpr uint32_t kPrometheusChunkSegmentMagic = 0x85BD40DD;
-inline constexpr uint32_t kPrometheusHeadChunkMagic = 0x0130BC91;
-inline constexpr uint32_t kPrometheusTombstonesMagic = 0x0130BA30;
 
 // Whether `bytes` start with a Prometheus WAL fragment (page framing: type
 // byte, big-endian length, big-endian CRC32C) whose checksum verifies.

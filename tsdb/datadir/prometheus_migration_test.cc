@@ -1,0 +1,199 @@
+// Opening a real Prometheus 2.42 data directory in place: every sample
+// promtool dumps is served, Prometheus's blocks stay byte for byte as they
+// were, its head is taken over once (and only once the data is in our WAL
+// are its files removed), and a crash at any step of that loses nothing.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <set>
+#include <tuple>
+
+#include "tsdb/api/matcher.h"
+#include "tsdb/datadir/data_dir_survey.h"
+#include "tsdb/datadir/datadir_test_util.h"
+#include "tsdb/datadir/prometheus_head_migration.h"
+#include "tsdb/db.h"
+#include "tsdb/wal/crc32c.h"
+#include "tsdb/wal/fault_env_for_test.h"
+
+namespace promethium::tsdb {
+namespace {
+
+using datadir_test::DescribeChanges;
+using datadir_test::Fingerprint;
+using datadir_test::PrometheusFixture;
+using datadir_test::PrometheusFixtureDump;
+using datadir_test::ReadAll;
+using datadir_test::ScratchDir;
+using datadir_test::TestOptions;
+namespace fs = std::filesystem;
+
+// One sample as promtool prints it: labels text, timestamp, value bits
+// (every NaN folded into one, since promtool prints them all as "NaN").
+using DumpSample = std::tuple<std::string, int64_t, uint64_t>;
+
+uint64_t Bits(double v) { return std::isnan(v) ? 0x7ff8000000000000ull : std::bit_cast<uint64_t>(v); }
+
+std::set<DumpSample> ParseDump(const std::string& text) {
+  std::set<DumpSample> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty()) continue;
+    const size_t ts_at = line.rfind(' ');
+    const size_t v_at = line.rfind(' ', ts_at - 1);
+    out.emplace(line.substr(0, v_at), std::stoll(line.substr(ts_at + 1)),
+                Bits(std::strtod(line.substr(v_at + 1, ts_at - v_at - 1).c_str(), nullptr)));
+  }
+  return out;
+}
+
+std::set<DumpSample> QueryAll(DB* db) {
+  std::set<DumpSample> out;
+  auto q = db->NewQuerier(kMinTime, kMaxTime);
+  EXPECT_TRUE(q.ok());
+  auto set = (*q)->Select(true, nullptr, {*Matcher::Make(MatchType::kRegexMatch, "__name__", ".+")});
+  while (set->Next()) {
+    const std::string labels = set->At().labels().ToString();
+    auto it = set->At().Iterator(nullptr);
+    while (it->Next() != ValueType::kNone) out.emplace(labels, it->At().t, Bits(it->At().v));
+    EXPECT_TRUE(it->Err().ok()) << it->Err().ToString();
+  }
+  EXPECT_TRUE(set->Err().ok()) << set->Err().ToString();
+  return out;
+}
+
+// The fingerprint of the Prometheus blocks only.
+std::map<std::string, std::string> BlockFiles(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& [path, bytes] : Fingerprint(dir)) {
+    if (path.starts_with("01M")) out[path] = bytes;
+  }
+  return out;
+}
+
+class PrometheusMigrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::copy(PrometheusFixture(), dir_.path(), fs::copy_options::recursive);
+    expected_ = ParseDump(ReadAll(PrometheusFixtureDump()));
+    ASSERT_GT(expected_.size(), 1000u);
+    blocks_before_ = BlockFiles(dir_.path());
+    ASSERT_EQ(blocks_before_.size(), 6u * 6u);  // 6 blocks: dir, chunks/, chunks/000001, index, meta, tombstones
+  }
+
+  ScratchDir dir_;
+  std::set<DumpSample> expected_;
+  std::map<std::string, std::string> blocks_before_;
+};
+
+TEST_F(PrometheusMigrationTest, ServesEverySamplePromtoolDumpsAndKeepsItAcrossRestarts) {
+  {
+    auto db = DB::Open(dir_.path(), TestOptions(), nullptr);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_EQ((*db)->Blocks().size(), 6u);
+    EXPECT_EQ(QueryAll(db->get()), expected_);
+  }
+  // Prometheus's blocks are read in place, never rewritten.
+  EXPECT_EQ(DescribeChanges(blocks_before_, BlockFiles(dir_.path())), "");
+  // Its head was taken over: our WAL now, its own files gone.
+  auto survey = SurveyDataDir(Env::Default(), dir_.path());
+  ASSERT_TRUE(survey.ok());
+  EXPECT_EQ(survey->wal, FileOwner::kPromethium);
+  EXPECT_FALSE(survey->HasPrometheusHead());
+  EXPECT_FALSE(fs::exists(dir_.path() + "/wbl"));
+  EXPECT_FALSE(fs::exists(dir_.path() + "/" + kMigratedPrometheusWalDir));
+  EXPECT_FALSE(fs::exists(dir_.path() + "/" + kMigrationTmpWalDir));
+  for (const auto& e : fs::directory_iterator(dir_.path())) {
+    EXPECT_FALSE(e.path().filename().string().starts_with("chunk_snapshot.")) << e.path();
+  }
+  // A second start replays our own WAL: the same data.
+  auto again = DB::Open(dir_.path(), TestOptions(), nullptr);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(QueryAll(again->get()), expected_);
+}
+
+TEST_F(PrometheusMigrationTest, DeletionOnAPrometheusBlockWritesPrometheusTombstones) {
+  auto db = DB::Open(dir_.path(), TestOptions(), nullptr);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const Matchers victim = {*Matcher::Make(MatchType::kEqual, "__name__", "up")};
+  ASSERT_TRUE((*db)->Delete(kMinTime, kMaxTime, victim).ok());
+  std::set<DumpSample> want;
+  for (const auto& s : expected_) {
+    if (!std::get<0>(s).starts_with("{__name__=\"up\"")) want.insert(s);
+  }
+  ASSERT_LT(want.size(), expected_.size());
+  EXPECT_EQ(QueryAll(db->get()), want);
+  // The tombstones of a Prometheus block are in Prometheus's format
+  // (magic 0x0130BA30), so Prometheus itself can still open the block.
+  const std::string stones = ReadAll(dir_.path() + "/" + (*db)->Blocks()[0].ulid + "/tombstones");
+  ASSERT_GE(stones.size(), 5u);
+  EXPECT_EQ(stones.substr(0, 4), std::string("\x01\x30\xba\x30", 4));
+  db->reset();
+  auto again = DB::Open(dir_.path(), TestOptions(), nullptr);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(QueryAll(again->get()), want);
+}
+
+TEST_F(PrometheusMigrationTest, ACrashAtAnyStepLosesNothing) {
+  // Count the mutating steps of a whole first start, then crash after each.
+  int64_t total = 0;
+  {
+    ScratchDir probe_dir_holder;
+    fs::copy(PrometheusFixture(), probe_dir_holder.path(), fs::copy_options::recursive);
+    wal::FaultInjectionEnv env(Env::Default());
+    env.SetCrashAfter(int64_t{1} << 40);
+    DBOptions opts = TestOptions();
+    opts.env = &env;
+    auto db = DB::Open(probe_dir_holder.path(), opts, nullptr);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    total = env.mutations();
+  }
+  ASSERT_GT(total, 10);
+  // Every step up to the end of the takeover and the first WAL segment.
+  for (int64_t n = 0; n <= total; n += std::max<int64_t>(1, total / 60)) {
+    fs::remove_all(dir_.path());
+    fs::copy(PrometheusFixture(), dir_.path(), fs::copy_options::recursive);
+    {
+      wal::FaultInjectionEnv env(Env::Default());
+      env.SetCrashAfter(n);
+      DBOptions opts = TestOptions();
+      opts.env = &env;
+      auto crashed = DB::Open(dir_.path(), opts, nullptr);
+      (void)crashed;
+    }
+    auto db = DB::Open(dir_.path(), TestOptions(), nullptr);
+    ASSERT_TRUE(db.ok()) << "crash after " << n << " steps: " << db.status().ToString();
+    EXPECT_EQ(QueryAll(db->get()), expected_) << "crash after " << n << " steps";
+    EXPECT_EQ(DescribeChanges(blocks_before_, BlockFiles(dir_.path())), "") << "crash after " << n << " steps";
+  }
+}
+
+TEST_F(PrometheusMigrationTest, AnUnsupportedRecordLeavesPrometheusFilesUntouched) {
+  // A native histogram record (type 7) appended as a new last segment:
+  // the takeover refuses by name and changes nothing of Prometheus's.
+  std::string rec = "\x07";
+  rec += std::string(20, '\0');
+  std::string frame;
+  frame.push_back('\x01');  // a full record, uncompressed
+  frame.push_back(static_cast<char>(rec.size() >> 8));
+  frame.push_back(static_cast<char>(rec.size() & 0xff));
+  const uint32_t crc = wal::Crc32c(rec);
+  for (int shift : {24, 16, 8, 0}) frame.push_back(static_cast<char>((crc >> shift) & 0xff));
+  frame += rec;
+  datadir_test::WriteAll(dir_.path() + "/wal/00000007", frame);
+  const auto before = Fingerprint(dir_.path());
+  auto db = DB::Open(dir_.path(), TestOptions(), nullptr);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), Status::Code::kUnsupported) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("histogram"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("nothing of Prometheus's was modified"), std::string::npos);
+  EXPECT_EQ(DescribeChanges(before, Fingerprint(dir_.path())), "");
+}
+
+}  // namespace
+}  // namespace promethium::tsdb
