@@ -104,13 +104,11 @@ Result<BlockMeta> WriteHeadBlock(const std::string& dir, const BlockWriteOptions
   return WriteBlock(Env::Default(), dir, std::span(&src, 1), INT64_MIN / 2, INT64_MAX / 2, BlockCompaction{}, opts);
 }
 
-// Args: zstd level (0 = none), group target KiB. Reports bytes/sample of
-// chunks (raw XOR vs stored), of the index, and write throughput.
-void BM_BlockWrite(benchmark::State& state) {
+// Writes the bench head as a block with `opts` until the benchmark stops;
+// reports bytes/sample of chunks, of the index and in total, and write
+// throughput (samples/s).
+void RunBlockWrite(benchmark::State& state, const BlockWriteOptions& opts) {
   BenchHead();
-  BlockWriteOptions opts;
-  opts.chunks.zstd_level = static_cast<int>(state.range(0));
-  opts.chunks.group_target_bytes = static_cast<size_t>(state.range(1)) << 10;
   const std::string dir = BenchDir();
   BlockMeta meta;
   for (auto _ : state) {
@@ -132,6 +130,14 @@ void BM_BlockWrite(benchmark::State& state) {
   state.counters["total_bytes_per_sample"] = static_cast<double>(DirBytes(bdir, "")) / samples;
   fs::remove_all(dir);
 }
+
+// Args: zstd level (0 = none), group target KiB.
+void BM_BlockWrite(benchmark::State& state) {
+  BlockWriteOptions opts;
+  opts.chunks.zstd_level = static_cast<int>(state.range(0));
+  opts.chunks.group_target_bytes = static_cast<size_t>(state.range(1)) << 10;
+  RunBlockWrite(state, opts);
+}
 BENCHMARK(BM_BlockWrite)
     ->ArgNames({"zstd_level", "group_kib"})
     ->Args({0, 32})
@@ -149,29 +155,9 @@ BENCHMARK(BM_BlockWrite)
 // prometheus): uncompressed XOR chunks and index v2, for the bytes/sample
 // comparison in docs/BENCHMARKS.md.
 void BM_BlockWritePrometheusFormat(benchmark::State& state) {
-  BenchHead();
   BlockWriteOptions opts;
   opts.format = BlockFormat::kPrometheus;
-  const std::string dir = BenchDir();
-  BlockMeta meta;
-  for (auto _ : state) {
-    state.PauseTiming();
-    if (!meta.ulid.empty()) fs::remove_all(dir + "/" + meta.ulid);
-    state.ResumeTiming();
-    auto m = WriteHeadBlock(dir, opts);
-    if (!m.ok()) {
-      state.SkipWithError(m.status().ToString().c_str());
-      return;
-    }
-    meta = *m;
-  }
-  const std::string bdir = dir + "/" + meta.ulid;
-  const double samples = static_cast<double>(meta.stats.num_samples);
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(meta.stats.num_samples));
-  state.counters["chunk_bytes_per_sample"] = static_cast<double>(DirBytes(bdir, "/chunks")) / samples;
-  state.counters["index_bytes_per_sample"] = static_cast<double>(fs::file_size(bdir + "/index")) / samples;
-  state.counters["total_bytes_per_sample"] = static_cast<double>(DirBytes(bdir, "")) / samples;
-  fs::remove_all(dir);
+  RunBlockWrite(state, opts);
 }
 BENCHMARK(BM_BlockWritePrometheusFormat)->Unit(benchmark::kMillisecond);
 

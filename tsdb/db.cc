@@ -42,11 +42,10 @@ Status CheckSurvey(const std::string& dir, const DataDirSurvey& survey) {
   return Status::OK();
 }
 
-// Surveys `dir`, takes over Prometheus's head if there is one (once), and
-// surveys again: the result is what DB::Open may act on.
-Result<DataDirSurvey> SurveyAndTakeOver(Env* env, const std::string& dir, const DBOptions& opts) {
-  PROMETHIUM_ASSIGN_OR_RETURN(DataDirSurvey survey, SurveyDataDir(env, dir));
-  PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
+// Takes over Prometheus's head if the survey found one (or finishes a
+// takeover a crash interrupted). True when it published anything.
+Result<bool> TakeOverPrometheusHead(Env* env, const std::string& dir, const DataDirSurvey& survey,
+                                    const DBOptions& opts) {
   PrometheusHeadMigrationOptions mopts;
   mopts.wal_compression = ToWalCompression(opts.wal_compression);
   mopts.wal_segment_size = opts.wal_segment_size;
@@ -54,10 +53,7 @@ Result<DataDirSurvey> SurveyAndTakeOver(Env* env, const std::string& dir, const 
   mopts.samples_per_chunk = opts.samples_per_chunk;
   mopts.block_format = opts.block_format;
   PROMETHIUM_ASSIGN_OR_RETURN(PrometheusHeadMigrationResult migration, MigratePrometheusHead(env, dir, survey, mopts));
-  if (!migration.migrated) return survey;
-  PROMETHIUM_ASSIGN_OR_RETURN(survey, SurveyDataDir(env, dir));
-  PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
-  return survey;
+  return migration.migrated;
 }
 
 // Removes the leftovers of interrupted block writes and deletions that the
@@ -195,10 +191,20 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   db->metrics_->retention_limit_seconds->Set(static_cast<double>(opts.retention_ms) / 1000.0);
   db->exemplars_ = std::make_unique<CircularExemplarStorage>(static_cast<size_t>(opts.max_exemplars), registry);
 
-  // Nothing below may touch a file before the survey has proven whose it is.
-  PROMETHIUM_ASSIGN_OR_RETURN(DataDirSurvey survey, SurveyAndTakeOver(env, dir, opts));
-  PROMETHIUM_RETURN_IF_ERROR(RemoveLeftoverTmpDirs(env, dir, survey));
+  // Nothing below may touch a file before the survey has proven whose it
+  // is, and everything that can refuse start-up (foreign files, a damaged
+  // Prometheus block) runs before anything is changed.
+  PROMETHIUM_ASSIGN_OR_RETURN(DataDirSurvey survey, SurveyDataDir(env, dir));
+  PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
   PROMETHIUM_ASSIGN_OR_RETURN(BlockList blocks, db->OpenBlocks(survey));
+  PROMETHIUM_ASSIGN_OR_RETURN(bool took_over, TakeOverPrometheusHead(env, dir, survey, opts));
+  if (took_over) {
+    // The takeover published our WAL and, for out-of-order samples, blocks.
+    PROMETHIUM_ASSIGN_OR_RETURN(survey, SurveyDataDir(env, dir));
+    PROMETHIUM_RETURN_IF_ERROR(CheckSurvey(dir, survey));
+    PROMETHIUM_RETURN_IF_ERROR(db->OpenNewBlocks(survey, &blocks));
+  }
+  PROMETHIUM_RETURN_IF_ERROR(RemoveLeftoverTmpDirs(env, dir, survey));
   db->SetBlocks(std::move(blocks));
 
   HeadOptions head_opts;
@@ -217,7 +223,9 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const DBOptions& op
   db->head_ = std::make_unique<Head>(head_opts, metrics);
   // Samples the blocks already hold (the WAL keeps them until the next
   // checkpoint) are skipped by replay, and older appends are out of bounds.
-  const int64_t blocks_max = db->BlocksMaxTime();
+  // Blocks of out-of-order samples do not count (as Prometheus's
+  // inOrderBlocksMaxTime): they may reach past the head's newest sample.
+  const int64_t blocks_max = db->InOrderBlocksMaxTime();
   if (blocks_max != kMinTime) db->head_->SetMinValidTime(blocks_max);
   if (opts.wal_enabled) {
     PROMETHIUM_RETURN_IF_ERROR(db->ReplayAndOpenWal());

@@ -228,8 +228,13 @@ class DB final : public Appendable, public Queryable {
   // so a crash never leaves half a block under its real name.
   Status DeleteBlockDir(const std::string& ulid);
   // Opens the block directories the survey found; quarantines the ones of
-  // ours that fail verification.
+  // ours that fail verification (after Prometheus's were all verified).
   Result<BlockList> OpenBlocks(const DataDirSurvey& survey);
+  // Opens Prometheus's blocks; the first that fails refuses start-up.
+  Status OpenPrometheusBlocks(const DataDirSurvey& survey, BlockList* blocks);
+  // Opens the blocks of ours in `survey` not yet in *blocks (those the
+  // takeover of a Prometheus head published); a failure fails Open.
+  Status OpenNewBlocks(const DataDirSurvey& survey, BlockList* blocks);
   void QuarantineBlock(const std::string& name, const Status& why);
   // Loads block directories that appeared since the last load (backfilled
   // with promtool, or copied in), as Prometheus's reloadBlocks does on every
@@ -241,8 +246,9 @@ class DB final : public Appendable, public Queryable {
   // Takes `doomed` out of the list, then deletes their directories (renamed
   // to *.tmp-for-deletion first, so a crash never leaves half a block).
   Status DropBlocks(const std::vector<std::string>& doomed_ulids);
-  // The newest block's max time (exclusive), or kMinTime with no block.
-  int64_t BlocksMaxTime() const;
+  // The newest max time (exclusive) of the blocks not cut from out-of-order
+  // samples, or kMinTime with none: the head's lower bound at Open.
+  int64_t InOrderBlocksMaxTime() const;
 
   // --- compaction (db_compact.cc)
   void BackgroundLoop();

@@ -35,6 +35,9 @@ void DB::QuarantineBlock(const std::string& name, const Status& why) {
 
 Result<DB::BlockList> DB::OpenBlocks(const DataDirSurvey& survey) {
   BlockList blocks;
+  // Prometheus's first: one that fails refuses start-up, and that must
+  // happen before anything (a quarantine of ours) changes the directory.
+  PROMETHIUM_RETURN_IF_ERROR(OpenPrometheusBlocks(survey, &blocks));
   for (const std::string& name : survey.promethium_blocks) {
     // The survey proved these are ours (by their index or chunk magic), so
     // one that fails verification may be set aside.
@@ -43,19 +46,6 @@ Result<DB::BlockList> DB::OpenBlocks(const DataDirSurvey& survey) {
       QuarantineBlock(name, block.status());
       continue;
     }
-    blocks.push_back(std::move(*block));
-  }
-  for (const std::string& name : survey.prometheus_blocks) {
-    // Prometheus's blocks are read in place. One that fails verification is
-    // not ours to set aside: start-up stops, as Prometheus's own does.
-    auto block = Block::Open(env_, dir_ + "/" + name);
-    if (!block.ok()) {
-      return Status::FailedPrecondition("Prometheus block " + dir_ + "/" + name +
-                                        " failed verification: " + block.status().ToString() +
-                                        ". Nothing was modified. Move the block out of the data directory to start "
-                                        "without it, or restore it from a backup");
-    }
-    LogInfo("tsdb", "serving Prometheus block {} in place ({} format)", name, BlockFormatName((*block)->format()));
     blocks.push_back(std::move(*block));
   }
   // A compaction that finished but crashed before deleting its parents
@@ -78,6 +68,43 @@ Result<DB::BlockList> DB::OpenBlocks(const DataDirSurvey& survey) {
   }
   metrics_->reloads->Inc();
   return kept;
+}
+
+Status DB::OpenPrometheusBlocks(const DataDirSurvey& survey, BlockList* blocks) {
+  for (const std::string& name : survey.prometheus_blocks) {
+    // Prometheus's blocks are read in place. One that fails verification is
+    // not ours to set aside: start-up stops, as Prometheus's own does.
+    auto block = Block::Open(env_, dir_ + "/" + name);
+    if (!block.ok()) {
+      return Status::FailedPrecondition("Prometheus block " + dir_ + "/" + name +
+                                        " failed verification: " + block.status().ToString() +
+                                        ". Nothing was modified. Move the block out of the data directory to start "
+                                        "without it, or restore it from a backup");
+    }
+    LogInfo("tsdb", "serving Prometheus block {} in place ({} format)", name, BlockFormatName((*block)->format()));
+    blocks->push_back(std::move(*block));
+  }
+  return Status::OK();
+}
+
+Status DB::OpenNewBlocks(const DataDirSurvey& survey, BlockList* blocks) {
+  std::set<std::string> open;
+  for (const auto& b : *blocks) open.insert(b->meta().ulid);
+  for (const std::string& name : survey.promethium_blocks) {
+    if (open.contains(name)) continue;
+    PROMETHIUM_ASSIGN_OR_RETURN(auto block, Block::Open(env_, dir_ + "/" + name));
+    blocks->push_back(std::move(block));
+  }
+  return Status::OK();
+}
+
+int64_t DB::InOrderBlocksMaxTime() const {
+  int64_t max_time = kMinTime;
+  for (const auto& b : BlocksSnapshot()) {
+    const BlockMeta meta = b->meta();
+    if (!meta.compaction.FromOutOfOrder()) max_time = std::max(max_time, meta.max_time);
+  }
+  return max_time;
 }
 
 Status DB::ReloadBlocksLocked() {
@@ -135,12 +162,6 @@ void DB::SetBlocks(BlockList blocks) {
 DB::BlockList DB::BlocksSnapshot() const {
   MutexLock lock(&blocks_mu_);
   return blocks_;
-}
-
-int64_t DB::BlocksMaxTime() const {
-  int64_t max_time = kMinTime;
-  for (const auto& b : BlocksSnapshot()) max_time = std::max(max_time, b->meta().max_time);
-  return max_time;
 }
 
 Status DB::DropBlocks(const std::vector<std::string>& doomed_ulids) {

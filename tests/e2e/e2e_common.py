@@ -3,7 +3,11 @@
 Every network call goes to 127.0.0.1 with a timeout, and every wait is
 bounded, so a broken server fails a test instead of hanging it.
 """
+import hashlib
 import json
+import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -87,6 +91,75 @@ def start_server(binary, cfg, data_dir, port, log_path):
             [binary, f"--config.file={cfg}", f"--storage.tsdb.path={data_dir}",
              f"--web.listen-address=127.0.0.1:{port}"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def stop_process(proc, name, timeout_s=30):
+    """Sends SIGTERM and waits (bounded) for proc to exit; kills it and
+    fails if it does not. Returns the exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+            raise TestFailure(f"{name} did not exit within {timeout_s}s of SIGTERM")
+    return proc.returncode
+
+
+_ULID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+
+
+def is_ulid(name):
+    """Whether name is a ULID, as block directories are named."""
+    return _ULID_RE.fullmatch(name) is not None
+
+
+def block_dirs(data_dir):
+    """{ULID: parsed meta.json} of the block directories in data_dir (only
+    those with a readable meta.json, so half-written ones are skipped)."""
+    out = {}
+    for name in sorted(os.listdir(data_dir)):
+        meta = os.path.join(data_dir, name, "meta.json")
+        if not is_ulid(name) or not os.path.isfile(meta):
+            continue
+        try:
+            with open(meta, "rb") as f:
+                out[name] = json.loads(f.read().decode("utf-8"))
+        except (OSError, ValueError):
+            continue  # removed or being written meanwhile
+    return out
+
+
+def file_digests(root):
+    """{relative path: sha256 hex} of every file under root (directories
+    contribute their files; empty directories map to "<dir>")."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        if not dirnames and not filenames and rel_dir != ".":
+            out[rel_dir + "/"] = "<dir>"
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            out[os.path.relpath(path, root)] = h.hexdigest()
+    return out
+
+
+def digest_changes(before, after):
+    """Human-readable differences between two file_digests() maps."""
+    changes = []
+    for path in sorted(set(before) | set(after)):
+        if path not in after:
+            changes.append(f"removed: {path}")
+        elif path not in before:
+            changes.append(f"added: {path}")
+        elif before[path] != after[path]:
+            changes.append(f"changed: {path}")
+    return changes
 
 
 class Api:

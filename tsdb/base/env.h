@@ -79,4 +79,12 @@ Result<std::string> ReadFileToString(Env* env, const std::string& path);
 // Writes data to path.tmp, syncs, renames over path and syncs the directory.
 Status WriteFileAtomically(Env* env, const std::string& path, std::string_view data);
 
+// The one shape of every on-disk format error: Corruption
+// "corrupt: <path> at offset <N>: <what>".
+Status CorruptionAt(const std::string& path, uint64_t offset, std::string_view what);
+// Reads exactly n bytes at offset into *out; fewer is
+// CorruptionAt(path, offset, "short read").
+Status ReadExactlyAt(const RandomAccessFile& file, const std::string& path, uint64_t offset, size_t n,
+                     std::string* out);
+
 }  // namespace promethium

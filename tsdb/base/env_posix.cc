@@ -223,6 +223,20 @@ Result<std::string> ReadFileToString(Env* env, const std::string& path) {
   return out;
 }
 
+Status CorruptionAt(const std::string& path, uint64_t offset, std::string_view what) {
+  return Status::Corruption("corrupt: " + path + " at offset " + std::to_string(offset) + ": " + std::string(what));
+}
+
+Status ReadExactlyAt(const RandomAccessFile& file, const std::string& path, uint64_t offset, size_t n,
+                     std::string* out) {
+  out->resize(n);
+  std::string_view got;
+  PROMETHIUM_RETURN_IF_ERROR(file.Read(offset, n, &got, out->data()));
+  if (got.size() != n) return CorruptionAt(path, offset, "short read");
+  if (got.data() != out->data()) out->assign(got);
+  return Status::OK();
+}
+
 Status WriteFileAtomically(Env* env, const std::string& path, std::string_view data) {
   const std::string tmp = path + ".tmp";
   auto file = env->NewWritableFile(tmp);

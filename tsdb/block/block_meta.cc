@@ -121,6 +121,12 @@ Result<BlockMeta> ParseMetaObject(const boost::json::object& root) {
       m.compaction.parents.push_back(std::move(d));
     }
   }
+  if (const auto* h = co.if_contains("hints"); h != nullptr && h->is_array()) {
+    for (const auto& v : h->as_array()) {
+      if (!v.is_string()) return Status::Corruption("compaction.hints: not a string");
+      m.compaction.hints.emplace_back(v.as_string());
+    }
+  }
   if (const auto* d = co.if_contains("deletable"); d != nullptr && d->is_bool()) m.compaction.deletable = d->as_bool();
   if (const auto* f = co.if_contains("failed"); f != nullptr && f->is_bool()) m.compaction.failed = f->as_bool();
   if (!ok) return Status::Corruption("missing or mistyped field");
@@ -180,8 +186,19 @@ std::string BlockMetaToJson(const BlockMeta& m) {
     out += "\n\t\t]";
   }
   if (m.compaction.failed) out += ",\n\t\t\"failed\": true";
+  if (!m.compaction.hints.empty()) {
+    out += ",\n\t\t\"hints\": [";
+    for (size_t i = 0; i < m.compaction.hints.size(); ++i) {
+      out += (i == 0 ? "\n\t\t\t" : ",\n\t\t\t") + Quote(m.compaction.hints[i]);
+    }
+    out += "\n\t\t]";
+  }
   out += "\n\t},\n\t\"version\": " + std::to_string(m.version) + "\n}\n";
   return out;
+}
+
+bool BlockCompaction::FromOutOfOrder() const {
+  return std::find(hints.begin(), hints.end(), kFromOutOfOrderHint) != hints.end();
 }
 
 Result<BlockMeta> BlockMetaFromJson(std::string_view json) {

@@ -42,7 +42,13 @@ struct BlockCompaction {
   std::vector<BlockDesc> parents;    // the blocks directly compacted into this one
   bool deletable = false;            // Prometheus: an empty compaction result
   bool failed = false;               // Prometheus: compaction of this block failed
+  // Prometheus's compaction hints; kFromOutOfOrderHint marks a block cut
+  // from out-of-order samples, which does not move the head's lower bound.
+  std::vector<std::string> hints;
+  bool FromOutOfOrder() const;
 };
+
+inline constexpr char kFromOutOfOrderHint[] = "from-out-of-order";
 
 struct BlockMeta {
   std::string ulid;

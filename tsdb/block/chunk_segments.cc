@@ -17,10 +17,6 @@ namespace {
 // header and CRC. A segment is cut before a group could push it past the max.
 size_t MaxStoredGroupBytes() { return ZSTD_compressBound(kChunkGroupMaxRaw) + kChunkGroupHeaderSize + 4; }
 
-Status CorruptAt(const std::string& path, uint64_t offset, const std::string& what) {
-  return Status::Corruption("corrupt: " + path + " at offset " + std::to_string(offset) + ": " + what);
-}
-
 }  // namespace
 
 std::string ChunkSegmentPath(const std::string& chunks_dir, uint32_t seq) {
@@ -130,7 +126,7 @@ Result<std::shared_ptr<ChunkSegmentFiles>> ChunkSegmentFiles::Open(Env* env, con
     std::string_view got;
     PROMETHIUM_RETURN_IF_ERROR(file->Read(0, sizeof(buf), &got, buf));
     if (got.size() != sizeof(buf) || enc::GetBE32(got.data()) != kChunkSegmentMagic || got[4] != 1) {
-      return CorruptAt(path, 0, "bad segment header");
+      return CorruptionAt(path, 0, "bad segment header");
     }
     files->segments_.push_back({path, std::move(file)});
   }
@@ -161,27 +157,27 @@ Status ChunkSegmentReader::LoadGroup(uint32_t seq, uint64_t offset) {
   char hbuf[kChunkGroupHeaderSize];
   std::string_view header;
   PROMETHIUM_RETURN_IF_ERROR(seg.file->Read(offset, sizeof(hbuf), &header, hbuf));
-  if (header.size() != sizeof(hbuf)) return CorruptAt(seg.path, offset, "truncated group header");
+  if (header.size() != sizeof(hbuf)) return CorruptionAt(seg.path, offset, "truncated group header");
   const uint8_t codec = static_cast<uint8_t>(header[0]);
   const uint32_t raw_len = enc::GetBE32(header.data() + 1);
   const uint32_t stored_len = enc::GetBE32(header.data() + 5);
   if (codec > 1 || raw_len > kChunkGroupMaxRaw || stored_len > ZSTD_compressBound(kChunkGroupMaxRaw)) {
-    return CorruptAt(seg.path, offset, "bad group header");
+    return CorruptionAt(seg.path, offset, "bad group header");
   }
   scratch_.resize(stored_len + 4);
   std::string_view body;
   PROMETHIUM_RETURN_IF_ERROR(seg.file->Read(offset + sizeof(hbuf), scratch_.size(), &body, scratch_.data()));
-  if (body.size() != scratch_.size()) return CorruptAt(seg.path, offset, "truncated group");
+  if (body.size() != scratch_.size()) return CorruptionAt(seg.path, offset, "truncated group");
   const uint32_t want = enc::GetBE32(body.data() + stored_len);
   if (wal::Crc32cExtend(wal::Crc32c(header), body.substr(0, stored_len)) != want) {
-    return CorruptAt(seg.path, offset, "group checksum mismatch");
+    return CorruptionAt(seg.path, offset, "group checksum mismatch");
   }
   group_.resize(raw_len);
   if (codec == static_cast<uint8_t>(ChunkCodec::kZstd)) {
     size_t n = ZSTD_decompressDCtx(dctx_, group_.data(), raw_len, body.data(), stored_len);
-    if (ZSTD_isError(n) || n != raw_len) return CorruptAt(seg.path, offset, "zstd frame does not decompress");
+    if (ZSTD_isError(n) || n != raw_len) return CorruptionAt(seg.path, offset, "zstd frame does not decompress");
   } else {
-    if (stored_len != raw_len) return CorruptAt(seg.path, offset, "raw group length mismatch");
+    if (stored_len != raw_len) return CorruptionAt(seg.path, offset, "raw group length mismatch");
     group_.assign(body.data(), raw_len);
   }
   cached_ = true;
@@ -196,13 +192,14 @@ Status ChunkSegmentReader::Read(uint64_t ref, std::string* out) {
   if (!cached_ || cached_seq_ != seq || cached_offset_ != offset) PROMETHIUM_RETURN_IF_ERROR(LoadGroup(seq, offset));
   const uint32_t in_group = BlockChunkInGroup(ref);
   const std::string& path = files_->segments_[seq - 1].path;
-  if (in_group >= group_.size()) return CorruptAt(path, offset, "chunk offset past group end");
+  if (in_group >= group_.size()) return CorruptionAt(path, offset, "chunk offset past group end");
   enc::Decoder d(std::string_view(group_).substr(in_group));
   const uint64_t len = d.Uvarint();
   std::string_view encoding = d.Bytes(1);
   std::string_view bytes = d.Bytes(len);
-  if (!d.ok()) return CorruptAt(path, offset, "truncated chunk in group");
-  if (static_cast<uint8_t>(encoding[0]) != kChunkEncodingXor) return CorruptAt(path, offset, "unknown chunk encoding");
+  if (!d.ok()) return CorruptionAt(path, offset, "truncated chunk in group");
+  if (static_cast<uint8_t>(encoding[0]) != kChunkEncodingXor)
+    return CorruptionAt(path, offset, "unknown chunk encoding");
   out->assign(bytes);
   return Status::OK();
 }

@@ -15,17 +15,10 @@ constexpr uint64_t kSmallSection = 64 << 20;  // sections kept in memory must be
 constexpr size_t kSeriesProbe = 256;          // first read of a series entry
 }  // namespace
 
-Status BlockIndex::Corrupt(uint64_t offset, const std::string& what) const {
-  return Status::Corruption("corrupt: " + path_ + " at offset " + std::to_string(offset) + ": " + what);
-}
+Status BlockIndex::Corrupt(uint64_t offset, const std::string& what) const { return CorruptionAt(path_, offset, what); }
 
 Status BlockIndex::ReadAt(uint64_t offset, size_t n, std::string* out) const {
-  out->resize(n);
-  std::string_view got;
-  PROMETHIUM_RETURN_IF_ERROR(file_->Read(offset, n, &got, out->data()));
-  if (got.size() != n) return Corrupt(offset, "short read");
-  if (got.data() != out->data()) out->assign(got);
-  return Status::OK();
+  return ReadExactlyAt(*file_, path_, offset, n, out);
 }
 
 // Checks the CRC32C that ends the section [start, end); returns the payload

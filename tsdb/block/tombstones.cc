@@ -8,12 +8,6 @@
 namespace promethium::tsdb {
 namespace enc = block_encoding;
 
-namespace {
-Status CorruptAt(const std::string& path, uint64_t offset, const std::string& what) {
-  return Status::Corruption("corrupt: " + path + " at offset " + std::to_string(offset) + ": " + what);
-}
-}  // namespace
-
 void AddInterval(Intervals* list, Interval iv) {
   if (iv.mint > iv.maxt) return;
   Intervals out;
@@ -74,12 +68,12 @@ std::string EncodeTombstones(const TombstoneMap& map) {
 }
 
 Result<TombstoneMap> DecodeTombstones(std::string_view data, const std::string& path) {
-  if (data.size() < 9) return CorruptAt(path, 0, "file too short");
-  if (enc::GetBE32(data.data()) != kTombstonesMagic) return CorruptAt(path, 0, "bad magic");
-  if (data[4] != 1) return CorruptAt(path, 4, "unknown version");
+  if (data.size() < 9) return CorruptionAt(path, 0, "file too short");
+  if (enc::GetBE32(data.data()) != kTombstonesMagic) return CorruptionAt(path, 0, "bad magic");
+  if (data[4] != 1) return CorruptionAt(path, 4, "unknown version");
   const size_t body_end = data.size() - 4;
   if (wal::Crc32c(data.substr(0, body_end)) != enc::GetBE32(data.data() + body_end)) {
-    return CorruptAt(path, body_end, "checksum mismatch");
+    return CorruptionAt(path, body_end, "checksum mismatch");
   }
   enc::Decoder d(data.substr(5, body_end - 5));
   TombstoneMap map;
@@ -88,7 +82,7 @@ Result<TombstoneMap> DecodeTombstones(std::string_view data, const std::string& 
   for (uint64_t i = 0; d.ok() && i < n; ++i) {
     ref += d.Uvarint();
     const uint64_t count = d.Uvarint();
-    if (count > d.remaining()) return CorruptAt(path, body_end - d.remaining(), "bad interval count");
+    if (count > d.remaining()) return CorruptionAt(path, body_end - d.remaining(), "bad interval count");
     Intervals& ivs = map[ref];
     for (uint64_t j = 0; j < count; ++j) {
       Interval iv;
@@ -97,7 +91,7 @@ Result<TombstoneMap> DecodeTombstones(std::string_view data, const std::string& 
       ivs.push_back(iv);
     }
   }
-  if (!d.ok() || d.remaining() != 0) return CorruptAt(path, body_end - d.remaining(), "malformed body");
+  if (!d.ok() || d.remaining() != 0) return CorruptionAt(path, body_end - d.remaining(), "malformed body");
   return map;
 }
 

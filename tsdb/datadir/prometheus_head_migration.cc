@@ -126,8 +126,10 @@ Status WriteOutOfOrderBlocks(Env* env, Head* head, const std::string& blocks_dir
   const int64_t range = opts.block_range_ms;
   const int64_t first = head->MinTime() - (((head->MinTime() % range) + range) % range);
   for (int64_t start = first; start <= head->MaxTime(); start += range) {
-    auto meta = WriteBlock(env, blocks_dir, std::span<const BlockSource>(&source, 1), start, start + range,
-                           BlockCompaction{}, write_opts);
+    BlockCompaction compaction;
+    compaction.hints.push_back(kFromOutOfOrderHint);  // does not bound the head (DB::Open)
+    auto meta = WriteBlock(env, blocks_dir, std::span<const BlockSource>(&source, 1), start, start + range, compaction,
+                           write_opts);
     if (meta.status().code() == Status::Code::kNotFound) continue;  // no sample in this range
     PROMETHIUM_RETURN_IF_ERROR(meta.status());
     result->ooo_blocks++;

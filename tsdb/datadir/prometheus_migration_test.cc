@@ -7,9 +7,11 @@
 #include <bit>
 #include <cmath>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "tsdb/api/matcher.h"
+#include "tsdb/block/block_meta.h"
 #include "tsdb/datadir/data_dir_survey.h"
 #include "tsdb/datadir/datadir_test_util.h"
 #include "tsdb/datadir/prometheus_head_migration.h"
@@ -193,6 +195,82 @@ TEST_F(PrometheusMigrationTest, AnUnsupportedRecordLeavesPrometheusFilesUntouche
   EXPECT_NE(db.status().message().find("histogram"), std::string::npos) << db.status().ToString();
   EXPECT_NE(db.status().message().find("nothing of Prometheus's was modified"), std::string::npos);
   EXPECT_EQ(DescribeChanges(before, Fingerprint(dir_.path())), "");
+}
+
+}  // namespace
+}  // namespace promethium::tsdb
+
+namespace promethium::tsdb {
+namespace {
+
+// The real Prometheus 2.42 WAL + WBL of tsdb/prometheus_format/testdata
+// (see its README): in-order samples, a tombstone, a checkpoint, and 45
+// out-of-order samples that are in the WBL and, as Prometheus logs them,
+// in the WAL too.
+std::string WalFixture() { return std::string(PROMETHIUM_PROMETHEUS_WAL_FIXTURE); }
+
+// "name{a="b",c="d"}" as the fixture's expected.txt writes series.
+std::string CompactLabels(const Labels& labels) {
+  std::string name, rest;
+  for (const Label& l : labels) {
+    if (l.name == "__name__") {
+      name = l.value;
+      continue;
+    }
+    rest += (rest.empty() ? "" : ",") + l.name + "=\"" + l.value + "\"";
+  }
+  return name + "{" + rest + "}";
+}
+
+TEST(PrometheusWblTakeoverTest, OutOfOrderSamplesBecomeBlocksAndInOrderOnesStayInTheHead) {
+  ScratchDir dir;
+  fs::create_directories(dir.path());
+  fs::copy(WalFixture() + "/wal", dir.path() + "/wal", fs::copy_options::recursive);
+  fs::copy(WalFixture() + "/wbl", dir.path() + "/wbl", fs::copy_options::recursive);
+  // What must be served: in-order samples from the checkpoint's cut on,
+  // minus the deleted interval, plus every out-of-order sample.
+  std::istringstream expected(ReadAll(WalFixture() + "/expected.txt"));
+  std::set<std::tuple<std::string, int64_t, uint64_t>> want;
+  int64_t mint = 0, del_from = 0, del_to = 0;
+  std::string del_series, line;
+  std::vector<std::tuple<std::string, std::string, double, int64_t>> rows;
+  while (std::getline(expected, line)) {
+    std::istringstream in(line);
+    std::string kind, series, a, b;
+    in >> kind >> series >> a >> b;
+    if (kind == "checkpoint_mint") mint = std::stoll(series);
+    if (kind == "tombstone") std::tie(del_series, del_from, del_to) = std::tuple(series, std::stoll(a), std::stoll(b));
+    if (kind == "wal" || kind == "ooo") rows.emplace_back(kind, series, std::strtod(a.c_str(), nullptr), std::stoll(b));
+  }
+  ASSERT_GT(mint, 0);
+  for (const auto& [kind, series, v, t] : rows) {
+    if (kind == "wal" && t < mint) continue;
+    if (series == del_series && t >= del_from && t <= del_to) continue;
+    want.emplace(series, t, Bits(v));
+  }
+  auto db = DB::Open(dir.path(), TestOptions(), nullptr);  // out-of-order window 0
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  std::set<std::tuple<std::string, int64_t, uint64_t>> got;
+  auto q = (*db)->NewQuerier(kMinTime, kMaxTime);
+  ASSERT_TRUE(q.ok());
+  auto set = (*q)->Select(true, nullptr, {*Matcher::Make(MatchType::kRegexMatch, "__name__", ".+")});
+  while (set->Next()) {
+    auto it = set->At().Iterator(nullptr);
+    while (it->Next() != ValueType::kNone) got.emplace(CompactLabels(set->At().labels()), it->At().t, Bits(it->At().v));
+  }
+  EXPECT_EQ(got, want);
+  // The out-of-order samples live in blocks marked as such, and the head
+  // kept its in-order samples (the blocks did not raise its lower bound).
+  int ooo_blocks = 0;
+  for (const auto& b : (*db)->Blocks()) {
+    const auto meta = ReadBlockMeta(Env::Default(), dir.path() + "/" + b.ulid);
+    ASSERT_TRUE(meta.ok());
+    EXPECT_TRUE(meta->compaction.FromOutOfOrder());
+    ++ooo_blocks;
+  }
+  EXPECT_GE(ooo_blocks, 1);
+  EXPECT_GT((*db)->Stats().num_series, 0u);
+  EXPECT_FALSE(fs::exists(dir.path() + "/wbl"));
 }
 
 }  // namespace

@@ -19,10 +19,6 @@ constexpr uint8_t kPromEncodingXor = 1;
 constexpr uint8_t kPromEncodingHistogram = 2;
 constexpr uint8_t kPromEncodingFloatHistogram = 3;
 
-Status CorruptAt(const std::string& path, uint64_t offset, const std::string& what) {
-  return Status::Corruption("corrupt: " + path + " at offset " + std::to_string(offset) + ": " + what);
-}
-
 std::string EncodingName(uint8_t encoding) {
   switch (encoding) {
     case kPromEncodingHistogram: return "native histogram chunk (encoding 2)";
@@ -35,7 +31,7 @@ Status ReadAt(const RandomAccessFile& file, const std::string& path, uint64_t of
   out->resize(n);
   std::string_view got;
   PROMETHIUM_RETURN_IF_ERROR(file.Read(offset, n, &got, out->data()));
-  if (got.size() != n) return CorruptAt(path, offset, "short read");
+  if (got.size() != n) return CorruptionAt(path, offset, "short read");
   if (got.data() != out->data()) out->assign(got);
   return Status::OK();
 }
@@ -82,10 +78,10 @@ Result<std::shared_ptr<PrometheusChunkFiles>> PrometheusChunkFiles::Open(Env* en
     }
     const std::string path = chunks_dir + "/" + numbered[i].second;
     PROMETHIUM_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
-    if (file->Size() < kPromSegmentHeaderSize) return CorruptAt(path, 0, "file too short for a segment header");
+    if (file->Size() < kPromSegmentHeaderSize) return CorruptionAt(path, 0, "file too short for a segment header");
     std::string header;
     PROMETHIUM_RETURN_IF_ERROR(ReadAt(*file, path, 0, kPromSegmentHeaderSize, &header));
-    if (enc::GetBE32(header.data()) != kPrometheusChunkSegmentMagic) return CorruptAt(path, 0, "bad segment magic");
+    if (enc::GetBE32(header.data()) != kPrometheusChunkSegmentMagic) return CorruptionAt(path, 0, "bad segment magic");
     if (static_cast<uint8_t>(header[4]) != kPromChunksVersion) {
       return Status::Unsupported("Prometheus chunk segment format version " +
                                  std::to_string(static_cast<uint8_t>(header[4])) + " in " + path);
@@ -116,28 +112,28 @@ Status PrometheusChunkFiles::ReadChunk(uint64_t ref, std::string* out, std::stri
   const Segment& seg = segments_[index];
   const uint64_t size = seg.file->Size();
   if (offset < kPromSegmentHeaderSize || offset >= size)
-    return CorruptAt(seg.path, offset, "chunk offset out of range");
+    return CorruptionAt(seg.path, offset, "chunk offset out of range");
   PROMETHIUM_RETURN_IF_ERROR(ReadAt(*seg.file, seg.path, offset, std::min(kPromChunkProbe, size - offset), scratch));
   std::string_view in = *scratch;
   uint64_t len = 0;
   if (!enc::GetUvarint(&in, &len) || scratch->size() - in.size() > kPromChunkLenFieldMax) {
-    return CorruptAt(seg.path, offset, "bad chunk length");
+    return CorruptionAt(seg.path, offset, "bad chunk length");
   }
   const uint64_t prefix = scratch->size() - in.size();
   const uint64_t room = size - offset - prefix;  // for encoding, data and CRC
-  if (len > room || room - len < 1 + 4) return CorruptAt(seg.path, offset, "chunk runs past the end of the file");
+  if (len > room || room - len < 1 + 4) return CorruptionAt(seg.path, offset, "chunk runs past the end of the file");
   const uint64_t total = prefix + 1 + len + 4;
   if (total > scratch->size()) PROMETHIUM_RETURN_IF_ERROR(ReadAt(*seg.file, seg.path, offset, total, scratch));
   const std::string_view covered = std::string_view(*scratch).substr(prefix, 1 + len);  // encoding | data
   if (wal::Crc32c(covered) != enc::GetBE32(scratch->data() + prefix + 1 + len)) {
-    return CorruptAt(seg.path, offset, "chunk checksum mismatch");
+    return CorruptionAt(seg.path, offset, "chunk checksum mismatch");
   }
   const uint8_t encoding = static_cast<uint8_t>(covered[0]);
   if (encoding != kPromEncodingXor) {
     return Status::Unsupported(EncodingName(encoding) + " in " + seg.path + " at offset " + std::to_string(offset) +
                                ": only XOR float chunks are read");
   }
-  if (len < 2) return CorruptAt(seg.path, offset, "XOR chunk shorter than its 2-byte header");
+  if (len < 2) return CorruptionAt(seg.path, offset, "XOR chunk shorter than its 2-byte header");
   out->assign(covered.substr(1));
   return Status::OK();
 }

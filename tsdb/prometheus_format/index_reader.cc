@@ -79,16 +79,11 @@ class PrometheusIndexFile::Window {
 };
 
 Status PrometheusIndexFile::Corrupt(uint64_t offset, const std::string& what) const {
-  return Status::Corruption("corrupt: " + path_ + " at offset " + std::to_string(offset) + ": " + what);
+  return CorruptionAt(path_, offset, what);
 }
 
 Status PrometheusIndexFile::ReadAt(uint64_t offset, size_t n, std::string* out) const {
-  out->resize(n);
-  std::string_view got;
-  PROMETHIUM_RETURN_IF_ERROR(file_->Read(offset, n, &got, out->data()));
-  if (got.size() != n) return Corrupt(offset, "short read");
-  if (got.data() != out->data()) out->assign(got);
-  return Status::OK();
+  return ReadExactlyAt(*file_, path_, offset, n, out);
 }
 
 Result<std::unique_ptr<PrometheusIndexFile>> PrometheusIndexFile::Open(Env* env, const std::string& path) {

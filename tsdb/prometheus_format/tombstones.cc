@@ -12,9 +12,6 @@ constexpr uint8_t kPromTombstonesVersion = 1;
 constexpr size_t kPromTombstonesHeaderSize = 5;  // magic u32 | version u8
 constexpr size_t kPromTombstonesCrcSize = 4;
 
-Status CorruptAt(const std::string& path, uint64_t offset, const std::string& what) {
-  return Status::Corruption("corrupt: " + path + " at offset " + std::to_string(offset) + ": " + what);
-}
 }  // namespace
 
 bool IsPrometheusTombstonesHeader(std::string_view first_bytes) {
@@ -39,14 +36,15 @@ std::string EncodePrometheusTombstones(const TombstoneMap& map) {
 }
 
 Result<TombstoneMap> DecodePrometheusTombstones(std::string_view data, const std::string& path) {
-  if (data.size() < kPromTombstonesHeaderSize + kPromTombstonesCrcSize) return CorruptAt(path, 0, "file too short");
-  if (enc::GetBE32(data.data()) != kPrometheusTombstonesMagic) return CorruptAt(path, 0, "bad magic");
+  if (data.size() < kPromTombstonesHeaderSize + kPromTombstonesCrcSize) return CorruptionAt(path, 0, "file too short");
+  if (enc::GetBE32(data.data()) != kPrometheusTombstonesMagic) return CorruptionAt(path, 0, "bad magic");
   if (static_cast<uint8_t>(data[4]) != kPromTombstonesVersion) {
-    return CorruptAt(path, 4, "unknown version " + std::to_string(static_cast<uint8_t>(data[4])));
+    return CorruptionAt(path, 4, "unknown version " + std::to_string(static_cast<uint8_t>(data[4])));
   }
   const size_t body_end = data.size() - kPromTombstonesCrcSize;
   const std::string_view body = data.substr(kPromTombstonesHeaderSize, body_end - kPromTombstonesHeaderSize);
-  if (wal::Crc32c(body) != enc::GetBE32(data.data() + body_end)) return CorruptAt(path, body_end, "checksum mismatch");
+  if (wal::Crc32c(body) != enc::GetBE32(data.data() + body_end))
+    return CorruptionAt(path, body_end, "checksum mismatch");
   enc::Decoder d(body);
   TombstoneMap map;
   while (d.remaining() > 0) {
@@ -55,7 +53,7 @@ Result<TombstoneMap> DecodePrometheusTombstones(std::string_view data, const std
     Interval iv;
     iv.mint = d.Varint();
     iv.maxt = d.Varint();
-    if (!d.ok()) return CorruptAt(path, at, "truncated tombstone");
+    if (!d.ok()) return CorruptionAt(path, at, "truncated tombstone");
     Intervals& intervals = map[ref];
     AddInterval(&intervals, iv);
     if (intervals.empty()) map.erase(ref);  // mint > maxt: deletes nothing
