@@ -40,10 +40,9 @@ constexpr std::string_view kRelabelType = "relabel.plain";
 
 // Keys Prometheus accepts that Promethium does not implement yet.
 const std::set<std::string_view> kUnsupportedTopLevel = {
-    "runtime", "alerting", "rule_files", "tracing", "remote_write", "remote_read", "otlp",
+    "runtime", "alerting", "tracing", "remote_write", "remote_read", "otlp",
 };
 const std::set<std::string_view> kUnsupportedGlobal = {
-    "rule_query_offset",
     "query_log_file",
     "scrape_failure_log_file",
     "label_name_length_limit",
@@ -131,6 +130,7 @@ class Decoder : public YamlDecoder {
     GlobalConfig global{0, 0, 0, {}, 0, 0, 0, 0, 0, {}};
     PROMETHIUM_RETURN_IF_ERROR(DecodeTop(root, &global, &cfg.scrape_configs, &cfg.scrape_config_files));
     cfg.storage = storage_;
+    cfg.rule_files = rule_files_;
     if (!errors_.empty()) {
       std::string msg = "yaml: unmarshal errors:";
       for (const std::string& e : errors_) msg += "\n  " + e;
@@ -191,6 +191,7 @@ class Decoder : public YamlDecoder {
     return ForEachField(root, kConfigType, kUnsupportedTopLevel, [&](const std::string& key, const YAML::Node& v) {
       if (key == "global") return DecodeGlobal(v, global);
       if (key == "scrape_config_files") return DecodeStringList(v, scrape_config_files);
+      if (key == "rule_files") return DecodeStringList(v, &rule_files_);
       if (key == "storage") return DecodeStorage(v, &storage_);
       if (key != "scrape_configs") return Unknown();
       return DecodeScrapeConfigList(v, scrape_configs);
@@ -235,6 +236,7 @@ class Decoder : public YamlDecoder {
       if (key == "scrape_interval") return DecodeDuration(v, &g->scrape_interval_ms);
       if (key == "scrape_timeout") return DecodeDuration(v, &g->scrape_timeout_ms);
       if (key == "evaluation_interval") return DecodeDuration(v, &g->evaluation_interval_ms);
+      if (key == "rule_query_offset") return DecodeDuration(v, &g->rule_query_offset_ms);
       if (key == "external_labels") return DecodeLabels(v, &g->external_labels, /*expand_env=*/true);
       if (key == "body_size_limit") return DecodeSize(v, &g->body_size_limit);
       if (key == "sample_limit") return DecodeUint(v, &g->sample_limit);
@@ -663,6 +665,7 @@ class Decoder : public YamlDecoder {
   }
 
   StorageConfig storage_;
+  std::vector<std::string> rule_files_;
 };
 
 }  // namespace
@@ -772,6 +775,7 @@ Result<Config> LoadConfigFile(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   for (scrape::ScrapeConfig& sc : cfg->scrape_configs) ResolvePaths(dir, &sc);
+  cfg->config_dir = dir;
   Status files = LoadScrapeConfigFiles(dir, &*cfg);
   if (!files.ok()) return Status::InvalidArgument(fmt::format("parsing YAML file {}: {}", path, files.message()));
   return cfg;

@@ -53,6 +53,9 @@ struct GlobalConfig {
   // Default scrape_protocols of every job; empty: unset, jobs then use
   // scrape::DefaultScrapeProtocols().
   std::vector<scrape::ScrapeProtocol> scrape_protocols;
+  // Subtracted from the evaluation time of every rule group that sets no
+  // query_offset of its own (Prometheus 3.x's rule_query_offset).
+  int64_t rule_query_offset_ms = 0;
 
   friend bool operator==(const GlobalConfig&, const GlobalConfig&) = default;
 };
@@ -82,6 +85,10 @@ struct Config {
   // file) and appends their jobs to scrape_configs. ParseConfig only records
   // them.
   std::vector<std::string> scrape_config_files;
+  // rule_files globs as written, and the directory they are relative to
+  // (the config file's, set by LoadConfigFile; empty for ParseConfig).
+  std::vector<std::string> rule_files;
+  std::string config_dir;
 };
 
 // Parses and validates YAML text. An empty document is the default config.

@@ -188,7 +188,6 @@ TEST(ServerConfigTest, UnsupportedKeysFailLoudlyWithLine) {
     const char* yaml;
     const char* error;
   } cases[] = {
-      {"rule_files:\n  - a.yml\n", "unsupported: rule_files (line 1)"},
       {"alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [a:9093]\n",
        "unsupported: alerting (line 1)"},
       {"remote_write:\n  - url: http://x\n", "unsupported: remote_write (line 1)"},
@@ -206,6 +205,16 @@ TEST(ServerConfigTest, UnsupportedKeysFailLoudlyWithLine) {
       {"scrape_configs:\n  - job_name: x\n    oauth2:\n      client_id: x\n", "unsupported: oauth2 (line 3)"},
   };
   for (const Case& c : cases) EXPECT_EQ(ParseError(c.yaml), c.error) << c.yaml;
+}
+
+TEST(ServerConfigTest, RuleFilesAndRuleQueryOffset) {
+  Config cfg = MustParse("global:\n  rule_query_offset: 30s\nrule_files:\n  - rules/*.yml\n  - /etc/x.yml\n");
+  EXPECT_EQ(cfg.rule_files, (std::vector<std::string>{"rules/*.yml", "/etc/x.yml"}));
+  EXPECT_EQ(cfg.global.rule_query_offset_ms, 30000);
+  const std::string yaml = ConfigToYaml(cfg);
+  EXPECT_NE(yaml.find("rule_query_offset: 30s"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("- rules/*.yml"), std::string::npos) << yaml;
+  EXPECT_EQ(MustParse("").global.rule_query_offset_ms, 0);
 }
 
 TEST(ServerConfigTest, EmptyUnsupportedSectionsAskForNothing) {

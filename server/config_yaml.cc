@@ -209,6 +209,9 @@ std::string ConfigToYaml(const Config& config) {
   out << YAML::Key << "scrape_interval" << YAML::Value << FormatDuration(config.global.scrape_interval_ms);
   out << YAML::Key << "scrape_timeout" << YAML::Value << FormatDuration(config.global.scrape_timeout_ms);
   out << YAML::Key << "evaluation_interval" << YAML::Value << FormatDuration(config.global.evaluation_interval_ms);
+  if (config.global.rule_query_offset_ms != 0) {
+    out << YAML::Key << "rule_query_offset" << YAML::Value << FormatDuration(config.global.rule_query_offset_ms);
+  }
   if (!config.global.external_labels.empty()) {
     out << YAML::Key << "external_labels" << YAML::Value << YAML::BeginMap;
     for (const Label& l : config.global.external_labels) out << YAML::Key << l.name << YAML::Value << l.value;
@@ -216,6 +219,11 @@ std::string ConfigToYaml(const Config& config) {
   }
   EmitScrapeProtocols(out, config.global.scrape_protocols);
   out << YAML::EndMap;
+  if (!config.rule_files.empty()) {
+    out << YAML::Key << "rule_files" << YAML::Value << YAML::BeginSeq;
+    for (const std::string& f : config.rule_files) out << f;
+    out << YAML::EndSeq;
+  }
   if (!config.scrape_configs.empty()) {
     out << YAML::Key << "scrape_configs" << YAML::Value << YAML::BeginSeq;
     for (const scrape::ScrapeConfig& sc : config.scrape_configs) {

@@ -94,6 +94,17 @@ const std::vector<FlagSpec>& Specs() {
                  "(Prometheus's index v2 and chunk files, readable by promtool, Thanos, vmctl and Prometheus). "
                  "Blocks of either format are always read. Promethium's own flag.",
                  &ServerFlags::storage_tsdb_block_format),
+      DurationFlag("rules.alert.for-outage-tolerance",
+                   "Max time to tolerate prometheus outage for restoring \"for\" state of alert.",
+                   &ServerFlags::rules_alert_for_outage_tolerance_ms),
+      DurationFlag("rules.alert.for-grace-period",
+                   "Minimum duration between alert and restored \"for\" state. This is maintained only for alerts "
+                   "with configured \"for\" time greater than grace period.",
+                   &ServerFlags::rules_alert_for_grace_period_ms),
+      DurationFlag("rules.alert.resend-delay",
+                   "Minimum amount of time to wait before resending an alert to "
+                   "Alertmanager.",
+                   &ServerFlags::rules_alert_resend_delay_ms),
       DurationFlag("query.lookback-delta",
                    "The maximum lookback duration for retrieving metrics during expression evaluations.",
                    &ServerFlags::query_lookback_delta_ms),

@@ -30,6 +30,9 @@ struct ServerFlags {
   bool storage_tsdb_wal_compression = true;
   std::string storage_tsdb_wal_compression_type = "snappy";  // snappy | zstd
   std::string storage_tsdb_block_format = "promethium";      // promethium | prometheus
+  int64_t rules_alert_for_outage_tolerance_ms = 60 * 60 * 1000;
+  int64_t rules_alert_for_grace_period_ms = 10 * 60 * 1000;
+  int64_t rules_alert_resend_delay_ms = 60 * 1000;
   std::string web_listen_address = "0.0.0.0:9090";
   int64_t web_max_connections = 512;
   std::string web_external_url;        // "" derives http://<hostname>:<port>/ (web/web_urls.h)

@@ -168,7 +168,10 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["storage.tsdb.wal-compression"], "true");
   EXPECT_EQ(m["storage.tsdb.wal-compression-type"], "snappy");
   EXPECT_EQ(m["storage.tsdb.block-format"], "promethium");
-  EXPECT_EQ(m.size(), 23u);
+  EXPECT_EQ(m["rules.alert.for-outage-tolerance"], "1h");
+  EXPECT_EQ(m["rules.alert.for-grace-period"], "10m");
+  EXPECT_EQ(m["rules.alert.resend-delay"], "1m");
+  EXPECT_EQ(m.size(), 26u);
   EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
 }

@@ -10,10 +10,13 @@
 #include <vector>
 
 #include "promql/engine/engine.h"
+#include "rules/manager/manager.h"
+#include "rules/rulefmt/rulefmt.h"
 #include "scrape/scrape_manager.h"
 #include "server/build_info.h"
 #include "server/features.h"
 #include "server/process_metrics.h"
+#include "server/rules_view.h"
 #include "tsdb/base/duration.h"
 #include "tsdb/base/logging.h"
 #include "tsdb/db.h"
@@ -184,9 +187,19 @@ Status Server::Start() {
   engine_ = std::make_unique<promql::Engine>(eopts);
 
   scrape_ = std::make_unique<scrape::ScrapeManager>(db_.get(), &registry_);
+  rules::ManagerOptions ropts;
+  ropts.rules.query = rules::EngineQueryFunc(engine_.get(), db_.get());
+  ropts.rules.appendable = db_.get();
+  ropts.rules.queryable = db_.get();
+  ropts.rules.metrics = &registry_;
+  ropts.rules.resend_delay_ms = flags_.rules_alert_resend_delay_ms;
+  ropts.rules.outage_tolerance_ms = flags_.rules_alert_for_outage_tolerance_ms;
+  ropts.rules.for_grace_period_ms = flags_.rules_alert_for_grace_period_ms;
+  rules_ = std::make_unique<rules::Manager>(std::move(ropts));
   PROMETHIUM_RETURN_IF_ERROR(StartWeb());
 
   Status applied = scrape_->ApplyConfig(cfg->scrape_configs);
+  if (applied.ok()) applied = ApplyRules(*cfg);
   if (!applied.ok()) {
     reload_success_->Set(0);
     return applied.WithContext(fmt::format("Error loading config (--config.file={})", flags_.config_file));
@@ -199,6 +212,7 @@ Status Server::Start() {
   reload_success_->Set(1);
   reload_success_time_->Set(NowSeconds());
   LogInfo(kLog, "Completed loading of configuration file: filename={}", flags_.config_file);
+  rules_->Start();
 
   ready_.store(true);
   ready_gauge_->Set(1);
@@ -239,6 +253,8 @@ Status Server::StartWeb() {
     PROMETHIUM_RETURN_IF_ERROR(db_->Snapshot(dir, !skip_head));
     return name;
   };
+  deps.rule_groups = [this] { return ToRuleGroupInfos(rules_->RuleGroups()); };
+  deps.alerts = [this] { return ToAlertInfos(rules_->ActiveAlerts()); };
   deps.external_labels = [this] {
     std::lock_guard<std::mutex> lock(config_mu_);
     return external_labels_;
@@ -252,6 +268,7 @@ Status Server::StartWeb() {
       web::ComputeWebUrls(flags_.web_external_url, flags_.web_route_prefix, flags_.web_listen_address, host);
   if (!urls.ok()) return urls.status();
   deps.external_url = urls->external_url;
+  external_url_ = urls->external_url;
   deps.route_prefix = urls->route_prefix;
   // As Prometheus, /api/v1/status/flags shows the computed route prefix.
   for (auto& [name, value] : deps.flags) {
@@ -264,12 +281,20 @@ Status Server::StartWeb() {
   return Status::OK();
 }
 
+Status Server::ApplyRules(const Config& cfg) {
+  Result<std::vector<std::string>> files = rules::ExpandRuleFileGlobs(cfg.rule_files, cfg.config_dir);
+  if (!files.ok()) return files.status();
+  return rules_->Update(cfg.global.evaluation_interval_ms, *files, cfg.global.external_labels, external_url_,
+                        cfg.global.rule_query_offset_ms);
+}
+
 Status Server::Reload() {
   // SIGHUP (signals thread) and /-/reload (web threads) may race.
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
   LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
   Result<Config> cfg = LoadConfigFile(flags_.config_file);
   Status s = cfg.ok() ? scrape_->ApplyConfig(cfg->scrape_configs) : cfg.status();
+  if (s.ok()) s = ApplyRules(*cfg);
   if (cfg.ok() && std::max<int64_t>(0, cfg->storage.exemplars.max_exemplars) != db_->max_exemplars()) {
     LogWarn(kLog, "unsupported: changing storage.exemplars.max_exemplars on reload; keeping {} until restart",
             db_->max_exemplars());
@@ -304,12 +329,18 @@ void Server::Stop() {
     scrape_->Stop();
     LogInfo(kLog, "Scrape manager stopped");
   }
+  if (rules_) {
+    LogInfo(kLog, "Stopping rule manager...");
+    rules_->Stop();
+    LogInfo(kLog, "Rule manager stopped");
+  }
   if (db_) {
     Status s = db_->Close();
     if (!s.ok()) LogError(kLog, "Error stopping storage: err={}", s.ToString());
   }
   // Destroy in reverse dependency order while the registry still lives.
   web_.reset();
+  rules_.reset();
   scrape_.reset();
   engine_.reset();
   db_.reset();

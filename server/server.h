@@ -39,6 +39,9 @@ class Engine;
 namespace promethium::scrape {
 class ScrapeManager;
 }
+namespace promethium::rules {
+class Manager;
+}
 namespace promethium::web {
 class WebServer;
 }
@@ -75,6 +78,9 @@ class Server {
 
  private:
   Status LoadAndApplyConfig(bool initial);
+  // Loads the config's rule_files into the rules manager (a bad file keeps
+  // the rules that run, and fails).
+  Status ApplyRules(const Config& cfg);
   Status StartWeb();
   void RegisterServerMetrics();
   std::string CurrentConfigYaml() const;
@@ -84,6 +90,7 @@ class Server {
   std::unique_ptr<tsdb::DB> db_;
   std::unique_ptr<promql::Engine> engine_;
   std::unique_ptr<scrape::ScrapeManager> scrape_;
+  std::unique_ptr<rules::Manager> rules_;
   std::unique_ptr<web::WebServer> web_;
 
   std::atomic<bool> ready_{false};
@@ -92,8 +99,9 @@ class Server {
   std::mutex reload_mu_;  // serializes Reload() between SIGHUP and /-/reload
   bool stopped_ = false;
   mutable std::mutex config_mu_;
-  std::string config_yaml_;  // guarded by config_mu_; effective config for /api/v1/status/config
-  Labels external_labels_;   // guarded by config_mu_; global.external_labels, for /federate
+  std::string config_yaml_;   // guarded by config_mu_; effective config for /api/v1/status/config
+  Labels external_labels_;    // guarded by config_mu_; global.external_labels, for /federate
+  std::string external_url_;  // set by StartWeb: alert templates' $externalURL
   Gauge* reload_success_ = nullptr;
   Gauge* reload_success_time_ = nullptr;
   Gauge* ready_gauge_ = nullptr;

@@ -18,6 +18,7 @@
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
 #include "web/metadata_info.h"
+#include "web/rules_info.h"
 #include "web/target_info.h"
 #include "web/tsdb_status.h"
 
@@ -97,6 +98,9 @@ struct ApiDeps {
   // series that lack them. Read per request so reloads take effect; null
   // means none.
   std::function<Labels()> external_labels;
+  // /api/v1/rules and /api/v1/alerts (rules_info.h); null answers no rules.
+  std::function<std::vector<RuleGroupInfo>()> rule_groups;
+  std::function<std::vector<AlertInfo>()> alerts;
 };
 
 }  // namespace promethium::web

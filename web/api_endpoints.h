@@ -1,8 +1,7 @@
 // The /api/v1 endpoint functions behind ApiHandler, one group per file:
 // query_api.cc (query, query_range, query_exemplars), series_api.cc
-// (labels, label values, series), status_api.cc (status/*, targets and
-// the fixed answers Grafana probes: rules, alerts), metadata_api.cc and
-// admin_api.cc.
+// (labels, label values, series), status_api.cc (status/* and targets),
+// rules_api.cc (rules, alerts), metadata_api.cc and admin_api.cc.
 //
 // Internal to web/; not part of the public API.
 // Thread-safety: every function is reentrant; deps are read-only.
@@ -48,8 +47,10 @@ ApiResult ServeRuntimeInfo(std::chrono::system_clock::time_point start_time, int
 ApiResult ServeConfig(const ApiDeps& deps);
 ApiResult ServeFlags(const ApiDeps& deps);
 ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call);
-ApiResult ServeRules();
-ApiResult ServeAlerts();
+// rules_api.cc: /api/v1/rules (type, rule_name[], rule_group[], file[],
+// exclude_alerts, match[]) and /api/v1/alerts.
+ApiResult ServeRules(const ApiDeps& deps, const ApiCall& call);
+ApiResult ServeAlerts(const ApiDeps& deps);
 
 // metadata_api.cc: /api/v1/metadata (metric, limit, limit_per_metric) and
 // /api/v1/targets/metadata (match_target, metric, limit).

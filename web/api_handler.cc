@@ -190,8 +190,8 @@ ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& cal
     case Endpoint::kConfig: return ServeConfig(deps);
     case Endpoint::kFlags: return ServeFlags(deps);
     case Endpoint::kTargets: return ServeTargets(deps, call);
-    case Endpoint::kRules: return ServeRules();
-    case Endpoint::kAlerts: return ServeAlerts();
+    case Endpoint::kRules: return ServeRules(deps, call);
+    case Endpoint::kAlerts: return ServeAlerts(deps);
     case Endpoint::kMetadata: return ServeMetadata(deps, call);
     case Endpoint::kTargetMetadata: return ServeTargetMetadata(deps, call);
     case Endpoint::kFormatQuery: return ServeFormatQuery(call);

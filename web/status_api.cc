@@ -1,5 +1,5 @@
-// /api/v1/status/*, /api/v1/targets and the fixed answers Grafana probes
-// (rules, alerts), shaped as Prometheus's web/api/v1/api.go.
+// /api/v1/status/* and /api/v1/targets, shaped as Prometheus's
+// web/api/v1/api.go.
 #include <unistd.h>
 
 #include <algorithm>
@@ -204,6 +204,4 @@ ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call) {
   return ApiResult::Data(w.Take());
 }
 
-ApiResult ServeRules() { return ApiResult::Data(R"({"groups":[]})"); }
-ApiResult ServeAlerts() { return ApiResult::Data(R"({"alerts":[]})"); }
 }  // namespace promethium::web
