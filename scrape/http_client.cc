@@ -62,13 +62,15 @@ namespace {
 // the proxy step (`proxy_failure`, already worded) replaces `ec`'s text.
 Status TransportError(const HttpGetRequest& req, const beast::error_code& ec, bool canceled,
                       const std::string& proxy_failure) {
-  if (canceled) return Status::Canceled(fmt::format("Get \"{}\": scrape canceled", req.url));
+  const std::string_view verb = req.post ? "Post" : "Get";
+  if (canceled)
+    return Status::Canceled(fmt::format("{} \"{}\": {} canceled", verb, req.url, req.post ? "request" : "scrape"));
   if (ec == beast::error::timeout) {
-    return Status::DeadlineExceeded(fmt::format("Get \"{}\": context deadline exceeded", req.url));
+    return Status::DeadlineExceeded(fmt::format("{} \"{}\": context deadline exceeded", verb, req.url));
   }
   if (ec == http::error::body_limit) return Status::ResourceExhausted("body size limit exceeded");
-  if (!proxy_failure.empty()) return Status::IOError(fmt::format("Get \"{}\": {}", req.url, proxy_failure));
-  return Status::IOError(fmt::format("Get \"{}\": {}", req.url, ec.message()));
+  if (!proxy_failure.empty()) return Status::IOError(fmt::format("{} \"{}\": {}", verb, req.url, proxy_failure));
+  return Status::IOError(fmt::format("{} \"{}\": {}", verb, req.url, ec.message()));
 }
 
 // "host:port", with brackets for an IPv6 literal.
@@ -77,16 +79,24 @@ std::string HostPort(const std::string& host, const std::string& port) {
 }
 
 // `via`: the http:// target's proxy, which gets the absolute-form URL.
-http::request<http::empty_body> BuildRequest(const HttpGetRequest& req, const ProxyEndpoint* via) {
+http::request<http::string_body> BuildRequest(const HttpGetRequest& req, const ProxyEndpoint* via) {
   const std::string authority = HostPort(req.host, req.port);
-  http::request<http::empty_body> r{http::verb::get, via ? "http://" + authority + req.target : req.target, 11};
+  http::request<http::string_body> r{req.post ? http::verb::post : http::verb::get,
+                                     via ? "http://" + authority + req.target : req.target, 11};
   r.set(http::field::host, authority);
   if (via && !via->authorization.empty()) r.set(http::field::proxy_authorization, via->authorization);
-  r.set(http::field::accept, req.accept.empty() ? kScrapeAcceptHeader : std::string_view(req.accept));
+  if (!req.post) {
+    r.set(http::field::accept, req.accept.empty() ? kScrapeAcceptHeader : std::string_view(req.accept));
+    r.set("X-Prometheus-Scrape-Timeout-Seconds", FormatJsonFloat(static_cast<double>(req.timeout_ms) / 1000.0));
+  }
   r.set(http::field::accept_encoding, "gzip");
   r.set(http::field::user_agent, kUserAgent);
-  r.set("X-Prometheus-Scrape-Timeout-Seconds", FormatJsonFloat(static_cast<double>(req.timeout_ms) / 1000.0));
   if (!req.authorization.empty()) r.set(http::field::authorization, req.authorization);
+  if (req.post) {
+    r.set(http::field::content_type, req.content_type);
+    r.body() = req.post_body;
+    r.prepare_payload();
+  }
   return r;
 }
 
@@ -294,7 +304,8 @@ struct HttpClient::Impl {
     }
     if (!ec && !canceled) ec = co_await Exchange(req, via, deadline, limit, res);
     // A kept-alive connection the target has closed meanwhile: retry once on
-    // a fresh one (GET is idempotent), as Go's http.Transport does.
+    // a fresh one (GET is idempotent, and so are alert POSTs, which
+    // Alertmanager merges), as Go's http.Transport does.
     if (reused && !canceled && IsStaleConnectionError(ec)) {
       ec = co_await Connect(req, via, deadline);
       if (!ec && !canceled) ec = co_await Exchange(req, via, deadline, limit, res);
@@ -380,7 +391,8 @@ net::awaitable<Result<HttpResponse>> HttpClient::Get(const HttpGetRequest& origi
     }
     beast::error_code ec = co_await im.RoundTrip(req, via ? &*via : nullptr, deadline, limit, &res);
     if (ec || im.canceled) co_return TransportError(req, ec, im.canceled, im.proxy_failure);
-    if (!req.follow_redirects || !IsRedirect(res.result_int())) break;
+    // POSTs are not redirected (a 3xx answer is then an error).
+    if (!req.follow_redirects || req.post || !IsRedirect(res.result_int())) break;
     if (hops == 10) co_return Status::IOError(fmt::format("Get \"{}\": stopped after 10 redirects", original.url));
     std::string_view location = res[http::field::location];
     if (location.empty()) break;

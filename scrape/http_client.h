@@ -1,7 +1,7 @@
 // HttpClient: the scraper's HTTP/1.1 GET, on Boost.Beast with Asio C++20
 // coroutines.
 //
-// One GET per scrape, reusing the previous scrape's connection when the
+// One GET per scrape (or a POST, see HttpGetRequest::post), reusing the previous scrape's connection when the
 // target kept it alive (retrying once on a fresh connection if the target
 // closed it meanwhile). Bounded in time: the whole exchange, connect
 // included, must finish within the scrape timeout. Bounded in size:
@@ -75,6 +75,12 @@ struct HttpGetRequest {
   std::string authorization;                   // Authorization header value; "" sends none
   bool follow_redirects = false;               // follow up to 10 3xx Location hops, as Go's client
   std::shared_ptr<const ProxySelector> proxy;  // nullptr: always direct
+  // POST instead of GET (the notifier's alert pushes): `post_body` is sent
+  // with `content_type`; the scrape-only headers (Accept, the scrape timeout)
+  // are left out and errors say "Post" instead of "Get".
+  bool post = false;
+  std::string post_body;
+  std::string content_type;
 };
 
 struct HttpResponse {

@@ -5,10 +5,11 @@
 # `apt-get update` runs only when something must be installed. Works as root
 # (CI) and, for other users, through sudo when it exists.
 #
-# The Debian prometheus, prometheus-node-exporter and victoria-metrics
-# packages are installed for their binaries (promtool, node_exporter and
-# vmctl drive the end-to-end tests); their services must not run, since they
-# would take ports 9090/9100/8428. A
+# The Debian prometheus, prometheus-node-exporter, victoria-metrics and
+# prometheus-alertmanager packages are installed for their binaries
+# (promtool, node_exporter, vmctl and alertmanager drive the end-to-end
+# tests); their services must not run, since they would take ports
+# 9090/9100/8428/9093. A
 # temporary policy-rc.d forbids starting them during installation, and any
 # that are running afterwards are stopped.
 set -euo pipefail
@@ -21,11 +22,12 @@ PACKAGES=(
   libxxhash-dev clang-format clang-tidy python3
   prometheus prometheus-node-exporter curl
   victoria-metrics  # vmctl reads our Prometheus-format snapshots (tests/e2e/prometheus_dir_test.py)
+  prometheus-alertmanager  # receives our alerts (tests/e2e/alertmanager_test.py)
   nodejs chromium  # web UI: npm build and browser tests (npm: see missing_packages)
   docker.io busybox-static  # Docker service discovery e2e test
   libssl-dev  # HTTPS scrapes (tls_config)
 )
-SERVICES=(prometheus prometheus-node-exporter victoria-metrics)
+SERVICES=(prometheus prometheus-node-exporter victoria-metrics prometheus-alertmanager)
 
 log() { echo "setup.sh: $*" >&2; }
 

@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/config_paths.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "scrape/textparse/scrape_protocol.h"
+#include "server/config_alerting.h"
 #include "server/config_decoder.h"
 #include "server/config_http_client.h"
 #include "tsdb/base/duration.h"
@@ -40,7 +42,7 @@ constexpr std::string_view kRelabelType = "relabel.plain";
 
 // Keys Prometheus accepts that Promethium does not implement yet.
 const std::set<std::string_view> kUnsupportedTopLevel = {
-    "runtime", "alerting", "tracing", "remote_write", "remote_read", "otlp",
+    "runtime", "tracing", "remote_write", "remote_read", "otlp",
 };
 const std::set<std::string_view> kUnsupportedGlobal = {
     "query_log_file",
@@ -131,6 +133,7 @@ class Decoder : public YamlDecoder {
     PROMETHIUM_RETURN_IF_ERROR(DecodeTop(root, &global, &cfg.scrape_configs, &cfg.scrape_config_files));
     cfg.storage = storage_;
     cfg.rule_files = rule_files_;
+    cfg.alerting = alerting_;
     if (!errors_.empty()) {
       std::string msg = "yaml: unmarshal errors:";
       for (const std::string& e : errors_) msg += "\n  " + e;
@@ -193,6 +196,12 @@ class Decoder : public YamlDecoder {
       if (key == "scrape_config_files") return DecodeStringList(v, scrape_config_files);
       if (key == "rule_files") return DecodeStringList(v, &rule_files_);
       if (key == "storage") return DecodeStorage(v, &storage_);
+      if (key == "alerting") {  // config_alerting.cc; target fields decode as in a scrape config
+        auto field = [this](const std::string& k, const YAML::Node& x, scrape::ScrapeConfig* sc) {
+          return DecodeScrapeField(x, k, x, sc);
+        };
+        return config_internal::DecodeAlerting(*this, v, field, &alerting_);
+      }
       if (key != "scrape_configs") return Unknown();
       return DecodeScrapeConfigList(v, scrape_configs);
     });
@@ -666,6 +675,7 @@ class Decoder : public YamlDecoder {
 
   StorageConfig storage_;
   std::vector<std::string> rule_files_;
+  rules::AlertingConfig alerting_;
 };
 
 }  // namespace
@@ -687,21 +697,11 @@ namespace {
 // SetDirectory: relative file_sd, TLS and secret file paths of one job
 // become relative to `dir` ("" or ending in '/').
 void ResolvePaths(const std::string& dir, scrape::ScrapeConfig* sc) {
-  auto join = [&](std::string& file) {
-    if (!file.empty() && !file.starts_with('/')) file = dir + file;
-  };
-  auto join_client = [&](scrape::HttpClientConfig& c) {
-    join(c.tls_config.ca_file);
-    join(c.tls_config.cert_file);
-    join(c.tls_config.key_file);
-    if (c.basic_auth) join(c.basic_auth->password_file);
-    if (c.authorization) join(c.authorization->credentials_file);
-  };
   for (scrape::FileSDConfig& sd : sc->file_sd_configs) {
-    for (std::string& file : sd.files) join(file);
+    for (std::string& file : sd.files) JoinConfigDir(dir, &file);
   }
-  join_client(sc->http_client);
-  for (scrape::HttpSDConfig& sd : sc->http_sd_configs) join_client(sd.http_client);
+  ResolveHttpClientPaths(dir, &sc->http_client);
+  for (scrape::HttpSDConfig& sd : sc->http_sd_configs) ResolveHttpClientPaths(dir, &sd.http_client);
 }
 
 Result<std::vector<scrape::ScrapeConfig>> ParseScrapeConfigsText(const std::string& text, const GlobalConfig& global) {
@@ -775,6 +775,7 @@ Result<Config> LoadConfigFile(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   for (scrape::ScrapeConfig& sc : cfg->scrape_configs) ResolvePaths(dir, &sc);
+  config_internal::ResolveAlertingPaths(dir, &cfg->alerting);
   cfg->config_dir = dir;
   Status files = LoadScrapeConfigFiles(dir, &*cfg);
   if (!files.ok()) return Status::InvalidArgument(fmt::format("parsing YAML file {}: {}", path, files.message()));

@@ -14,7 +14,7 @@
 // decoded into scrape::RelabelConfig with Prometheus's defaults and checked
 // with relabel.Config.Validate's messages. Keys Prometheus knows but
 // Promethium does not implement yet (the *_sd_configs not listed in
-// config_decoder.cc, rule_files, remote_write, oauth2, ...) fail with
+// config_decoder.cc, remote_write, oauth2, ...) fail with
 // "unsupported: <key> (line N)";
 // nothing is ignored silently. An empty list or null value for such a key
 // is accepted, since it asks for nothing.
@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/notifier/notifier_config.h"
 #include "scrape/scrape_config.h"
 #include "tsdb/api/labels.h"
 #include "tsdb/base/result.h"
@@ -89,6 +90,8 @@ struct Config {
   // (the config file's, set by LoadConfigFile; empty for ParseConfig).
   std::vector<std::string> rule_files;
   std::string config_dir;
+  // alerting: (config_alerting.cc): where alerts are sent.
+  rules::AlertingConfig alerting;
 };
 
 // Parses and validates YAML text. An empty document is the default config.

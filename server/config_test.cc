@@ -188,8 +188,7 @@ TEST(ServerConfigTest, UnsupportedKeysFailLoudlyWithLine) {
     const char* yaml;
     const char* error;
   } cases[] = {
-      {"alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [a:9093]\n",
-       "unsupported: alerting (line 1)"},
+      {"alerting:\n  alertmanagers:\n    - sigv4:\n        region: x\n", "unsupported: sigv4 (line 3)"},
       {"remote_write:\n  - url: http://x\n", "unsupported: remote_write (line 1)"},
       {"global:\n  query_log_file: q.log\n", "unsupported: query_log_file (line 2)"},
       {"scrape_configs:\n  - job_name: x\n    consul_sd_configs:\n      - server: a:8500\n",

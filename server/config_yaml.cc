@@ -201,6 +201,49 @@ void EmitSdConfigs(YAML::Emitter& out, const scrape::ScrapeConfig& sc) {
   }
 }
 
+void EmitStaticConfigs(YAML::Emitter& out, const std::vector<scrape::TargetGroup>& groups) {
+  out << YAML::Key << "static_configs" << YAML::Value << YAML::BeginSeq;
+  for (const scrape::TargetGroup& g : groups) {
+    out << YAML::BeginMap << YAML::Key << "targets" << YAML::Value << g.targets;
+    if (!g.labels.empty()) {
+      out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
+      for (const Label& l : g.labels) out << YAML::Key << l.name << YAML::Value << l.value;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+// alerting:, in Prometheus's field order; omitted when empty.
+void EmitAlerting(YAML::Emitter& out, const rules::AlertingConfig& a) {
+  if (a.alert_relabel_configs.empty() && a.alertmanagers.empty()) return;
+  out << YAML::Key << "alerting" << YAML::Value << YAML::BeginMap;
+  EmitRelabelConfigs(out, "alert_relabel_configs", a.alert_relabel_configs);
+  if (!a.alertmanagers.empty()) {
+    out << YAML::Key << "alertmanagers" << YAML::Value << YAML::BeginSeq;
+    for (const rules::AlertmanagerConfig& am : a.alertmanagers) {
+      out << YAML::BeginMap;
+      EmitHttpClient(out, am.http_client);
+      out << YAML::Key << "scheme" << YAML::Value << am.scheme;
+      if (!am.path_prefix.empty()) out << YAML::Key << "path_prefix" << YAML::Value << am.path_prefix;
+      out << YAML::Key << "timeout" << YAML::Value << FormatDuration(am.timeout_ms);
+      out << YAML::Key << "api_version" << YAML::Value << am.api_version;
+      EmitRelabelConfigs(out, "relabel_configs", am.relabel_configs);
+      EmitRelabelConfigs(out, "alert_relabel_configs", am.alert_relabel_configs);
+      scrape::ScrapeConfig sd;
+      sd.file_sd_configs = am.file_sd_configs;
+      sd.http_sd_configs = am.http_sd_configs;
+      sd.dns_sd_configs = am.dns_sd_configs;
+      EmitSdConfigs(out, sd);
+      if (!am.static_configs.empty()) EmitStaticConfigs(out, am.static_configs);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
 }  // namespace
 
 std::string ConfigToYaml(const Config& config) {
@@ -219,6 +262,7 @@ std::string ConfigToYaml(const Config& config) {
   }
   EmitScrapeProtocols(out, config.global.scrape_protocols);
   out << YAML::EndMap;
+  EmitAlerting(out, config.alerting);
   if (!config.rule_files.empty()) {
     out << YAML::Key << "rule_files" << YAML::Value << YAML::BeginSeq;
     for (const std::string& f : config.rule_files) out << f;
@@ -250,17 +294,7 @@ std::string ConfigToYaml(const Config& config) {
         out << YAML::Key << "keep_dropped_targets" << YAML::Value << sc.keep_dropped_targets;
       }
       if (sc.label_limit) out << YAML::Key << "label_limit" << YAML::Value << sc.label_limit;
-      out << YAML::Key << "static_configs" << YAML::Value << YAML::BeginSeq;
-      for (const scrape::TargetGroup& g : sc.static_configs) {
-        out << YAML::BeginMap << YAML::Key << "targets" << YAML::Value << g.targets;
-        if (!g.labels.empty()) {
-          out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
-          for (const Label& l : g.labels) out << YAML::Key << l.name << YAML::Value << l.value;
-          out << YAML::EndMap;
-        }
-        out << YAML::EndMap;
-      }
-      out << YAML::EndSeq;
+      EmitStaticConfigs(out, sc.static_configs);
       EmitSdConfigs(out, sc);
       EmitRelabelConfigs(out, "relabel_configs", sc.relabel_configs);
       EmitRelabelConfigs(out, "metric_relabel_configs", sc.metric_relabel_configs);

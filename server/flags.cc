@@ -105,6 +105,16 @@ const std::vector<FlagSpec>& Specs() {
                    "Minimum amount of time to wait before resending an alert to "
                    "Alertmanager.",
                    &ServerFlags::rules_alert_resend_delay_ms),
+      IntFlag("alertmanager.notification-queue-capacity",
+              "The capacity of the queue for pending Alertmanager notifications.",
+              &ServerFlags::alertmanager_notification_queue_capacity),
+      IntFlag("alertmanager.notification-batch-size",
+              "The maximum number of notifications per batch to send to the Alertmanager.",
+              &ServerFlags::alertmanager_notification_batch_size),
+      BoolFlag("alertmanager.drain-notification-queue-on-shutdown",
+               "Send any outstanding Alertmanager notifications when shutting down. If false, any outstanding "
+               "Alertmanager notifications will be dropped when shutting down.",
+               &ServerFlags::alertmanager_drain_notification_queue_on_shutdown),
       DurationFlag("query.lookback-delta",
                    "The maximum lookback duration for retrieving metrics during expression evaluations.",
                    &ServerFlags::query_lookback_delta_ms),

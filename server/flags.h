@@ -33,6 +33,9 @@ struct ServerFlags {
   int64_t rules_alert_for_outage_tolerance_ms = 60 * 60 * 1000;
   int64_t rules_alert_for_grace_period_ms = 10 * 60 * 1000;
   int64_t rules_alert_resend_delay_ms = 60 * 1000;
+  int64_t alertmanager_notification_queue_capacity = 10000;
+  int64_t alertmanager_notification_batch_size = 256;  // <= 0: 256
+  bool alertmanager_drain_notification_queue_on_shutdown = true;
   std::string web_listen_address = "0.0.0.0:9090";
   int64_t web_max_connections = 512;
   std::string web_external_url;        // "" derives http://<hostname>:<port>/ (web/web_urls.h)

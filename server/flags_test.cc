@@ -171,7 +171,10 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["rules.alert.for-outage-tolerance"], "1h");
   EXPECT_EQ(m["rules.alert.for-grace-period"], "10m");
   EXPECT_EQ(m["rules.alert.resend-delay"], "1m");
-  EXPECT_EQ(m.size(), 26u);
+  EXPECT_EQ(m["alertmanager.notification-queue-capacity"], "10000");
+  EXPECT_EQ(m["alertmanager.notification-batch-size"], "256");
+  EXPECT_EQ(m["alertmanager.drain-notification-queue-on-shutdown"], "true");
+  EXPECT_EQ(m.size(), 29u);
   EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
 }

@@ -1,6 +1,7 @@
 // promethium: entry point. Parses flags, starts the Server, then turns
 // signals into actions on one dedicated thread (this one): SIGHUP reloads
-// the config, SIGTERM/SIGINT shut down gracefully.
+// the config, SIGTERM/SIGINT shut down gracefully. `promethium test rules
+// FILE...` runs rule unit tests instead (rules/unittest/cli.h).
 //
 // The handled signals are blocked before any thread exists, so every thread
 // the components start inherits the mask and only sigwait() below ever
@@ -8,9 +9,11 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "rules/unittest/cli.h"
 #include "server/build_info.h"
 #include "server/flags.h"
 #include "server/server.h"
@@ -45,6 +48,10 @@ void WaitForShutdown(const sigset_t& signals, Server* server) {
 
 int Run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // `promethium test rules FILE...`: promtool-style rule unit tests.
+  if (!args.empty() && args[0] == "test") {
+    return rules::unittest::RunTestCommand({args.begin() + 1, args.end()}, "promethium", std::cout, std::cerr);
+  }
   CommandLine cl = ParseCommandLine(args);
   switch (cl.action) {
     case CommandLine::Action::kPrintHelp: std::fputs(HelpText("promethium").c_str(), stdout); return 0;

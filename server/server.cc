@@ -11,6 +11,7 @@
 
 #include "promql/engine/engine.h"
 #include "rules/manager/manager.h"
+#include "rules/notifier/notifier.h"
 #include "rules/rulefmt/rulefmt.h"
 #include "scrape/scrape_manager.h"
 #include "server/build_info.h"
@@ -187,6 +188,14 @@ Status Server::Start() {
   engine_ = std::make_unique<promql::Engine>(eopts);
 
   scrape_ = std::make_unique<scrape::ScrapeManager>(db_.get(), &registry_);
+  rules::NotifierOptions nopts;
+  nopts.queue_capacity = static_cast<size_t>(std::max<int64_t>(0, flags_.alertmanager_notification_queue_capacity));
+  if (flags_.alertmanager_notification_batch_size > 0) {
+    nopts.max_batch_size = static_cast<size_t>(flags_.alertmanager_notification_batch_size);
+  }
+  nopts.drain_on_shutdown = flags_.alertmanager_drain_notification_queue_on_shutdown;
+  nopts.metrics = &registry_;
+  notifier_ = std::make_unique<rules::Notifier>(nopts);
   rules::ManagerOptions ropts;
   ropts.rules.query = rules::EngineQueryFunc(engine_.get(), db_.get());
   ropts.rules.appendable = db_.get();
@@ -195,10 +204,15 @@ Status Server::Start() {
   ropts.rules.resend_delay_ms = flags_.rules_alert_resend_delay_ms;
   ropts.rules.outage_tolerance_ms = flags_.rules_alert_for_outage_tolerance_ms;
   ropts.rules.for_grace_period_ms = flags_.rules_alert_for_grace_period_ms;
+  // Groups run only after StartWeb has set external_url_.
+  ropts.rules.notify = [this](std::string_view expr, const std::vector<rules::Alert>& alerts) {
+    if (!alerts.empty()) notifier_->Send(rules::ToNotifierAlerts(expr, alerts, external_url_));
+  };
   rules_ = std::make_unique<rules::Manager>(std::move(ropts));
   PROMETHIUM_RETURN_IF_ERROR(StartWeb());
 
   Status applied = scrape_->ApplyConfig(cfg->scrape_configs);
+  if (applied.ok()) applied = notifier_->ApplyConfig(cfg->alerting, cfg->global.external_labels);
   if (applied.ok()) applied = ApplyRules(*cfg);
   if (!applied.ok()) {
     reload_success_->Set(0);
@@ -212,6 +226,7 @@ Status Server::Start() {
   reload_success_->Set(1);
   reload_success_time_->Set(NowSeconds());
   LogInfo(kLog, "Completed loading of configuration file: filename={}", flags_.config_file);
+  notifier_->Start();
   rules_->Start();
 
   ready_.store(true);
@@ -255,6 +270,9 @@ Status Server::StartWeb() {
   };
   deps.rule_groups = [this] { return ToRuleGroupInfos(rules_->RuleGroups()); };
   deps.alerts = [this] { return ToAlertInfos(rules_->ActiveAlerts()); };
+  deps.alertmanagers = [this] {
+    return web::AlertmanagersInfo{notifier_->Alertmanagers(), notifier_->DroppedAlertmanagers()};
+  };
   deps.external_labels = [this] {
     std::lock_guard<std::mutex> lock(config_mu_);
     return external_labels_;
@@ -294,6 +312,7 @@ Status Server::Reload() {
   LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
   Result<Config> cfg = LoadConfigFile(flags_.config_file);
   Status s = cfg.ok() ? scrape_->ApplyConfig(cfg->scrape_configs) : cfg.status();
+  if (s.ok()) s = notifier_->ApplyConfig(cfg->alerting, cfg->global.external_labels);
   if (s.ok()) s = ApplyRules(*cfg);
   if (cfg.ok() && std::max<int64_t>(0, cfg->storage.exemplars.max_exemplars) != db_->max_exemplars()) {
     LogWarn(kLog, "unsupported: changing storage.exemplars.max_exemplars on reload; keeping {} until restart",
@@ -334,6 +353,10 @@ void Server::Stop() {
     rules_->Stop();
     LogInfo(kLog, "Rule manager stopped");
   }
+  if (notifier_) {
+    LogInfo(kLog, "Stopping notification manager...");
+    notifier_->Stop();
+  }
   if (db_) {
     Status s = db_->Close();
     if (!s.ok()) LogError(kLog, "Error stopping storage: err={}", s.ToString());
@@ -341,6 +364,7 @@ void Server::Stop() {
   // Destroy in reverse dependency order while the registry still lives.
   web_.reset();
   rules_.reset();
+  notifier_.reset();
   scrape_.reset();
   engine_.reset();
   db_.reset();

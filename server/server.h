@@ -1,13 +1,15 @@
 // Server: the promethium process, wired together.
 //
 // Owns, in construction order, the self-metrics registry, the storage
-// (tsdb::DB), the PromQL engine, the scrape manager and the web server, and
-// drives their lifecycle:
-//   Start():  load config -> open DB -> engine -> web server -> apply scrape
-//             config -> mark ready.
-//   Reload(): re-read the config file and apply it to the scrape manager
-//             (SIGHUP); a failed reload keeps the old config running.
-//   Stop():   unready -> stop web -> stop scrape -> close DB.
+// (tsdb::DB), the PromQL engine, the scrape manager, the notifier, the rules
+// manager and the web server, and drives their lifecycle:
+//   Start():  load config -> open DB -> engine -> web server -> apply scrape,
+//             alerting and rules config -> start notifier and rules -> ready.
+//   Reload(): re-read the config file and apply it to the scrape manager,
+//             the notifier and the rules (SIGHUP); a failed reload keeps the
+//             old config running.
+//   Stop():   unready -> stop web -> stop scrape -> stop rules -> stop
+//             notifier (draining its queue) -> close DB.
 // The signals thread (see main.cc) calls Reload/Stop; the web server's
 // /-/reload calls Reload too (serialized by reload_mu_), and /-/quit calls
 // RequestQuit, which signals the process rather than stopping it inline.
@@ -41,7 +43,8 @@ class ScrapeManager;
 }
 namespace promethium::rules {
 class Manager;
-}
+class Notifier;
+}  // namespace promethium::rules
 namespace promethium::web {
 class WebServer;
 }
@@ -90,6 +93,7 @@ class Server {
   std::unique_ptr<tsdb::DB> db_;
   std::unique_ptr<promql::Engine> engine_;
   std::unique_ptr<scrape::ScrapeManager> scrape_;
+  std::unique_ptr<rules::Notifier> notifier_;  // before rules_: the groups send through it
   std::unique_ptr<rules::Manager> rules_;
   std::unique_ptr<web::WebServer> web_;
 

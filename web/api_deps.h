@@ -17,6 +17,7 @@
 #include "tsdb/api/matcher.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
+#include "web/alertmanager_info.h"
 #include "web/metadata_info.h"
 #include "web/rules_info.h"
 #include "web/target_info.h"
@@ -101,6 +102,8 @@ struct ApiDeps {
   // /api/v1/rules and /api/v1/alerts (rules_info.h); null answers no rules.
   std::function<std::vector<RuleGroupInfo>()> rule_groups;
   std::function<std::vector<AlertInfo>()> alerts;
+  // /api/v1/alertmanagers (alertmanager_info.h); null answers none.
+  std::function<AlertmanagersInfo()> alertmanagers;
 };
 
 }  // namespace promethium::web

@@ -51,6 +51,8 @@ ApiResult ServeTargets(const ApiDeps& deps, const ApiCall& call);
 // exclude_alerts, match[]) and /api/v1/alerts.
 ApiResult ServeRules(const ApiDeps& deps, const ApiCall& call);
 ApiResult ServeAlerts(const ApiDeps& deps);
+// alertmanagers_api.cc: /api/v1/alertmanagers.
+ApiResult ServeAlertmanagers(const ApiDeps& deps);
 
 // metadata_api.cc: /api/v1/metadata (metric, limit, limit_per_metric) and
 // /api/v1/targets/metadata (match_target, metric, limit).

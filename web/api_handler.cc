@@ -31,6 +31,7 @@ enum class Endpoint {
   kTargets,
   kRules,
   kAlerts,
+  kAlertmanagers,
   kMetadata,
   kTargetMetadata,
   kFormatQuery,
@@ -70,7 +71,7 @@ constexpr std::array kApiRoutes = {
     ApiRoute{"/api/v1/parse_query", kGet | kPost, Endpoint::kParseQuery},
     ApiRoute{"/api/v1/scrape_pools", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/targets/metadata", kGet, Endpoint::kTargetMetadata},
-    ApiRoute{"/api/v1/alertmanagers", kGet, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/alertmanagers", kGet, Endpoint::kAlertmanagers},
     ApiRoute{"/api/v1/status/tsdb", kGet, Endpoint::kTsdbStatus},
     ApiRoute{"/api/v1/status/walreplay", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/features", kGet, Endpoint::kUnsupported},
@@ -192,6 +193,7 @@ ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& cal
     case Endpoint::kTargets: return ServeTargets(deps, call);
     case Endpoint::kRules: return ServeRules(deps, call);
     case Endpoint::kAlerts: return ServeAlerts(deps);
+    case Endpoint::kAlertmanagers: return ServeAlertmanagers(deps);
     case Endpoint::kMetadata: return ServeMetadata(deps, call);
     case Endpoint::kTargetMetadata: return ServeTargetMetadata(deps, call);
     case Endpoint::kFormatQuery: return ServeFormatQuery(call);

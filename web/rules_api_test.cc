@@ -96,3 +96,21 @@ TEST_F(RulesApiTest, Alerts) {
 
 }  // namespace
 }  // namespace promethium::web
+
+namespace promethium::web {
+namespace {
+
+TEST(AlertmanagersApiTest, ListsActiveAndDroppedAsPrometheus) {
+  ApiDeps deps;
+  deps.alertmanagers = [] {
+    return AlertmanagersInfo{{"http://127.0.0.1:9093/api/v2/alerts"}, {"http://b:9093/api/v2/alerts"}};
+  };
+  EXPECT_EQ(ApiHandler(deps).Handle(Get("/api/v1/alertmanagers")).body,
+            R"({"status":"success","data":{"activeAlertmanagers":[{"url":"http://127.0.0.1:9093/api/v2/alerts"}],)"
+            R"("droppedAlertmanagers":[{"url":"http://b:9093/api/v2/alerts"}]}})");
+  EXPECT_EQ(ApiHandler(ApiDeps{}).Handle(Get("/api/v1/alertmanagers")).body,
+            R"({"status":"success","data":{"activeAlertmanagers":[],"droppedAlertmanagers":[]}})");
+}
+
+}  // namespace
+}  // namespace promethium::web

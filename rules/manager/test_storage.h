@@ -1,5 +1,5 @@
 // FakeStorage: a tiny thread-safe in-memory Appendable + Queryable for the
-// rules tests, over promqltest's MemoryStorage. Appends become visible at
+// rules tests, over tsdb/api's MemoryStorage. Appends become visible at
 // Commit; like the TSDB head it rejects a sample older than the series'
 // newest (OutOfOrder) and a different value at the newest timestamp
 // (Duplicate). Queriers read a snapshot.
@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/promqltest/memory_storage.h"
+#include "tsdb/api/memory_storage.h"
 #include "tsdb/api/storage.h"
 
 namespace promethium::rules::testing {
@@ -24,7 +24,7 @@ class FakeStorage final : public Appendable, public Queryable {
   std::unique_ptr<Appender> NewAppender() override { return std::make_unique<FakeAppender>(this); }
 
   Result<std::unique_ptr<Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
-    auto snap = std::make_shared<promqltest::MemoryStorage>();
+    auto snap = std::make_shared<MemoryStorage>();
     {
       std::lock_guard<std::mutex> l(mu_);
       *snap = mem_;
@@ -54,7 +54,7 @@ class FakeStorage final : public Appendable, public Queryable {
  private:
   class SnapshotQuerier final : public Querier {
    public:
-    SnapshotQuerier(std::shared_ptr<promqltest::MemoryStorage> s, std::unique_ptr<Querier> q)
+    SnapshotQuerier(std::shared_ptr<MemoryStorage> s, std::unique_ptr<Querier> q)
         : snap_(std::move(s)), q_(std::move(q)) {}
     std::unique_ptr<SeriesSet> Select(bool sorted, const SelectHints* h, const Matchers& ms) override {
       return q_->Select(sorted, h, ms);
@@ -65,7 +65,7 @@ class FakeStorage final : public Appendable, public Queryable {
     Result<std::vector<std::string>> LabelNames(const Matchers& ms) override { return q_->LabelNames(ms); }
 
    private:
-    std::shared_ptr<promqltest::MemoryStorage> snap_;
+    std::shared_ptr<MemoryStorage> snap_;
     std::unique_ptr<Querier> q_;
   };
 
@@ -113,7 +113,7 @@ class FakeStorage final : public Appendable, public Queryable {
   };
 
   std::mutex mu_;
-  promqltest::MemoryStorage mem_;
+  MemoryStorage mem_;
   int commits_ = 0;
 };
 

@@ -1,6 +1,6 @@
 // The promqltest script format (Prometheus's promql/promqltest): parsing of
-// `load`, `clear` and `eval` commands, series descriptions with expansion
-// syntax (`1+2x3`, `_x2`, `stale`) and `expect` lines.
+// `load`, `clear` and `eval` commands and `expect` lines. Series
+// descriptions (`1+2x3`, `_x2`, `stale`) come from promql/seriesnotation.
 //
 // Native-histogram values ({{...}}) are recognised but not decoded: the
 // command is marked so the runner can skip it and say why.
@@ -13,27 +13,17 @@
 #include <string_view>
 #include <vector>
 
+#include "promql/seriesnotation/series_notation.h"
 #include "tsdb/api/labels.h"
 #include "tsdb/base/result.h"
 
 namespace promethium::promqltest {
 
-// One value of an expanded series description.
-struct SequenceValue {
-  double value = 0;
-  bool omitted = false;
-  bool histogram = false;  // a {{...}} native histogram (not decoded)
-};
-
-struct SeriesDesc {
-  Labels metric;
-  std::vector<SequenceValue> values;
-};
-
-// Parses `metric{a="b"} 1+1x3 _ stale` (values may be absent).
-Result<SeriesDesc> ParseSeriesDesc(std::string_view line);
-// Parses one number as Prometheus's test parser does (ints, floats, Inf, NaN).
-bool ParseNumber(std::string_view s, double* out);
+// Series descriptions are parsed by promql/seriesnotation.
+using promql::seriesnotation::ParseNumber;
+using promql::seriesnotation::ParseSeriesDesc;
+using promql::seriesnotation::SequenceValue;
+using promql::seriesnotation::SeriesDesc;
 
 struct LoadCmd {
   int line = 0;

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "tests/promqltest/memory_storage.h"
+#include "tsdb/api/memory_storage.h"
 #include "tsdb/db.h"
 
 namespace promethium::promqltest {

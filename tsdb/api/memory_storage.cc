@@ -1,10 +1,10 @@
 // MemoryStorage (see memory_storage.h).
-#include "tests/promqltest/memory_storage.h"
+#include "tsdb/api/memory_storage.h"
 
 #include <algorithm>
 #include <set>
 
-namespace promethium::promqltest {
+namespace promethium {
 
 void MemoryStorage::Add(const Labels& labels, int64_t t, double v) {
   auto& samples = series_[labels];
@@ -79,4 +79,4 @@ Result<std::unique_ptr<Querier>> MemoryStorage::NewQuerier(int64_t mint, int64_t
   return std::unique_ptr<Querier>(std::make_unique<MemoryQuerier>(&series_, mint, maxt));
 }
 
-}  // namespace promethium::promqltest
+}  // namespace promethium

@@ -1,5 +1,6 @@
-// MemoryStorage: a tiny in-memory Queryable for the promqltest runner and
-// engine tests, so they do not depend on the TSDB engine.
+// MemoryStorage: a tiny in-memory Queryable for the promqltest runner,
+// engine and rules tests and promtool-style rule unit tests, so they do not
+// depend on the TSDB engine.
 //
 // Series are kept sorted by labels; Select applies every matcher and
 // returns ListSeries restricted to the querier's [mint, maxt].
@@ -15,7 +16,7 @@
 #include "tsdb/api/series_list.h"
 #include "tsdb/api/storage.h"
 
-namespace promethium::promqltest {
+namespace promethium {
 
 class MemoryStorage final : public Queryable {
  public:
@@ -33,4 +34,4 @@ class MemoryStorage final : public Queryable {
   std::map<Labels, std::vector<Sample>> series_;
 };
 
-}  // namespace promethium::promqltest
+}  // namespace promethium

@@ -1,0 +1,91 @@
+// TestAlertmanager (tests only): a loopback HTTP server that records every
+// POST body and answers with a settable status after an optional delay.
+// All waits are bounded; the destructor joins the serving thread.
+// Thread-safety: every method may be called from any thread while it serves.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scrape/discovery/test_socket_util.h"
+
+namespace promethium::rules {
+
+class TestAlertmanager {
+ public:
+  TestAlertmanager() {
+    server_.ListenLoopback();
+    server_.Start([this](int c) { Serve(c); });
+  }
+  ~TestAlertmanager() { server_.Stop(); }
+
+  void SetStatus(std::string status) {
+    std::lock_guard<std::mutex> l(mu_);
+    status_ = std::move(status);
+  }
+  void SetDelayMs(int ms) { delay_ms_ = ms; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(server_.port()); }
+  std::vector<std::string> bodies() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return bodies_;
+  }
+  std::vector<std::string> heads() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return heads_;
+  }
+  int requests() const { return requests_; }
+  // Waits up to `timeout_ms` for at least `n` requests.
+  bool WaitRequests(int n, int timeout_ms = 5000) const {
+    for (int waited = 0; requests_ < n && waited < timeout_ms; waited += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return requests_ >= n;
+  }
+
+ private:
+  void Serve(int c) {
+    std::string req = scrape::ReadRequestHead(c, 40);
+    const size_t head_end = req.find("\r\n\r\n");
+    if (head_end == std::string::npos) return;
+    std::string head = req.substr(0, head_end);
+    std::string body = req.substr(head_end + 4);
+    size_t length = 0;
+    for (std::string key : {"Content-Length: ", "content-length: "}) {
+      if (size_t p = head.find(key); p != std::string::npos)
+        length = std::strtoul(head.c_str() + p + key.size(), nullptr, 10);
+    }
+    char buf[4096];
+    for (int i = 0; i < 100 && body.size() < length; ++i) {
+      pollfd p{c, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      ssize_t n = ::read(c, buf, sizeof(buf));
+      if (n <= 0) break;
+      body.append(buf, static_cast<size_t>(n));
+    }
+    if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    std::string resp;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      heads_.push_back(std::move(head));
+      bodies_.push_back(std::move(body));
+      resp = scrape::HttpCloseResponse(status_, "application/json", "");
+    }
+    ++requests_;
+    (void)!::write(c, resp.data(), resp.size());
+  }
+
+  mutable std::mutex mu_;
+  std::string status_ = "200 OK";
+  std::vector<std::string> heads_;
+  std::vector<std::string> bodies_;
+  std::atomic<int> delay_ms_{0};
+  std::atomic<int> requests_{0};
+  scrape::TestSocketServer server_;
+};
+
+}  // namespace promethium::rules
