@@ -38,7 +38,8 @@ class TestAlertmanager {
     std::lock_guard<std::mutex> l(mu_);
     return heads_;
   }
-  int requests() const { return requests_; }
+  int requests() const { return requests_; }  // answered
+  int arrived() const { return arrived_; }    // read, answered or not (the delay runs after)
   // Waits up to `timeout_ms` for at least `n` requests.
   bool WaitRequests(int n, int timeout_ms = 5000) const {
     for (int waited = 0; requests_ < n && waited < timeout_ms; waited += 10) {
@@ -67,6 +68,7 @@ class TestAlertmanager {
       if (n <= 0) break;
       body.append(buf, static_cast<size_t>(n));
     }
+    ++arrived_;
     if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
     std::string resp;
     {
@@ -85,6 +87,7 @@ class TestAlertmanager {
   std::vector<std::string> bodies_;
   std::atomic<int> delay_ms_{0};
   std::atomic<int> requests_{0};
+  std::atomic<int> arrived_{0};
   scrape::TestSocketServer server_;
 };
 
