@@ -27,15 +27,6 @@ std::string EncodingName(uint8_t encoding) {
   }
 }
 
-Status ReadAt(const RandomAccessFile& file, const std::string& path, uint64_t offset, size_t n, std::string* out) {
-  out->resize(n);
-  std::string_view got;
-  PROMETHIUM_RETURN_IF_ERROR(file.Read(offset, n, &got, out->data()));
-  if (got.size() != n) return CorruptionAt(path, offset, "short read");
-  if (got.data() != out->data()) out->assign(got);
-  return Status::OK();
-}
-
 // File names of digits only, with their numbers, ascending.
 std::vector<std::pair<uint64_t, std::string>> NumberedFiles(const std::vector<std::string>& names) {
   std::vector<std::pair<uint64_t, std::string>> out;
@@ -80,7 +71,7 @@ Result<std::shared_ptr<PrometheusChunkFiles>> PrometheusChunkFiles::Open(Env* en
     PROMETHIUM_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
     if (file->Size() < kPromSegmentHeaderSize) return CorruptionAt(path, 0, "file too short for a segment header");
     std::string header;
-    PROMETHIUM_RETURN_IF_ERROR(ReadAt(*file, path, 0, kPromSegmentHeaderSize, &header));
+    PROMETHIUM_RETURN_IF_ERROR(ReadExactlyAt(*file, path, 0, kPromSegmentHeaderSize, &header));
     if (enc::GetBE32(header.data()) != kPrometheusChunkSegmentMagic) return CorruptionAt(path, 0, "bad segment magic");
     if (static_cast<uint8_t>(header[4]) != kPromChunksVersion) {
       return Status::Unsupported("Prometheus chunk segment format version " +
@@ -113,7 +104,8 @@ Status PrometheusChunkFiles::ReadChunk(uint64_t ref, std::string* out, std::stri
   const uint64_t size = seg.file->Size();
   if (offset < kPromSegmentHeaderSize || offset >= size)
     return CorruptionAt(seg.path, offset, "chunk offset out of range");
-  PROMETHIUM_RETURN_IF_ERROR(ReadAt(*seg.file, seg.path, offset, std::min(kPromChunkProbe, size - offset), scratch));
+  PROMETHIUM_RETURN_IF_ERROR(
+      ReadExactlyAt(*seg.file, seg.path, offset, std::min(kPromChunkProbe, size - offset), scratch));
   std::string_view in = *scratch;
   uint64_t len = 0;
   if (!enc::GetUvarint(&in, &len) || scratch->size() - in.size() > kPromChunkLenFieldMax) {
@@ -123,7 +115,7 @@ Status PrometheusChunkFiles::ReadChunk(uint64_t ref, std::string* out, std::stri
   const uint64_t room = size - offset - prefix;  // for encoding, data and CRC
   if (len > room || room - len < 1 + 4) return CorruptionAt(seg.path, offset, "chunk runs past the end of the file");
   const uint64_t total = prefix + 1 + len + 4;
-  if (total > scratch->size()) PROMETHIUM_RETURN_IF_ERROR(ReadAt(*seg.file, seg.path, offset, total, scratch));
+  if (total > scratch->size()) PROMETHIUM_RETURN_IF_ERROR(ReadExactlyAt(*seg.file, seg.path, offset, total, scratch));
   const std::string_view covered = std::string_view(*scratch).substr(prefix, 1 + len);  // encoding | data
   if (wal::Crc32c(covered) != enc::GetBE32(scratch->data() + prefix + 1 + len)) {
     return CorruptionAt(seg.path, offset, "chunk checksum mismatch");

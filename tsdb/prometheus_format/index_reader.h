@@ -42,6 +42,7 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/block/block_format.h"
+#include "tsdb/prometheus_format/magic.h"
 
 namespace promethium::tsdb {
 
@@ -73,14 +74,7 @@ class PrometheusIndexFile final : public BlockIndexFile {
 
  private:
   class Window;
-  struct Toc {
-    uint64_t symbols = 0;
-    uint64_t series = 0;
-    uint64_t label_indices = 0;
-    uint64_t label_offset_table = 0;
-    uint64_t postings = 0;
-    uint64_t postings_offset_table = 0;
-  };
+  using Toc = PrometheusIndexToc;
   struct PostingsEntry {
     uint32_t name;   // symbol ordinal
     uint32_t value;  // symbol ordinal

@@ -66,15 +66,7 @@ class PrometheusIndexWriter : public BlockIndexFileWriter {
   Status Finish() override;
 
  private:
-  // Section starts, in the order the TOC lists them.
-  struct Toc {
-    uint64_t symbols = 0;
-    uint64_t series = 0;
-    uint64_t label_indices = 0;
-    uint64_t label_offset_table = 0;
-    uint64_t postings = 0;
-    uint64_t postings_offset_table = 0;
-  };
+  using Toc = PrometheusIndexToc;
   using LabelPair = std::pair<uint32_t, uint32_t>;  // (name, value) symbol numbers
 
   PrometheusIndexWriter(std::unique_ptr<WritableFile> file, std::vector<std::string> symbols);
