@@ -51,12 +51,10 @@ import math
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -66,49 +64,12 @@ CODES = ["200", "404", "500"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-class Failure(Exception):
-    pass
+# The process, readiness and HTTP helpers are the PromQL side-by-side's.
+from promql_side_by_side import Failure, Server as BaseServer, free_port, http_get, log  # noqa: E402
 
 
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, timeout):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-# ---------------------------------------------------------------- servers
-
-
-class Server:
-    def __init__(self, name, argv, base, log_path):
-        self.name, self.base, self.log_path = name, base, log_path
-        self.log_file = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, deadline_s):
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise Failure(f"{self.name} exited early with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if http_get(self.base + "/-/ready", 2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise Failure(f"{self.name} did not become ready in {deadline_s}s")
+class Server(BaseServer):
+    """A child server plus the CPU, memory and rule readings this bench needs."""
 
     def cpu_seconds(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:
@@ -180,17 +141,6 @@ class Server:
         for a in json.loads(body)["data"]["alerts"]:
             counts[a.get("state", "?")] = counts.get(a.get("state", "?"), 0) + 1
         return counts
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log_file.close()
-
 
 METRICS = ["prometheus_rule_evaluations_total", "prometheus_rule_group_iterations_missed_total",
            "prometheus_rule_evaluation_failures_total", "prometheus_rule_group_iterations_total"]
