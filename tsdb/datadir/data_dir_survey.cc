@@ -7,7 +7,10 @@
 #include <string_view>
 
 #include "tsdb/block/block_meta.h"
+#include "tsdb/block/chunk_segments.h"
 #include "tsdb/block/compactor.h"
+#include "tsdb/block/index_writer.h"
+#include "tsdb/block/tombstones.h"
 #include "tsdb/wal/segment.h"
 
 namespace promethium::tsdb {
@@ -88,12 +91,14 @@ Status SurveyHeadChunks(Env* env, const std::string& dir, DataDirSurvey* out) {
   return Status::OK();
 }
 
-// Whether `head` (a file's first bytes) is one of `magics` or a prefix of
-// one: a write torn before the magic was complete.
-bool StartsLikeOneOf(std::string_view head, std::initializer_list<std::string_view> magics) {
-  for (std::string_view m : magics) {
-    const size_t n = std::min(head.size(), m.size());
-    if (head.substr(0, n) == m.substr(0, n)) return true;
+// Whether `head` (a file's first bytes) is the big-endian form of one of
+// `magics` or a prefix of it: a write torn before the magic was complete.
+bool StartsLikeOneOf(std::string_view head, std::initializer_list<uint32_t> magics) {
+  for (uint32_t m : magics) {
+    const char bytes[4] = {static_cast<char>(m >> 24), static_cast<char>(m >> 16), static_cast<char>(m >> 8),
+                           static_cast<char>(m)};
+    const size_t n = std::min(head.size(), sizeof(bytes));
+    if (head.substr(0, n) == std::string_view(bytes, n)) return true;
   }
   return false;
 }
@@ -107,9 +112,9 @@ Result<bool> IsBlockWriterFile(Env* env, const std::string& path, const std::str
   std::string_view head;
   PROMETHIUM_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(file->Size(), sizeof(scratch)), &head, scratch));
   if (head.empty()) return true;
-  if (in_chunks) return StartsLikeOneOf(head, {"PBC1", std::string_view("\x85\xBD\x40\xDD", 4)});
-  if (name.starts_with("index")) return StartsLikeOneOf(head, {"PIDX", std::string_view("\xBA\xAA\xD7\x00", 4)});
-  if (name.starts_with("tombstones")) return StartsLikeOneOf(head, {"PTS1", std::string_view("\x01\x30\xBA\x30", 4)});
+  if (in_chunks) return StartsLikeOneOf(head, {kChunkSegmentMagic, kPrometheusChunkSegmentMagic});
+  if (name.starts_with("index")) return StartsLikeOneOf(head, {kIndexMagic, kPrometheusIndexMagic});
+  if (name.starts_with("tombstones")) return StartsLikeOneOf(head, {kTombstonesMagic, kPrometheusTombstonesMagic});
   if (name.starts_with("meta.json")) return head.front() == '{';
   return false;
 }

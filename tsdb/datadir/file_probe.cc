@@ -7,6 +7,7 @@
 
 #include "tsdb/block/chunk_segments.h"
 #include "tsdb/block/index_writer.h"
+#include "tsdb/head/head_chunk_file.h"
 #include "tsdb/wal/crc32c.h"
 #include "tsdb/wal/segment.h"
 
@@ -18,8 +19,6 @@ namespace {
 // (4); bit 3 marks snappy and bit 4 zstd compression.
 constexpr size_t kPromPageSize = 32 * 1024;
 constexpr size_t kPromFragmentHeader = 7;
-// The head chunk files of ours start with this (head_chunk_file.cc).
-constexpr char kOurHeadChunkMagic[4] = {'P', 'H', 'C', 'K'};
 
 uint32_t LoadBE32(std::string_view b) {
   const auto* u = reinterpret_cast<const uint8_t*>(b.data());
@@ -85,11 +84,11 @@ Result<FileProbe> ProbeWalSegment(Env* env, const std::string& path) {
 Result<FileProbe> ProbeHeadChunkFile(Env* env, const std::string& path) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::string head, ReadHead(env, path, 8));
   if (head.empty()) return FileProbe{FileOwner::kEmpty, ""};
-  const size_t n = std::min(head.size(), sizeof(kOurHeadChunkMagic));
-  if (head.substr(0, n) == std::string_view(kOurHeadChunkMagic, n)) {
+  const size_t n = std::min(head.size(), sizeof(kHeadChunkFileMagic));
+  if (head.substr(0, n) == std::string_view(kHeadChunkFileMagic, n)) {
     // Our writer buffers the header with the first records: a file shorter
     // than the magic is a torn first write with nothing in it.
-    return FileProbe{head.size() < sizeof(kOurHeadChunkMagic) ? FileOwner::kEmpty : FileOwner::kPromethium, ""};
+    return FileProbe{head.size() < sizeof(kHeadChunkFileMagic) ? FileOwner::kEmpty : FileOwner::kPromethium, ""};
   }
   if (head.size() >= 4 && LoadBE32(head) == kPrometheusHeadChunkMagic) return FileProbe{FileOwner::kPrometheus, ""};
   return Unknown("expected a head chunk file (magic \"PHCK\" or Prometheus's 0x0130bc91)", head);

@@ -18,7 +18,6 @@ using block_encoding::GetBE64;
 using block_encoding::PutBE32;
 using block_encoding::PutBE64;
 
-constexpr char kMagic[4] = {'P', 'H', 'C', 'K'};
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kEncodingXor = 1;
 // One pread fetches a record of up to this many bytes (a chunk is cut near
@@ -41,10 +40,11 @@ bool IsSegmentName(const std::string& name) {
 // files the same way; those, and anything else, are never removed.
 Status CheckOurs(Env* env, const std::string& path) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
-  char scratch[sizeof(kMagic)];
+  char scratch[sizeof(kHeadChunkFileMagic)];
   std::string_view head;
-  PROMETHIUM_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(file->Size(), sizeof(kMagic)), &head, scratch));
-  if (head == std::string_view(kMagic, head.size())) return Status::OK();
+  PROMETHIUM_RETURN_IF_ERROR(
+      file->Read(0, std::min<uint64_t>(file->Size(), sizeof(kHeadChunkFileMagic)), &head, scratch));
+  if (head == std::string_view(kHeadChunkFileMagic, head.size())) return Status::OK();
   return Status::FailedPrecondition("head chunk file " + path +
                                     " is not a Promethium head chunk file; nothing was removed. Move it out of the "
                                     "data directory and start again");
@@ -116,7 +116,7 @@ Status HeadChunkFiles::Cut() {
   ++next_segment_;
   current_ = seq;
   Segment seg{path, nullptr, std::numeric_limits<int64_t>::min(), 0, {}};
-  seg.pending.append(kMagic, sizeof(kMagic));
+  seg.pending.append(kHeadChunkFileMagic, sizeof(kHeadChunkFileMagic));
   seg.pending.push_back(static_cast<char>(kVersion));
   seg.pending.append(3, '\0');
   segments_.emplace(seq, std::move(seg));

@@ -51,6 +51,10 @@ struct HeadChunkFilesOptions {
   uint64_t segment_size = 128ull << 20;
 };
 
+// The first four bytes of every segment file of ours (then the version
+// byte and 3 zero bytes); tsdb/datadir/ tells our files apart by them.
+inline constexpr char kHeadChunkFileMagic[4] = {'P', 'H', 'C', 'K'};
+
 class HeadChunkFiles {
  public:
   // Records are written once this many bytes are buffered.
