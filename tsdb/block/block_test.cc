@@ -457,7 +457,9 @@ TEST_F(BlockTest, NoSpaceLeavesNoBlockBehind) {
   EXPECT_FALSE(IsTmpBlockDir("01ARZ3NDEKTSV4RRFFQ69G5FAV"));
 }
 
-TEST_F(BlockTest, ListsBlocksAndRemovesTmpDirs) {
+// Removing leftover tmp dirs is DB::Open's, after the data-dir survey
+// proved them ours (tsdb/datadir/, db_compaction_test).
+TEST_F(BlockTest, ListsBlocks) {
   FillHead(&head_, 3, 10);
   auto a = WriteFromHeads(env(), tmp_.path(), {&head_}, kMinTime, kMaxTime);
   auto b = WriteFromHeads(env(), tmp_.path(), {&head_}, kMinTime, kMaxTime);
@@ -468,13 +470,6 @@ TEST_F(BlockTest, ListsBlocksAndRemovesTmpDirs) {
   auto dirs = ListBlockDirs(env(), tmp_.path());
   ASSERT_TRUE(dirs.ok());
   EXPECT_EQ(*dirs, (std::vector<std::string>{std::min(a->ulid, b->ulid), std::max(a->ulid, b->ulid)}));
-  ASSERT_TRUE(RemoveTmpBlockDirs(env(), tmp_.path()).ok());
-  size_t n = 0;
-  for (const auto& e : fs::directory_iterator(tmp_.path())) {
-    EXPECT_FALSE(IsTmpBlockDir(e.path().filename().string()));
-    ++n;
-  }
-  EXPECT_EQ(n, 4u);
 }
 
 TEST_F(BlockTest, CutsSegmentsAndReadsAcrossThem) {

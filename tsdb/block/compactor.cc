@@ -218,16 +218,6 @@ bool IsTmpBlockDir(std::string_view name) {
   return name.ends_with(kTmpForCreationSuffix) || name.ends_with(kTmpForDeletionSuffix);
 }
 
-Status RemoveTmpBlockDirs(Env* env, const std::string& data_dir) {
-  PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(data_dir));
-  for (const std::string& name : names) {
-    if (!IsTmpBlockDir(name)) continue;
-    LogInfo("tsdb", "removing leftover temporary directory {}/{}", data_dir, name);
-    PROMETHIUM_RETURN_IF_ERROR(env->RemoveDirRecursively(data_dir + "/" + name));
-  }
-  return Status::OK();
-}
-
 Result<std::vector<std::string>> ListBlockDirs(Env* env, const std::string& data_dir) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(data_dir));
   std::erase_if(names, [&](const std::string& name) {

@@ -15,7 +15,8 @@
 // The block is built in <parent>/<ULID>.tmp-for-creation, every file and
 // directory fsynced, then renamed to <parent>/<ULID> (atomic), and the
 // parent fsynced. On failure the tmp dir is removed best-effort; a crash can
-// leave one behind, which the DB deletes on open (IsTmpBlockDir).
+// leave one behind, which DB::Open deletes once the data-dir survey has
+// proven it holds only block files (IsTmpBlockDir, tsdb/datadir/).
 //
 // Ownership: borrows the sources for the call. Thread-safety: the sources
 // must be safe to read during the call; WriteBlock itself keeps no state.
@@ -66,10 +67,6 @@ Result<BlockMeta> WriteBlock(Env* env, const std::string& parent_dir, std::span<
 // Whether a directory name is a block being created or deleted (or the
 // leftover of a crash during either).
 bool IsTmpBlockDir(std::string_view name);
-// Removes every <data_dir>/*.tmp-for-creation and *.tmp-for-deletion
-// (leftovers of a crash during WriteBlock or a block deletion), logging
-// each. Call on DB open, before any WriteBlock can run.
-Status RemoveTmpBlockDirs(Env* env, const std::string& data_dir);
 // The names (ULIDs) of the block directories in data_dir, ascending: entries
 // that are valid ULIDs and hold a meta.json. Others (wal, chunks_head, tmp
 // dirs, lock files) are skipped.
