@@ -5,6 +5,7 @@ bounded, so a broken server fails a test instead of hanging it.
 """
 import hashlib
 import json
+import math
 import os
 import re
 import signal
@@ -184,3 +185,45 @@ class Api:
         """The active targets of scrape pool `pool`, keyed by their `key_label` label."""
         doc = self.get_json("/api/v1/targets")
         return {t["labels"].get(key_label): t for t in doc["data"]["activeTargets"] if t.get("scrapePool") == pool}
+
+
+def floats_close(a, b, tol):
+    """Same text, or both finite numbers within relative tolerance tol (0:
+    exact). Non-finite values must be spelled exactly alike ("NaN", "+Inf")."""
+    if a == b:
+        return True
+    if tol == 0:
+        return False
+    try:
+        x, y = float(a), float(b)
+    except (TypeError, ValueError):
+        return False
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return False
+    return abs(x - y) <= tol * max(abs(x), abs(y))
+
+
+def json_diff(path, want, got, tol, out):
+    """Appends to out every difference between the JSON values want (the
+    reference) and got, numbers compared with floats_close(tol)."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        for key in sorted(set(want) | set(got)):
+            if key not in got:
+                out.append(f"{path}.{key}: missing (want {json.dumps(want[key])[:200]})")
+            elif key not in want:
+                out.append(f"{path}.{key}: unexpected {json.dumps(got[key])[:200]}")
+            else:
+                json_diff(f"{path}.{key}", want[key], got[key], tol, out)
+    elif isinstance(want, list) and isinstance(got, list):
+        if len(want) != len(got):
+            out.append(f"{path}: length {len(got)}, want {len(want)}: got {json.dumps(got)[:300]} "
+                       f"want {json.dumps(want)[:300]}")
+            return
+        for i, (w, g) in enumerate(zip(want, got)):
+            json_diff(f"{path}[{i}]", w, g, tol, out)
+    elif isinstance(want, (str, int, float)) and isinstance(got, (str, int, float)) and \
+            not isinstance(want, bool) and not isinstance(got, bool):
+        if not floats_close(want, got, tol):
+            out.append(f"{path}: got {got!r}, want {want!r}")
+    elif want != got:
+        out.append(f"{path}: got {json.dumps(got)[:200]}, want {json.dumps(want)[:200]}")

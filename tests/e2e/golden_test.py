@@ -22,7 +22,6 @@ Standard library only; every request has a timeout; whole test < 90 s.
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import TestFailure, check, free_port, wait_ready
+from e2e_common import TestFailure, check, free_port, json_diff, wait_ready
 
 HTTP_TIMEOUT = 5
 STARTUP_DEADLINE = 30
@@ -280,45 +279,6 @@ def push(tool, base, path):
           f"{res.stderr.strip()})")
 
 
-def floats_equal(a, b):
-    """Same text, or both finite numbers within REL_TOLERANCE. Non-finite
-    values must be spelled exactly alike ("NaN", "+Inf", "-Inf")."""
-    if a == b:
-        return True
-    try:
-        x, y = float(a), float(b)
-    except (TypeError, ValueError):
-        return False
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return False
-    return abs(x - y) <= REL_TOLERANCE * max(abs(x), abs(y))
-
-
-def diff(path, want, got, out):
-    """Appends every difference between want (Prometheus) and got (ours)."""
-    if isinstance(want, dict) and isinstance(got, dict):
-        for key in sorted(set(want) | set(got)):
-            if key not in got:
-                out.append(f"{path}.{key}: missing (want {json.dumps(want[key])[:200]})")
-            elif key not in want:
-                out.append(f"{path}.{key}: unexpected {json.dumps(got[key])[:200]}")
-            else:
-                diff(f"{path}.{key}", want[key], got[key], out)
-    elif isinstance(want, list) and isinstance(got, list):
-        if len(want) != len(got):
-            out.append(f"{path}: length {len(got)}, want {len(want)}: got {json.dumps(got)[:300]} "
-                       f"want {json.dumps(want)[:300]}")
-            return
-        for i, (w, g) in enumerate(zip(want, got)):
-            diff(f"{path}[{i}]", w, g, out)
-    elif isinstance(want, (str, int, float)) and isinstance(got, (str, int, float)) and \
-            not isinstance(want, bool) and not isinstance(got, bool):
-        if not floats_equal(want, got):
-            out.append(f"{path}: got {got!r}, want {want!r}")
-    elif want != got:
-        out.append(f"{path}: got {json.dumps(got)[:200]}, want {json.dumps(want)[:200]}")
-
-
 def sort_key_metric(item):
     return json.dumps(item.get("metric", item), sort_keys=True) if isinstance(item, dict) else json.dumps(item)
 
@@ -368,7 +328,7 @@ class Comparer:
         out = []
         if want_status != got_status:
             out.append(f"HTTP status {got_status}, want {want_status}")
-        diff("", normalize(want_doc, keep_order), normalize(got_doc, keep_order), out)
+        json_diff("", normalize(want_doc, keep_order), normalize(got_doc, keep_order), REL_TOLERANCE, out)
         self.compared += 1
         if has_data(want_doc):
             self.nonempty += 1

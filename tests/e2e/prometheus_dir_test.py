@@ -80,8 +80,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import (TestFailure, block_dirs, check, digest_changes, file_digests, free_port, print_log_tail,
-                        stop_process, wait_ready, wait_until)
+from e2e_common import (TestFailure, block_dirs, check, digest_changes, file_digests, floats_close, free_port,
+                        json_diff, print_log_tail, stop_process, wait_ready, wait_until)
 
 STEP_S = 30            # push step; samples at 3 s past the 30 s grid
 EVAL_OFFSET_S = 4      # evaluation times at sample + 4 s = 7 s past the grid
@@ -417,43 +417,6 @@ def collect(base, queries):
     return out
 
 
-def floats_close(a, b, tol):
-    if a == b:
-        return True
-    if tol == 0:
-        return False
-    try:
-        x, y = float(a), float(b)
-    except (TypeError, ValueError):
-        return False
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return False
-    return abs(x - y) <= tol * max(abs(x), abs(y))
-
-
-def diff(path, want, got, tol, out):
-    if isinstance(want, dict) and isinstance(got, dict):
-        for key in sorted(set(want) | set(got)):
-            if key not in got:
-                out.append(f"{path}.{key}: missing")
-            elif key not in want:
-                out.append(f"{path}.{key}: unexpected")
-            else:
-                diff(f"{path}.{key}", want[key], got[key], tol, out)
-    elif isinstance(want, list) and isinstance(got, list):
-        if len(want) != len(got):
-            out.append(f"{path}: length {len(got)}, want {len(want)}")
-            return
-        for i, (w, g) in enumerate(zip(want, got)):
-            diff(f"{path}[{i}]", w, g, tol, out)
-    elif isinstance(want, (str, int, float)) and isinstance(got, (str, int, float)) and \
-            not isinstance(want, bool) and not isinstance(got, bool):
-        if not floats_close(want, got, tol):
-            out.append(f"{path}: got {got!r}, want {want!r}")
-    elif want != got:
-        out.append(f"{path}: got {json.dumps(got)[:200]}, want {json.dumps(want)[:200]}")
-
-
 def compare_answers(what, queries, want, got, exact_everywhere=False):
     """Fails listing every differing request, with both answers truncated."""
     failures, nonempty = [], 0
@@ -472,7 +435,7 @@ def compare_answers(what, queries, want, got, exact_everywhere=False):
         if w[1] != g[1]:
             out.append(f"status {g[1]} (error {g[3]!r}), want {w[1]}")
         else:
-            diff("data", w[2], g[2], 0 if (exact or exact_everywhere) else REL_TOLERANCE, out)
+            json_diff("data", w[2], g[2], 0 if (exact or exact_everywhere) else REL_TOLERANCE, out)
         if out:
             failures.append(label)
             print(f"DIFF {what}: {label} {path}?{urllib.parse.urlencode(params, doseq=True)}", flush=True)
