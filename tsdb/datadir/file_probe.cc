@@ -84,8 +84,7 @@ Result<FileProbe> ProbeWalSegment(Env* env, const std::string& path) {
 Result<FileProbe> ProbeHeadChunkFile(Env* env, const std::string& path) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::string head, ReadHead(env, path, 8));
   if (head.empty()) return FileProbe{FileOwner::kEmpty, ""};
-  const size_t n = std::min(head.size(), sizeof(kHeadChunkFileMagic));
-  if (head.substr(0, n) == std::string_view(kHeadChunkFileMagic, n)) {
+  if (StartsLikeHeadChunkFile(head)) {
     // Our writer buffers the header with the first records: a file shorter
     // than the magic is a torn first write with nothing in it.
     return FileProbe{head.size() < sizeof(kHeadChunkFileMagic) ? FileOwner::kEmpty : FileOwner::kPromethium, ""};

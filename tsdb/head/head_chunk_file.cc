@@ -35,16 +35,14 @@ bool IsSegmentName(const std::string& name) {
   return name.size() == 6 && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// OK when the file is one of ours: it starts with our magic or a prefix of
-// it (a torn first write, nothing in it). Prometheus names its head chunk
-// files the same way; those, and anything else, are never removed.
+// OK when the file is one of ours (StartsLikeHeadChunkFile).
 Status CheckOurs(Env* env, const std::string& path) {
   PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
   char scratch[sizeof(kHeadChunkFileMagic)];
   std::string_view head;
   PROMETHIUM_RETURN_IF_ERROR(
       file->Read(0, std::min<uint64_t>(file->Size(), sizeof(kHeadChunkFileMagic)), &head, scratch));
-  if (head == std::string_view(kHeadChunkFileMagic, head.size())) return Status::OK();
+  if (StartsLikeHeadChunkFile(head)) return Status::OK();
   return Status::FailedPrecondition("head chunk file " + path +
                                     " is not a Promethium head chunk file; nothing was removed. Move it out of the "
                                     "data directory and start again");

@@ -31,6 +31,7 @@
 // a stateless pread, as block chunk readers rely on too).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -54,6 +55,15 @@ struct HeadChunkFilesOptions {
 // The first four bytes of every segment file of ours (then the version
 // byte and 3 zero bytes); tsdb/datadir/ tells our files apart by them.
 inline constexpr char kHeadChunkFileMagic[4] = {'P', 'H', 'C', 'K'};
+
+// Whether a file's first bytes start like one of our segment files: the
+// magic, or a prefix of it (a torn first write, with nothing in it).
+// Prometheus names its head chunk files as we do, so only such files are
+// ever removed.
+inline bool StartsLikeHeadChunkFile(std::string_view head) {
+  const size_t n = std::min(head.size(), sizeof(kHeadChunkFileMagic));
+  return head.substr(0, n) == std::string_view(kHeadChunkFileMagic, n);
+}
 
 class HeadChunkFiles {
  public:
