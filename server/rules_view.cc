@@ -20,6 +20,7 @@ web::AlertInfo ToAlertInfo(const rules::Alert& a) {
   out.state = std::string(rules::AlertStateName(a.state));
   out.active_at_ms = a.active_at_ms;
   out.keep_firing_since = a.keep_firing_since_ms.value_or(0);
+  out.sub_ms_ns = a.sub_ms_ns;
   out.value = a.value;
   return out;
 }

@@ -79,5 +79,8 @@ ApiResult ServeParseQuery(const ApiCall& call);
 // Formats ms since the epoch as Go's time.Time JSON (RFC 3339, UTC, trailing
 // fraction zeros trimmed): "2023-11-14T22:13:20.12Z".
 std::string FormatRfc3339Ms(int64_t ms);
+// The same with sub_ms_ns (0..999999) nanoseconds more, as Go prints
+// nanosecond times: "2023-11-14T22:13:20.123456789Z", zeros trimmed.
+std::string FormatRfc3339Nano(int64_t ms, int32_t sub_ms_ns);
 
 }  // namespace promethium::web

@@ -26,7 +26,9 @@ std::string FormatAlertValue(double v) {
 }
 
 // Go's zero time.Time for a rule never evaluated.
-void WriteTime(JsonWriter* w, int64_t ms) { w->String(ms == 0 ? "0001-01-01T00:00:00Z" : FormatRfc3339Ms(ms)); }
+void WriteTime(JsonWriter* w, int64_t ms, int32_t sub_ms_ns = 0) {
+  w->String(ms == 0 ? "0001-01-01T00:00:00Z" : FormatRfc3339Nano(ms, sub_ms_ns));
+}
 
 void WriteAlert(JsonWriter* w, const AlertInfo& a) {
   w->BeginObject();
@@ -37,10 +39,10 @@ void WriteAlert(JsonWriter* w, const AlertInfo& a) {
   w->Key("state");
   w->String(a.state);
   w->Key("activeAt");
-  WriteTime(w, a.active_at_ms);
+  WriteTime(w, a.active_at_ms, a.sub_ms_ns);
   if (a.keep_firing_since != 0) {
     w->Key("keepFiringSince");
-    WriteTime(w, a.keep_firing_since);
+    WriteTime(w, a.keep_firing_since, a.sub_ms_ns);
   }
   w->Key("value");
   w->String(FormatAlertValue(a.value));

@@ -100,6 +100,18 @@ TEST_F(RulesApiTest, Alerts) {
 namespace promethium::web {
 namespace {
 
+TEST_F(RulesApiTest, AlertTimesKeepTheirNanoseconds) {
+  // Prometheus's evaluation instants are ns-precise (the group's slot offset):
+  // activeAt and keepFiringSince are printed as Go prints them.
+  deps_.alerts = [] {
+    return std::vector<AlertInfo>{
+        AlertInfo{Labels{{"alertname", "A"}}, Labels(), "firing", 1700000000500, 1700000002000, 1, 728200}};
+  };
+  const std::string body = Body("/api/v1/alerts");
+  EXPECT_NE(body.find(R"("activeAt":"2023-11-14T22:13:20.5007282Z")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("keepFiringSince":"2023-11-14T22:13:22.0007282Z")"), std::string::npos) << body;
+}
+
 TEST(AlertmanagersApiTest, ListsActiveAndDroppedAsPrometheus) {
   ApiDeps deps;
   deps.alertmanagers = [] {

@@ -21,6 +21,7 @@ struct AlertInfo {
   int64_t active_at_ms = 0;       // when the alert became pending
   int64_t keep_firing_since = 0;  // ms; 0 when not kept firing
   double value = 0;
+  int32_t sub_ms_ns = 0;  // ns past the ms of activeAt and keepFiringSince (Prometheus's are ns-precise)
 };
 
 struct RuleInfo {

@@ -27,9 +27,11 @@ constexpr std::string_view kCompatibleVersion = "3.0.0";
 
 }  // namespace
 
-std::string FormatRfc3339Ms(int64_t ms) {
+std::string FormatRfc3339Ms(int64_t ms) { return FormatRfc3339Nano(ms, 0); }
+
+std::string FormatRfc3339Nano(int64_t ms, int32_t sub_ms_ns) {
   int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;  // floor
-  int fraction = static_cast<int>(ms - secs * 1000);
+  const int fraction = static_cast<int>(ms - secs * 1000) * 1'000'000 + std::clamp(sub_ms_ns, 0, 999'999);
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -37,8 +39,8 @@ std::string FormatRfc3339Ms(int64_t ms) {
   size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
   std::string out(buf, n);
   if (fraction != 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof(frac), ".%03d", fraction);
+    char frac[16];
+    std::snprintf(frac, sizeof(frac), ".%09d", fraction);
     std::string f(frac);
     while (f.back() == '0') f.pop_back();
     out += f;

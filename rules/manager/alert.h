@@ -26,6 +26,10 @@ struct Alert {
   Labels annotations;  // expanded
   double value = 0;    // the expression's value at the latest evaluation
   int64_t active_at_ms = 0;
+  // Nanoseconds past the millisecond of the evaluation instants this alert's
+  // times come from (its group's, see Group::SlotSubMsNs): the API prints
+  // activeAt and keepFiringSince with them, as Prometheus does.
+  int32_t sub_ms_ns = 0;
   std::optional<int64_t> fired_at_ms;
   std::optional<int64_t> resolved_at_ms;  // set once no longer active
   std::optional<int64_t> last_sent_at_ms;

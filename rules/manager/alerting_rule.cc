@@ -124,6 +124,7 @@ Result<std::map<Labels, Alert>> AlertingRule::BuildAlerts(const promql::Vector& 
     a.labels = key;
     a.annotations = Labels::FromSortedUnchecked(std::move(annotations));
     a.active_at_ms = ctx.ts_ms;
+    a.sub_ms_ns = ctx.ts_sub_ms_ns;
     a.value = smpl.v;
     alerts.emplace(std::move(key), std::move(a));
   }

@@ -3,6 +3,7 @@
 #include "rules/manager/group.h"
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include <chrono>
 #include <utility>
@@ -48,14 +49,34 @@ int64_t Group::NowMs() const {
       .count();
 }
 
+uint64_t GroupSlotHash(std::string_view file, std::string_view name) {
+  // Prometheus hashes labels{file, name} (sorted: file first) with XXH64
+  // over "name\xffvalue\xff" per label. Labels::Hash is XXH3 (faster, but
+  // other slots), so the bytes are hashed here.
+  std::string bytes;
+  bytes.reserve(file.size() + name.size() + 12);
+  for (auto [n, v] : {std::pair{std::string_view("file"), file}, std::pair{std::string_view("name"), name}}) {
+    bytes.append(n).push_back('\xff');
+    bytes.append(v).push_back('\xff');
+  }
+  return XXH64(bytes.data(), bytes.size(), 0);
+}
+
 int64_t Group::EvalTimestamp(int64_t start_ms) const {
   const int64_t interval_ns = opts_.interval_ms * 1'000'000;
   if (interval_ns <= 0) return start_ms;
-  const uint64_t h = Labels{{"name", opts_.name}, {"file", opts_.file}}.Hash();
+  const uint64_t h = GroupSlotHash(opts_.file, opts_.name);
   const int64_t offset = static_cast<int64_t>(h % static_cast<uint64_t>(interval_ns));
   const int64_t adj = start_ms * 1'000'000 - offset;
   const int64_t base = adj - adj % interval_ns;
   return (base + offset) / 1'000'000;
+}
+
+int32_t Group::SlotSubMsNs() const {
+  const int64_t interval_ns = opts_.interval_ms * 1'000'000;
+  if (interval_ns <= 0) return 0;
+  // Intervals are whole milliseconds, so every slot has the offset's sub-ms part.
+  return static_cast<int32_t>(GroupSlotHash(opts_.file, opts_.name) % static_cast<uint64_t>(interval_ns) % 1'000'000);
 }
 
 void Group::EvalOnce(int64_t ts_ms) {
@@ -68,6 +89,7 @@ void Group::EvalOnce(int64_t ts_ms) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.group_duration->Observe(secs);
+  metrics_.group_duration_summary->Observe(secs);
   metrics_.last_duration_seconds->Set(secs);
   metrics_.last_evaluation_timestamp_seconds->Set(static_cast<double>(wall_start) / 1000.0);
   MutexLock l(&state_mu_);
@@ -95,7 +117,7 @@ double Group::EvalRule(size_t i, int64_t ts_ms, int64_t offset_ms, double* sampl
   const auto start = std::chrono::steady_clock::now();
   metrics_.evaluations->Inc();
 
-  RuleEvalContext ctx{ts_ms, offset_ms, &deps_->query, opts_.limit};
+  RuleEvalContext ctx{ts_ms, offset_ms, &deps_->query, opts_.limit, SlotSubMsNs()};
   Result<promql::Vector> res = rule.Eval(ctx);
   if (!res.ok()) {
     rule.SetResult(res.status());
@@ -113,6 +135,7 @@ double Group::EvalRule(size_t i, int64_t ts_ms, int64_t offset_ms, double* sampl
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.eval_duration->Observe(secs);
+  metrics_.eval_duration_summary->Observe(secs);
   rule.SetTiming(wall_start, secs);
   return secs;
 }

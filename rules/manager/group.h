@@ -58,6 +58,11 @@ struct GroupOptions {
 // "<file>;<name>", Prometheus's GroupKey (the rule_group label).
 std::string GroupKey(std::string_view file, std::string_view name);
 
+// The hash that places a group's evaluations within its interval:
+// Prometheus's labels{file, name}.Hash() (XXH64), so that both evaluate a
+// group from the same file at the same instants.
+uint64_t GroupSlotHash(std::string_view file, std::string_view name);
+
 // Number of whole intervals missed when a tick for the evaluation after
 // last_eval_ts_ms is handled at now_ms (Prometheus: (now - last)/interval - 1).
 int64_t MissedIterations(int64_t now_ms, int64_t last_eval_ts_ms, int64_t interval_ms);
@@ -83,6 +88,9 @@ class Group {
   // The aligned evaluation time at or before start_ms (Prometheus's
   // EvalTimestamp, computed in nanoseconds as there).
   int64_t EvalTimestamp(int64_t start_ms) const;
+  // The nanoseconds past the millisecond of every evaluation instant of
+  // this group (Prometheus's are ns-precise; the API shows them in activeAt).
+  int32_t SlotSubMsNs() const;
 
   // One full iteration at ts: counts it, evaluates every rule, writes stale
   // markers, records the timings.

@@ -6,16 +6,21 @@
 //   prometheus_rule_group_last_evaluation_timestamp_seconds, prometheus_rule_group_rules,
 //   prometheus_rule_group_last_evaluation_samples, prometheus_rule_group_last_rule_duration_sum_seconds,
 //   prometheus_rule_group_last_restore_duration_seconds,
-// and the unlabelled histograms prometheus_rule_evaluation_duration_histogram_seconds and
-// prometheus_rule_group_duration_histogram_seconds (buckets .01 .1 1 10). Prometheus's
+// and, shared by all groups and unlabelled, the histograms
+// prometheus_rule_evaluation_duration_histogram_seconds and
+// prometheus_rule_group_duration_histogram_seconds (buckets .01 .1 1 10) and the
 // summaries prometheus_rule_evaluation_duration_seconds and
-// prometheus_rule_group_duration_seconds are not exported: MetricsRegistry has
-// no summary type.
+// prometheus_rule_group_duration_seconds (quantiles 0.5 0.9 0.99 over 10 minutes,
+// computed exactly, see tsdb/base/summary.h).
 //
 // Ownership: the metrics belong to the registry (or, without one, to this
-// object). Our registry cannot delete series, so the metrics of a removed
-// group stay exported with their last values (Prometheus deletes them).
-// Thread-safety: the metric updates are lock-free.
+// object). Each GroupMetrics holds its rule_group series in the registry and
+// releases them when destroyed, so once the last group of a key is gone (a
+// group removed by a reload; a replaced group hands its series to the new
+// one, which holds them too) its series stop being exported, as Prometheus
+// deletes them. The registry must outlive this object.
+// Thread-safety: the metric updates are lock-free (the summaries take a
+// short lock).
 #pragma once
 
 #include <memory>
@@ -27,6 +32,9 @@ namespace promethium::rules {
 
 struct GroupMetrics {
   GroupMetrics(MetricsRegistry* registry, const std::string& group_key);
+  ~GroupMetrics();  // releases the rule_group series
+  GroupMetrics(const GroupMetrics&) = delete;
+  GroupMetrics& operator=(const GroupMetrics&) = delete;
 
   std::unique_ptr<MetricsRegistry> own;  // when no registry was given
   Counter* evaluations = nullptr;
@@ -42,6 +50,12 @@ struct GroupMetrics {
   Gauge* last_restore_duration_seconds = nullptr;
   Histogram* eval_duration = nullptr;
   Histogram* group_duration = nullptr;
+  Summary* eval_duration_summary = nullptr;
+  Summary* group_duration_summary = nullptr;
+
+ private:
+  MetricsRegistry* registry_ = nullptr;
+  std::string group_key_;
 };
 
 }  // namespace promethium::rules

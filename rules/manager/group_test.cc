@@ -184,6 +184,11 @@ TEST_F(GroupTest, EvalTimestampAlignment) {
   EXPECT_GT(ts, start - 60000);
   EXPECT_EQ(g->EvalTimestamp(start + 60000), ts + 60000);
   EXPECT_EQ(g->EvalTimestamp(ts + 1), ts);  // slots are ns-precise, ts is truncated to ms
+  // Prometheus's slot: XXH64("file\xfff.yml\xffname\xffg\xff") = 0x14f5db3eda05bcd6,
+  // mod 60 s = 53.044933846 s past the minute (e2e_rules_vs_prometheus checks
+  // this against Prometheus 2.42 itself).
+  EXPECT_EQ(GroupSlotHash("f.yml", "g"), 0x14f5db3eda05bcd6u);
+  EXPECT_EQ(ts, 1'700'000'093'044);
 }
 
 TEST(MissedIterationsTest, Formula) {

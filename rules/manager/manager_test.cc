@@ -12,6 +12,7 @@
 #include "promql/engine/engine.h"
 #include "rules/manager/test_storage.h"
 #include "tsdb/api/sample.h"
+#include "tsdb/base/metrics.h"
 
 namespace promethium::rules {
 namespace {
@@ -142,6 +143,33 @@ TEST_F(ManagerTest, RemovedGroupSeriesGoStale) {
   EXPECT_EQ(x[1].t, 30000);
   EXPECT_TRUE(IsStaleNaN(x[1].v));
   EXPECT_EQ(st_.Samples(Labels{{"__name__", "r1"}, {"env", "dev"}, {"job", "j"}, {"team", "a"}}).size(), 1u);
+}
+
+TEST_F(ManagerTest, RemovedGroupMetricsStopBeingExportedReplacedGroupKeepsThem) {
+  st_.Add(Labels{{"__name__", "up"}, {"job", "j"}}, 0, 1);
+  MetricsRegistry reg;  // outlives the manager
+  opts_.rules.metrics = &reg;
+  Manager m(opts_);
+  std::string f = Write("a.yml", kRules);
+  std::string f2 = Write("b.yml", "groups:\n  - name: z\n    rules:\n      - record: x\n        expr: up\n");
+  ASSERT_TRUE(m.Update(60000, {f, f2}, Labels(), "", 0).ok());
+  for (auto& g : m.RuleGroups()) g->EvalOnce(0);
+  const std::string g_evals = "prometheus_rule_evaluations_total{rule_group=\"" + f + ";g\"} ";
+  const std::string z_label = "rule_group=\"" + f2 + ";z\"";
+  std::string text = reg.RenderText();
+  EXPECT_NE(text.find(g_evals + "2\n"), std::string::npos);
+  EXPECT_NE(text.find(z_label), std::string::npos);
+  EXPECT_NE(text.find("# TYPE prometheus_rule_group_duration_seconds summary\n"), std::string::npos);
+  EXPECT_NE(text.find("prometheus_rule_evaluation_duration_seconds_count 3\n"), std::string::npos);
+
+  // g changes (replaced, its series carry on), z is removed (its series go).
+  Write("a.yml", std::string(kRules) + "      - record: r4\n        expr: up * 4\n");
+  ASSERT_TRUE(m.Update(60000, {f}, Labels(), "", 0).ok());
+  Only(m)->EvalOnce(60000);
+  text = reg.RenderText();
+  EXPECT_NE(text.find(g_evals + "5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("prometheus_rule_group_rules{rule_group=\"" + f + ";g\"} 3\n"), std::string::npos);
+  EXPECT_EQ(text.find(z_label), std::string::npos) << text;
 }
 
 TEST_F(ManagerTest, FirstLoadRestoresForState) {

@@ -51,7 +51,8 @@ struct RuleEvalContext {
   int64_t ts_ms = 0;            // the group's evaluation time
   int64_t query_offset_ms = 0;  // subtracted from ts_ms for the query and the output samples
   const QueryFunc* query = nullptr;
-  int64_t limit = 0;  // <= 0: unlimited
+  int64_t limit = 0;         // <= 0: unlimited
+  int32_t ts_sub_ms_ns = 0;  // nanoseconds past ts_ms: Prometheus's evaluation instants are ns-precise
 };
 
 // The outcome of the latest evaluation, for the API.

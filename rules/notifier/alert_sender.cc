@@ -103,6 +103,10 @@ struct AlertSender::Impl {
           ->GetHistogram("prometheus_notifications_latency_histogram_seconds",
                          "Latency histogram for sending alert notifications.", {.01, .1, 1, 10}, labels)
           ->Observe(c.seconds);
+      metrics
+          ->GetSummary("prometheus_notifications_latency_seconds", "Latency quantiles for sending alert notifications.",
+                       labels)
+          ->Observe(c.seconds);
       metrics->GetCounter("prometheus_notifications_sent_total", "Total number of alerts sent.", labels)
           ->Inc(static_cast<double>(c.count));
     }

@@ -17,9 +17,9 @@
 // as in alertmanager_targets.h; duplicates within a set are sent to once.
 //
 // Self-metrics (Prometheus's names): prometheus_notifications_sent_total,
-// _errors_total and _latency_histogram_seconds (buckets .01 .1 1 10;
-// Prometheus's summary prometheus_notifications_latency_seconds is not
-// provided, the registry has no summaries), all with {alertmanager=<url>};
+// _errors_total, _latency_seconds (summary: quantiles 0.5 0.9 0.99 over 10
+// minutes) and _latency_histogram_seconds (buckets .01 .1 1 10), all with
+// {alertmanager=<url>};
 // prometheus_notifications_dropped_total, _queue_length, _queue_capacity and
 // prometheus_notifications_alertmanagers_discovered. As in Prometheus,
 // sent_total counts every alert posted, whether the POST failed or not.

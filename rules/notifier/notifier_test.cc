@@ -95,6 +95,9 @@ TEST(NotifierTest, BatchesGoToEveryAlertmanager) {
   EXPECT_NE(metrics.RenderText().find("prometheus_notifications_latency_histogram_seconds_count{alertmanager=\"" +
                                       url1 + "\"} 3"),
             std::string::npos);
+  EXPECT_NE(
+      metrics.RenderText().find("prometheus_notifications_latency_seconds_count{alertmanager=\"" + url1 + "\"} 3"),
+      std::string::npos);
   EXPECT_EQ(n.Alertmanagers(), (std::vector<std::string>{url1, "http://" + am2.address() + "/api/v2/alerts"}));
 }
 

@@ -3,7 +3,10 @@
 Every network call goes to 127.0.0.1 with a timeout, and every wait is
 bounded, so a broken server fails a test instead of hanging it.
 """
+import calendar
+import contextlib
 import hashlib
+import http.server
 import json
 import math
 import os
@@ -12,6 +15,8 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -45,6 +50,15 @@ def http_get(url, timeout=HTTP_TIMEOUT):
             return resp.status, resp.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
+
+
+def missing_tool(tools):
+    """For (name, path) pairs of the executables a test needs: a "FAIL: ..."
+    line for the first one that does not exist, or None when all do."""
+    for name, path in tools:
+        if not path or not os.path.exists(path):
+            return f"FAIL: {name} not found ({path!r})"
+    return None
 
 
 def wait_until(deadline_s, what, fn, interval=0.25):
@@ -84,13 +98,14 @@ def print_log_tail(path, title="promethium output", max_bytes=4000):
     print(f"----- {title} -----\n{tail}", file=sys.stderr)
 
 
-def start_server(binary, cfg, data_dir, port, log_path):
+def start_server(binary, cfg, data_dir, port, log_path, extra_args=()):
     """Starts promethium (or Prometheus) with cfg and data_dir, listening on
-    127.0.0.1:port, its output going to log_path; returns the Popen."""
+    127.0.0.1:port, plus extra_args (more flags), its output going to
+    log_path; returns the Popen."""
     with open(log_path, "wb") as log:
         return subprocess.Popen(
             [binary, f"--config.file={cfg}", f"--storage.tsdb.path={data_dir}",
-             f"--web.listen-address=127.0.0.1:{port}"],
+             f"--web.listen-address=127.0.0.1:{port}", *extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
@@ -227,3 +242,117 @@ def json_diff(path, want, got, tol, out):
             out.append(f"{path}: got {got!r}, want {want!r}")
     elif want != got:
         out.append(f"{path}: got {json.dumps(got)[:200]}, want {json.dumps(want)[:200]}")
+
+
+_SERIES_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)')
+_LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def self_metrics(base, timeout=HTTP_TIMEOUT):
+    """The samples of base/metrics (text format 0.0.4) as {name: [(labels
+    dict, float value), ...]}; raises TestFailure unless it answers 200."""
+    status, body = http_get(base + "/metrics", timeout)
+    if status != 200:
+        raise TestFailure(f"GET {base}/metrics: HTTP {status}")
+    out = {}
+    for line in body.splitlines():
+        m = _SERIES_RE.match(line)
+        if not m:
+            continue
+        labels = {k: v.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
+                  for k, v in _LABEL_RE.findall(m.group(2) or "")}
+        out.setdefault(m.group(1), []).append((labels, float(m.group(3))))
+    return out
+
+
+def _rfc3339_parts(text):
+    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z", text)
+    if not m:
+        raise ValueError(f"not an RFC 3339 UTC time: {text!r}")
+    return calendar.timegm(tuple(int(m.group(i)) for i in range(1, 7))), m.group(7) or "0"
+
+
+def parse_rfc3339(text):
+    """Seconds since the epoch of an RFC 3339 UTC time as the API writes it
+    ("2023-11-14T22:13:20.5Z", up to nanoseconds)."""
+    whole, frac = _rfc3339_parts(text)
+    return whole + int(frac) / 10 ** len(frac)
+
+
+def rfc3339_ms(text):
+    """The same time as whole milliseconds (truncated), exactly."""
+    whole, frac = _rfc3339_parts(text)
+    return whole * 1000 + int(frac[:3].ljust(3, "0"))
+
+
+class Procs:
+    """Starts servers and tools with their output in a log file; stops them."""
+
+    def __init__(self, tmpdir):
+        self.tmpdir = tmpdir
+        self.procs = []
+        self.logs = []
+
+    def start(self, name, cmd, env=None):
+        """env: the child's whole environment (None: inherit ours)."""
+        path = os.path.join(self.tmpdir, f"{len(self.logs):02d}-{name}.log")
+        print(f"starting {name}: {' '.join(cmd)}", flush=True)
+        with open(path, "wb") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        proc.log_path = path
+        proc.name = name
+        self.procs.append(proc)
+        self.logs.append((name, path))
+        return proc
+
+    def stop(self, proc, want_rc=0):
+        rc = stop_process(proc, proc.name)
+        check(want_rc is None or rc == want_rc, f"{proc.name} exits with {want_rc} on SIGTERM (got {rc})")
+        return rc
+
+    def cleanup(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
+
+    def print_tails(self):
+        for name, path in self.logs:
+            if os.path.exists(path):
+                print_log_tail(path, f"{name} output", max_bytes=3000)
+
+
+@contextlib.contextmanager
+def loopback_http_server(handler_class):
+    """Serves handler_class (a BaseHTTPRequestHandler) on 127.0.0.1 at a free
+    port in a daemon thread; yields the port, shuts down on exit."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def run_with_procs(prefix, body):
+    """Runs body(tmp, procs) in a fresh temp dir and returns the exit code:
+    on TestFailure prints every process's log tail and FAIL, else PASS; every
+    process started through procs is stopped either way."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        procs = Procs(tmp)
+        try:
+            body(tmp, procs)
+        except TestFailure as e:
+            procs.print_tails()
+            print(f"FAIL: {e}", file=sys.stderr)
+            return 1
+        finally:
+            procs.cleanup()
+    print("PASS")
+    return 0

@@ -80,8 +80,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_common import (TestFailure, block_dirs, check, digest_changes, file_digests, floats_close, free_port,
-                        json_diff, print_log_tail, stop_process, wait_ready, wait_until)
+from e2e_common import (Procs, TestFailure, block_dirs, check, digest_changes, file_digests, floats_close, free_port,
+                        json_diff, wait_ready, wait_until)
 
 STEP_S = 30            # push step; samples at 3 s past the 30 s grid
 EVAL_OFFSET_S = 4      # evaluation times at sample + 4 s = 7 s past the grid
@@ -92,45 +92,6 @@ VMCTL_CONCURRENCY = 2
 
 
 # ---------------------------------------------------------------- processes
-
-class Procs:
-    """Starts servers and tools with their output in a log file; stops them."""
-
-    def __init__(self, tmpdir):
-        self.tmpdir = tmpdir
-        self.procs = []
-        self.logs = []
-
-    def start(self, name, cmd):
-        path = os.path.join(self.tmpdir, f"{len(self.logs):02d}-{name}.log")
-        print(f"starting {name}: {' '.join(cmd)}", flush=True)
-        with open(path, "wb") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        proc.log_path = path
-        proc.name = name
-        self.procs.append(proc)
-        self.logs.append((name, path))
-        return proc
-
-    def stop(self, proc, want_rc=0):
-        rc = stop_process(proc, proc.name)
-        check(want_rc is None or rc == want_rc, f"{proc.name} exits with {want_rc} on SIGTERM (got {rc})")
-        return rc
-
-    def cleanup(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
-
-    def print_tails(self):
-        for name, path in self.logs:
-            if os.path.exists(path):
-                print_log_tail(path, f"{name} output", max_bytes=3000)
-
 
 def log_text(proc):
     with open(proc.log_path, "rb") as f:

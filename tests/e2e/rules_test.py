@@ -9,6 +9,8 @@ only:
   annotation, in /api/v1/alerts, /api/v1/rules and the ALERTS series;
 - a reload with a broken rule file fails (HTTP 500 from /-/reload,
   prometheus_config_last_reload_successful 0) and the running rules go on;
+- removing the group by a reload marks its recorded series stale at once
+  and drops its rule_group self-metrics from /metrics;
 - a broken rule file at start-up stops the server with the file named.
 """
 import argparse
@@ -75,6 +77,20 @@ def firing_alert(base):
     return [a for a in alerts if a["labels"].get("alertname") == "SelfScrapeUp" and a["state"] == "firing"]
 
 
+def check_group_removed(base, rules_dir):
+    """A reload without the group: its recorded series goes stale at once
+    (without a staleness marker it would stay visible for the 5m lookback)
+    and its rule_group self-metrics stop being exported."""
+    write(os.path.join(rules_dir, "self.yml"), "groups: []\n")
+    check(post(base + "/-/reload") == 200, "/-/reload without the group succeeds")
+    check(wait_until(10, "job:up:sum stale after its group was removed", lambda: api(
+        base, "/api/v1/query", {"query": 'job:up:sum{job="self"}'})["result"] == []),
+        "the removed group's recorded series is stale")
+    check(wait_until(10, "the removed group's metrics gone from /metrics",
+                     lambda: "rule_group=" not in http_get(base + "/metrics")[1]),
+          "the removed group's rule_group metrics are no longer exported")
+
+
 def run(args, work):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -122,6 +138,7 @@ def run(args, work):
         wait_until(10, "the old rules still evaluating", lambda: [
             g for g in api(base, "/api/v1/rules")["groups"]
             if g["rules"][0]["lastEvaluation"] != before and len(g["rules"]) == 2])
+        check_group_removed(base, rules_dir)
         check(stop_process(proc, "promethium") == 0, "promethium exits 0 on SIGTERM")
     except Exception:
         print_log_tail(log)
@@ -131,6 +148,7 @@ def run(args, work):
             stop_process(proc, "promethium")
 
     # The broken file at start-up: exit non-zero, the file named.
+    write(os.path.join(rules_dir, "self.yml"), BROKEN)
     result = subprocess.run([args.promethium, f"--config.file={cfg}", f"--storage.tsdb.path={work}/data2",
                              f"--web.listen-address=127.0.0.1:{free_port()}"],
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)

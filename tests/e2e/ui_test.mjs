@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Browser test of the web UI (Node + playwright-core + Debian's chromium).
+// Browser test of the web UI (Node + playwright-core + Debian's chromium;
+// helpers in ui_common.mjs).
 //
 // Starts promethium with two targets, itself (up) and a closed port (down),
 // then in headless chromium:
@@ -18,68 +19,12 @@
 // the query page's screenshot is also copied there (docs/img/ui-query.png).
 // Missing chromium fails the test with a message (scripts/setup.sh installs
 // it). Every wait is bounded; the server is killed on exit.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-
-const CHROMIUM = '/usr/bin/chromium';
-const WAIT_MS = 20000;
-
-function parseArgs() {
-  const args = { case: 'all' };
-  for (const a of process.argv.slice(2)) {
-    const m = /^--([^=]+)=(.*)$/.exec(a);
-    if (!m) throw new Error(`bad argument ${a}`);
-    args[m[1]] = m[2];
-  }
-  for (const k of ['promethium', 'ui-dir', 'screenshots']) {
-    if (!args[k]) throw new Error(`missing --${k}=...`);
-  }
-  return args;
-}
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  console.log(`ok: ${what}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitUntil(what, fn, deadlineMs = WAIT_MS) {
-  const end = Date.now() + deadlineMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what} (last error: ${last?.message ?? 'none'})`);
-}
-
-async function getJson(url) {
-  const resp = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  const body = await resp.json();
-  if (body.status !== 'success') throw new Error(`${url}: ${JSON.stringify(body)}`);
-  return body.data;
-}
+import {
+  check, freePort, getJson, launchBrowser, parseArgs, printLogTail, sleep, spawnPromethium, waitUntil, WAIT_MS,
+} from './ui_common.mjs';
 
 // The series as the UI's table prints it (web/ui/src/lib/format.ts).
 function formatSeries(metric) {
@@ -95,27 +40,13 @@ function formatSeries(metric) {
 async function startServer(args, tmp, prefix) {
   const port = await freePort();
   const downPort = await freePort(); // closed again: scrapes get "connection refused"
-  const config = path.join(tmp, 'prometheus.yml');
-  fs.writeFileSync(
-    config,
+  const config =
     `global:\n  scrape_interval: 1s\nscrape_configs:\n` +
-      `  - job_name: promethium\n    metrics_path: ${prefix}/metrics\n` +
-      `    static_configs:\n      - targets: ["127.0.0.1:${port}"]\n` +
-      `  - job_name: down\n    static_configs:\n      - targets: ["127.0.0.1:${downPort}"]\n`,
-  );
-  const log = fs.openSync(path.join(tmp, 'promethium.log'), 'w');
-  const flags = [
-    `--config.file=${config}`,
-    `--storage.tsdb.path=${path.join(tmp, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-  ];
-  if (prefix) flags.push(`--web.route-prefix=${prefix}`);
-  const proc = spawn(args.promethium, flags, { stdio: ['ignore', log, log] });
-  const base = `http://127.0.0.1:${port}${prefix}`;
-  await waitUntil('promethium ready', async () => {
-    if (proc.exitCode !== null) throw new Error(`promethium exited with ${proc.exitCode}`);
-    return (await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(2000) })).status === 200;
-  });
+    `  - job_name: promethium\n    metrics_path: ${prefix}/metrics\n` +
+    `    static_configs:\n      - targets: ["127.0.0.1:${port}"]\n` +
+    `  - job_name: down\n    static_configs:\n      - targets: ["127.0.0.1:${downPort}"]\n`;
+  const flags = prefix ? [`--web.route-prefix=${prefix}`] : [];
+  const { proc, base } = await spawnPromethium(args.promethium, tmp, config, port, flags, prefix);
   // Both targets scraped, and enough samples for rate(...[1m]).
   await waitUntil('both targets scraped', async () => {
     const t = await getJson(`${base}/api/v1/targets`);
@@ -126,26 +57,6 @@ async function startServer(args, tmp, prefix) {
     return r.result.length === 1 && Number(r.result[0].value[1]) >= 3;
   });
   return { proc, base, port, downPort };
-}
-
-async function launchBrowser(uiDir) {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/setup.sh does)`);
-  }
-  const require = createRequire(path.resolve(uiDir, 'package.json'));
-  let chromium;
-  try {
-    ({ chromium } = require('playwright-core'));
-  } catch (e) {
-    throw new Error(`playwright-core not found in ${uiDir}/node_modules (build the web UI first): ${e.message}`);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync'],
-  });
 }
 
 // Types a prefix into the panel's editor, waits for the completion and
@@ -269,8 +180,9 @@ async function checkStatusPages(page, base, shots) {
     ['/config', '.config-yaml', 'scrape_configs'],
     ['/tsdb-status', '.kv-table th', 'numSeries'],
     ['/service-discovery', 'h2', 'promethium'],
-    ['/rules', '.rules-page p', 'No rules yet'],
-    ['/alerts', '.rules-page p', 'No rules yet'],
+    // Without rule_files; ui_rules_test.mjs checks both pages with rules.
+    ['/rules', '.rules-page p', 'No rule groups'],
+    ['/alerts', '.alerts-page p', 'No alerting rules'],
   ];
   for (const [route, selector, text] of pages) {
     await page.goto(`${base}${route}`);
@@ -332,8 +244,7 @@ async function runCase(args, name) {
     return true;
   } catch (e) {
     console.error(`FAIL (case ${name}): ${e.message}`);
-    const log = path.join(tmp, 'promethium.log');
-    if (fs.existsSync(log)) console.error(`----- promethium output -----\n${fs.readFileSync(log, 'utf8').slice(-4000)}`);
+    printLogTail(tmp);
     return false;
   } finally {
     await browser?.close().catch(() => {});
@@ -343,7 +254,7 @@ async function runCase(args, name) {
 }
 
 async function main() {
-  const args = parseArgs();
+  const args = parseArgs(['promethium', 'ui-dir', 'screenshots'], { case: 'all' });
   fs.mkdirSync(args.screenshots, { recursive: true });
   const cases = args.case === 'all' ? ['query', 'prefix'] : [args.case];
   let ok = true;

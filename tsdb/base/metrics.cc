@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace promethium {
@@ -51,16 +52,28 @@ MetricsRegistry::Family& MetricsRegistry::GetFamily(const std::string& name, con
   return it->second;
 }
 
+namespace {
+// The child for `labels` in family f, created if needed, with one more
+// holder. Some callers Get* on every use (e.g. per HTTP request), so the
+// count saturates instead of overflowing; such series are never released.
+template <typename FamilyT>
+auto& HoldChild(FamilyT& f, const MetricLabels& labels) {
+  auto& c = f.children[labels];
+  if (c.holders < std::numeric_limits<decltype(c.holders)>::max()) ++c.holders;
+  return c;
+}
+}  // namespace
+
 Counter* MetricsRegistry::GetCounter(const std::string& name, const std::string& help, const MetricLabels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  Child& c = GetFamily(name, help, Type::kCounter).children[labels];
+  auto& c = HoldChild(GetFamily(name, help, Type::kCounter), labels);
   if (!c.counter) c.counter = std::make_unique<Counter>();
   return c.counter.get();
 }
 
 Gauge* MetricsRegistry::GetGauge(const std::string& name, const std::string& help, const MetricLabels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  Child& c = GetFamily(name, help, Type::kGauge).children[labels];
+  auto& c = HoldChild(GetFamily(name, help, Type::kGauge), labels);
   if (!c.gauge) c.gauge = std::make_unique<Gauge>();
   return c.gauge.get();
 }
@@ -68,21 +81,40 @@ Gauge* MetricsRegistry::GetGauge(const std::string& name, const std::string& hel
 Histogram* MetricsRegistry::GetHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
                                          const MetricLabels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  Child& c = GetFamily(name, help, Type::kHistogram).children[labels];
+  auto& c = HoldChild(GetFamily(name, help, Type::kHistogram), labels);
   if (!c.histogram) c.histogram = std::make_unique<Histogram>(std::move(bounds));
   return c.histogram.get();
+}
+
+Summary* MetricsRegistry::GetSummary(const std::string& name, const std::string& help, const MetricLabels& labels) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& c = HoldChild(GetFamily(name, help, Type::kSummary), labels);
+  if (!c.summary) c.summary = std::make_unique<Summary>();
+  return c.summary.get();
 }
 
 void MetricsRegistry::RegisterGaugeFunc(const std::string& name, const std::string& help, std::function<double()> fn,
                                         const MetricLabels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  GetFamily(name, help, Type::kGauge).children[labels].fn = std::move(fn);
+  auto& c = HoldChild(GetFamily(name, help, Type::kGauge), labels);
+  c.fn = std::move(fn);
 }
 
 void MetricsRegistry::RegisterCounterFunc(const std::string& name, const std::string& help, std::function<double()> fn,
                                           const MetricLabels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  GetFamily(name, help, Type::kCounter).children[labels].fn = std::move(fn);
+  auto& c = HoldChild(GetFamily(name, help, Type::kCounter), labels);
+  c.fn = std::move(fn);
+}
+
+void MetricsRegistry::Release(const std::string& name, const MetricLabels& labels) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto fam = families_.find(name);
+  if (fam == families_.end()) return;
+  auto child = fam->second.children.find(labels);
+  if (child == fam->second.children.end() || --child->second.holders > 0) return;
+  fam->second.children.erase(child);
+  if (fam->second.children.empty()) families_.erase(fam);
 }
 
 std::string FormatPromFloat(double v) {
@@ -161,39 +193,59 @@ void AppendHelp(std::string* out, const std::string& help) {
       out->push_back(c);
   }
 }
+
+void AppendHistogram(std::string* out, const std::string& name, const MetricLabels& labels, const Histogram& h) {
+  std::vector<uint64_t> buckets;
+  double sum = 0;
+  uint64_t count = 0;
+  h.Snapshot(&buckets, &sum, &count);
+  uint64_t cum = 0;
+  const auto& bounds = h.bounds();
+  for (size_t i = 0; i <= bounds.size(); ++i) {
+    cum += buckets[i];
+    std::pair<std::string, std::string> le{"le", i < bounds.size() ? FormatPromFloat(bounds[i]) : "+Inf"};
+    AppendSeries(out, name + "_bucket", labels, &le, static_cast<double>(cum));
+  }
+  AppendSeries(out, name + "_sum", labels, nullptr, sum);
+  AppendSeries(out, name + "_count", labels, nullptr, static_cast<double>(count));
+}
+
+void AppendSummary(std::string* out, const std::string& name, const MetricLabels& labels, Summary& s) {
+  std::vector<double> values;
+  double sum = 0;
+  uint64_t count = 0;
+  s.Snapshot(&values, &sum, &count);
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::pair<std::string, std::string> q{"quantile", FormatPromFloat(s.quantiles()[i])};
+    AppendSeries(out, name, labels, &q, values[i]);
+  }
+  AppendSeries(out, name + "_sum", labels, nullptr, sum);
+  AppendSeries(out, name + "_count", labels, nullptr, static_cast<double>(count));
+}
 }  // namespace
 
 std::string MetricsRegistry::RenderText() const {
+  static constexpr const char* kTypeNames[] = {"counter", "gauge", "histogram", "summary"};
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   for (const auto& [name, fam] : families_) {
     out.append("# HELP ").append(name).append(" ");
     AppendHelp(&out, fam.help);
     out.append("\n# TYPE ").append(name).append(" ");
-    out.append(fam.type == Type::kCounter ? "counter" : fam.type == Type::kGauge ? "gauge" : "histogram");
+    out.append(kTypeNames[static_cast<int>(fam.type)]);
     out.push_back('\n');
     for (const auto& [labels, child] : fam.children) {
       if (child.histogram) {
-        std::vector<uint64_t> buckets;
-        double sum = 0;
-        uint64_t count = 0;
-        child.histogram->Snapshot(&buckets, &sum, &count);
-        uint64_t cum = 0;
-        const auto& bounds = child.histogram->bounds();
-        for (size_t i = 0; i <= bounds.size(); ++i) {
-          cum += buckets[i];
-          std::pair<std::string, std::string> le{"le", i < bounds.size() ? FormatPromFloat(bounds[i]) : "+Inf"};
-          AppendSeries(&out, name + "_bucket", labels, &le, static_cast<double>(cum));
-        }
-        AppendSeries(&out, name + "_sum", labels, nullptr, sum);
-        AppendSeries(&out, name + "_count", labels, nullptr, static_cast<double>(count));
-        continue;
+        AppendHistogram(&out, name, labels, *child.histogram);
+      } else if (child.summary) {
+        AppendSummary(&out, name, labels, *child.summary);
+      } else {
+        double v = child.fn        ? child.fn()
+                   : child.counter ? child.counter->Value()
+                   : child.gauge   ? child.gauge->Value()
+                                   : 0;
+        AppendSeries(&out, name, labels, nullptr, v);
       }
-      double v = child.fn        ? child.fn()
-                 : child.counter ? child.counter->Value()
-                 : child.gauge   ? child.gauge->Value()
-                                 : 0;
-      AppendSeries(&out, name, labels, nullptr, v);
     }
   }
   return out;

@@ -4,12 +4,18 @@
 // where the meaning is the same, e.g. prometheus_tsdb_head_series, so that
 // existing dashboards work) and updates them with lock-free atomics. The
 // registry renders every family in the text exposition format 0.0.4.
+// Types: counter, gauge, histogram (fixed buckets) and summary (summary.h).
 //
 // Ownership: the registry owns every metric it hands out; returned pointers
-// stay valid for the registry's lifetime. Callback metrics must not outlive
+// stay valid for the registry's lifetime, unless the series is released:
+// every Get*/Register* call takes a hold on its series and Release() drops
+// one; the last Release removes the series (and invalidates its pointer), as
+// Prometheus deletes the series of a removed rule group. Series nobody
+// releases live as long as the registry. Callback metrics must not outlive
 // what their callback reads: unregister by destroying the registry last.
-// Thread-safety: registration and rendering take an internal mutex; updating
-// a Counter/Gauge/Histogram is lock-free and safe from any thread.
+// Thread-safety: registration, release and rendering take an internal mutex;
+// updating a Counter/Gauge/Histogram is lock-free and safe from any thread,
+// a Summary takes its own short lock.
 #pragma once
 
 #include <atomic>
@@ -20,6 +26,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tsdb/base/summary.h"
 
 namespace promethium {
 
@@ -68,22 +76,32 @@ class MetricsRegistry {
   Gauge* GetGauge(const std::string& name, const std::string& help, const MetricLabels& labels = {});
   Histogram* GetHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
                           const MetricLabels& labels = {});
+  // A summary with Prometheus's usual objectives (quantiles 0.5, 0.9, 0.99
+  // over the last 10 minutes; see summary.h for how they are computed).
+  Summary* GetSummary(const std::string& name, const std::string& help, const MetricLabels& labels = {});
   // A gauge/counter whose value is read from fn() at render time.
   void RegisterGaugeFunc(const std::string& name, const std::string& help, std::function<double()> fn,
                          const MetricLabels& labels = {});
   void RegisterCounterFunc(const std::string& name, const std::string& help, std::function<double()> fn,
                            const MetricLabels& labels = {});
 
+  // Drops one hold on the series (name, labels); removes it when that was
+  // the last (the family too, when it has no series left). Unknown series
+  // are ignored.
+  void Release(const std::string& name, const MetricLabels& labels);
+
   // Renders all families, sorted by name, in text exposition format 0.0.4.
   std::string RenderText() const;
 
  private:
-  enum class Type { kCounter, kGauge, kHistogram };
+  enum class Type { kCounter, kGauge, kHistogram, kSummary };
   struct Child {
     std::unique_ptr<Counter> counter;
     std::unique_ptr<Gauge> gauge;
     std::unique_ptr<Histogram> histogram;
+    std::unique_ptr<Summary> summary;
     std::function<double()> fn;
+    int holders = 0;  // Get*/Register* calls not yet released
   };
   struct Family {
     Type type;

@@ -4,15 +4,17 @@ import { render } from 'preact';
 import { routePrefix } from './lib/api';
 import { QueryPage } from './pages/QueryPage';
 import { TargetsPage } from './pages/TargetsPage';
-import { ConfigPage, RulesPage, ServiceDiscoveryPage, StatusPage, TsdbStatusPage } from './pages/StatusPages';
+import { AlertsPage } from './pages/AlertsPage';
+import { RulesPage } from './pages/RulesPage';
+import { ConfigPage, ServiceDiscoveryPage, StatusPage, TsdbStatusPage } from './pages/StatusPages';
 import './style.css';
 
 const PAGES: Record<string, { title: string; render: () => preact.JSX.Element }> = {
   '/query': { title: 'Query', render: () => <QueryPage /> },
-  '/alerts': { title: 'Alerts', render: () => <RulesPage title="Alerts" /> },
+  '/alerts': { title: 'Alerts', render: () => <AlertsPage /> },
   '/targets': { title: 'Targets', render: () => <TargetsPage /> },
   '/service-discovery': { title: 'Service discovery', render: () => <ServiceDiscoveryPage /> },
-  '/rules': { title: 'Rules', render: () => <RulesPage title="Rules" /> },
+  '/rules': { title: 'Rules', render: () => <RulesPage /> },
   '/status': { title: 'Status', render: () => <StatusPage /> },
   '/tsdb-status': { title: 'TSDB status', render: () => <TsdbStatusPage /> },
   '/config': { title: 'Configuration', render: () => <ConfigPage /> },

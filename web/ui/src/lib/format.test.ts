@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countSamples, formatSeries, formatTimestamp, resultRows, formatAgo } from './format';
+import { countSamples, formatSeries, formatTimestamp, resultRows, formatAgo, formatSeconds } from './format';
 import { formatDuration, parseDuration } from './duration';
 import { defaultStepSeconds, effectiveStepSeconds } from './step';
 
@@ -26,6 +26,12 @@ describe('result formatting', () => {
   it('counts samples', () => {
     expect(countSamples({ resultType: 'matrix', result: [{ values: [1, 2] }, { values: [3] }] })).toBe(3);
     expect(countSamples({ resultType: 'scalar', result: [1, '1'] })).toBe(1);
+  });
+
+  it('formats durations in seconds', () => {
+    expect(formatSeconds(0.000026139)).toBe('26.1µs');
+    expect(formatSeconds(0.0123)).toBe('12.3ms');
+    expect(formatSeconds(1.2345)).toBe('1.234s');
   });
 
   it('formats relative times', () => {

@@ -22,8 +22,9 @@ export function formatTimestamp(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('T', ' ').replace('Z', ' UTC');
 }
 
-// Seconds (a duration) as "12.3ms", "1.234s".
+// Seconds (a duration) as "45.6µs", "12.3ms", "1.234s".
 export function formatSeconds(s: number): string {
+  if (s < 0.001) return `${(s * 1e6).toFixed(1)}µs`;
   if (s < 1) return `${(s * 1000).toFixed(1)}ms`;
   return `${s.toFixed(3)}s`;
 }

@@ -1,5 +1,5 @@
 // The read-only status pages: /status, /config, /tsdb-status,
-// /service-discovery and /alerts, /rules.
+// /service-discovery.
 import { useApi, LoadError } from './useApi';
 import { formatSeries } from '../lib/format';
 import type { Target } from './TargetsPage';
@@ -139,19 +139,6 @@ export function ServiceDiscoveryPage() {
           </table>
         </section>
       ))}
-    </div>
-  );
-}
-
-export function RulesPage({ title }: { title: string }) {
-  const rules = useApi<{ groups: unknown[] }>('rules');
-  const n = rules.data?.groups?.length ?? 0;
-  return (
-    <div class="rules-page">
-      <h1>{title}</h1>
-      <LoadError what="rules" error={rules.error} />
-      {!rules.loading && !rules.error && n === 0 && <p>No rules yet: Promethium does not evaluate rules.</p>}
-      {n > 0 && <pre>{JSON.stringify(rules.data, null, 2)}</pre>}
     </div>
   );
 }

@@ -1,8 +1,10 @@
 // /targets: active targets grouped by scrape pool, filterable by health and
 // text; dropped targets on request.
 import { useState } from 'preact/hooks';
+import { Labels } from '../components/Labels';
 import { formatAgo, formatSeconds, formatSeries } from '../lib/format';
-import { LoadError, useApi } from './useApi';
+import { LoadStatus, useApi } from './useApi';
+import { useToggleSet } from './useToggleSet';
 
 export interface Target {
   discoveredLabels: Record<string, string>;
@@ -30,18 +32,6 @@ export function filterTargets(targets: Target[], health: Set<string>, text: stri
     const hay = [t.scrapeUrl, ...Object.entries(t.labels).map(([k, v]) => `${k}="${v}"`)].join(' ').toLowerCase();
     return hay.includes(needle);
   });
-}
-
-function Labels({ labels }: { labels: Record<string, string> }) {
-  return (
-    <div class="labels">
-      {Object.entries(labels).map(([k, v]) => (
-        <span class="label-badge">
-          {k}="{v}"
-        </span>
-      ))}
-    </div>
-  );
 }
 
 function TargetRow({ t, now }: { t: Target; now: number }) {
@@ -72,13 +62,8 @@ export function TargetsPage() {
   const [reload, setReload] = useState(0);
   const [showDropped, setShowDropped] = useState(false);
   const targets = useApi<TargetsData>('targets', showDropped ? { state: 'any' } : { state: 'active' }, reload);
-  const [health, setHealth] = useState(new Set<string>());
+  const [health, toggle] = useToggleSet();
   const [text, setText] = useState('');
-  const toggle = (h: string) => {
-    const next = new Set(health);
-    next.has(h) ? next.delete(h) : next.add(h);
-    setHealth(next);
-  };
   const now = Date.now();
   const active = filterTargets(targets.data?.activeTargets ?? [], health, text);
   const pools = [...new Set((targets.data?.activeTargets ?? []).map((t) => t.scrapePool))].sort();
@@ -99,8 +84,7 @@ export function TargetsPage() {
         </label>
         <button onClick={() => setReload(reload + 1)}>Refresh</button>
       </div>
-      <LoadError what="targets" error={targets.error} />
-      {targets.loading && <div>Loading…</div>}
+      <LoadStatus what="targets" loaded={targets} />
       {pools.map((pool) => {
         const ts = active.filter((t) => t.scrapePool === pool);
         const all = (targets.data?.activeTargets ?? []).filter((t) => t.scrapePool === pool);

@@ -32,3 +32,9 @@ export function LoadError({ what, error }: { what: string; error?: string }) {
     </div>
   );
 }
+
+// "Loading…" while the call runs, then its error (if any).
+export function LoadStatus<T>({ what, loaded }: { what: string; loaded: Loaded<T> }) {
+  if (loaded.loading) return <div class="loading">Loading…</div>;
+  return <LoadError what={what} error={loaded.error} />;
+}
