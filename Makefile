@@ -13,7 +13,7 @@ BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 JOBS ?= 2
 CMAKE_FLAGS ?=
-SOURCE_DIRS := tsdb scrape promql rules web server bench tests
+SOURCE_DIRS := tsdb scrape promql rules remote web server bench tests
 # Every C++ file we own, tracked or not, minus build trees.
 CXX_SOURCES = $(shell find $(SOURCE_DIRS) -type f \( -name '*.cc' -o -name '*.h' \) 2>/dev/null | sort)
 

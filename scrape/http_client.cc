@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -12,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <optional>
 
@@ -95,8 +98,9 @@ http::request<http::string_body> BuildRequest(const HttpGetRequest& req, const P
   if (req.post) {
     r.set(http::field::content_type, req.content_type);
     r.body() = req.post_body;
-    r.prepare_payload();
   }
+  for (const auto& [name, value] : req.extra_headers) r.set(name, value);
+  if (req.post) r.prepare_payload();
   return r;
 }
 
@@ -402,7 +406,13 @@ net::awaitable<Result<HttpResponse>> HttpClient::Get(const HttpGetRequest& origi
 
   HttpResponse out;
   out.status = res.result_int();
+  if (req.keep_response_headers) {
+    for (const auto& field : res) out.headers.emplace_back(field.name_string(), field.value());
+  }
   if (out.status < 200 || out.status > 299) {
+    out.reason = std::string(res.reason().empty() ? http::obsolete_reason(res.result()) : res.reason());
+  }
+  if ((out.status < 200 || out.status > 299) && !req.return_error_status) {
     std::string_view reason = res.reason();
     if (reason.empty()) reason = http::obsolete_reason(res.result());
     co_return Status::IOError(fmt::format("server returned HTTP status {} {}", out.status, reason));
@@ -416,6 +426,24 @@ net::awaitable<Result<HttpResponse>> HttpClient::Get(const HttpGetRequest& origi
     out.body = std::move(res.body());
   }
   co_return out;
+}
+
+Result<HttpResponse> FetchBlocking(const HttpGetRequest& request) {
+  std::optional<Result<HttpResponse>> response;
+  try {
+    net::io_context io;
+    HttpClient client(io.get_executor());
+    net::co_spawn(
+        io, [&]() -> net::awaitable<void> { response.emplace(co_await client.Get(request)); },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+    io.run();
+  } catch (const std::exception& e) {  // Boost.Asio edge
+    return Status::Internal(fmt::format("{} \"{}\": {}", request.post ? "Post" : "Get", request.url, e.what()));
+  }
+  if (!response.has_value()) return Status::Internal(fmt::format("request to {} produced no response", request.url));
+  return std::move(*response);
 }
 
 }  // namespace promethium::scrape

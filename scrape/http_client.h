@@ -43,6 +43,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "scrape/http_client_config.h"
 #include "tsdb/base/result.h"
@@ -81,13 +83,30 @@ struct HttpGetRequest {
   bool post = false;
   std::string post_body;
   std::string content_type;
+  // Sent after the standard headers, replacing any of the same name (the
+  // remote read client's Content-Encoding, version and configured headers).
+  std::vector<std::pair<std::string, std::string>> extra_headers;
+  // Non-2xx answers come back as an HttpResponse (body within the size
+  // limit) instead of an error, for callers that report the server's text.
+  bool return_error_status = false;
+  // Fill HttpResponse::headers (remote write reads Retry-After and the
+  // X-Prometheus-Remote-Write-*-Written counts).
+  bool keep_response_headers = false;
 };
 
 struct HttpResponse {
   unsigned status = 0;
   std::string content_type;
-  std::string body;  // decompressed
+  std::string body;    // decompressed
+  std::string reason;  // the status line's reason phrase (non-2xx answers)
+  // Every response header, only with HttpGetRequest::keep_response_headers.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// Runs one request to completion on a private io_context of the calling
+// thread, for callers without an event loop (http_sd refreshes, the remote
+// read client). Blocks for at most the request's timeout.
+Result<HttpResponse> FetchBlocking(const HttpGetRequest& request);
 
 // Splits "host:port" / "[v6]:port" / "host" into host and port ("80").
 Status SplitHostPort(const std::string& address, std::string* host, std::string* port);

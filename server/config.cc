@@ -19,6 +19,8 @@
 #include "server/config_alerting.h"
 #include "server/config_decoder.h"
 #include "server/config_http_client.h"
+#include "server/config_remote_read.h"
+#include "server/config_remote_write.h"
 #include "tsdb/base/duration.h"
 #include "tsdb/base/env.h"
 
@@ -41,9 +43,7 @@ constexpr std::string_view kGroupType = "targetgroup.Group";
 constexpr std::string_view kRelabelType = "relabel.plain";
 
 // Keys Prometheus accepts that Promethium does not implement yet.
-const std::set<std::string_view> kUnsupportedTopLevel = {
-    "runtime", "tracing", "remote_write", "remote_read", "otlp",
-};
+const std::set<std::string_view> kUnsupportedTopLevel = {"runtime", "tracing", "otlp"};
 const std::set<std::string_view> kUnsupportedGlobal = {
     "query_log_file",
     "scrape_failure_log_file",
@@ -134,6 +134,8 @@ class Decoder : public YamlDecoder {
     cfg.storage = storage_;
     cfg.rule_files = rule_files_;
     cfg.alerting = alerting_;
+    cfg.remote_read = remote_read_;
+    cfg.remote_write = remote_write_;
     if (!errors_.empty()) {
       std::string msg = "yaml: unmarshal errors:";
       for (const std::string& e : errors_) msg += "\n  " + e;
@@ -196,6 +198,13 @@ class Decoder : public YamlDecoder {
       if (key == "scrape_config_files") return DecodeStringList(v, scrape_config_files);
       if (key == "rule_files") return DecodeStringList(v, &rule_files_);
       if (key == "storage") return DecodeStorage(v, &storage_);
+      if (key == "remote_read") return config_internal::DecodeRemoteReadList(*this, v, &remote_read_);
+      if (key == "remote_write") {  // config_remote_write.cc; relabel rules decode as in a scrape config
+        auto field = [this](const std::string& k, const YAML::Node& x, scrape::ScrapeConfig* sc) {
+          return DecodeScrapeField(x, k, x, sc);
+        };
+        return config_internal::DecodeRemoteWriteList(*this, v, field, &remote_write_);
+      }
       if (key == "alerting") {  // config_alerting.cc; target fields decode as in a scrape config
         auto field = [this](const std::string& k, const YAML::Node& x, scrape::ScrapeConfig* sc) {
           return DecodeScrapeField(x, k, x, sc);
@@ -676,6 +685,8 @@ class Decoder : public YamlDecoder {
   StorageConfig storage_;
   std::vector<std::string> rule_files_;
   rules::AlertingConfig alerting_;
+  std::vector<remote::RemoteReadConfig> remote_read_;
+  std::vector<remote::RemoteWriteConfig> remote_write_;
 };
 
 }  // namespace
@@ -776,6 +787,8 @@ Result<Config> LoadConfigFile(const std::string& path) {
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   for (scrape::ScrapeConfig& sc : cfg->scrape_configs) ResolvePaths(dir, &sc);
   config_internal::ResolveAlertingPaths(dir, &cfg->alerting);
+  config_internal::ResolveRemoteReadPaths(dir, &cfg->remote_read);
+  config_internal::ResolveRemoteWritePaths(dir, &cfg->remote_write);
   cfg->config_dir = dir;
   Status files = LoadScrapeConfigFiles(dir, &*cfg);
   if (!files.ok()) return Status::InvalidArgument(fmt::format("parsing YAML file {}: {}", path, files.message()));

@@ -14,7 +14,7 @@
 // decoded into scrape::RelabelConfig with Prometheus's defaults and checked
 // with relabel.Config.Validate's messages. Keys Prometheus knows but
 // Promethium does not implement yet (the *_sd_configs not listed in
-// config_decoder.cc, remote_write, oauth2, ...) fail with
+// config_decoder.cc, oauth2, ...) fail with
 // "unsupported: <key> (line N)";
 // nothing is ignored silently. An empty list or null value for such a key
 // is accepted, since it asks for nothing.
@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "remote/read/read_config.h"
+#include "remote/write/remote_write_config.h"
 #include "rules/notifier/notifier_config.h"
 #include "scrape/scrape_config.h"
 #include "tsdb/api/labels.h"
@@ -92,6 +94,10 @@ struct Config {
   std::string config_dir;
   // alerting: (config_alerting.cc): where alerts are sent.
   rules::AlertingConfig alerting;
+  // remote_read: (config_remote_read.cc): remote storages PromQL also reads.
+  std::vector<remote::RemoteReadConfig> remote_read;
+  // remote_write: (config_remote_write.cc): where samples are sent (remote/write/).
+  std::vector<remote::RemoteWriteConfig> remote_write;
 };
 
 // Parses and validates YAML text. An empty document is the default config.

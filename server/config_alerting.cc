@@ -20,22 +20,6 @@ const std::set<std::string_view> kUnsupportedAlertmanager = {"sigv4", "oauth2", 
 const std::set<std::string_view> kTargetKeys = {"static_configs", "file_sd_configs", "http_sd_configs",
                                                 "dns_sd_configs", "scheme"};
 
-// A relabel rule list whose null entries get Prometheus's message for
-// `kind`, then the scrape decoder's rules and checks.
-Status DecodeRelabelList(const YAML::Node& v, std::string_view message, const ScrapeFieldFn& scrape_field,
-                         std::vector<scrape::RelabelConfig>* out) {
-  if (v.IsSequence()) {
-    for (const YAML::Node& item : v) {
-      if (item.IsNull()) return Status::InvalidArgument(std::string(message));
-    }
-  }
-  scrape::ScrapeConfig scratch;
-  PROMETHIUM_RETURN_IF_ERROR(scrape_field("metric_relabel_configs", v, &scratch));
-  for (const scrape::RelabelConfig& r : scratch.metric_relabel_configs) PROMETHIUM_RETURN_IF_ERROR(r.Validate());
-  *out = std::move(scratch.metric_relabel_configs);
-  return Status::OK();
-}
-
 Status DecodeAlertmanager(YamlDecoder& dec, const YAML::Node& node, const ScrapeFieldFn& scrape_field,
                           rules::AlertmanagerConfig* am) {
   HttpClientDraft client;
@@ -91,6 +75,22 @@ Status DecodeAlertmanager(YamlDecoder& dec, const YAML::Node& node, const Scrape
 }
 
 }  // namespace
+
+// A relabel rule list whose null entries get Prometheus's message for
+// `kind`, then the scrape decoder's rules and checks.
+Status DecodeRelabelList(const YAML::Node& v, std::string_view message, const ScrapeFieldFn& scrape_field,
+                         std::vector<scrape::RelabelConfig>* out) {
+  if (v.IsSequence()) {
+    for (const YAML::Node& item : v) {
+      if (item.IsNull()) return Status::InvalidArgument(std::string(message));
+    }
+  }
+  scrape::ScrapeConfig scratch;
+  PROMETHIUM_RETURN_IF_ERROR(scrape_field("metric_relabel_configs", v, &scratch));
+  for (const scrape::RelabelConfig& r : scratch.metric_relabel_configs) PROMETHIUM_RETURN_IF_ERROR(r.Validate());
+  *out = std::move(scratch.metric_relabel_configs);
+  return Status::OK();
+}
 
 Status DecodeAlerting(YamlDecoder& dec, const YAML::Node& v, const ScrapeFieldFn& scrape_field,
                       rules::AlertingConfig* out) {

@@ -16,6 +16,8 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "rules/notifier/notifier_config.h"
 #include "scrape/scrape_config.h"
@@ -28,6 +30,11 @@ using ScrapeFieldFn = std::function<Status(const std::string& key, const YAML::N
 
 Status DecodeAlerting(YamlDecoder& dec, const YAML::Node& v, const ScrapeFieldFn& scrape_field,
                       rules::AlertingConfig* out);
+
+// A relabel rule list (also remote_write's write_relabel_configs): a null
+// entry fails with `message`, then the scrape decoder's rules and checks.
+Status DecodeRelabelList(const YAML::Node& v, std::string_view message, const ScrapeFieldFn& scrape_field,
+                         std::vector<scrape::RelabelConfig>* out);
 
 // SetDirectory: relative file_sd, TLS and secret file paths become relative
 // to `dir` ("" or ending in '/').

@@ -189,7 +189,7 @@ TEST(ServerConfigTest, UnsupportedKeysFailLoudlyWithLine) {
     const char* error;
   } cases[] = {
       {"alerting:\n  alertmanagers:\n    - sigv4:\n        region: x\n", "unsupported: sigv4 (line 3)"},
-      {"remote_write:\n  - url: http://x\n", "unsupported: remote_write (line 1)"},
+      {"remote_write:\n  - url: http://x\n    azuread: {cloud: AzurePublic}\n", "unsupported: azuread (line 3)"},
       {"global:\n  query_log_file: q.log\n", "unsupported: query_log_file (line 2)"},
       {"scrape_configs:\n  - job_name: x\n    consul_sd_configs:\n      - server: a:8500\n",
        "unsupported: consul_sd_configs (line 3)"},

@@ -244,6 +244,78 @@ void EmitAlerting(YAML::Emitter& out, const rules::AlertingConfig& a) {
   out << YAML::EndMap;
 }
 
+// remote_read:, in Prometheus's field order; omitted when empty.
+void EmitRemoteRead(YAML::Emitter& out, const std::vector<remote::RemoteReadConfig>& list) {
+  if (list.empty()) return;
+  out << YAML::Key << "remote_read" << YAML::Value << YAML::BeginSeq;
+  for (const remote::RemoteReadConfig& rr : list) {
+    out << YAML::BeginMap << YAML::Key << "url" << YAML::Value << rr.url;
+    out << YAML::Key << "remote_timeout" << YAML::Value << FormatDuration(rr.remote_timeout_ms);
+    out << YAML::Key << "chunked_read_limit" << YAML::Value << rr.chunked_read_limit;
+    if (!rr.headers.empty()) {
+      out << YAML::Key << "headers" << YAML::Value << YAML::BeginMap;
+      for (const auto& [name, value] : rr.headers) out << YAML::Key << name << YAML::Value << value;
+      out << YAML::EndMap;
+    }
+    if (rr.read_recent) out << YAML::Key << "read_recent" << YAML::Value << true;
+    if (!rr.name.empty()) out << YAML::Key << "name" << YAML::Value << rr.name;
+    EmitHttpClient(out, rr.http_client);
+    if (!rr.required_matchers.empty()) {
+      out << YAML::Key << "required_matchers" << YAML::Value << YAML::BeginMap;
+      for (const Label& l : rr.required_matchers) out << YAML::Key << l.name << YAML::Value << l.value;
+      out << YAML::EndMap;
+    }
+    if (rr.filter_external_labels) out << YAML::Key << "filter_external_labels" << YAML::Value << true;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+// remote_write:, in Prometheus's field order; omitted when empty.
+void EmitRemoteWrite(YAML::Emitter& out, const std::vector<remote::RemoteWriteConfig>& list) {
+  if (list.empty()) return;
+  out << YAML::Key << "remote_write" << YAML::Value << YAML::BeginSeq;
+  for (const remote::RemoteWriteConfig& rw : list) {
+    out << YAML::BeginMap << YAML::Key << "url" << YAML::Value << rw.url;
+    out << YAML::Key << "remote_timeout" << YAML::Value << FormatDuration(rw.remote_timeout_ms);
+    if (!rw.headers.empty()) {
+      out << YAML::Key << "headers" << YAML::Value << YAML::BeginMap;
+      for (const auto& [name, value] : rw.headers) out << YAML::Key << name << YAML::Value << value;
+      out << YAML::EndMap;
+    }
+    EmitRelabelConfigs(out, "write_relabel_configs", rw.write_relabel_configs);
+    out << YAML::Key << "name" << YAML::Value << rw.name;
+    out << YAML::Key << "send_exemplars" << YAML::Value << rw.send_exemplars;
+    out << YAML::Key << "send_native_histograms" << YAML::Value << rw.send_native_histograms;
+    if (rw.round_robin_dns) out << YAML::Key << "round_robin_dns" << YAML::Value << true;
+    out << YAML::Key << "protobuf_message" << YAML::Value
+        << std::string(rw.protocol == remote::WriteProtocol::kV2 ? remote::kWriteV2MessageName
+                                                                 : remote::kWriteV1MessageName);
+    EmitHttpClient(out, rw.http_client);
+    const remote::QueueConfig& q = rw.queue_config;
+    out << YAML::Key << "queue_config" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "capacity" << YAML::Value << q.capacity;
+    out << YAML::Key << "max_shards" << YAML::Value << q.max_shards;
+    out << YAML::Key << "min_shards" << YAML::Value << q.min_shards;
+    out << YAML::Key << "max_samples_per_send" << YAML::Value << q.max_samples_per_send;
+    out << YAML::Key << "batch_send_deadline" << YAML::Value << FormatDuration(q.batch_send_deadline_ms);
+    out << YAML::Key << "min_backoff" << YAML::Value << FormatDuration(q.min_backoff_ms);
+    out << YAML::Key << "max_backoff" << YAML::Value << FormatDuration(q.max_backoff_ms);
+    if (q.retry_on_http_429) out << YAML::Key << "retry_on_http_429" << YAML::Value << true;
+    if (q.sample_age_limit_ms) {
+      out << YAML::Key << "sample_age_limit" << YAML::Value << FormatDuration(q.sample_age_limit_ms);
+    }
+    out << YAML::EndMap;
+    const remote::MetadataConfig& m = rw.metadata_config;
+    out << YAML::Key << "metadata_config" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "send" << YAML::Value << m.send;
+    out << YAML::Key << "send_interval" << YAML::Value << FormatDuration(m.send_interval_ms);
+    out << YAML::Key << "max_samples_per_send" << YAML::Value << m.max_samples_per_send;
+    out << YAML::EndMap << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
 }  // namespace
 
 std::string ConfigToYaml(const Config& config) {
@@ -302,6 +374,8 @@ std::string ConfigToYaml(const Config& config) {
     }
     out << YAML::EndSeq;
   }
+  EmitRemoteWrite(out, config.remote_write);
+  EmitRemoteRead(out, config.remote_read);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -94,6 +94,20 @@ const std::vector<FlagSpec>& Specs() {
                  "(Prometheus's index v2 and chunk files, readable by promtool, Thanos, vmctl and Prometheus). "
                  "Blocks of either format are always read. Promethium's own flag.",
                  &ServerFlags::storage_tsdb_block_format),
+      DurationFlag("storage.remote.flush-deadline", "How long to wait flushing sample on shutdown or config reload.",
+                   &ServerFlags::storage_remote_flush_deadline_ms),
+      IntFlag("storage.remote.read-sample-limit",
+              "Maximum overall number of samples to return via the remote read interface, in a single query. 0 "
+              "means no limit. This limit is ignored for streamed response types.",
+              &ServerFlags::storage_remote_read_sample_limit),
+      IntFlag("storage.remote.read-concurrent-limit",
+              "Maximum number of concurrent remote read calls. 0 means no limit.",
+              &ServerFlags::storage_remote_read_concurrent_limit),
+      IntFlag("storage.remote.read-max-bytes-in-frame",
+              "Maximum number of bytes in a single frame for streaming remote read response types before "
+              "marshalling. Note that client might have limit on frame size as well. 1MB as recommend by protobuf "
+              "by default.",
+              &ServerFlags::storage_remote_read_max_bytes_in_frame),
       DurationFlag("rules.alert.for-outage-tolerance",
                    "Max time to tolerate prometheus outage for restoring \"for\" state of alert.",
                    &ServerFlags::rules_alert_for_outage_tolerance_ms),
@@ -129,11 +143,43 @@ const std::vector<FlagSpec>& Specs() {
                  "Comma separated feature names to enable. Supported: promql-experimental-functions, "
                  "promql-delayed-name-removal.",
                  &ServerFlags::enable_feature),
+      BoolFlag("agent", "Run Promethium in 'Agent mode'.", &ServerFlags::agent),
+      StringFlag("storage.agent.path", "Base path for metrics storage.", &ServerFlags::storage_agent_path),
+      BytesFlag("storage.agent.wal-segment-size", "Size at which to split WAL segment files. Example: 100MB",
+                &ServerFlags::storage_agent_wal_segment_size_bytes),
+      BoolFlag("storage.agent.wal-compression",
+               "Compress the agent WAL. If false, the --storage.agent.wal-compression-type flag is ignored.",
+               &ServerFlags::storage_agent_wal_compression),
+      StringFlag("storage.agent.wal-compression-type",
+                 "Compression algorithm for the agent WAL (snappy or zstd), used when --storage.agent.wal-compression "
+                 "is true.",
+                 &ServerFlags::storage_agent_wal_compression_type),
+      DurationFlag("storage.agent.wal-truncate-frequency",
+                   "The frequency at which to truncate the WAL and remove old data. 0s means 2h.",
+                   &ServerFlags::storage_agent_wal_truncate_frequency_ms),
+      DurationFlag("storage.agent.retention.min-time",
+                   "Minimum age samples may be before being considered for deletion when the WAL is truncated",
+                   &ServerFlags::storage_agent_retention_min_time_ms),
+      DurationFlag("storage.agent.retention.max-time",
+                   "Maximum age samples may be before being forcibly deleted when the WAL is truncated",
+                   &ServerFlags::storage_agent_retention_max_time_ms),
+      BoolFlag("storage.agent.no-lockfile", "Do not create lockfile in data directory.",
+               &ServerFlags::storage_agent_no_lockfile),
       FlagSpec{"log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
                Kind::kLogLevel, nullptr, nullptr, nullptr, &ServerFlags::log_level},
   };
   return *specs;
 }
+
+// Flags Prometheus's main.go declares with serverOnlyFlag: rejected with
+// --agent. Its agentOnlyFlag ones are the storage.agent.* flags.
+bool IsServerOnly(std::string_view name) {
+  static constexpr std::string_view kPrefixes[] = {"storage.tsdb.", "storage.remote.read-", "rules.", "alertmanager.",
+                                                   "query."};
+  return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
+                     [&](std::string_view p) { return name.starts_with(p); });
+}
+bool IsAgentOnly(std::string_view name) { return name.starts_with("storage.agent."); }
 
 const FlagSpec* FindSpec(std::string_view name) {
   for (const FlagSpec& s : Specs()) {
@@ -233,6 +279,7 @@ class Parser {
         Fail(1, "unexpected " + arg);
       }
     }
+    if (out_.action != CommandLine::Action::kFail && !help_ && !version_) CheckModeFlags();
     if (out_.action != CommandLine::Action::kFail) {
       if (help_) {
         out_.action = CommandLine::Action::kPrintHelp;
@@ -248,6 +295,21 @@ class Parser {
     out_.action = CommandLine::Action::kFail;
     out_.exit_code = exit_code;
     out_.error = std::move(message);
+  }
+
+  // As Prometheus's main.go: flags of the other mode, in command-line order,
+  // formatted like Go's %q of a []string.
+  void CheckModeFlags() {
+    const bool agent = out_.flags.agent;
+    std::string list;
+    for (std::string_view name : order_) {
+      if (agent ? !IsServerOnly(name) : !IsAgentOnly(name)) continue;
+      list += list.empty() ? "" : " ";
+      list += fmt::format("\"--{}\"", name);
+    }
+    if (list.empty()) return;
+    Fail(3, fmt::format("The following flag(s) {}: [{}]",
+                        agent ? "can not be used in agent mode" : "can only be used in agent mode", list));
   }
 
   void LongFlag(std::string_view body) {
@@ -271,6 +333,7 @@ class Parser {
     if (!seen_.insert(spec->name).second) {
       return Fail(2, fmt::format("flag '{}' cannot be repeated", spec->name));
     }
+    order_.push_back(spec->name);
     if (spec->kind == Kind::kBool) {
       // kingpin treats "--flag=x" as the flag followed by a stray argument.
       if (has_value) return Fail(1, "unexpected " + std::string(inline_value));
@@ -294,6 +357,7 @@ class Parser {
   bool help_ = false;
   bool version_ = false;
   std::set<std::string_view> seen_;
+  std::vector<std::string_view> order_;  // flags given, in command-line order
   CommandLine out_;
 };
 

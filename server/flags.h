@@ -30,6 +30,10 @@ struct ServerFlags {
   bool storage_tsdb_wal_compression = true;
   std::string storage_tsdb_wal_compression_type = "snappy";  // snappy | zstd
   std::string storage_tsdb_block_format = "promethium";      // promethium | prometheus
+  int64_t storage_remote_read_sample_limit = 50'000'000;     // per query, SAMPLES answers; 0: none
+  int64_t storage_remote_read_concurrent_limit = 10;         // 0: none
+  int64_t storage_remote_read_max_bytes_in_frame = 1048576;  // streamed answers
+  int64_t storage_remote_flush_deadline_ms = 60 * 1000;      // remote write queues' flush on stop/reload
   int64_t rules_alert_for_outage_tolerance_ms = 60 * 60 * 1000;
   int64_t rules_alert_for_grace_period_ms = 10 * 60 * 1000;
   int64_t rules_alert_resend_delay_ms = 60 * 1000;
@@ -50,6 +54,18 @@ struct ServerFlags {
   int64_t query_max_concurrency = 20;
   LogLevel log_level = LogLevel::kInfo;
   std::string enable_feature;  // comma-separated, see server/features.h
+  // --agent (docs/REMOTE.md, "Agent mode"): scrape and remote write only, on
+  // the WAL-only storage of tsdb/agent. The storage.agent.* flags are
+  // accepted only with it and the server-only flags only without it.
+  bool agent = false;
+  std::string storage_agent_path = "data-agent/";
+  bool storage_agent_wal_compression = true;
+  std::string storage_agent_wal_compression_type = "snappy";  // snappy | zstd
+  int64_t storage_agent_wal_segment_size_bytes = 0;           // 0: 128MiB
+  int64_t storage_agent_wal_truncate_frequency_ms = 0;        // 0: 2h
+  int64_t storage_agent_retention_min_time_ms = 0;            // 0: 5m
+  int64_t storage_agent_retention_max_time_ms = 0;            // 0: 4h
+  bool storage_agent_no_lockfile = false;
 };
 
 struct CommandLine {
@@ -57,7 +73,10 @@ struct CommandLine {
   Action action = Action::kRun;
   ServerFlags flags;
   std::string error;  // kFail only: kingpin's message, e.g. "unknown long flag '--x'"
-  int exit_code = 0;  // kFail only: 1 (malformed command line) or 2 (bad value)
+  // kFail only: 1 (malformed command line), 2 (bad value), or 3 (flags of
+  // the other mode, as Prometheus: "The following flag(s) can not be used in
+  // agent mode: [...]", printed without the "promethium: error: " prefix).
+  int exit_code = 0;
 };
 
 // A size as kingpin's units.Base2Bytes renders it: "512MiB", "0B".

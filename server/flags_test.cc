@@ -174,7 +174,13 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["alertmanager.notification-queue-capacity"], "10000");
   EXPECT_EQ(m["alertmanager.notification-batch-size"], "256");
   EXPECT_EQ(m["alertmanager.drain-notification-queue-on-shutdown"], "true");
-  EXPECT_EQ(m.size(), 29u);
+  EXPECT_EQ(m["agent"], "false");
+  EXPECT_EQ(m["storage.agent.path"], "data-agent/");
+  EXPECT_EQ(m["storage.agent.retention.min-time"], "0s");
+  EXPECT_EQ(m["storage.remote.read-sample-limit"], "50000000");
+  EXPECT_EQ(m["storage.remote.read-concurrent-limit"], "10");
+  EXPECT_EQ(m["storage.remote.read-max-bytes-in-frame"], "1048576");
+  EXPECT_EQ(m.size(), 42u);
   EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
 }
@@ -193,6 +199,32 @@ TEST(ServerFlagsTest, StorageFlags) {
   CommandLine bad = ParseCommandLine({"--storage.tsdb.retention.size=12"});
   EXPECT_EQ(bad.action, CommandLine::Action::kFail);
   EXPECT_NE(bad.error.find("retention.size"), std::string::npos) << bad.error;
+}
+
+TEST(ServerFlagsTest, AgentModeFlags) {
+  CommandLine cl = ParseCommandLine({"--agent", "--storage.agent.path=/tmp/a", "--storage.agent.retention.max-time=6h",
+                                     "--no-storage.agent.wal-compression", "--storage.agent.wal-segment-size=1MB"});
+  ASSERT_EQ(cl.action, CommandLine::Action::kRun) << cl.error;
+  EXPECT_TRUE(cl.flags.agent);
+  EXPECT_EQ(cl.flags.storage_agent_path, "/tmp/a");
+  EXPECT_EQ(cl.flags.storage_agent_retention_max_time_ms, 6LL * 3600 * 1000);
+  EXPECT_FALSE(cl.flags.storage_agent_wal_compression);
+  EXPECT_EQ(cl.flags.storage_agent_wal_segment_size_bytes, 1LL << 20);
+  EXPECT_EQ(ParseCommandLine({}).flags.storage_agent_path, "data-agent/");
+
+  // As Prometheus's main.go: exit code 3 and its message, flags in order.
+  CommandLine server_only = ParseCommandLine({"--agent", "--storage.tsdb.path=x", "--query.timeout=1m"});
+  ASSERT_EQ(server_only.action, CommandLine::Action::kFail);
+  EXPECT_EQ(server_only.exit_code, 3);
+  EXPECT_EQ(server_only.error,
+            "The following flag(s) can not be used in agent mode: [\"--storage.tsdb.path\" \"--query.timeout\"]");
+  CommandLine agent_only = ParseCommandLine({"--storage.agent.path=x"});
+  ASSERT_EQ(agent_only.action, CommandLine::Action::kFail);
+  EXPECT_EQ(agent_only.exit_code, 3);
+  EXPECT_EQ(agent_only.error, "The following flag(s) can only be used in agent mode: [\"--storage.agent.path\"]");
+  // Flags of both modes are fine in agent mode.
+  EXPECT_EQ(ParseCommandLine({"--agent", "--web.enable-remote-write-receiver", "--web.enable-lifecycle"}).action,
+            CommandLine::Action::kRun);
 }
 
 }  // namespace

@@ -57,7 +57,8 @@ int Run(int argc, char** argv) {
     case CommandLine::Action::kPrintHelp: std::fputs(HelpText("promethium").c_str(), stdout); return 0;
     case CommandLine::Action::kPrintVersion: std::fputs(VersionText("promethium").c_str(), stdout); return 0;
     case CommandLine::Action::kFail:
-      std::fprintf(stderr, "promethium: error: %s\n", cl.error.c_str());
+      // Exit code 3 (flags of the other mode) is Prometheus's own message.
+      std::fprintf(stderr, cl.exit_code == 3 ? "%s\n" : "promethium: error: %s\n", cl.error.c_str());
       return cl.exit_code;
     case CommandLine::Action::kRun: break;
   }

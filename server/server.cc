@@ -10,14 +10,19 @@
 #include <vector>
 
 #include "promql/engine/engine.h"
+#include "remote/write/wal_retention.h"
+#include "remote/write/write_storage.h"
 #include "rules/manager/manager.h"
 #include "rules/notifier/notifier.h"
 #include "rules/rulefmt/rulefmt.h"
 #include "scrape/scrape_manager.h"
+#include "server/agent_mode.h"
 #include "server/build_info.h"
+#include "server/fanout_queryable.h"
 #include "server/features.h"
 #include "server/process_metrics.h"
 #include "server/rules_view.h"
+#include "tsdb/agent/agent_db.h"
 #include "tsdb/base/duration.h"
 #include "tsdb/base/logging.h"
 #include "tsdb/db.h"
@@ -165,14 +170,49 @@ Status Server::Start() {
         fmt::format("Error loading config (--config.file={}): {}", flags_.config_file, cfg.status().message()));
   }
 
+  InitRemoteWrite();
+  if (flags_.agent) {
+    PROMETHIUM_RETURN_IF_ERROR(StartAgentStorage(*cfg));
+  } else {
+    PROMETHIUM_RETURN_IF_ERROR(StartServerMode(&*cfg));
+  }
+  PROMETHIUM_RETURN_IF_ERROR(StartWeb());
+
+  Status applied = scrape_->ApplyConfig(cfg->scrape_configs);
+  if (applied.ok() && notifier_) applied = notifier_->ApplyConfig(cfg->alerting, cfg->global.external_labels);
+  if (applied.ok() && rules_) applied = ApplyRules(*cfg);
+  if (applied.ok()) applied = ApplyRemoteRead(*cfg);
+  if (applied.ok()) applied = ApplyRemoteWrite(*cfg);
+  if (!applied.ok()) {
+    reload_success_->Set(0);
+    return applied.WithContext(fmt::format("Error loading config (--config.file={})", flags_.config_file));
+  }
+  MarkConfigLoaded(*cfg);
+  if (notifier_) notifier_->Start();
+  if (rules_) rules_->Start();
+
+  ready_.store(true);
+  ready_gauge_->Set(1);
+  LogInfo(kLog, "Server is ready to receive web requests.");
+  return Status::OK();
+}
+
+// Full mode: the DB, the query engine, the scrape manager over the DB, the
+// notifier and the rules manager.
+Status Server::StartServerMode(const Config* cfg) {
   LogInfo(kLog, "Starting TSDB: path={}", flags_.storage_tsdb_path);
   Result<tsdb::DBOptions> db_opts = ToDBOptions(flags_);
   if (!db_opts.ok()) return db_opts.status();
   db_opts->out_of_order_window_ms = cfg->storage.tsdb.out_of_order_time_window_ms;
   db_opts->max_exemplars = std::max<int64_t>(0, cfg->storage.exemplars.max_exemplars);
+  // WAL truncation keeps what the remote write queues have not sent yet.
+  db_opts->wal_segment_floor = [this]() -> std::optional<uint64_t> {
+    return wal_segment_floor_ ? wal_segment_floor_() : std::nullopt;
+  };
   Result<std::unique_ptr<tsdb::DB>> db = tsdb::DB::Open(flags_.storage_tsdb_path, *db_opts, &registry_);
   if (!db.ok()) return db.status().WithContext("opening storage at " + flags_.storage_tsdb_path);
   db_ = std::move(db).value();
+  fanout_ = std::make_unique<FanoutQueryable>(db_.get());
   LogInfo(kLog, "TSDB started");
 
   promql::EngineOptions eopts;
@@ -197,9 +237,9 @@ Status Server::Start() {
   nopts.metrics = &registry_;
   notifier_ = std::make_unique<rules::Notifier>(nopts);
   rules::ManagerOptions ropts;
-  ropts.rules.query = rules::EngineQueryFunc(engine_.get(), db_.get());
+  ropts.rules.query = rules::EngineQueryFunc(engine_.get(), fanout_.get());
   ropts.rules.appendable = db_.get();
-  ropts.rules.queryable = db_.get();
+  ropts.rules.queryable = fanout_.get();
   ropts.rules.metrics = &registry_;
   ropts.rules.resend_delay_ms = flags_.rules_alert_resend_delay_ms;
   ropts.rules.outage_tolerance_ms = flags_.rules_alert_for_outage_tolerance_ms;
@@ -209,29 +249,6 @@ Status Server::Start() {
     if (!alerts.empty()) notifier_->Send(rules::ToNotifierAlerts(expr, alerts, external_url_));
   };
   rules_ = std::make_unique<rules::Manager>(std::move(ropts));
-  PROMETHIUM_RETURN_IF_ERROR(StartWeb());
-
-  Status applied = scrape_->ApplyConfig(cfg->scrape_configs);
-  if (applied.ok()) applied = notifier_->ApplyConfig(cfg->alerting, cfg->global.external_labels);
-  if (applied.ok()) applied = ApplyRules(*cfg);
-  if (!applied.ok()) {
-    reload_success_->Set(0);
-    return applied.WithContext(fmt::format("Error loading config (--config.file={})", flags_.config_file));
-  }
-  {
-    std::lock_guard<std::mutex> lock(config_mu_);
-    config_yaml_ = ConfigToYaml(*cfg);
-    external_labels_ = cfg->global.external_labels;
-  }
-  reload_success_->Set(1);
-  reload_success_time_->Set(NowSeconds());
-  LogInfo(kLog, "Completed loading of configuration file: filename={}", flags_.config_file);
-  notifier_->Start();
-  rules_->Start();
-
-  ready_.store(true);
-  ready_gauge_->Set(1);
-  LogInfo(kLog, "Server is ready to receive web requests.");
   return Status::OK();
 }
 
@@ -240,8 +257,14 @@ Status Server::StartWeb() {
   wopts.listen_address = flags_.web_listen_address;
   wopts.max_connections = static_cast<size_t>(flags_.web_max_connections);
   web::ApiDeps deps;
-  deps.storage = db_.get();
-  deps.exemplars = db_->exemplars();
+  deps.agent_mode = flags_.agent;
+  if (flags_.agent) {
+    deps.storage = agent_db_.get();  // answers "unsupported operation with WAL-only storage"
+  } else {
+    deps.storage = db_.get();
+    deps.query_storage = fanout_.get();
+    deps.exemplars = db_->exemplars();
+  }
   deps.engine = engine_.get();
   deps.metrics = &registry_;
   deps.ready = [this] { return ready_.load(); };
@@ -249,7 +272,7 @@ Status Server::StartWeb() {
   deps.dropped_targets = [this] { return ToTargetInfos(scrape_->DroppedTargets()); };
   deps.config_yaml = [this] { return CurrentConfigYaml(); };
   deps.flags = FlagValues(flags_);
-  deps.tsdb_status = [this](size_t limit) { return ToTsdbStatus(*db_, limit); };
+  if (db_) deps.tsdb_status = [this](size_t limit) { return ToTsdbStatus(*db_, limit); };
   deps.enable_lifecycle = flags_.web_enable_lifecycle;
   deps.reload = [this] { return Reload(); };
   deps.quit = [this] { return RequestQuit(); };
@@ -268,16 +291,23 @@ Status Server::StartWeb() {
     PROMETHIUM_RETURN_IF_ERROR(db_->Snapshot(dir, !skip_head));
     return name;
   };
-  deps.rule_groups = [this] { return ToRuleGroupInfos(rules_->RuleGroups()); };
-  deps.alerts = [this] { return ToAlertInfos(rules_->ActiveAlerts()); };
-  deps.alertmanagers = [this] {
-    return web::AlertmanagersInfo{notifier_->Alertmanagers(), notifier_->DroppedAlertmanagers()};
-  };
+  if (rules_) {
+    deps.rule_groups = [this] { return ToRuleGroupInfos(rules_->RuleGroups()); };
+    deps.alerts = [this] { return ToAlertInfos(rules_->ActiveAlerts()); };
+  }
+  if (notifier_) {
+    deps.alertmanagers = [this] {
+      return web::AlertmanagersInfo{notifier_->Alertmanagers(), notifier_->DroppedAlertmanagers()};
+    };
+  }
   deps.external_labels = [this] {
     std::lock_guard<std::mutex> lock(config_mu_);
     return external_labels_;
   };
-  if (flags_.web_enable_remote_write_receiver) deps.remote_write_appendable = db_.get();
+  if (flags_.web_enable_remote_write_receiver) deps.remote_write_appendable = appendable();
+  deps.remote_read.sample_limit = flags_.storage_remote_read_sample_limit;
+  deps.remote_read.concurrency_limit = flags_.storage_remote_read_concurrent_limit;
+  deps.remote_read.max_bytes_in_frame = flags_.storage_remote_read_max_bytes_in_frame;
   PROMETHIUM_RETURN_IF_ERROR(web::CheckCorsOrigin(flags_.web_cors_origin));
   deps.cors_origin = flags_.web_cors_origin;
   char hostname[256] = {};
@@ -306,15 +336,31 @@ Status Server::ApplyRules(const Config& cfg) {
                         cfg.global.rule_query_offset_ms);
 }
 
+// After a configuration was applied in full: what /api/v1/status/config
+// shows, the external labels the API adds, and the reload metrics.
+void Server::MarkConfigLoaded(const Config& cfg) {
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    config_yaml_ = ConfigToYaml(cfg);
+    external_labels_ = cfg.global.external_labels;
+  }
+  reload_success_->Set(1);
+  reload_success_time_->Set(NowSeconds());
+  LogInfo(kLog, "Completed loading of configuration file: filename={}", flags_.config_file);
+}
+
 Status Server::Reload() {
   // SIGHUP (signals thread) and /-/reload (web threads) may race.
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
   LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
   Result<Config> cfg = LoadConfigFile(flags_.config_file);
-  Status s = cfg.ok() ? scrape_->ApplyConfig(cfg->scrape_configs) : cfg.status();
-  if (s.ok()) s = notifier_->ApplyConfig(cfg->alerting, cfg->global.external_labels);
-  if (s.ok()) s = ApplyRules(*cfg);
-  if (cfg.ok() && std::max<int64_t>(0, cfg->storage.exemplars.max_exemplars) != db_->max_exemplars()) {
+  Status s = cfg.ok() && flags_.agent ? CheckAgentConfig(*cfg) : cfg.status();
+  if (s.ok()) s = scrape_->ApplyConfig(cfg->scrape_configs);
+  if (s.ok() && notifier_) s = notifier_->ApplyConfig(cfg->alerting, cfg->global.external_labels);
+  if (s.ok() && rules_) s = ApplyRules(*cfg);
+  if (s.ok()) s = ApplyRemoteRead(*cfg);
+  if (s.ok()) s = ApplyRemoteWrite(*cfg);
+  if (cfg.ok() && db_ && std::max<int64_t>(0, cfg->storage.exemplars.max_exemplars) != db_->max_exemplars()) {
     LogWarn(kLog, "unsupported: changing storage.exemplars.max_exemplars on reload; keeping {} until restart",
             db_->max_exemplars());
   }
@@ -323,14 +369,7 @@ Status Server::Reload() {
     LogError(kLog, "Error reloading config: filename={} err={}", flags_.config_file, s.message());
     return s;
   }
-  {
-    std::lock_guard<std::mutex> lock(config_mu_);
-    config_yaml_ = ConfigToYaml(*cfg);
-    external_labels_ = cfg->global.external_labels;
-  }
-  reload_success_->Set(1);
-  reload_success_time_->Set(NowSeconds());
-  LogInfo(kLog, "Completed loading of configuration file: filename={}", flags_.config_file);
+  MarkConfigLoaded(*cfg);
   return Status::OK();
 }
 
@@ -357,17 +396,25 @@ void Server::Stop() {
     LogInfo(kLog, "Stopping notification manager...");
     notifier_->Stop();
   }
+  StopRemoteWrite();  // after scrapes and rules stopped writing, before the WAL closes
   if (db_) {
     Status s = db_->Close();
     if (!s.ok()) LogError(kLog, "Error stopping storage: err={}", s.ToString());
   }
+  if (agent_db_) {
+    Status s = agent_db_->Close();
+    if (!s.ok()) LogError(kLog, "Error stopping storage: err={}", s.ToString());
+  }
   // Destroy in reverse dependency order while the registry still lives.
   web_.reset();
+  remote_write_.reset();
   rules_.reset();
   notifier_.reset();
   scrape_.reset();
   engine_.reset();
+  fanout_.reset();
   db_.reset();
+  agent_db_.reset();
 }
 
 bool Server::RequestQuit() {

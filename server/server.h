@@ -25,15 +25,20 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "server/config.h"
 #include "server/flags.h"
+#include "tsdb/api/storage.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/status.h"
 
 namespace promethium::tsdb {
 class DB;
+}
+namespace promethium::tsdb::agent {
+class AgentDB;
 }
 namespace promethium::promql {
 class Engine;
@@ -48,8 +53,14 @@ class Notifier;
 namespace promethium::web {
 class WebServer;
 }
+namespace promethium::remote {
+class WalRetention;
+class WriteStorage;
+}  // namespace promethium::remote
 
 namespace promethium::server {
+
+class FanoutQueryable;
 
 class Server {
  public:
@@ -84,18 +95,51 @@ class Server {
   // Loads the config's rule_files into the rules manager (a bad file keeps
   // the rules that run, and fails).
   Status ApplyRules(const Config& cfg);
+  // Builds the remote_read clients and hands them to fanout_
+  // (server_remote_read.cc); a bad entry keeps the old ones, and fails.
+  Status ApplyRemoteRead(const Config& cfg);
+  // Where local storage starts, for remote_read's read_recent: false.
+  Result<int64_t> LocalStartTime() const;
   Status StartWeb();
   void RegisterServerMetrics();
   std::string CurrentConfigYaml() const;
 
+  // Full mode: DB, engine, scrape manager, notifier and rules (Start).
+  Status StartServerMode(const Config* cfg);
+  // Agent mode (--agent, server/server_agent.cc): the WAL-only storage
+  // instead of the DB, no engine, rules or notifier.
+  Status StartAgentStorage(const Config& cfg);
+  Appendable* appendable() const;
+  // The WAL the remote write queues read: <storage.tsdb.path>/wal, or
+  // <storage.agent.path>/wal in agent mode (the same record format).
+  std::string wal_dir() const;
+  // Remote write (server_remote_write.cc): InitRemoteWrite builds the WAL
+  // retention floor and the (empty) WriteStorage before the storage opens;
+  // ApplyRemoteWrite starts, keeps or restarts the queues of
+  // cfg.remote_write; StopRemoteWrite flushes and stops them.
+  void InitRemoteWrite();
+  Status ApplyRemoteWrite(const Config& cfg);
+  void MarkConfigLoaded(const Config& cfg);
+  void StopRemoteWrite();
+
   const ServerFlags flags_;
   MetricsRegistry registry_;  // first member: destroyed last
-  std::unique_ptr<tsdb::DB> db_;
+  // The lowest WAL segment the remote write queues still need (e.g.
+  // remote::WalRetention::SegmentFloor); storage truncation keeps what it
+  // asks for. Set before the storage opens; null means no queue.
+  std::function<std::optional<uint64_t>()> wal_segment_floor_;
+  // The floors of the remote write queues; outlives the storage and remote_write_.
+  std::unique_ptr<remote::WalRetention> wal_retention_;
+  std::unique_ptr<tsdb::DB> db_;                    // null in agent mode
+  std::unique_ptr<tsdb::agent::AgentDB> agent_db_;  // only in agent mode
+  // What queries and rules read: db_ merged with remote_read (server mode).
+  std::unique_ptr<FanoutQueryable> fanout_;
   std::unique_ptr<promql::Engine> engine_;
   std::unique_ptr<scrape::ScrapeManager> scrape_;
   std::unique_ptr<rules::Notifier> notifier_;  // before rules_: the groups send through it
   std::unique_ptr<rules::Manager> rules_;
   std::unique_ptr<web::WebServer> web_;
+  std::unique_ptr<remote::WriteStorage> remote_write_;  // stopped before the storage closes
 
   std::atomic<bool> ready_{false};
   std::atomic<bool> quit_requested_{false};

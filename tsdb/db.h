@@ -39,8 +39,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -127,6 +129,13 @@ struct DBOptions {
   // 3.x's default is snappy. docs/format/wal.md has the measurements.
   enum class WalCompression { kNone, kSnappy, kZstd };
   WalCompression wal_compression = WalCompression::kSnappy;
+  // WAL retention for readers outside the engine (remote write): when set,
+  // returns the lowest segment such a reader still needs (nullopt: none), and
+  // WAL truncation checkpoints and deletes only segments below it, keeping at
+  // most wal_floor_max_extra_segments segments more than it otherwise would
+  // (tsdb/wal/segment_floor.h). Called from the compaction thread.
+  std::function<std::optional<uint64_t>()> wal_segment_floor;
+  uint64_t wal_floor_max_extra_segments = 16;
 
   // --- block format (--storage.tsdb.block-format): the format compaction,
   // head cuts and snapshots write. Our own is the default; kPrometheus writes
@@ -260,6 +269,9 @@ class DB final : public Appendable, public Queryable {
   // NotFound when the range holds no sample.
   Result<BlockMeta> WriteHeadRange(int64_t mint, int64_t maxt, const std::string& parent_dir);
   Status TruncateHeadAndWal(int64_t mint) REQUIRES(compact_mu_);
+  // Narrows a planned WAL checkpoint to keep what opts_.wal_segment_floor needs.
+  std::optional<std::pair<uint64_t, uint64_t>> KeepSegmentsForReaders(std::pair<uint64_t, uint64_t> planned)
+      REQUIRES(compact_mu_);
   Status CompactBlocksOnce(bool* did_work) REQUIRES(compact_mu_);
   std::vector<int64_t> BlockRanges() const;
 

@@ -16,6 +16,7 @@
 #include "tsdb/db_metrics.h"
 #include "tsdb/head/head.h"
 #include "tsdb/wal/checkpoint.h"
+#include "tsdb/wal/segment_floor.h"
 #include "tsdb/wal/wal.h"
 
 namespace promethium::tsdb {
@@ -150,6 +151,7 @@ Status DB::TruncateHeadAndWal(int64_t mint) {
   if (!range.ok()) return range.status().code() == Status::Code::kNotFound ? Status::OK() : range.status();
   PROMETHIUM_RETURN_IF_ERROR(wal_->CutSegment().status());
   auto todo = wal::CheckpointSegmentsFor(range->first, range->second);
+  if (todo && opts_.wal_segment_floor) todo = KeepSegmentsForReaders(*todo);
   if (!todo) return Status::OK();
   Head* head = head_.get();
   wal::CheckpointOptions ck_opts;
@@ -162,6 +164,32 @@ Status DB::TruncateHeadAndWal(int64_t mint) {
   LogInfo("tsdb", "WAL checkpoint complete: segments {}..{} mint={} series dropped={} samples dropped={}", todo->first,
           todo->second, mint, stats->dropped_series, stats->dropped_samples);
   return wal_->RefreshStorageSize();
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> DB::KeepSegmentsForReaders(std::pair<uint64_t, uint64_t> planned) {
+  const std::optional<uint64_t> floor = opts_.wal_segment_floor();
+  const wal::SegmentFloorDecision d = wal::ApplySegmentFloor(planned, floor, opts_.wal_floor_max_extra_segments);
+  if (registry_ != nullptr) {
+    registry_
+        ->GetGauge("promethium_tsdb_wal_segments_kept_for_readers",
+                   "WAL segments the last WAL truncation kept only because remote write has not sent them yet.")
+        ->Set(static_cast<double>(d.kept_for_floor));
+    registry_
+        ->GetCounter("promethium_tsdb_wal_segments_released_unsent_total",
+                     "WAL segments deleted although remote write had not sent them, because more than the retention "
+                     "bound were kept for it.")
+        ->Inc(static_cast<double>(d.released));
+  }
+  if (d.released > 0) {
+    LogWarn("tsdb",
+            "WAL truncation: deleting {} segments that remote write has not sent yet (it needs segment {} on; "
+            "at most {} segments are kept for it)",
+            d.released, *floor, opts_.wal_floor_max_extra_segments);
+  } else if (d.kept_for_floor > 0) {
+    LogInfo("tsdb", "WAL truncation: keeping {} segments up to {} until remote write has sent them", d.kept_for_floor,
+            planned.second);
+  }
+  return d.range;
 }
 
 std::vector<int64_t> DB::BlockRanges() const {

@@ -19,6 +19,7 @@
 #include "tsdb/base/status.h"
 #include "web/alertmanager_info.h"
 #include "web/metadata_info.h"
+#include "web/remote/read_handler.h"
 #include "web/rules_info.h"
 #include "web/target_info.h"
 #include "web/tsdb_status.h"
@@ -37,7 +38,16 @@ class Engine;
 namespace promethium::web {
 
 struct ApiDeps {
+  // --agent: the endpoints Prometheus's agent refuses (queries, labels,
+  // series, rules, alerts, alertmanagers, status/tsdb, admin) answer 422
+  // "unavailable with Prometheus Agent".
+  bool agent_mode = false;
   Queryable* storage = nullptr;
+  // What PromQL, /api/v1/series and the label endpoints read: local storage
+  // merged with the remote_read endpoints (Prometheus's fanout storage).
+  // Null: `storage`. Federation and the remote read endpoint read `storage`
+  // only, as in Prometheus. See QueryStorage().
+  Queryable* query_storage = nullptr;
   // /api/v1/query_exemplars reads exemplars here; null answers an empty list.
   ExemplarQueryable* exemplars = nullptr;
   promql::Engine* engine = nullptr;
@@ -94,6 +104,9 @@ struct ApiDeps {
   // POST /api/v1/write (remote write 1.0 receiver): null means disabled
   // (--web.enable-remote-write-receiver not given).
   Appendable* remote_write_appendable = nullptr;
+  // POST /api/v1/read (remote read server, always on, over `storage`):
+  // the --storage.remote.read-* limits.
+  RemoteReadOptions remote_read;
 
   // global.external_labels of the current config, attached by /federate to
   // series that lack them. Read per request so reloads take effect; null
@@ -105,5 +118,10 @@ struct ApiDeps {
   // /api/v1/alertmanagers (alertmanager_info.h); null answers none.
   std::function<AlertmanagersInfo()> alertmanagers;
 };
+
+// deps.query_storage, or deps.storage when the server set none.
+inline Queryable* QueryStorage(const ApiDeps& deps) {
+  return deps.query_storage != nullptr ? deps.query_storage : deps.storage;
+}
 
 }  // namespace promethium::web

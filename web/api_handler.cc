@@ -41,6 +41,7 @@ enum class Endpoint {
   kAdminCleanTombstones,
   kAdminSnapshot,
   kRemoteWrite,  // plain-text answers, not the JSON envelope
+  kRemoteRead,   // protobuf or plain-text answers
   kUnsupported,  // a Prometheus route Promethium does not implement
 };
 
@@ -76,7 +77,7 @@ constexpr std::array kApiRoutes = {
     ApiRoute{"/api/v1/status/walreplay", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/features", kGet, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/notifications", kGet, Endpoint::kUnsupported},
-    ApiRoute{"/api/v1/read", kPost, Endpoint::kUnsupported},
+    ApiRoute{"/api/v1/read", kPost, Endpoint::kRemoteRead},
     ApiRoute{"/api/v1/write", kPost, Endpoint::kRemoteWrite},
     ApiRoute{"/api/v1/otlp/v1/metrics", kPost, Endpoint::kUnsupported},
     ApiRoute{"/api/v1/admin/tsdb/delete_series", kPost | kPut, Endpoint::kAdminDeleteSeries},
@@ -100,6 +101,26 @@ std::string AllowHeader(unsigned methods) {
     if (methods & bit) allow += std::string(allow.empty() ? "" : ", ") + name;
   }
   return allow + ", OPTIONS";
+}
+
+// The endpoints Prometheus's API wraps with wrapAgent (web/api/v1/api.go).
+bool UnavailableInAgentMode(Endpoint e) {
+  switch (e) {
+    case Endpoint::kQuery:
+    case Endpoint::kQueryRange:
+    case Endpoint::kQueryExemplars:
+    case Endpoint::kLabels:
+    case Endpoint::kLabelValues:
+    case Endpoint::kSeries:
+    case Endpoint::kAlertmanagers:
+    case Endpoint::kTsdbStatus:
+    case Endpoint::kAlerts:
+    case Endpoint::kRules:
+    case Endpoint::kAdminDeleteSeries:
+    case Endpoint::kAdminCleanTombstones:
+    case Endpoint::kAdminSnapshot: return true;
+    default: return false;
+  }
 }
 
 // Finds the route for a decoded path; *label_name receives :name.
@@ -203,6 +224,7 @@ ApiResult RunEndpoint(const ApiDeps& deps, Endpoint endpoint, const ApiCall& cal
     case Endpoint::kAdminCleanTombstones: return ServeAdminCleanTombstones(deps);
     case Endpoint::kAdminSnapshot: return ServeAdminSnapshot(deps, call);
     case Endpoint::kRemoteWrite:
+    case Endpoint::kRemoteRead:
     case Endpoint::kUnsupported: break;
   }
   return ApiResult::Error(ApiErrorType::kUnsupported, "unsupported: " + std::string(path));
@@ -223,6 +245,8 @@ ApiHandler::ApiHandler(ApiDeps deps) : deps_(std::move(deps)), start_time_(std::
     }
   }
   if (deps_.route_prefix.empty()) deps_.route_prefix.push_back('/');
+  remote_read_ =
+      std::make_shared<const RemoteReadHandler>(deps_.storage, deps_.external_labels, deps_.remote_read, deps_.metrics);
 }
 
 bool ApiHandler::IsSlow(std::string_view target) const {
@@ -245,7 +269,8 @@ bool ApiHandler::IsSlowEndpoint(std::string_view target) {
     case Endpoint::kLabels:
     case Endpoint::kLabelValues:
     case Endpoint::kSeries:
-    case Endpoint::kRemoteWrite: return true;
+    case Endpoint::kRemoteWrite:
+    case Endpoint::kRemoteRead: return true;
     default: return false;
   }
 }
@@ -321,8 +346,12 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
     resp.headers.emplace_back("Allow", AllowHeader(route->methods));
   } else if (deps_.ready && !deps_.ready()) {
     resp = TextResponse(503, "Service Unavailable");
+  } else if (deps_.agent_mode && UnavailableInAgentMode(route->endpoint)) {
+    resp = RenderApiResult(ApiResult::Error(ApiErrorType::kExecution, "unavailable with Prometheus Agent"));
   } else if (route->endpoint == Endpoint::kRemoteWrite) {
     resp = ServeRemoteWrite(deps_.remote_write_appendable, req, NowMs());
+  } else if (route->endpoint == Endpoint::kRemoteRead) {
+    resp = remote_read_->Serve(req);
   } else if (FindHeader(req.headers, "Content-Type").starts_with("multipart/")) {
     // Go's FormValue would parse multipart bodies; we do not, so say so.
     resp = RenderApiResult(ApiResult::Error(

@@ -1,6 +1,6 @@
 // ApiHandler: answers every HTTP request Promethium serves: the Prometheus
 // HTTP API under /api/v1 (including the remote write receiver at
-// /api/v1/write), /metrics, /federate (web/federate.h), the /-/healthy and
+// /api/v1/write and the remote read server at /api/v1/read), /metrics, /federate (web/federate.h), the /-/healthy and
 // /-/ready probes and the /-/reload and /-/quit lifecycle endpoints.
 //
 // Every endpoint is served below deps.route_prefix (--web.route-prefix):
@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,7 @@ class ApiHandler {
   bool cors_allow_all_ = false;          // --web.cors.origin is ".*"
   std::optional<Matcher> cors_matcher_;  // otherwise; absent if it does not compile
   std::chrono::system_clock::time_point start_time_;
+  std::shared_ptr<const RemoteReadHandler> remote_read_;  // holds the concurrency gate
 };
 
 }  // namespace promethium::web

@@ -3,7 +3,11 @@
 // on its own strand, keep-alive, a read timeout, a body limit (413) and a
 // connection cap. Every request is answered by ApiHandler::Handle; slow
 // endpoints run on a separate query thread pool so the I/O threads stay
-// responsive. This is the only file of web/ that includes Beast/Asio.
+// responsive. Responses with a BodyStream (remote read's streamed frames)
+// are sent with chunked transfer encoding (HTTP/1.0: unframed, then the
+// connection closes), each piece produced on the query pool and written
+// before the next is asked for. This is the only file of web/ that includes
+// Beast/Asio.
 #include <zlib.h>
 
 #include <boost/asio.hpp>
@@ -16,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "tsdb/base/logging.h"
@@ -151,6 +156,9 @@ struct WebServer::Impl {
   asio::awaitable<HttpResponse> HandleOnPool(std::shared_ptr<QueryState> state);
   asio::awaitable<void> WatchDisconnect(tcp::socket& socket, std::shared_ptr<QueryState> state);
   asio::awaitable<void> RejectTooLarge(beast::tcp_stream& stream, unsigned version);
+  asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, HttpResponse resp, unsigned version, bool keep_alive,
+                                      bool head);
+  asio::awaitable<bool> NextPiece(std::shared_ptr<BodyStream> body, std::string* out);
 
   // Declaration order matters for destruction: everything a coroutine frame
   // touches is declared before ioc, whose destructor destroys the frames.
@@ -253,6 +261,51 @@ asio::awaitable<void> WebServer::Impl::RejectTooLarge(beast::tcp_stream& stream,
   }
 }
 
+asio::awaitable<bool> WebServer::Impl::NextPiece(std::shared_ptr<BodyStream> body, std::string* out) {
+  co_return body->Next(out);
+}
+
+// Sends a response whose body continues with resp.stream; returns whether
+// the connection may serve another request.
+asio::awaitable<bool> WebServer::Impl::WriteStreamed(beast::tcp_stream& stream, HttpResponse resp, unsigned version,
+                                                     bool keep_alive, bool head) {
+  std::shared_ptr<BodyStream> body = std::move(resp.stream);
+  const bool chunked = version >= 11;
+  if (!chunked) keep_alive = false;
+  http::response<http::empty_body> res{static_cast<http::status>(resp.status), version};
+  for (auto& [name, value] : resp.headers) res.insert(name, value);
+  res.set(http::field::date, HttpDate());
+  res.keep_alive(keep_alive);
+  if (chunked) res.chunked(true);
+  http::response_serializer<http::empty_body> serializer(res);
+  stream.expires_after(opts.read_timeout);
+  auto [header_ec, header_n] = co_await http::async_write_header(stream, serializer, kAsTuple);
+  if (header_ec) co_return false;
+  if (head) co_return keep_alive;
+  std::string piece = std::move(resp.body);
+  for (bool more = true;;) {
+    if (!piece.empty()) {
+      stream.expires_after(opts.read_timeout);
+      beast::error_code ec;
+      if (chunked) {
+        std::tie(ec, std::ignore) = co_await asio::async_write(stream, http::make_chunk(asio::buffer(piece)), kAsTuple);
+      } else {
+        std::tie(ec, std::ignore) = co_await asio::async_write(stream, asio::buffer(piece), kAsTuple);
+      }
+      if (ec) co_return false;  // the client went away: drop the stream
+    }
+    if (!more) break;
+    piece.clear();
+    more = co_await asio::co_spawn(query_pool->get_executor(), NextPiece(body, &piece), use_awaitable);
+  }
+  if (chunked) {
+    stream.expires_after(opts.read_timeout);
+    auto [last_ec, last_n] = co_await asio::async_write(stream, http::make_chunk_last(), kAsTuple);
+    if (last_ec) co_return false;
+  }
+  co_return keep_alive;
+}
+
 asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket) {
   struct ConnectionCount {
     std::atomic<size_t>* count;
@@ -296,6 +349,11 @@ asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket) {
       resp = co_await RunSlow(stream, std::move(req));
     } else {
       resp = handler.Handle(req);
+    }
+    if (resp.stream != nullptr) {
+      bool again = co_await WriteStreamed(stream, std::move(resp), msg.version(), keep_alive, head);
+      if (!again) break;
+      continue;
     }
     auto res = ToBeastResponse(std::move(resp), msg.version(), keep_alive, gzip_ok, head);
     stream.expires_after(opts.read_timeout);

@@ -11,4 +11,12 @@ std::string_view FindHeader(const HttpHeaders& headers, std::string_view name) {
   return {};
 }
 
+HttpResponse GoHttpErrorResponse(int status, std::string_view text) {
+  HttpResponse resp;
+  resp.status = status;
+  resp.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"X-Content-Type-Options", "nosniff"}};
+  resp.body = std::string(text) + "\n";
+  return resp;
+}
+
 }  // namespace promethium::web

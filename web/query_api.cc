@@ -200,7 +200,7 @@ ApiResult ServeQuery(const ApiDeps& deps, const ApiCall& call) {
   ApiResult error;
   if (!ParseQueryOptions(call, &opts, &error)) return error;
   if (ApiResult missing = NoEngine(deps); !missing.ok()) return missing;
-  promql::QueryResult result = deps.engine->InstantQuery(*deps.storage, call.form.Get("query"), ts, opts);
+  promql::QueryResult result = deps.engine->InstantQuery(*QueryStorage(deps), call.form.Get("query"), ts, opts);
   return RenderQueryResult(std::move(result), call, *limit);
 }
 
@@ -232,8 +232,8 @@ ApiResult ServeQueryRange(const ApiDeps& deps, const ApiCall& call) {
   ApiResult error;
   if (!ParseQueryOptions(call, &opts, &error)) return error;
   if (ApiResult missing = NoEngine(deps); !missing.ok()) return missing;
-  promql::QueryResult result =
-      deps.engine->RangeQuery(*deps.storage, call.form.Get("query"), *start, *end, *step_ns / kNanosPerMilli, opts);
+  promql::QueryResult result = deps.engine->RangeQuery(*QueryStorage(deps), call.form.Get("query"), *start, *end,
+                                                       *step_ns / kNanosPerMilli, opts);
   return RenderQueryResult(std::move(result), call, *limit);
 }
 

@@ -173,7 +173,7 @@ ApiResult ServeLabelNames(const ApiDeps& deps, const ApiCall& call) {
   ApiResult error;
   if (!ParseMetadataParams(call, /*wrap_match_errors=*/false, &params, &error)) return error;
   if (deps.storage == nullptr) return NoStorage();
-  Result<std::unique_ptr<Querier>> querier = deps.storage->NewQuerier(params.start, params.end);
+  Result<std::unique_ptr<Querier>> querier = QueryStorage(deps)->NewQuerier(params.start, params.end);
   if (!querier.ok()) return StorageError(querier.status());
   return StringListResult(params, [&](const Matchers& matchers) { return (*querier)->LabelNames(matchers); });
 }
@@ -190,7 +190,7 @@ ApiResult ServeLabelValues(const ApiDeps& deps, const ApiCall& call, std::string
   ApiResult error;
   if (!ParseMetadataParams(call, /*wrap_match_errors=*/false, &params, &error)) return error;
   if (deps.storage == nullptr) return NoStorage();
-  Result<std::unique_ptr<Querier>> querier = deps.storage->NewQuerier(params.start, params.end);
+  Result<std::unique_ptr<Querier>> querier = QueryStorage(deps)->NewQuerier(params.start, params.end);
   if (!querier.ok()) return StorageError(querier.status());
   return StringListResult(params, [&](const Matchers& matchers) { return (*querier)->LabelValues(name, matchers); });
 }
@@ -204,7 +204,7 @@ ApiResult ServeSeries(const ApiDeps& deps, const ApiCall& call) {
   ApiResult error;
   if (!ParseMetadataParams(call, /*wrap_match_errors=*/true, &params, &error)) return error;
   if (deps.storage == nullptr) return NoStorage();
-  Result<std::unique_ptr<Querier>> querier = deps.storage->NewQuerier(params.start, params.end);
+  Result<std::unique_ptr<Querier>> querier = QueryStorage(deps)->NewQuerier(params.start, params.end);
   if (!querier.ok()) return StorageError(querier.status());
   SelectHints hints;
   hints.start = params.start;

@@ -146,7 +146,11 @@ class SelectCursor final : public Evaluator::SeriesCursor {
   Result<bool> Next(Evaluator::RangeSeries* out) override {
     if (!set_->Next()) {
       PROMETHIUM_RETURN_IF_ERROR(set_->Err());
-      for (auto& w : set_->Warnings()) ctx_->storage_warnings.push_back(std::move(w));
+      for (auto& w : set_->Warnings()) {
+        // A set, as Prometheus's annotations: each storage warning once.
+        std::vector<std::string>& seen = ctx_->storage_warnings;
+        if (std::find(seen.begin(), seen.end(), w) == seen.end()) seen.push_back(std::move(w));
+      }
       return false;
     }
     if (++ctx_->check_counter % 64 == 0) PROMETHIUM_RETURN_IF_ERROR(ctx_->CheckDone("expression evaluation"));

@@ -50,24 +50,8 @@ class TestAlertmanager {
 
  private:
   void Serve(int c) {
-    std::string req = scrape::ReadRequestHead(c, 40);
-    const size_t head_end = req.find("\r\n\r\n");
-    if (head_end == std::string::npos) return;
-    std::string head = req.substr(0, head_end);
-    std::string body = req.substr(head_end + 4);
-    size_t length = 0;
-    for (std::string key : {"Content-Length: ", "content-length: "}) {
-      if (size_t p = head.find(key); p != std::string::npos)
-        length = std::strtoul(head.c_str() + p + key.size(), nullptr, 10);
-    }
-    char buf[4096];
-    for (int i = 0; i < 100 && body.size() < length; ++i) {
-      pollfd p{c, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      ssize_t n = ::read(c, buf, sizeof(buf));
-      if (n <= 0) break;
-      body.append(buf, static_cast<size_t>(n));
-    }
+    std::string head, body;
+    if (!scrape::ReadHttpRequest(c, 100, &head, &body)) return;
     ++arrived_;
     if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
     std::string resp;

@@ -4,10 +4,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <exception>
-#include <optional>
 
 #include "scrape/discovery/target_group_parse.h"
 #include "scrape/http_client.h"
@@ -15,8 +11,6 @@
 
 namespace promethium::scrape {
 namespace {
-
-namespace net = boost::asio;
 
 constexpr std::string_view kUrlLabel = "__meta_url";
 constexpr int64_t kMaxFetchMs = 10'000;
@@ -63,22 +57,9 @@ Result<std::vector<TargetGroup>> FetchHttpTargetGroups(const std::string& url, i
 Result<std::vector<TargetGroup>> FetchHttpTargetGroups(const std::string& url, int64_t timeout_ms,
                                                        const HttpClientConfig& client) {
   PROMETHIUM_ASSIGN_OR_RETURN(HttpGetRequest req, RequestFor(url, timeout_ms, client));
-  std::optional<Result<HttpResponse>> response;
-  try {
-    net::io_context io;
-    HttpClient client(io.get_executor());
-    net::co_spawn(
-        io, [&]() -> net::awaitable<void> { response.emplace(co_await client.Get(req)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io.run();
-  } catch (const std::exception& e) {  // Boost.Asio edge
-    return Status::Internal(fmt::format("http_sd GET {}: {}", url, e.what()));
-  }
-  if (!response.has_value()) return Status::Internal("http_sd GET produced no response");
-  if (!response->ok()) return response->status();
-  const HttpResponse& resp = response->value();
+  Result<HttpResponse> response = FetchBlocking(req);
+  if (!response.ok()) return response.status();
+  const HttpResponse& resp = *response;
   if (resp.status != 200) return Status::InvalidArgument(fmt::format("server returned HTTP status {}", resp.status));
   static const RE2 kJsonType("^application/json(;.*)?$");
   if (!RE2::FullMatch(resp.content_type, kJsonType)) {

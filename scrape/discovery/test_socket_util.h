@@ -3,7 +3,8 @@
 // TestSocketServer listens on 127.0.0.1 or a unix socket and runs a bounded
 // accept loop (50 ms polls) on its own thread, handing each connection to a
 // callback and closing it afterwards; ReadRequestHead reads a request head
-// with bounded polls; HttpCloseResponse formats a "Connection: close" answer.
+// with bounded polls and ReadHttpRequest a whole request (head and body);
+// HttpCloseResponse formats a "Connection: close" answer.
 // Thread-safety: Listen*/Start/Stop from the owning thread only; the callback
 // runs on the serving thread. Stop (also run by the destructor) joins it, so
 // owners whose callback uses their own members call Stop first in their
@@ -100,6 +101,31 @@ inline std::string ReadRequestHead(int c, int max_polls) {
     req.append(buf, static_cast<size_t>(n));
   }
   return req;
+}
+
+// Reads one whole request from `c`: its head (up to the blank line, which is
+// left out) and a body of Content-Length bytes, each part bounded by
+// `max_polls` 50 ms waits. False when no complete head arrived.
+inline bool ReadHttpRequest(int c, int max_polls, std::string* head, std::string* body) {
+  std::string req = ReadRequestHead(c, max_polls);
+  const size_t head_end = req.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  *head = req.substr(0, head_end);
+  *body = req.substr(head_end + 4);
+  size_t length = 0;
+  for (std::string key : {"Content-Length: ", "content-length: "}) {
+    if (size_t p = head->find(key); p != std::string::npos)
+      length = std::strtoul(head->c_str() + p + key.size(), nullptr, 10);
+  }
+  char buf[4096];
+  for (int i = 0; i < max_polls && body->size() < length; ++i) {
+    pollfd p{c, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    ssize_t n = ::read(c, buf, sizeof(buf));
+    if (n <= 0) break;
+    body->append(buf, static_cast<size_t>(n));
+  }
+  return true;
 }
 
 // "HTTP/1.1 <status>" with Content-Type, Connection: close and

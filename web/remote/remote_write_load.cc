@@ -36,7 +36,7 @@
 #include <thread>
 #include <vector>
 
-#include "web/remote/remote.pb.h"
+#include "remote/proto/remote.pb.h"
 
 namespace {
 

@@ -24,8 +24,8 @@
 #include <string>
 
 #include "promql/parser/parser.h"
+#include "remote/proto/remote.pb.h"
 #include "tsdb/api/labels.h"
-#include "web/remote/remote.pb.h"
 
 namespace {
 

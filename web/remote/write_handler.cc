@@ -20,15 +20,6 @@ constexpr std::string_view kLog = "web";
 // Prometheus rejects samples further ahead than this (maxAheadTime).
 constexpr int64_t kMaxAheadMs = 10 * 60 * 1000;
 
-// Go's http.Error: the text plus a newline, and nosniff.
-HttpResponse PlainError(int status, std::string_view text) {
-  HttpResponse resp;
-  resp.status = status;
-  resp.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"X-Content-Type-Options", "nosniff"}};
-  resp.body = std::string(text) + "\n";
-  return resp;
-}
-
 // ASCII fast path: eight bytes at a time while no byte has its top bit set.
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
@@ -146,11 +137,12 @@ Status AppendAll(Appendable* appendable, const DecodedWriteRequest& req) {
 std::optional<HttpResponse> CheckHeaders(const HttpRequest& req) {
   std::string_view encoding = FindHeader(req.headers, "Content-Encoding");
   if (!encoding.empty() && encoding != "snappy") {
-    return PlainError(415, "unsupported compression: " + std::string(encoding) + ". Only snappy is supported");
+    return GoHttpErrorResponse(415, "unsupported compression: " + std::string(encoding) + ". Only snappy is supported");
   }
   std::string_view type = FindHeader(req.headers, "Content-Type");
   if (type.find("io.prometheus.write.v2.Request") != std::string_view::npos) {
-    return PlainError(415, "unsupported: remote write 2.0 (io.prometheus.write.v2.Request); send 1.0 messages");
+    return GoHttpErrorResponse(415,
+                               "unsupported: remote write 2.0 (io.prometheus.write.v2.Request); send 1.0 messages");
   }
   return std::nullopt;
 }
@@ -159,27 +151,29 @@ std::optional<HttpResponse> CheckHeaders(const HttpRequest& req) {
 
 HttpResponse ServeRemoteWrite(Appendable* appendable, const HttpRequest& req, int64_t now_ms) {
   if (appendable == nullptr) {
-    return PlainError(404, "remote write receiver needs to be enabled with --web.enable-remote-write-receiver");
+    return GoHttpErrorResponse(404,
+                               "remote write receiver needs to be enabled with --web.enable-remote-write-receiver");
   }
   if (std::optional<HttpResponse> refused = CheckHeaders(req)) return *refused;
   size_t decoded_size = 0;
   if (!snappy::GetUncompressedLength(req.body.data(), req.body.size(), &decoded_size)) {
-    return PlainError(400, "snappy: corrupt input");
+    return GoHttpErrorResponse(400, "snappy: corrupt input");
   }
   if (decoded_size > kMaxRemoteWriteDecodedBytes) {
-    return PlainError(400, "decompressed remote write request too large: " + std::to_string(decoded_size) + " bytes");
+    return GoHttpErrorResponse(
+        400, "decompressed remote write request too large: " + std::to_string(decoded_size) + " bytes");
   }
   std::string decoded;
   if (!snappy::Uncompress(req.body.data(), req.body.size(), &decoded)) {
-    return PlainError(400, "snappy: corrupt input");
+    return GoHttpErrorResponse(400, "snappy: corrupt input");
   }
   DecodedWriteRequest wr;
   Status parsed = DecodeWriteRequest(decoded, &wr);
-  if (!parsed.ok()) return PlainError(400, parsed.message());
+  if (!parsed.ok()) return GoHttpErrorResponse(400, parsed.message());
   Status valid = Validate(wr, now_ms);
   if (!valid.ok()) {
     LogWarn(kLog, "Rejected remote write request: err={}", valid.message());
-    return PlainError(400, valid.message());
+    return GoHttpErrorResponse(400, valid.message());
   }
   Status s = AppendAll(appendable, wr);
   if (!s.ok()) {
@@ -190,7 +184,7 @@ HttpResponse ServeRemoteWrite(Appendable* appendable, const HttpRequest& req, in
     } else {
       LogError(kLog, "Error appending remote write: err={}", s.message());
     }
-    return PlainError(bad_request ? 400 : 500, s.message());
+    return GoHttpErrorResponse(bad_request ? 400 : 500, s.message());
   }
   HttpResponse resp;
   resp.status = 204;

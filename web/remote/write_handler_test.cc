@@ -8,9 +8,9 @@
 #include <map>
 #include <mutex>
 
+#include "remote/proto/remote.pb.h"
 #include "tsdb/api/storage.h"
 #include "web/api_handler.h"
-#include "web/remote/remote.pb.h"
 
 namespace promethium::web {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "web/remote/remote.pb.h"
+#include "remote/proto/remote.pb.h"
 
 namespace promethium::web {
 namespace {
