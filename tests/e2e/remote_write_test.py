@@ -5,13 +5,13 @@ to Prometheus 2.42 (--web.enable-remote-write-receiver), both started here on
 loopback ports with their own temp dirs.
 
 Durability cases (docs/REMOTE.md, "Durability and WAL retention"):
-  outage   both receivers are stopped for 25 s, then restarted on the same
+  outage   both receivers are stopped for 60 s, then restarted on the same
            ports and data: nothing promethium holds is missing in them.
   sigkill  promethium is SIGKILLed while sending and restarted on the same
            data: nothing is missing, and VictoriaMetrics (which keeps every
            sample it is sent) holds at most one batch per shard twice.
 Receiver error cases: promethium sends only to VictoriaMetrics through a
-loopback proxy (FailingProxy) that answers an error for ERROR_WINDOW_S, then
+loopback proxy (FailingProxy) that answers an error for a window (60 s for 500, 20 s for 400), then
 forwards each request unchanged:
   error500 5xx is recoverable: the batches are retried (samples_retried_total
            grows) and after the window nothing is missing in VictoriaMetrics.
@@ -44,8 +44,9 @@ from e2e_common import (TestFailure, check, floats_close, free_port, http_get, l
 DEADLINE = 60  # seconds, for each wait
 TARGETS, SERIES = 4, 40
 MAX_SHARDS, MAX_SAMPLES_PER_SEND = 2, 500
-OUTAGE_S = 25
-ERROR_WINDOW_S = 20
+OUTAGE_S = 60
+ERROR500_WINDOW_S = 60  # as long as the outage: nothing may be lost
+ERROR400_WINDOW_S = 20  # long enough for several dropped batches
 FORWARDED_HEADERS = ("Content-Type", "Content-Encoding", "User-Agent", "X-Prometheus-Remote-Write-Version")
 
 
@@ -276,15 +277,15 @@ def queue_counter(setup, name):
     return sum(v for labels, v in samples if labels.get("remote_name") == "vm")
 
 
-def run_behind_failing_proxy(setup, status, body):
+def run_behind_failing_proxy(setup, status, window_s, body):
     """Fleet, VictoriaMetrics and promethium sending to it through a FailingProxy
-    answering `status` for ERROR_WINDOW_S from promethium's start; runs body(proxy)."""
+    answering `status` for window_s from promethium's start; runs body(proxy)."""
     sd = setup.start_fleet()
     setup.start_vm()
     proxy = FailingProxy(setup.vm_base, status, time.time() + 3600)
     with loopback_http_server(proxy.handler) as proxy_port:
         setup.write_config(sd, [("vm", f"http://127.0.0.1:{proxy_port}/api/v1/write")])
-        proxy.fail_until = time.time() + ERROR_WINDOW_S
+        proxy.fail_until = time.time() + window_s
         setup.start_promethium()
         print(f"the proxy answers {status} until {proxy.fail_until:.1f}", flush=True)
         body(proxy)
@@ -295,7 +296,7 @@ def case_error500(setup):
         t0 = time.time()
         wait_until(DEADLINE, "the proxy to answer 500 and promethium to count retries",
                    lambda: proxy.failed > 0 and queue_counter(setup, "samples_retried_total") > 0)
-        wait_until(DEADLINE + ERROR_WINDOW_S, "the proxy to forward after its error window",
+        wait_until(DEADLINE + ERROR500_WINDOW_S, "the proxy to forward after its error window",
                    lambda: proxy.forwarded > 0)
         time.sleep(5)
         compare(setup, t0, time.time() - 2, receivers=("victoria-metrics",))
@@ -303,7 +304,7 @@ def case_error500(setup):
         retried = queue_counter(setup, "samples_retried_total")
         check(failed == 0 and retried > 0, f"500s are retried, not dropped (samples_retried_total {retried}, "
               f"samples_failed_total {failed})")
-    run_behind_failing_proxy(setup, 500, body)
+    run_behind_failing_proxy(setup, 500, ERROR500_WINDOW_S, body)
 
 
 def case_error400(setup):
@@ -312,7 +313,7 @@ def case_error400(setup):
         wait_until(DEADLINE, "the proxy to answer 400 and promethium to count failed samples",
                    lambda: proxy.failed > 0 and queue_counter(setup, "samples_failed_total") > 0)
         max_pending = 0
-        deadline = time.time() + DEADLINE + ERROR_WINDOW_S
+        deadline = time.time() + DEADLINE + ERROR400_WINDOW_S
         while proxy.forwarded == 0 and time.time() < deadline:  # sample pending through the rest of the window
             max_pending = max(max_pending, queue_counter(setup, "samples_pending"))
             time.sleep(0.5)
@@ -332,7 +333,7 @@ def case_error400(setup):
                                                  lo, hi).values())
         check(held < scraped, f"the window's batches were dropped: VictoriaMetrics holds {held} of the {scraped} "
               f"samples promethium scraped during the 400 window; samples_failed_total {failed}")
-    run_behind_failing_proxy(setup, 400, body)
+    run_behind_failing_proxy(setup, 400, ERROR400_WINDOW_S, body)
 
 
 def main():
