@@ -8,6 +8,7 @@
 
 #include "promql/engine/engine.h"
 #include "promql/parser/parser.h"
+#include "promql/parser/walk.h"
 #include "tsdb/api/labels.h"
 #include "tsdb/api/storage.h"
 #include "web/api_endpoints.h"
@@ -18,37 +19,6 @@
 namespace promethium::web {
 
 namespace {
-
-// Appends the matchers of every vector selector in the expression (those
-// inside matrix selectors and subqueries too), as Prometheus's
-// parser.ExtractSelectors.
-void ExtractSelectors(const promql::Expr& e, std::vector<Matchers>* out) {
-  using promql::NodeKind;
-  switch (e.kind()) {
-    case NodeKind::kVectorSelector: out->push_back(e.As<promql::VectorSelector>().matchers); return;
-    case NodeKind::kMatrixSelector: out->push_back(e.As<promql::MatrixSelector>().vector_selector->matchers); return;
-    case NodeKind::kNumberLiteral:
-    case NodeKind::kStringLiteral: return;
-    case NodeKind::kSubquery: return ExtractSelectors(*e.As<promql::SubqueryExpr>().expr, out);
-    case NodeKind::kParen: return ExtractSelectors(*e.As<promql::ParenExpr>().expr, out);
-    case NodeKind::kUnary: return ExtractSelectors(*e.As<promql::UnaryExpr>().expr, out);
-    case NodeKind::kBinary: {
-      const auto& b = e.As<promql::BinaryExpr>();
-      ExtractSelectors(*b.lhs, out);
-      ExtractSelectors(*b.rhs, out);
-      return;
-    }
-    case NodeKind::kAggregate: {
-      const auto& a = e.As<promql::AggregateExpr>();
-      if (a.param != nullptr) ExtractSelectors(*a.param, out);
-      ExtractSelectors(*a.expr, out);
-      return;
-    }
-    case NodeKind::kCall:
-      for (const promql::ExprPtr& arg : e.As<promql::Call>().args) ExtractSelectors(*arg, out);
-      return;
-  }
-}
 
 // The query_exemplars answer: [{"seriesLabels":{..},"exemplars":[{"labels":
 // {..},"value":"1.5","timestamp":1600000000.123}]}], as Prometheus.
@@ -247,8 +217,7 @@ ApiResult ServeQueryExemplars(const ApiDeps& deps, const ApiCall& call) {
   }
   Result<promql::ExprPtr> expr = promql::ParseExpr(call.form.Get("query"));
   if (!expr.ok()) return ApiResult::Error(ApiErrorType::kBadData, expr.status().message());
-  std::vector<Matchers> selectors;
-  ExtractSelectors(**expr, &selectors);
+  std::vector<Matchers> selectors = promql::ExtractSelectors(**expr);
   // Without selectors there is nothing to look up: Prometheus answers 204.
   if (selectors.empty()) return ApiResult::NoContent();
   if (deps.exemplars == nullptr) return ApiResult::Data("[]");

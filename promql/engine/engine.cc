@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "promql/engine/evaluator.h"
+#include "promql/parser/walk.h"
 #include "tsdb/base/metrics.h"
 
 namespace promethium::promql {
@@ -65,60 +66,37 @@ QueryErrorType ErrorTypeFor(const Status& s) {
 }
 
 // The [mint, maxt] of samples any selector in `e` may read when evaluated
-// over [start, end] (Prometheus's FindMinMaxTime).
-void FindMinMaxTime(const Expr& e, int64_t start, int64_t end, int64_t qstart, int64_t qend, int64_t lookback,
-                    int64_t* mint, int64_t* maxt) {
+// over [start, end] (Prometheus's FindMinMaxTimes): each vector selector
+// covers its range (the lookback outside a matrix selector), shifted by its
+// own and its enclosing subqueries' offsets, ranges and @ times.
+void FindMinMaxTime(const Expr& e, int64_t start, int64_t end, int64_t lookback, int64_t* mint, int64_t* maxt) {
   auto at_time = [&](AtModifier at, int64_t ts) -> std::optional<int64_t> {
     switch (at) {
       case AtModifier::kTimestamp: return ts;
-      case AtModifier::kStart: return qstart;
-      case AtModifier::kEnd: return qend;
+      case AtModifier::kStart: return start;
+      case AtModifier::kEnd: return end;
       default: return std::nullopt;
     }
   };
-  auto cover = [&](const VectorSelector& vs, int64_t range) {
-    auto at = at_time(vs.at, vs.at_timestamp_ms);
-    int64_t s = (at ? *at : start) - vs.offset_ms - range;
-    int64_t en = (at ? *at : end) - vs.offset_ms;
-    *mint = std::min(*mint, s);
-    *maxt = std::max(*maxt, en);
-  };
-  switch (e.kind()) {
-    case NodeKind::kVectorSelector: cover(e.As<VectorSelector>(), lookback); return;
-    case NodeKind::kMatrixSelector: {
-      const auto& ms = e.As<MatrixSelector>();
-      cover(*ms.vector_selector, ms.range_ms);
-      return;
-    }
-    case NodeKind::kSubquery: {
-      const auto& sq = e.As<SubqueryExpr>();
+  Inspect(e, [&](const Expr& node, AstPath path) {
+    if (node.kind() != NodeKind::kVectorSelector) return Visit::kContinue;
+    int64_t s = start;
+    int64_t en = end;
+    for (const Expr* ancestor : path) {  // outermost subquery first
+      if (ancestor->kind() != NodeKind::kSubquery) continue;
+      const auto& sq = ancestor->As<SubqueryExpr>();
       auto at = at_time(sq.at, sq.at_timestamp_ms);
-      int64_t s = (at ? *at : start) - sq.offset_ms - sq.range_ms;
-      int64_t en = (at ? *at : end) - sq.offset_ms;
-      FindMinMaxTime(*sq.expr, s, en, qstart, qend, lookback, mint, maxt);
-      return;
+      s = (at ? *at : s) - sq.offset_ms - sq.range_ms;
+      en = (at ? *at : en) - sq.offset_ms;
     }
-    case NodeKind::kParen:
-      FindMinMaxTime(*e.As<ParenExpr>().expr, start, end, qstart, qend, lookback, mint, maxt);
-      return;
-    case NodeKind::kUnary:
-      FindMinMaxTime(*e.As<UnaryExpr>().expr, start, end, qstart, qend, lookback, mint, maxt);
-      return;
-    case NodeKind::kBinary:
-      FindMinMaxTime(*e.As<BinaryExpr>().lhs, start, end, qstart, qend, lookback, mint, maxt);
-      FindMinMaxTime(*e.As<BinaryExpr>().rhs, start, end, qstart, qend, lookback, mint, maxt);
-      return;
-    case NodeKind::kAggregate:
-      FindMinMaxTime(*e.As<AggregateExpr>().expr, start, end, qstart, qend, lookback, mint, maxt);
-      if (e.As<AggregateExpr>().param) {
-        FindMinMaxTime(*e.As<AggregateExpr>().param, start, end, qstart, qend, lookback, mint, maxt);
-      }
-      return;
-    case NodeKind::kCall:
-      for (const auto& a : e.As<Call>().args) FindMinMaxTime(*a, start, end, qstart, qend, lookback, mint, maxt);
-      return;
-    default: return;
-  }
+    const auto& vs = node.As<VectorSelector>();
+    bool in_matrix = !path.empty() && path.back()->kind() == NodeKind::kMatrixSelector;
+    int64_t range = in_matrix ? path.back()->As<MatrixSelector>().range_ms : lookback;
+    auto at = at_time(vs.at, vs.at_timestamp_ms);
+    *mint = std::min(*mint, (at ? *at : s) - vs.offset_ms - range);
+    *maxt = std::max(*maxt, (at ? *at : en) - vs.offset_ms);
+    return Visit::kContinue;
+  });
 }
 
 Value ToValue(EvMatrix m, ExprType type, bool instant, int64_t ts) {
@@ -282,7 +260,7 @@ QueryResult Engine::RangeQuery(Queryable& storage, std::string_view query, int64
   ctx.enable_limit_aggregations = opts_.parse.enable_limit_aggregations;
 
   int64_t mint = kMaxTime, maxt = kMinTime;
-  FindMinMaxTime(expr, start_ms, end_ms, start_ms, end_ms, ctx.lookback_ms, &mint, &maxt);
+  FindMinMaxTime(expr, start_ms, end_ms, ctx.lookback_ms, &mint, &maxt);
   if (mint > maxt) mint = maxt = start_ms;
   auto querier = storage.NewQuerier(mint, maxt);
   if (!querier.ok()) return ErrorResult(QueryErrorType::kInternal, querier.status().message());

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "promql/parser/functions.h"
+#include "promql/parser/walk.h"
 #include "tsdb/base/metrics.h"
 
 namespace promethium::promqltest {
@@ -210,90 +211,47 @@ std::string CompareValue(const EvalCmd& cmd, const promql::Value& value) {
   return "";
 }
 
-// Collects every vector selector of an expression.
-void CollectSelectors(const promql::Expr& e, std::vector<const promql::VectorSelector*>* out) {
-  using promql::NodeKind;
-  switch (e.kind()) {
-    case NodeKind::kVectorSelector: out->push_back(&e.As<promql::VectorSelector>()); break;
-    case NodeKind::kMatrixSelector: out->push_back(e.As<promql::MatrixSelector>().vector_selector.get()); break;
-    case NodeKind::kSubquery: CollectSelectors(*e.As<promql::SubqueryExpr>().expr, out); break;
-    case NodeKind::kParen: CollectSelectors(*e.As<promql::ParenExpr>().expr, out); break;
-    case NodeKind::kUnary: CollectSelectors(*e.As<promql::UnaryExpr>().expr, out); break;
-    case NodeKind::kBinary:
-      CollectSelectors(*e.As<promql::BinaryExpr>().lhs, out);
-      CollectSelectors(*e.As<promql::BinaryExpr>().rhs, out);
-      break;
-    case NodeKind::kAggregate:
-      CollectSelectors(*e.As<promql::AggregateExpr>().expr, out);
-      if (e.As<promql::AggregateExpr>().param) CollectSelectors(*e.As<promql::AggregateExpr>().param, out);
-      break;
-    case NodeKind::kCall:
-      for (const auto& a : e.As<promql::Call>().args) CollectSelectors(*a, out);
-      break;
-    default: break;
-  }
-}
-
 // Sets `@ ts` on every selector and subquery without one, except below a
-// subquery that has one (Prometheus's atModifierTestCases). Returns false
-// when the expression uses a function whose result depends on the
+// subquery (which then has one; Prometheus's atModifierTestCases). Returns
+// false when the expression uses a function whose result depends on the
 // evaluation time even for step-invariant arguments.
-bool SetAtModifier(promql::Expr& e, int64_t ts, bool under_at) {
+bool SetAtModifier(promql::Expr& e, int64_t ts) {
   using promql::AtModifier;
   using promql::NodeKind;
-  auto set = [&](AtModifier& at, int64_t& at_ts) {
-    if (!under_at && at == AtModifier::kNone) {
-      at = AtModifier::kTimestamp;
-      at_ts = ts;
-    }
-  };
-  switch (e.kind()) {
-    case NodeKind::kVectorSelector: {
-      auto& vs = e.As<promql::VectorSelector>();
+  static const char* kUnsafe[] = {"days_in_month", "day_of_month", "day_of_week", "day_of_year", "end",
+                                  "hour",          "minute",       "month",       "year",        "predict_linear",
+                                  "range",         "start",        "step",        "time",        "timestamp"};
+  bool ok = true;
+  promql::Inspect(e, [&](promql::Expr& node, promql::AstPath path) {
+    bool under_subquery =
+        std::any_of(path.begin(), path.end(), [](const promql::Expr* a) { return a->kind() == NodeKind::kSubquery; });
+    auto set = [&](AtModifier& at, int64_t& at_ts) {
+      if (!under_subquery && at == AtModifier::kNone) {
+        at = AtModifier::kTimestamp;
+        at_ts = ts;
+      }
+    };
+    if (node.kind() == NodeKind::kVectorSelector) {
+      auto& vs = node.As<promql::VectorSelector>();
       set(vs.at, vs.at_timestamp_ms);
-      return true;
-    }
-    case NodeKind::kMatrixSelector: {
-      auto& vs = *e.As<promql::MatrixSelector>().vector_selector;
-      set(vs.at, vs.at_timestamp_ms);
-      return true;
-    }
-    case NodeKind::kSubquery: {
-      auto& sq = e.As<promql::SubqueryExpr>();
+    } else if (node.kind() == NodeKind::kSubquery) {
+      auto& sq = node.As<promql::SubqueryExpr>();
       set(sq.at, sq.at_timestamp_ms);
-      return SetAtModifier(*sq.expr, ts, true);
+    } else if (node.kind() == NodeKind::kCall) {
+      std::string_view name = node.As<promql::Call>().func->name;
+      if (std::any_of(std::begin(kUnsafe), std::end(kUnsafe), [&](const char* n) { return name == n; })) ok = false;
     }
-    case NodeKind::kParen: return SetAtModifier(*e.As<promql::ParenExpr>().expr, ts, under_at);
-    case NodeKind::kUnary: return SetAtModifier(*e.As<promql::UnaryExpr>().expr, ts, under_at);
-    case NodeKind::kBinary: {
-      bool l = SetAtModifier(*e.As<promql::BinaryExpr>().lhs, ts, under_at);
-      return SetAtModifier(*e.As<promql::BinaryExpr>().rhs, ts, under_at) && l;
-    }
-    case NodeKind::kAggregate: {
-      auto& a = e.As<promql::AggregateExpr>();
-      bool ok = SetAtModifier(*a.expr, ts, under_at);
-      if (a.param) ok = SetAtModifier(*a.param, ts, under_at) && ok;
-      return ok;
-    }
-    case NodeKind::kCall: {
-      auto& c = e.As<promql::Call>();
-      static const char* kUnsafe[] = {"days_in_month", "day_of_month", "day_of_week", "day_of_year", "end",
-                                      "hour",          "minute",       "month",       "year",        "predict_linear",
-                                      "range",         "start",        "step",        "time",        "timestamp"};
-      bool ok = std::none_of(std::begin(kUnsafe), std::end(kUnsafe), [&](const char* n) { return c.func->name == n; });
-      for (auto& a : c.args) ok = SetAtModifier(*a, ts, under_at) && ok;
-      return ok;
-    }
-    default: return true;
-  }
+    return promql::Visit::kContinue;
+  });
+  return ok;
 }
 
 struct LabelsHash {
   size_t operator()(const Labels& l) const { return static_cast<size_t>(l.Hash()); }
 };
 
-bool SelectorMatches(const promql::VectorSelector& vs, const Labels& l) {
-  for (const auto& m : vs.matchers) {
+bool SelectorMatches(const Matchers& selector, const Labels& l) {
+  for (const auto& m : selector) {
     if (!m.Matches(l.Get(m.name()))) return false;
   }
   return true;
@@ -350,11 +308,9 @@ std::string Runner::SkipReason(const EvalCmd& cmd) const {
   if (histogram_series_.empty()) return "";
   auto parsed = promql::ParseExpr(cmd.expr, engine_->options().parse);
   if (!parsed.ok()) return "";
-  std::vector<const promql::VectorSelector*> selectors;
-  CollectSelectors(**parsed, &selectors);
-  for (const auto* vs : selectors) {
+  for (const Matchers& selector : promql::ExtractSelectors(**parsed)) {
     for (const auto& l : histogram_series_) {
-      if (SelectorMatches(*vs, l)) return "reads native-histogram (or NHCB) series";
+      if (SelectorMatches(selector, l)) return "reads native-histogram (or NHCB) series";
     }
   }
   return "";
@@ -368,7 +324,7 @@ std::string Runner::RunEval(const EvalCmd& cmd) {
   auto parsed = promql::ParseExpr(cmd.expr, engine_->options().parse);
   if (!parsed.ok()) return "";
   promql::ExprPtr expr = std::move(parsed).value();
-  if (!SetAtModifier(*expr, cmd.start_ms, false)) return "";
+  if (!SetAtModifier(*expr, cmd.start_ms)) return "";
   std::string pinned = promql::ToString(*expr);
   int64_t ts = cmd.start_ms;
   std::vector<int64_t> times =

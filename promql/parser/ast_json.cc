@@ -1,18 +1,15 @@
-#include "web/promql_ast_json.h"
+#include "promql/parser/ast_json.h"
 
 #include <charconv>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "promql/parser/functions.h"
-#include "web/json_writer.h"
 
-namespace promethium::web {
+namespace promethium::promql {
 
 namespace {
-
-using promql::AtModifier;
-using promql::Expr;
-using promql::NodeKind;
 
 // Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest round-trip digits,
 // written in fixed notation (1e100 is "1" and 100 zeros, not the exact
@@ -47,30 +44,36 @@ std::string FormatFloatFixed(double v) {
 }
 
 // Go's model.ValueType names, as FunctionInfo's argTypes serialize.
-std::string_view ValueTypeName(promql::ExprType t) {
+std::string_view ValueTypeName(ExprType t) {
   switch (t) {
-    case promql::ExprType::kScalar: return "scalar";
-    case promql::ExprType::kVector: return "vector";
-    case promql::ExprType::kMatrix: return "matrix";
-    case promql::ExprType::kString: return "string";
-    case promql::ExprType::kNone: break;
+    case ExprType::kScalar: return "scalar";
+    case ExprType::kVector: return "vector";
+    case ExprType::kMatrix: return "matrix";
+    case ExprType::kString: return "string";
+    case ExprType::kNone: break;
   }
   return "none";
 }
 
-std::string_view CardinalityName(promql::Cardinality c) {
+std::string_view CardinalityName(Cardinality c) {
   switch (c) {
-    case promql::Cardinality::kOneToOne: return "one-to-one";
-    case promql::Cardinality::kManyToOne: return "many-to-one";
-    case promql::Cardinality::kOneToMany: return "one-to-many";
-    case promql::Cardinality::kManyToMany: return "many-to-many";
+    case Cardinality::kOneToOne: return "one-to-one";
+    case Cardinality::kManyToOne: return "many-to-one";
+    case Cardinality::kOneToMany: return "one-to-many";
+    case Cardinality::kManyToMany: return "many-to-many";
   }
   return "";
 }
 
-void Write(JsonWriter* w, const Expr* e);
+void Write(JsonEncoder* w, const Expr* e);
 
-void WriteMatchers(JsonWriter* w, const Matchers& matchers) {
+void WriteStringArray(JsonEncoder* w, const std::vector<std::string>& values) {
+  w->BeginArray();
+  for (const std::string& v : values) w->String(v);
+  w->EndArray();
+}
+
+void WriteMatchers(JsonEncoder* w, const Matchers& matchers) {
   w->BeginArray();
   for (const Matcher& m : matchers) {
     w->BeginObject();
@@ -87,7 +90,7 @@ void WriteMatchers(JsonWriter* w, const Matchers& matchers) {
 
 // The @ modifier as "startOrEnd" and "timestamp", each null when unset.
 // Callers place them in sorted key order.
-void WriteStartOrEnd(JsonWriter* w, AtModifier at) {
+void WriteStartOrEnd(JsonEncoder* w, AtModifier at) {
   w->Key("startOrEnd");
   if (at == AtModifier::kStart) {
     w->String("start");
@@ -98,7 +101,7 @@ void WriteStartOrEnd(JsonWriter* w, AtModifier at) {
   }
 }
 
-void WriteTimestamp(JsonWriter* w, AtModifier at, int64_t ts_ms) {
+void WriteTimestamp(JsonEncoder* w, AtModifier at, int64_t ts_ms) {
   w->Key("timestamp");
   if (at == AtModifier::kTimestamp) {
     w->Int(ts_ms);
@@ -108,7 +111,7 @@ void WriteTimestamp(JsonWriter* w, AtModifier at, int64_t ts_ms) {
 }
 
 // Vector and matrix selectors share all keys but "range" (matrix only).
-void WriteSelector(JsonWriter* w, const promql::VectorSelector& vs, const int64_t* range_ms) {
+void WriteSelector(JsonEncoder* w, const VectorSelector& vs, const int64_t* range_ms) {
   w->BeginObject();
   w->Key("anchored");
   w->Bool(false);
@@ -131,14 +134,14 @@ void WriteSelector(JsonWriter* w, const promql::VectorSelector& vs, const int64_
   w->EndObject();
 }
 
-void WriteAggregate(JsonWriter* w, const promql::AggregateExpr& a) {
+void WriteAggregate(JsonEncoder* w, const AggregateExpr& a) {
   w->BeginObject();
   w->Key("expr");
   Write(w, a.expr.get());
   w->Key("grouping");
-  w->StringArray(a.grouping);
+  WriteStringArray(w, a.grouping);
   w->Key("op");
-  w->String(promql::AggregateOpString(a.op));
+  w->String(AggregateOpString(a.op));
   w->Key("param");
   Write(w, a.param.get());
   w->Key("type");
@@ -148,7 +151,7 @@ void WriteAggregate(JsonWriter* w, const promql::AggregateExpr& a) {
   w->EndObject();
 }
 
-void WriteBinary(JsonWriter* w, const promql::BinaryExpr& b) {
+void WriteBinary(JsonEncoder* w, const BinaryExpr& b) {
   w->BeginObject();
   w->Key("bool");
   w->Bool(b.return_bool);
@@ -160,9 +163,9 @@ void WriteBinary(JsonWriter* w, const promql::BinaryExpr& b) {
     w->Key("card");
     w->String(CardinalityName(b.matching->card));
     w->Key("include");
-    w->StringArray(b.matching->include);
+    WriteStringArray(w, b.matching->include);
     w->Key("labels");
-    w->StringArray(b.matching->matching_labels);
+    WriteStringArray(w, b.matching->matching_labels);
     w->Key("on");
     w->Bool(b.matching->on);
     w->EndObject();
@@ -170,7 +173,7 @@ void WriteBinary(JsonWriter* w, const promql::BinaryExpr& b) {
     w->Null();
   }
   w->Key("op");
-  w->String(promql::BinaryOpString(b.op));
+  w->String(BinaryOpString(b.op));
   w->Key("rhs");
   Write(w, b.rhs.get());
   w->Key("type");
@@ -178,17 +181,17 @@ void WriteBinary(JsonWriter* w, const promql::BinaryExpr& b) {
   w->EndObject();
 }
 
-void WriteCall(JsonWriter* w, const promql::Call& c) {
+void WriteCall(JsonEncoder* w, const Call& c) {
   w->BeginObject();
   w->Key("args");
   w->BeginArray();
-  for (const promql::ExprPtr& arg : c.args) Write(w, arg.get());
+  for (const ExprPtr& arg : c.args) Write(w, arg.get());
   w->EndArray();
   w->Key("func");
   w->BeginObject();
   w->Key("argTypes");
   w->BeginArray();
-  for (promql::ExprType t : c.func->arg_types) w->String(ValueTypeName(t));
+  for (ExprType t : c.func->arg_types) w->String(ValueTypeName(t));
   w->EndArray();
   w->Key("name");
   w->String(c.func->name);
@@ -202,7 +205,7 @@ void WriteCall(JsonWriter* w, const promql::Call& c) {
   w->EndObject();
 }
 
-void WriteSubquery(JsonWriter* w, const promql::SubqueryExpr& sq) {
+void WriteSubquery(JsonEncoder* w, const SubqueryExpr& sq) {
   w->BeginObject();
   w->Key("expr");
   Write(w, sq.expr.get());
@@ -220,7 +223,7 @@ void WriteSubquery(JsonWriter* w, const promql::SubqueryExpr& sq) {
 }
 
 // A node with only "expr", "op" (unary only) and "type" keys.
-void WriteWrapper(JsonWriter* w, std::string_view type, const Expr& inner, std::string_view op) {
+void WriteWrapper(JsonEncoder* w, std::string_view type, const Expr& inner, std::string_view op) {
   w->BeginObject();
   w->Key("expr");
   Write(w, &inner);
@@ -233,7 +236,7 @@ void WriteWrapper(JsonWriter* w, std::string_view type, const Expr& inner, std::
   w->EndObject();
 }
 
-void WriteLiteral(JsonWriter* w, std::string_view type, std::string_view val) {
+void WriteLiteral(JsonEncoder* w, std::string_view type, std::string_view val) {
   w->BeginObject();
   w->Key("type");
   w->String(type);
@@ -242,24 +245,24 @@ void WriteLiteral(JsonWriter* w, std::string_view type, std::string_view val) {
   w->EndObject();
 }
 
-void Write(JsonWriter* w, const Expr* e) {
+void Write(JsonEncoder* w, const Expr* e) {
   if (e == nullptr) return w->Null();
   switch (e->kind()) {
-    case NodeKind::kAggregate: return WriteAggregate(w, e->As<promql::AggregateExpr>());
-    case NodeKind::kBinary: return WriteBinary(w, e->As<promql::BinaryExpr>());
-    case NodeKind::kCall: return WriteCall(w, e->As<promql::Call>());
+    case NodeKind::kAggregate: return WriteAggregate(w, e->As<AggregateExpr>());
+    case NodeKind::kBinary: return WriteBinary(w, e->As<BinaryExpr>());
+    case NodeKind::kCall: return WriteCall(w, e->As<Call>());
     case NodeKind::kMatrixSelector: {
-      const auto& ms = e->As<promql::MatrixSelector>();
+      const auto& ms = e->As<MatrixSelector>();
       return WriteSelector(w, *ms.vector_selector, &ms.range_ms);
     }
-    case NodeKind::kVectorSelector: return WriteSelector(w, e->As<promql::VectorSelector>(), nullptr);
-    case NodeKind::kSubquery: return WriteSubquery(w, e->As<promql::SubqueryExpr>());
+    case NodeKind::kVectorSelector: return WriteSelector(w, e->As<VectorSelector>(), nullptr);
+    case NodeKind::kSubquery: return WriteSubquery(w, e->As<SubqueryExpr>());
     case NodeKind::kNumberLiteral:
-      return WriteLiteral(w, "numberLiteral", FormatFloatFixed(e->As<promql::NumberLiteral>().value));
-    case NodeKind::kStringLiteral: return WriteLiteral(w, "stringLiteral", e->As<promql::StringLiteral>().value);
-    case NodeKind::kParen: return WriteWrapper(w, "parenExpr", *e->As<promql::ParenExpr>().expr, "");
+      return WriteLiteral(w, "numberLiteral", FormatFloatFixed(e->As<NumberLiteral>().value));
+    case NodeKind::kStringLiteral: return WriteLiteral(w, "stringLiteral", e->As<StringLiteral>().value);
+    case NodeKind::kParen: return WriteWrapper(w, "parenExpr", *e->As<ParenExpr>().expr, "");
     case NodeKind::kUnary: {
-      const auto& u = e->As<promql::UnaryExpr>();
+      const auto& u = e->As<UnaryExpr>();
       return WriteWrapper(w, "unaryExpr", *u.expr, u.negate ? "-" : "+");
     }
   }
@@ -268,10 +271,6 @@ void Write(JsonWriter* w, const Expr* e) {
 
 }  // namespace
 
-std::string AstToJson(const promql::Expr& expr) {
-  JsonWriter w;
-  Write(&w, &expr);
-  return w.Take();
-}
+void WriteAstJson(const Expr& expr, JsonEncoder* out) { Write(out, &expr); }
 
-}  // namespace promethium::web
+}  // namespace promethium::promql
