@@ -19,7 +19,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libzstd-dev libfmt-dev libre2-dev zlib1g-dev libsnappy-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
-  libxxhash-dev clang-format clang-tidy python3
+  libxxhash-dev clang-format clang-tidy clang python3  # clang: make thread-safety
   prometheus prometheus-node-exporter curl
   victoria-metrics  # vmctl reads our Prometheus-format snapshots (tests/e2e/prometheus_dir_test.py)
   prometheus-alertmanager  # receives our alerts (tests/e2e/alertmanager_test.py)

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "tsdb/base/varint.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::remote {
 
@@ -19,7 +19,7 @@ uint32_t ReadBigEndian32(std::string_view b) {
 
 void AppendChunkedFrame(std::string* out, std::string_view message) {
   PutUvarint(out, message.size());
-  const uint32_t crc = tsdb::wal::Crc32c(message);
+  const uint32_t crc = tsdb::encoding::Crc32c(message);
   for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((crc >> shift) & 0xff));
   out->append(message);
 }
@@ -36,7 +36,7 @@ Result<bool> ChunkedFrameReader::Next(std::string_view* frame) {
   const uint32_t want = ReadBigEndian32(rest_);
   *frame = rest_.substr(4, size);
   rest_.remove_prefix(4 + size);
-  if (tsdb::wal::Crc32c(*frame) != want)
+  if (tsdb::encoding::Crc32c(*frame) != want)
     return Status::InvalidArgument("chunkedReader: corrupted frame; checksum mismatch");
   return true;
 }

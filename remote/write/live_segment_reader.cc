@@ -4,8 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/wal/compression.h"
-#include "tsdb/wal/crc32c.h"
 #include "tsdb/wal/segment.h"
 
 namespace promethium::remote {
@@ -83,7 +83,7 @@ Status LiveSegmentReader::DrainFrames(const std::function<Status(const LiveRecor
     }
     if (buf_.size() - pos < kFrameHeaderSize + len) break;  // wait for the rest
     const std::string_view payload(buf_.data() + pos + kFrameHeaderSize, len);
-    if (tsdb::wal::Crc32c(payload) != crc) {
+    if (tsdb::encoding::Crc32c(payload) != crc) {
       damage_ = "record checksum mismatch";
       break;
     }

@@ -85,7 +85,9 @@ TEST_F(LiveSegmentReaderTest, TornFrameWaitsForItsRest) {
 
 TEST_F(LiveSegmentReaderTest, DamageStopsUntilRewind) {
   const std::string good = Frame("\x02good");
-  std::string bad = Frame("\x02bad!");
+  std::string bad = Frame(
+      "\x02"
+      "bad!");
   bad.back() ^= 0x55;  // CRC mismatch
   Write(tsdb::wal::SegmentHeader() + good + bad);
   auto reader = LiveSegmentReader::Open(env_, path_);

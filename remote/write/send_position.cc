@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "fmt/format.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::remote {
 namespace {
@@ -63,7 +63,7 @@ std::string SendPositionFile::Encode(const std::string& key, const WalPosition& 
   PutLE<uint64_t>(&out, pos.offset);
   PutLE<uint32_t>(&out, static_cast<uint32_t>(key.size()));
   out.append(key);
-  PutLE<uint32_t>(&out, tsdb::wal::Crc32c(out));
+  PutLE<uint32_t>(&out, tsdb::encoding::Crc32c(out));
   return out;
 }
 
@@ -76,7 +76,7 @@ LoadedPosition SendPositionFile::Decode(std::string_view bytes, const std::strin
     return Problem(Kind::kCorrupt, "length does not match its key length field");
   }
   const size_t body = kFixedSize + key_len;
-  if (tsdb::wal::Crc32c(bytes.substr(0, body)) != GetLE<uint32_t>(bytes, body)) {
+  if (tsdb::encoding::Crc32c(bytes.substr(0, body)) != GetLE<uint32_t>(bytes, body)) {
     return Problem(Kind::kCorrupt, "checksum mismatch");
   }
   if (bytes.substr(kFixedSize, key_len) != key) {

@@ -49,7 +49,7 @@ Status Notifier::ApplyConfig(const AlertingConfig& config, const Labels& externa
   std::vector<scrape::ScrapeConfig> discovery;
   for (const auto& set : sets) discovery.push_back(set->DiscoveryConfig());
   {
-    std::lock_guard<std::mutex> l(sets_mu_);
+    MutexLock l(&sets_mu_);
     sets_ = std::move(sets);
     external_labels_ = external_labels;
     alert_relabel_configs_ = config.alert_relabel_configs;
@@ -69,7 +69,7 @@ Status Notifier::ApplyConfig(const AlertingConfig& config, const Labels& externa
 }
 
 void Notifier::OnDiscovered(const std::string& job, std::vector<scrape::TargetGroup> groups) {
-  std::lock_guard<std::mutex> l(sets_mu_);
+  MutexLock l(&sets_mu_);
   for (auto& set : sets_) {
     if (set->name == job) set = set->WithGroups(std::move(groups));
   }
@@ -92,13 +92,13 @@ void Notifier::UpdateDiscoveredGauge() {
 }
 
 std::vector<std::shared_ptr<const AlertmanagerSet>> Notifier::SnapshotSets() const {
-  std::lock_guard<std::mutex> l(sets_mu_);
+  MutexLock l(&sets_mu_);
   return sets_;
 }
 
 void Notifier::Send(std::vector<NotifierAlert> alerts) {
   {
-    std::lock_guard<std::mutex> l(sets_mu_);
+    MutexLock l(&sets_mu_);
     alerts = RelabelAlerts(std::move(alerts), external_labels_, alert_relabel_configs_);
   }
   if (alerts.empty()) return;
@@ -147,7 +147,7 @@ void Notifier::SenderLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> l(queue_mu_);
-      queue_cv_.wait(l, [&]() REQUIRES(queue_mu_) { return stop_requested_ || !queue_.empty(); });
+      queue_cv_.wait(l, [&]() { return stop_requested_ || !queue_.empty(); });
       if (stop_requested_) break;
     }
     std::vector<NotifierAlert> batch = NextBatch();

@@ -111,12 +111,14 @@ class Notifier {
   Gauge* queue_capacity_;
   Gauge* discovered_;
 
+  // A plain std::mutex because queue_cv_ waits on it; clang cannot check
+  // the two fields it guards, so they say so in words.
   mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<NotifierAlert> queue_ GUARDED_BY(queue_mu_);
-  bool stop_requested_ GUARDED_BY(queue_mu_) = false;
+  std::deque<NotifierAlert> queue_;  // guarded by queue_mu_
+  bool stop_requested_ = false;      // guarded by queue_mu_
 
-  mutable std::mutex sets_mu_;
+  mutable Mutex sets_mu_;
   // Immutable sets, replaced on config and discovery changes, so the sender
   // uses a snapshot without holding the lock.
   std::vector<std::shared_ptr<const AlertmanagerSet>> sets_ GUARDED_BY(sets_mu_);

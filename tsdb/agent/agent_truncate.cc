@@ -77,7 +77,9 @@ Result<TruncateOutcome> AgentDB::Truncate() {
   // 4. Checkpoint [first, last], keeping live series and dropped ones whose
   // samples may still be in segments after `last`.
   metrics_.checkpoint_creations->Inc();
-  auto keep = [this, last](SeriesRef ref) {
+  // Checkpoint calls `keep` synchronously, while this function holds
+  // truncate_mu_; the annotation tells clang so.
+  auto keep = [this, last](SeriesRef ref) REQUIRES(truncate_mu_) {
     if (series_.Contains(ref)) return true;
     auto it = deleted_.find(ref);
     return it != deleted_.end() && it->second > last;

@@ -3,15 +3,15 @@
 #include <algorithm>
 
 #include "tsdb/block/chunk_segments.h"
-#include "tsdb/block/encoding.h"
 #include "tsdb/block/index_file.h"
 #include "tsdb/block/index_writer.h"
 #include "tsdb/chunkenc/xor_chunk.h"
-#include "tsdb/head/block_querier.h"
+#include "tsdb/encoding/block_encoding.h"
 #include "tsdb/index/postings_for_matchers.h"
 #include "tsdb/prometheus_format/chunk_reader.h"
 #include "tsdb/prometheus_format/index_reader.h"
 #include "tsdb/prometheus_format/tombstones.h"
+#include "tsdb/querier/block_querier.h"
 
 namespace promethium::tsdb {
 namespace {

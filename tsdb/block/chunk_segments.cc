@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "tsdb/block/encoding.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -85,7 +85,7 @@ Status ChunkSegmentWriter::FlushGroup() {
   header.push_back(static_cast<char>(codec));
   enc::PutBE32(&header, static_cast<uint32_t>(group_.size()));
   enc::PutBE32(&header, static_cast<uint32_t>(stored.size()));
-  uint32_t crc = wal::Crc32cExtend(wal::Crc32c(header), stored);
+  uint32_t crc = encoding::Crc32cExtend(encoding::Crc32c(header), stored);
   std::string trailer;
   enc::PutBE32(&trailer, crc);
   PROMETHIUM_RETURN_IF_ERROR(file_->Append(header));
@@ -169,7 +169,7 @@ Status ChunkSegmentReader::LoadGroup(uint32_t seq, uint64_t offset) {
   PROMETHIUM_RETURN_IF_ERROR(seg.file->Read(offset + sizeof(hbuf), scratch_.size(), &body, scratch_.data()));
   if (body.size() != scratch_.size()) return CorruptionAt(seg.path, offset, "truncated group");
   const uint32_t want = enc::GetBE32(body.data() + stored_len);
-  if (wal::Crc32cExtend(wal::Crc32c(header), body.substr(0, stored_len)) != want) {
+  if (encoding::Crc32cExtend(encoding::Crc32c(header), body.substr(0, stored_len)) != want) {
     return CorruptionAt(seg.path, offset, "group checksum mismatch");
   }
   group_.resize(raw_len);

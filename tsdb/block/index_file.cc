@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "tsdb/block/encoding.h"
 #include "tsdb/block/index_writer.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -31,11 +31,11 @@ Status BlockIndex::VerifySection(uint64_t start, uint64_t end, std::string* payl
   if (payload != nullptr) {
     if (payload_end - start > kSmallSection) return Corrupt(start, "section too large");
     PROMETHIUM_RETURN_IF_ERROR(ReadAt(start, payload_end - start, payload));
-    crc = wal::Crc32c(*payload);
+    crc = encoding::Crc32c(*payload);
   } else {
     for (uint64_t off = start; off < payload_end; off += kStreamBlock) {
       PROMETHIUM_RETURN_IF_ERROR(ReadAt(off, std::min(kStreamBlock, payload_end - off), &buf));
-      crc = wal::Crc32cExtend(crc, buf);
+      crc = encoding::Crc32cExtend(crc, buf);
     }
   }
   PROMETHIUM_RETURN_IF_ERROR(ReadAt(payload_end, 4, &buf));
@@ -54,7 +54,7 @@ Result<std::unique_ptr<BlockIndex>> BlockIndex::Open(Env* env, const std::string
   if (static_cast<uint8_t>(buf[4]) != kIndexVersion) return ix->Corrupt(4, "unknown version");
   ix->toc_start_ = size - kIndexTocSize;
   PROMETHIUM_RETURN_IF_ERROR(ix->ReadAt(ix->toc_start_, kIndexTocSize, &buf));
-  if (wal::Crc32c(std::string_view(buf).substr(0, 40)) != enc::GetBE32(buf.data() + 40)) {
+  if (encoding::Crc32c(std::string_view(buf).substr(0, 40)) != enc::GetBE32(buf.data() + 40)) {
     return ix->Corrupt(ix->toc_start_, "TOC checksum mismatch");
   }
   uint64_t prev = kIndexHeaderSize;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "tsdb/block/encoding.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -37,7 +37,7 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::Create(Env* env, const std::st
 
 Status IndexWriter::WriteSection(const std::string& payload) {
   std::string crc;
-  enc::PutBE32(&crc, wal::Crc32c(payload));
+  enc::PutBE32(&crc, encoding::Crc32c(payload));
   PROMETHIUM_RETURN_IF_ERROR(file_->Append(payload));
   PROMETHIUM_RETURN_IF_ERROR(file_->Append(crc));
   pos_ += payload.size() + crc.size();
@@ -93,7 +93,7 @@ Result<SeriesRef> IndexWriter::AddSeries(const Labels& labels, const std::vector
   buf_.clear();
   enc::PutUvarint(&buf_, body.size());
   buf_ += body;
-  series_crc_ = wal::Crc32cExtend(series_crc_, buf_);
+  series_crc_ = encoding::Crc32cExtend(series_crc_, buf_);
   PROMETHIUM_RETURN_IF_ERROR(file_->Append(buf_));
   pos_ += buf_.size();
   series_bytes_ += buf_.size();
@@ -150,7 +150,7 @@ Status IndexWriter::Finish() {
 
   std::string toc;
   for (uint64_t off : toc_) enc::PutBE64(&toc, off);
-  enc::PutBE32(&toc, wal::Crc32c(toc));
+  enc::PutBE32(&toc, encoding::Crc32c(toc));
   PROMETHIUM_RETURN_IF_ERROR(file_->Append(toc));
   pos_ += toc.size();
   PROMETHIUM_RETURN_IF_ERROR(file_->Sync());

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "tsdb/block/encoding.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -63,7 +63,7 @@ std::string EncodeTombstones(const TombstoneMap& map) {
       enc::PutUvarint(&out, static_cast<uint64_t>(iv.maxt) - static_cast<uint64_t>(iv.mint));  // wraps: no UB
     }
   }
-  enc::PutBE32(&out, wal::Crc32c(out));
+  enc::PutBE32(&out, encoding::Crc32c(out));
   return out;
 }
 
@@ -72,7 +72,7 @@ Result<TombstoneMap> DecodeTombstones(std::string_view data, const std::string& 
   if (enc::GetBE32(data.data()) != kTombstonesMagic) return CorruptionAt(path, 0, "bad magic");
   if (data[4] != 1) return CorruptionAt(path, 4, "unknown version");
   const size_t body_end = data.size() - 4;
-  if (wal::Crc32c(data.substr(0, body_end)) != enc::GetBE32(data.data() + body_end)) {
+  if (encoding::Crc32c(data.substr(0, body_end)) != enc::GetBE32(data.data() + body_end)) {
     return CorruptionAt(path, body_end, "checksum mismatch");
   }
   enc::Decoder d(data.substr(5, body_end - 5));

@@ -7,8 +7,8 @@
 
 #include "tsdb/block/chunk_segments.h"
 #include "tsdb/block/index_writer.h"
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/head/head_chunk_file.h"
-#include "tsdb/wal/crc32c.h"
 #include "tsdb/wal/segment.h"
 
 namespace promethium::tsdb {
@@ -65,7 +65,7 @@ bool LooksLikePrometheusWalSegment(std::string_view bytes) {
   if (kind != 1 && kind != 2) return false;                                 // a segment starts a record
   const size_t len = (size_t{static_cast<uint8_t>(bytes[1])} << 8) | static_cast<uint8_t>(bytes[2]);
   if (kPromFragmentHeader + len > std::min(bytes.size(), kPromPageSize)) return false;
-  return wal::Crc32c(bytes.substr(kPromFragmentHeader, len)) == LoadBE32(bytes.substr(3, 4));
+  return encoding::Crc32c(bytes.substr(kPromFragmentHeader, len)) == LoadBE32(bytes.substr(3, 4));
 }
 
 Result<FileProbe> ProbeWalSegment(Env* env, const std::string& path) {

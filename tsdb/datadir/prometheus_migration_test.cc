@@ -16,7 +16,7 @@
 #include "tsdb/datadir/datadir_test_util.h"
 #include "tsdb/datadir/prometheus_head_migration.h"
 #include "tsdb/db.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/wal/fault_env_for_test.h"
 
 namespace promethium::tsdb {
@@ -184,7 +184,7 @@ TEST_F(PrometheusMigrationTest, AnUnsupportedRecordLeavesPrometheusFilesUntouche
   frame.push_back('\x01');  // a full record, uncompressed
   frame.push_back(static_cast<char>(rec.size() >> 8));
   frame.push_back(static_cast<char>(rec.size() & 0xff));
-  const uint32_t crc = wal::Crc32c(rec);
+  const uint32_t crc = encoding::Crc32c(rec);
   for (int shift : {24, 16, 8, 0}) frame.push_back(static_cast<char>((crc >> shift) & 0xff));
   frame += rec;
   datadir_test::WriteAll(dir_.path() + "/wal/00000007", frame);

@@ -302,8 +302,10 @@ class Head {
   Metrics metrics_;
 };
 
+// NO_THREAD_SAFETY_ANALYSIS: fn runs with s->mu() held (series_lock), but
+// clang cannot tie the lambdas' REQUIRES(s.mu()) to this `s`.
 template <typename Fn>
-bool Head::WithSeries(SeriesRef ref, Fn fn) const {
+bool Head::WithSeries(SeriesRef ref, Fn fn) const NO_THREAD_SAFETY_ANALYSIS {
   const RefStripe& stripe = ref_stripes_[ref & stripe_mask_];
   ReaderMutexLock lock(&stripe.mu);  // GC needs it exclusively to free a series
   MemSeries* s = stripe.series.Find(ref, [ref](const MemSeries& s) { return s.ref() == ref; });

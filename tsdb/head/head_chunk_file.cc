@@ -7,8 +7,8 @@
 #include <mutex>
 
 #include "tsdb/base/logging.h"
-#include "tsdb/block/encoding.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -189,7 +189,7 @@ Result<uint64_t> HeadChunkFiles::Append(SeriesRef ref, int64_t mint, int64_t max
   seg.pending.push_back(static_cast<char>(kEncodingXor));
   PutBE32(&seg.pending, static_cast<uint32_t>(chunk.size()));
   seg.pending.append(chunk);
-  PutBE32(&seg.pending, wal::Crc32c(std::string_view(seg.pending).substr(start)));
+  PutBE32(&seg.pending, encoding::Crc32c(std::string_view(seg.pending).substr(start)));
   seg.max_time = std::max(seg.max_time, maxt);
   UpdateMetrics();
   return PackRef(current_, static_cast<uint32_t>(offset));
@@ -250,7 +250,7 @@ Status HeadChunkFiles::Read(uint64_t ref, std::string* out) const {
   }
   if (record.size() < total) return CorruptionAt(path, offset, "truncated record");
   const uint32_t want = GetBE32(record.data() + kRecordHeaderSize + len);
-  if (wal::Crc32c(std::string_view(record).substr(0, kRecordHeaderSize + len)) != want) {
+  if (encoding::Crc32c(std::string_view(record).substr(0, kRecordHeaderSize + len)) != want) {
     return CorruptionAt(path, offset, "checksum mismatch");
   }
   out->assign(record, kRecordHeaderSize, len);

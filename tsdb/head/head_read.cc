@@ -15,8 +15,8 @@
 #include <optional>
 #include <string>
 
-#include "tsdb/head/block_querier.h"
 #include "tsdb/head/head.h"
+#include "tsdb/querier/block_querier.h"
 
 namespace promethium::tsdb {
 namespace {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "tsdb/head/block_querier.h"
 #include "tsdb/head/head.h"
+#include "tsdb/querier/block_querier.h"
 
 namespace promethium::tsdb::testing_util {
 

@@ -82,7 +82,8 @@ TEST(SeriesTable, FindsEverySeriesAcrossGrowth) {
   EXPECT_EQ(visited, static_cast<size_t>(kSeries));
 }
 
-std::vector<Sample> ReadChunk(const MemSeries& s, const ChunkMeta& meta) {
+// The tests are single-threaded: no lock is needed to read a chunk.
+std::vector<Sample> ReadChunk(const MemSeries& s, const ChunkMeta& meta) NO_THREAD_SAFETY_ANALYSIS {
   std::string bytes;
   EXPECT_TRUE(s.CopyChunk(HeadChunkId(meta.ref), &bytes));
   std::vector<Sample> out;

@@ -202,9 +202,10 @@ TEST(PostingsForMatchersProperty, MatchesBruteForce) {
     ASSERT_EQ(p.ok(), selective);
     if (!p.ok()) continue;
     std::vector<SeriesRef> want;
-    for (const auto& [ref, l] : all) {
-      if (std::all_of(ms.begin(), ms.end(), [&](const Matcher& m) { return m.Matches(l.Get(m.name())); })) {
-        want.push_back(ref);
+    for (const auto& entry : all) {  // not a structured binding: clang 14 cannot capture one in a lambda
+      const auto& labels = entry.second;
+      if (std::all_of(ms.begin(), ms.end(), [&](const Matcher& m) { return m.Matches(labels.Get(m.name())); })) {
+        want.push_back(entry.first);
       }
     }
     std::string desc;

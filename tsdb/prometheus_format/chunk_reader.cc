@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <utility>
 
-#include "tsdb/block/encoding.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/prometheus_format/magic.h"
-#include "tsdb/wal/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -117,7 +117,7 @@ Status PrometheusChunkFiles::ReadChunk(uint64_t ref, std::string* out, std::stri
   const uint64_t total = prefix + 1 + len + 4;
   if (total > scratch->size()) PROMETHIUM_RETURN_IF_ERROR(ReadExactlyAt(*seg.file, seg.path, offset, total, scratch));
   const std::string_view covered = std::string_view(*scratch).substr(prefix, 1 + len);  // encoding | data
-  if (wal::Crc32c(covered) != enc::GetBE32(scratch->data() + prefix + 1 + len)) {
+  if (encoding::Crc32c(covered) != enc::GetBE32(scratch->data() + prefix + 1 + len)) {
     return CorruptionAt(seg.path, offset, "chunk checksum mismatch");
   }
   const uint8_t encoding = static_cast<uint8_t>(covered[0]);

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "tsdb/base/varint.h"
-#include "tsdb/block/encoding.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -62,7 +62,7 @@ Result<uint64_t> PrometheusChunkWriter::Add(std::string_view xor_chunk) {
   const size_t encoding_at = buf_.size();
   buf_.push_back(static_cast<char>(kPrometheusChunkEncodingXor));
   buf_.append(xor_chunk);
-  const uint32_t crc = wal::Crc32c(std::string_view(buf_).substr(encoding_at));
+  const uint32_t crc = encoding::Crc32c(std::string_view(buf_).substr(encoding_at));
   block_encoding::PutBE32(&buf_, crc);
 
   const bool has_chunks = file_ != nullptr && file_size_ > kPrometheusChunksHeaderSize;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <limits>
 
-#include "tsdb/block/encoding.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/prometheus_format/magic.h"
-#include "tsdb/wal/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -113,7 +113,7 @@ Status PrometheusIndexFile::ReadHeaderAndToc() {
   }
   toc_start_ = size - kPromIndexTocSize;
   PROMETHIUM_RETURN_IF_ERROR(ReadAt(toc_start_, kPromIndexTocSize, &buf));
-  if (wal::Crc32c(std::string_view(buf).substr(0, kPromIndexTocSize - 4)) !=
+  if (encoding::Crc32c(std::string_view(buf).substr(0, kPromIndexTocSize - 4)) !=
       enc::GetBE32(buf.data() + kPromIndexTocSize - 4)) {
     return Corrupt(toc_start_, "TOC checksum mismatch");
   }
@@ -146,7 +146,7 @@ Status PrometheusIndexFile::CheckedSectionAt(Window* w, uint64_t offset, const c
   const uint64_t len = enc::GetBE32(b.data());
   if (len > toc_start_ - offset - 8) return Corrupt(offset, std::string(what) + " runs past the TOC");
   PROMETHIUM_RETURN_IF_ERROR(w->View(offset + 4, len + 4, &b));
-  if (wal::Crc32c(b.substr(0, len)) != enc::GetBE32(b.data() + len)) {
+  if (encoding::Crc32c(b.substr(0, len)) != enc::GetBE32(b.data() + len)) {
     return Corrupt(offset, std::string(what) + " checksum mismatch");
   }
   *body = b.substr(0, len);
@@ -163,7 +163,7 @@ Status PrometheusIndexFile::SeriesEntryAt(Window* w, uint64_t offset, std::strin
   if (len > room || room - len < 4) return Corrupt(offset, "series entry runs past the series section");
   const uint64_t body_start = offset + (b.size() - in.size());
   PROMETHIUM_RETURN_IF_ERROR(w->View(body_start, len + 4, &b));
-  if (wal::Crc32c(b.substr(0, len)) != enc::GetBE32(b.data() + len)) {
+  if (encoding::Crc32c(b.substr(0, len)) != enc::GetBE32(b.data() + len)) {
     return Corrupt(offset, "series entry checksum mismatch");
   }
   *body = b.substr(0, len);

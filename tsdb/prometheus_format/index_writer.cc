@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "tsdb/base/varint.h"
-#include "tsdb/block/encoding.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -76,7 +76,7 @@ Status PrometheusIndexWriter::WriteSection(std::string_view payload) {
   if (payload.size() > UINT32_MAX) return Status::Unsupported("index section larger than 4 GiB");
   std::string len, crc;
   enc::PutBE32(&len, static_cast<uint32_t>(payload.size()));
-  enc::PutBE32(&crc, wal::Crc32c(payload));
+  enc::PutBE32(&crc, encoding::Crc32c(payload));
   PROMETHIUM_RETURN_IF_ERROR(Write(len));
   PROMETHIUM_RETURN_IF_ERROR(Write(payload));
   return Write(crc);
@@ -108,7 +108,7 @@ Result<SeriesRef> PrometheusIndexWriter::AddSeries(const Labels& labels, const s
   buf_.clear();
   PutUvarint(&buf_, body_.size());
   buf_ += body_;
-  enc::PutBE32(&buf_, wal::Crc32c(body_));
+  enc::PutBE32(&buf_, encoding::Crc32c(body_));
   PROMETHIUM_RETURN_IF_ERROR(Write(buf_));
   last_labels_ = labels;
   has_last_ = true;
@@ -235,7 +235,7 @@ Status PrometheusIndexWriter::WriteToc() {
                        toc_.postings_offset_table}) {
     enc::PutBE64(&toc, off);
   }
-  enc::PutBE32(&toc, wal::Crc32c(toc));
+  enc::PutBE32(&toc, encoding::Crc32c(toc));
   return Write(toc);
 }
 

@@ -15,12 +15,12 @@
 #include <sstream>
 #include <tuple>
 
-#include "tsdb/block/encoding.h"
 #include "tsdb/chunkenc/xor_chunk.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/prometheus_format/chunk_reader.h"
 #include "tsdb/prometheus_format/index_reader.h"
 #include "tsdb/prometheus_format/tombstones.h"
-#include "tsdb/wal/crc32c.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -366,7 +366,7 @@ std::string EncodeChunk(uint8_t encoding, std::string_view data) {
   std::string covered(1, static_cast<char>(encoding));
   covered += data;
   out += covered;
-  enc::PutBE32(&out, wal::Crc32c(covered));
+  enc::PutBE32(&out, encoding::Crc32c(covered));
   return out;
 }
 
@@ -483,7 +483,7 @@ struct TestSeries {
 void AppendSection(std::string* f, std::string_view body) {
   enc::PutBE32(f, static_cast<uint32_t>(body.size()));
   f->append(body);
-  enc::PutBE32(f, wal::Crc32c(body));
+  enc::PutBE32(f, encoding::Crc32c(body));
 }
 
 void PadTo(std::string* f, size_t align) {
@@ -548,7 +548,7 @@ std::string BuildIndex(int version, const std::vector<TestSeries>& series, std::
     const std::string e = SeriesEntry(s, sym);
     enc::PutUvarint(&f, e.size());
     f += e;
-    enc::PutBE32(&f, wal::Crc32c(e));
+    enc::PutBE32(&f, encoding::Crc32c(e));
   }
   const uint64_t label_indices_start = f.size();
   std::map<std::string, std::vector<std::string>> values;
@@ -603,7 +603,7 @@ std::string BuildIndex(int version, const std::vector<TestSeries>& series, std::
        {symbols_start, series_start, label_indices_start, label_table_start, postings_start, postings_table_start}) {
     enc::PutBE64(&toc, off);
   }
-  enc::PutBE32(&toc, wal::Crc32c(toc));
+  enc::PutBE32(&toc, encoding::Crc32c(toc));
   return f + toc;
 }
 
@@ -766,7 +766,7 @@ TEST(PrometheusBlockReaderTest, TombstonesRoundTripAndCorruption) {
   enc::PutBE32(&file, 0x0130BA30);
   file.push_back(1);
   file += two;
-  enc::PutBE32(&file, wal::Crc32c(two));
+  enc::PutBE32(&file, encoding::Crc32c(two));
   auto merged = DecodePrometheusTombstones(file, "t");
   ASSERT_TRUE(merged.ok()) << merged.status().ToString();
   EXPECT_EQ(*merged, (TombstoneMap{{3, {{10, 30}}}}));

@@ -51,7 +51,7 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Bitwise CRC32C (reflected Castagnoli), deliberately not wal::Crc32c.
+// Bitwise CRC32C (reflected Castagnoli), deliberately not encoding::Crc32c.
 uint32_t TestCrc32c(std::string_view data) {
   uint32_t crc = 0xffffffff;
   for (unsigned char c : data) {

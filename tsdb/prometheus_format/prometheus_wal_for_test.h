@@ -32,8 +32,8 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/base/varint.h"
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/prometheus_format/wlog_reader.h"
-#include "tsdb/wal/crc32c.h"
 #include "tsdb/wal/record.h"
 
 namespace promethium::tsdb::prometheus_format {
@@ -173,7 +173,7 @@ inline uint8_t CodecFlag(TestCodec codec) {
 inline std::string PromFragment(uint8_t type_byte, std::string_view data) {
   std::string out(1, static_cast<char>(type_byte));
   PutBe(&out, data.size(), 2);
-  PutBe(&out, wal::Crc32c(data), 4);
+  PutBe(&out, encoding::Crc32c(data), 4);
   out.append(data);
   return out;
 }

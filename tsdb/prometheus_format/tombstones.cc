@@ -1,8 +1,8 @@
 #include "tsdb/prometheus_format/tombstones.h"
 
-#include "tsdb/block/encoding.h"
+#include "tsdb/encoding/block_encoding.h"
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/prometheus_format/magic.h"
-#include "tsdb/wal/crc32c.h"
 
 namespace promethium::tsdb {
 namespace enc = block_encoding;
@@ -31,7 +31,7 @@ std::string EncodePrometheusTombstones(const TombstoneMap& map) {
       enc::PutVarint(&out, iv.maxt);
     }
   }
-  enc::PutBE32(&out, wal::Crc32c(std::string_view(out).substr(kPromTombstonesHeaderSize)));
+  enc::PutBE32(&out, encoding::Crc32c(std::string_view(out).substr(kPromTombstonesHeaderSize)));
   return out;
 }
 
@@ -43,7 +43,7 @@ Result<TombstoneMap> DecodePrometheusTombstones(std::string_view data, const std
   }
   const size_t body_end = data.size() - kPromTombstonesCrcSize;
   const std::string_view body = data.substr(kPromTombstonesHeaderSize, body_end - kPromTombstonesHeaderSize);
-  if (wal::Crc32c(body) != enc::GetBE32(data.data() + body_end))
+  if (encoding::Crc32c(body) != enc::GetBE32(data.data() + body_end))
     return CorruptionAt(path, body_end, "checksum mismatch");
   enc::Decoder d(body);
   TombstoneMap map;

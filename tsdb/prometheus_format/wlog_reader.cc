@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb::prometheus_format {
 namespace {
@@ -208,7 +208,7 @@ class SegmentParser {
                   done);
     }
     const std::string_view data(peek() + kWlogFragmentHeaderSize, len);
-    if (const uint32_t got_crc = wal::Crc32c(data); got_crc != want_crc) {
+    if (const uint32_t got_crc = encoding::Crc32c(data); got_crc != want_crc) {
       return Stop(at, fmt::format("CRC32C mismatch: the header says {:08x}, the data has {:08x}", want_crc, got_crc),
                   done);
     }
@@ -283,7 +283,7 @@ bool ProbePrometheusWalSegment(std::string_view head_bytes) {
   // first fragment at offset 0 fills the page.
   if (kind == kFirst && len != kMaxFragmentData) return false;
   if (head_bytes.size() < kWlogFragmentHeaderSize + len) return false;
-  return wal::Crc32c(head_bytes.substr(kWlogFragmentHeaderSize, len)) == LoadBe32(head_bytes.data() + 3);
+  return encoding::Crc32c(head_bytes.substr(kWlogFragmentHeaderSize, len)) == LoadBe32(head_bytes.data() + 3);
 }
 
 Status ReadPrometheusWlogSegment(Env* env, const std::string& path, const WlogRecordHandler& on_record,

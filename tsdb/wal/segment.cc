@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 
 namespace promethium::tsdb::wal {
 namespace {
@@ -69,12 +69,12 @@ Result<bool> IsOurSegmentOrEmpty(Env* env, const std::string& path) {
   std::string payload(len, '\0');
   std::string_view got;
   PROMETHIUM_RETURN_IF_ERROR(file->Read(kFrameHeaderSize, len, &got, payload.data()));
-  return got.size() == len && Crc32c(got) == crc;
+  return got.size() == len && encoding::Crc32c(got) == crc;
 }
 
 void AppendFrame(std::string_view payload, std::string* out) {
   PutFixed32(out, static_cast<uint32_t>(payload.size()));
-  PutFixed32(out, Crc32c(payload));
+  PutFixed32(out, encoding::Crc32c(payload));
   out->append(payload);
 }
 

@@ -4,8 +4,8 @@
 #include <memory>
 #include <string_view>
 
+#include "tsdb/encoding/crc32c.h"
 #include "tsdb/wal/compression.h"
-#include "tsdb/wal/crc32c.h"
 #include "tsdb/wal/segment.h"
 
 namespace promethium::tsdb::wal {
@@ -98,7 +98,7 @@ Status ReadSegmentRecords(Env* env, const std::string& path, const RecordHandler
       return Status::OK();
     }
     const std::string_view payload(reader.Data() + kFrameHeaderSize, len);
-    if (Crc32c(payload) != crc) {
+    if (encoding::Crc32c(payload) != crc) {
       outcome->problem = "record checksum mismatch";
       return Status::OK();
     }

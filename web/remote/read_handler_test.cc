@@ -15,7 +15,7 @@
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/varint.h"
 #include "tsdb/chunkenc/xor_chunk.h"
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 #include "web/api_handler.h"
 #include "web/remote/read_chunked_stream.h"
 #include "web/testing_storage.h"
@@ -174,7 +174,7 @@ std::vector<Frame> ParseFrames(std::string_view body) {
     uint32_t crc = 0;
     for (int i = 0; i < 4; ++i) crc = (crc << 8) | static_cast<uint8_t>(body[static_cast<size_t>(i)]);
     std::string_view msg = body.substr(4, size);
-    EXPECT_EQ(crc, tsdb::wal::Crc32c(msg));
+    EXPECT_EQ(crc, tsdb::encoding::Crc32c(msg));
     Frame f;
     EXPECT_TRUE(f.msg.ParseFromString(std::string(msg)));
     for (const auto& s : f.msg.chunked_series()) {

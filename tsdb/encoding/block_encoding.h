@@ -1,6 +1,7 @@
 // Fixed-width big-endian integers and a bounds-checked decoder, the
 // building blocks of the block file formats (index, chunk segments,
-// tombstones; see docs/format/). Varints are the WAL's (tsdb/wal/record.h).
+// tombstones, head chunk files; see docs/format/). Part of the encoding
+// layer (below chunkenc, wal, block and head); varints are tsdb/base/varint.h.
 //
 // Thread-safety: pure functions; a Decoder is used by one thread.
 #pragma once
@@ -9,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "tsdb/wal/record.h"
+#include "tsdb/base/varint.h"
 
 namespace promethium::tsdb::block_encoding {
 
@@ -29,10 +30,10 @@ inline uint64_t GetBE64(const char* p) {
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
   return v;
 }
-using wal::GetUvarint;
-using wal::GetVarint;
-using wal::PutUvarint;
-using wal::PutVarint;
+using ::promethium::GetUvarint;
+using ::promethium::GetVarint;
+using ::promethium::PutUvarint;
+using ::promethium::PutVarint;
 
 // Consumes values from the front of a byte view; any short read sets a
 // sticky failure flag so callers check once at the end.

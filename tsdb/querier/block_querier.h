@@ -1,6 +1,7 @@
 // BlockQuerier: a Querier over anything that reads like a block: an
 // IndexReader (postings, labels, chunk metas) plus a ChunkReader (chunk
-// bytes). The head uses it today; persisted blocks will plug in unchanged.
+// bytes). The head and persisted blocks both use it, so it sits in the
+// querier layer below both (see docs/ARCHITECTURE.md, "Layers of tsdb").
 //
 // Select resolves matchers to postings (PostingsForMatchers), optionally
 // sorts the series by labels, and yields only series with at least one

@@ -1,4 +1,4 @@
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 
 #include <array>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace promethium::tsdb::wal {
+namespace promethium::tsdb::encoding {
 namespace {
 
 constexpr uint32_t kPolyReflected = 0x82F63B78u;
@@ -77,4 +77,4 @@ uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
   return Crc32cHardwareAvailable() ? Crc32cExtendHardware(crc, data) : Crc32cExtendPortable(crc, data);
 }
 
-}  // namespace promethium::tsdb::wal
+}  // namespace promethium::tsdb::encoding

@@ -1,5 +1,7 @@
 // CRC32C (Castagnoli polynomial 0x1EDC6F41, reflected 0x82F63B78): the
-// checksum every WAL record carries, the same one Prometheus's WAL uses.
+// checksum every WAL record, block index section, chunk and tombstone file
+// carries (the same one Prometheus uses). The encoding layer: below chunkenc
+// and wal, links only promethium_base.
 //
 // Hand-written because none of the Debian packages we depend on exports it:
 // zlib only has the IEEE CRC32, and snappy/protobuf/leveldb-style copies are
@@ -12,7 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace promethium::tsdb::wal {
+namespace promethium::tsdb::encoding {
 
 // Extends `crc` (the CRC32C of some earlier bytes, 0 for none) with `data`.
 uint32_t Crc32cExtend(uint32_t crc, std::string_view data);
@@ -24,4 +26,4 @@ uint32_t Crc32cExtendPortable(uint32_t crc, std::string_view data);
 uint32_t Crc32cExtendHardware(uint32_t crc, std::string_view data);
 bool Crc32cHardwareAvailable();
 
-}  // namespace promethium::tsdb::wal
+}  // namespace promethium::tsdb::encoding

@@ -1,4 +1,4 @@
-#include "tsdb/head/block_querier.h"
+#include "tsdb/querier/block_querier.h"
 
 #include <algorithm>
 

@@ -1,10 +1,10 @@
-#include "tsdb/wal/crc32c.h"
+#include "tsdb/encoding/crc32c.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace promethium::tsdb::wal {
+namespace promethium::tsdb::encoding {
 namespace {
 
 // Check values from RFC 3720 (iSCSI), appendix B.4, and the usual
@@ -63,4 +63,4 @@ TEST(Crc32c, HardwareAndPortableAgree) {
 }
 
 }  // namespace
-}  // namespace promethium::tsdb::wal
+}  // namespace promethium::tsdb::encoding
