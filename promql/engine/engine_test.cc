@@ -68,6 +68,20 @@ TEST_F(EngineTest, ParseErrorIsBadData) {
   EXPECT_NE(r.error.find("parse error"), std::string::npos) << r.error;
 }
 
+TEST_F(EngineTest, ParsedFunctionsWithoutAnImplementationFailLoudly) {
+  EngineOptions opts;
+  opts.parse.enable_experimental_functions = true;
+  Engine engine{opts};
+  auto r = engine.InstantQuery(storage_, "start_timestamp(foo)", 0);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.error, "unsupported: function start_timestamp") << r.error;
+  // Every other kind of call still dispatches to its implementation.
+  EXPECT_EQ(ScalarValue(engine.InstantQuery(storage_, "max_of(2, 3)", 0)), 3);
+  EXPECT_EQ(ScalarValue(engine.InstantQuery(storage_, "time()", 7000)), 7);
+  EXPECT_EQ(ScalarValue(engine.InstantQuery(storage_, "step()", 7000)), 0);
+  EXPECT_EQ(VectorSize(engine.InstantQuery(storage_, "year(vector(0))", 0)), 1u);
+}
+
 TEST_F(EngineTest, LookbackWindowIsLeftOpen) {
   storage_.Add({{"__name__", "x"}}, 0, 1);
   Labels x{{"__name__", "x"}};

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "promql/engine/evaluator.h"
+#include "promql/engine/function_table.h"
 #include "promql/engine/math_util.h"
 #include "tsdb/base/metrics.h"
 
@@ -93,24 +94,25 @@ int DaysInMonth(int64_t y, int m) {
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
 }
 
-double DatePart(std::string_view fn, int64_t secs) {
+enum class DateField : uint8_t { kYear, kMonth, kDayOfMonth, kDaysInMonth, kHour, kMinute, kDayOfWeek, kDayOfYear };
+
+double DatePart(DateField fn, int64_t secs) {
   CivilDate d = CivilFromSeconds(secs);
   int64_t sod = secs - d.days_since_epoch * 86400;
-  if (fn == "year") return static_cast<double>(d.year);
-  if (fn == "month") return d.month;
-  if (fn == "day_of_month") return d.day;
-  if (fn == "days_in_month") return DaysInMonth(d.year, d.month);
-  if (fn == "hour") return static_cast<double>(sod / 3600);
-  if (fn == "minute") return static_cast<double>((sod / 60) % 60);
-  if (fn == "day_of_week") return static_cast<double>(((d.days_since_epoch % 7) + 7 + 4) % 7);
+  if (fn == DateField::kYear) return static_cast<double>(d.year);
+  if (fn == DateField::kMonth) return d.month;
+  if (fn == DateField::kDayOfMonth) return d.day;
+  if (fn == DateField::kDaysInMonth) return DaysInMonth(d.year, d.month);
+  if (fn == DateField::kHour) return static_cast<double>(sod / 3600);
+  if (fn == DateField::kMinute) return static_cast<double>((sod / 60) % 60);
+  if (fn == DateField::kDayOfWeek) return static_cast<double>(((d.days_since_epoch % 7) + 7 + 4) % 7);
   // day_of_year
   int doy = d.day;
   for (int m = 1; m < d.month; ++m) doy += DaysInMonth(d.year, m);
   return doy;
 }
 
-InstantFn DateFn(const FnCtx& c) {
-  std::string_view name = c.call->func->name;
+InstantFn DateFn(const FnCtx& c, DateField name) {
   bool no_args = c.call->args.empty();
   return [ev = c.ev, h = c.helper, name, no_args](std::span<const EvVector> a, int64_t ts, EvVector* out) {
     if (no_args) {
@@ -285,9 +287,9 @@ struct QuantileState {
 
 // histogram_quantile(q, v) and histogram_quantiles(v, "label", q...) over
 // classic `le` buckets.
-InstantFn HistogramQuantileFn(const FnCtx& c) {
+// histogram_quantile(q, v), or histogram_quantiles(v, label, q...) when multi.
+InstantFn HistogramQuantileFn(const FnCtx& c, bool multi) {
   QueryContext* ctx = c.ev->ctx();
-  const bool multi = c.call->func->name == "histogram_quantiles";
   const size_t vec_arg = multi ? 0 : 1;
   std::vector<PositionRange> q_pos;
   if (multi) {
@@ -366,9 +368,7 @@ InstantFn ScalarFn(std::function<double(std::span<const EvVector>, int64_t)> f) 
 }
 
 // clamp(v, min, max), clamp_min(v, min), clamp_max(v, max).
-InstantFn ClampFn(const FnCtx& c) {
-  std::string_view n = c.call->func->name;
-  const bool has_min = n != "clamp_max", has_max = n != "clamp_min";
+InstantFn ClampFn(const FnCtx& c, bool has_min, bool has_max) {
   return [ev = c.ev, h = c.helper, has_min, has_max](std::span<const EvVector> a, int64_t, EvVector* out) {
     double lo = has_min ? ScalarOf(a[1]) : -std::numeric_limits<double>::infinity();
     double hi = has_max ? ScalarOf(a[has_min ? 2 : 1]) : std::numeric_limits<double>::infinity();
@@ -419,57 +419,113 @@ InstantFn NativeHistogramOnlyFn(const FnCtx&) {
   return [](std::span<const EvVector>, int64_t, EvVector*) { return Status::OK(); };
 }
 
-Result<InstantFn> MakeInstantFn(const FnCtx& c) {
-  std::string_view n = c.call->func->name;
-  static const std::unordered_map<std::string_view, double (*)(double)> kMath = {
-      {"abs", Abs},   {"ceil", Ceil},   {"floor", Floor}, {"exp", Exp},     {"sqrt", Sqrt},   {"ln", Ln},
-      {"log2", Log2}, {"log10", Log10}, {"sgn", Sgn},     {"deg", Deg},     {"rad", Rad},     {"sin", Sin},
-      {"cos", Cos},   {"tan", Tan},     {"asin", Asin},   {"acos", Acos},   {"atan", Atan},   {"sinh", Sinh},
-      {"cosh", Cosh}, {"tanh", Tanh},   {"asinh", Asinh}, {"acosh", Acosh}, {"atanh", Atanh},
-  };
-  if (auto it = kMath.find(n); it != kMath.end()) return Elementwise(c, it->second);
-  using Factory = InstantFn (*)(const FnCtx&);
-  static const std::unordered_map<std::string_view, Factory> kFactories = {
-      {"clamp", ClampFn},
-      {"clamp_min", ClampFn},
-      {"clamp_max", ClampFn},
-      {"round", RoundFn},
-      {"timestamp", TimestampFn},
-      {"absent", AbsentFn},
-      {"histogram_quantile", HistogramQuantileFn},
-      {"histogram_quantiles", HistogramQuantileFn},
-      {"sort", [](const FnCtx& f) { return SortFn(f, false, false); }},
-      {"sort_desc", [](const FnCtx& f) { return SortFn(f, false, true); }},
-      {"sort_by_label", [](const FnCtx& f) { return SortFn(f, true, false); }},
-      {"sort_by_label_desc", [](const FnCtx& f) { return SortFn(f, true, true); }},
-      {"year", DateFn},
-      {"month", DateFn},
-      {"day_of_month", DateFn},
-      {"day_of_week", DateFn},
-      {"day_of_year", DateFn},
-      {"days_in_month", DateFn},
-      {"hour", DateFn},
-      {"minute", DateFn},
-      {"histogram_count", NativeHistogramOnlyFn},
-      {"histogram_sum", NativeHistogramOnlyFn},
-      {"histogram_avg", NativeHistogramOnlyFn},
-      {"histogram_fraction", NativeHistogramOnlyFn},
-      {"histogram_stddev", NativeHistogramOnlyFn},
-      {"histogram_stdvar", NativeHistogramOnlyFn},
-  };
-  if (auto it = kFactories.find(n); it != kFactories.end()) return it->second(c);
-  if (n == "time")
-    return ScalarFn([](std::span<const EvVector>, int64_t ts) { return static_cast<double>(ts) / 1000; });
-  if (n == "pi") return ScalarFn([](std::span<const EvVector>, int64_t) { return std::numbers::pi; });
-  if (n == "vector") return ScalarFn([](std::span<const EvVector> a, int64_t) { return ScalarOf(a[0]); });
-  if (n == "scalar") {
-    return ScalarFn([](std::span<const EvVector> a, int64_t) { return a[0].size() == 1 ? a[0][0].v : kNaN; });
-  }
-  if (n == "min_of")
-    return ScalarFn([](std::span<const EvVector> a, int64_t) { return GoMin(ScalarOf(a[0]), ScalarOf(a[1])); });
-  if (n == "max_of")
-    return ScalarFn([](std::span<const EvVector> a, int64_t) { return GoMax(ScalarOf(a[0]), ScalarOf(a[1])); });
-  return Status::Unsupported("function " + std::string(n));
+template <double (*F)(double)>
+InstantFn MathFn(const FnCtx& c) {
+  return Elementwise(c, F);
+}
+
+template <DateField F>
+InstantFn DateFieldFn(const FnCtx& c) {
+  return DateFn(c, F);
+}
+
+// How EvalCall routes a call whose arguments hold no range vector.
+enum class CallKind : uint8_t { kInstant, kLabel, kStart, kEnd, kRange, kStep, kTimestamp };
+
+// How the engine evaluates one function. No factory and kind kInstant means
+// the engine does not implement it ("unsupported: function X").
+struct InstantImpl {
+  InstantFn (*factory)(const FnCtx&) = nullptr;
+  CallKind kind = CallKind::kInstant;
+  bool sort = false;  // warns when used in a range query
+};
+
+InstantFn ScalarOfTimeFn(const FnCtx&) {
+  return ScalarFn([](std::span<const EvVector>, int64_t ts) { return static_cast<double>(ts) / 1000; });
+}
+InstantFn PiFn(const FnCtx&) {
+  return ScalarFn([](std::span<const EvVector>, int64_t) { return std::numbers::pi; });
+}
+InstantFn VectorFn(const FnCtx&) {
+  return ScalarFn([](std::span<const EvVector> a, int64_t) { return ScalarOf(a[0]); });
+}
+InstantFn ScalarOfVectorFn(const FnCtx&) {
+  return ScalarFn([](std::span<const EvVector> a, int64_t) { return a[0].size() == 1 ? a[0][0].v : kNaN; });
+}
+InstantFn MinOfFn(const FnCtx&) {
+  return ScalarFn([](std::span<const EvVector> a, int64_t) { return GoMin(ScalarOf(a[0]), ScalarOf(a[1])); });
+}
+InstantFn MaxOfFn(const FnCtx&) {
+  return ScalarFn([](std::span<const EvVector> a, int64_t) { return GoMax(ScalarOf(a[0]), ScalarOf(a[1])); });
+}
+
+// Indexed by FunctionInfo::id; built on first use.
+const std::vector<InstantImpl>& InstantImpls() {
+  using I = InstantImpl;
+  static const std::vector<InstantImpl> kTable = IndexByFunctionId<InstantImpl>({
+      {"abs", {MathFn<Abs>}},
+      {"ceil", {MathFn<Ceil>}},
+      {"floor", {MathFn<Floor>}},
+      {"exp", {MathFn<Exp>}},
+      {"sqrt", {MathFn<Sqrt>}},
+      {"ln", {MathFn<Ln>}},
+      {"log2", {MathFn<Log2>}},
+      {"log10", {MathFn<Log10>}},
+      {"sgn", {MathFn<Sgn>}},
+      {"deg", {MathFn<Deg>}},
+      {"rad", {MathFn<Rad>}},
+      {"sin", {MathFn<Sin>}},
+      {"cos", {MathFn<Cos>}},
+      {"tan", {MathFn<Tan>}},
+      {"asin", {MathFn<Asin>}},
+      {"acos", {MathFn<Acos>}},
+      {"atan", {MathFn<Atan>}},
+      {"sinh", {MathFn<Sinh>}},
+      {"cosh", {MathFn<Cosh>}},
+      {"tanh", {MathFn<Tanh>}},
+      {"asinh", {MathFn<Asinh>}},
+      {"acosh", {MathFn<Acosh>}},
+      {"atanh", {MathFn<Atanh>}},
+      {"clamp", {[](const FnCtx& f) { return ClampFn(f, true, true); }}},
+      {"clamp_min", {[](const FnCtx& f) { return ClampFn(f, true, false); }}},
+      {"clamp_max", {[](const FnCtx& f) { return ClampFn(f, false, true); }}},
+      {"round", {RoundFn}},
+      {"timestamp", {TimestampFn, CallKind::kTimestamp}},
+      {"absent", {AbsentFn}},
+      {"histogram_quantile", {[](const FnCtx& f) { return HistogramQuantileFn(f, false); }}},
+      {"histogram_quantiles", {[](const FnCtx& f) { return HistogramQuantileFn(f, true); }}},
+      {"sort", I{[](const FnCtx& f) { return SortFn(f, false, false); }, CallKind::kInstant, true}},
+      {"sort_desc", I{[](const FnCtx& f) { return SortFn(f, false, true); }, CallKind::kInstant, true}},
+      {"sort_by_label", I{[](const FnCtx& f) { return SortFn(f, true, false); }, CallKind::kInstant, true}},
+      {"sort_by_label_desc", I{[](const FnCtx& f) { return SortFn(f, true, true); }, CallKind::kInstant, true}},
+      {"year", {DateFieldFn<DateField::kYear>}},
+      {"month", {DateFieldFn<DateField::kMonth>}},
+      {"day_of_month", {DateFieldFn<DateField::kDayOfMonth>}},
+      {"day_of_week", {DateFieldFn<DateField::kDayOfWeek>}},
+      {"day_of_year", {DateFieldFn<DateField::kDayOfYear>}},
+      {"days_in_month", {DateFieldFn<DateField::kDaysInMonth>}},
+      {"hour", {DateFieldFn<DateField::kHour>}},
+      {"minute", {DateFieldFn<DateField::kMinute>}},
+      {"histogram_count", {NativeHistogramOnlyFn}},
+      {"histogram_sum", {NativeHistogramOnlyFn}},
+      {"histogram_avg", {NativeHistogramOnlyFn}},
+      {"histogram_fraction", {NativeHistogramOnlyFn}},
+      {"histogram_stddev", {NativeHistogramOnlyFn}},
+      {"histogram_stdvar", {NativeHistogramOnlyFn}},
+      {"time", {ScalarOfTimeFn}},
+      {"pi", {PiFn}},
+      {"vector", {VectorFn}},
+      {"scalar", {ScalarOfVectorFn}},
+      {"min_of", {MinOfFn}},
+      {"max_of", {MaxOfFn}},
+      {"label_replace", {nullptr, CallKind::kLabel}},
+      {"label_join", {nullptr, CallKind::kLabel}},
+      {"start", {nullptr, CallKind::kStart}},
+      {"end", {nullptr, CallKind::kEnd}},
+      {"range", {nullptr, CallKind::kRange}},
+      {"step", {nullptr, CallKind::kStep}},
+  });
+  return kTable;
 }
 
 }  // namespace
@@ -480,29 +536,28 @@ Result<EvMatrix> Evaluator::EvalCall(const Call& c) {
   for (size_t i = 0; i < c.args.size(); ++i) {
     if (c.args[i]->type() == ExprType::kMatrix) return EvalRangeFunction(c, static_cast<int>(i));
   }
-  std::string_view n = c.func->name;
-  if (n == "label_replace" || n == "label_join") return EvalLabelFunction(c);
-  if (n == "start" || n == "end" || n == "range" || n == "step") {
-    double v = n == "start"   ? static_cast<double>(ctx_->query_start) / 1000
-               : n == "end"   ? static_cast<double>(ctx_->query_end) / 1000
-               : n == "range" ? static_cast<double>(ctx_->query_end - ctx_->query_start) / 1000
-                              : static_cast<double>(ctx_->query_step) / 1000;
-    return EvalNumber(v);
-  }
-  if (n == "timestamp") {
-    const Expr& arg = Unparen(*c.args[0]);
-    if (arg.kind() == NodeKind::kVectorSelector) return EvalTimestampOfSelector(arg.As<VectorSelector>());
+  switch (FunctionEntry(InstantImpls(), c).kind) {
+    case CallKind::kLabel: return EvalLabelFunction(c);
+    case CallKind::kStart: return EvalNumber(static_cast<double>(ctx_->query_start) / 1000);
+    case CallKind::kEnd: return EvalNumber(static_cast<double>(ctx_->query_end) / 1000);
+    case CallKind::kRange: return EvalNumber(static_cast<double>(ctx_->query_end - ctx_->query_start) / 1000);
+    case CallKind::kStep: return EvalNumber(static_cast<double>(ctx_->query_step) / 1000);
+    case CallKind::kTimestamp: {
+      const Expr& arg = Unparen(*c.args[0]);
+      if (arg.kind() == NodeKind::kVectorSelector) return EvalTimestampOfSelector(arg.As<VectorSelector>());
+      break;
+    }
+    case CallKind::kInstant: break;
   }
   return EvalInstantFunction(c);
 }
 
 Result<EvMatrix> Evaluator::EvalInstantFunction(const Call& c) {
+  const InstantImpl& impl = FunctionEntry(InstantImpls(), c);
+  if (impl.factory == nullptr) return Status::Unsupported("function " + std::string(c.func->name));
   FnCtx fc{this, &c, std::make_shared<NodeHelper>()};
-  PROMETHIUM_ASSIGN_OR_RETURN(InstantFn fn, MakeInstantFn(fc));
-  std::string_view n = c.func->name;
-  if ((n == "sort" || n == "sort_desc" || n == "sort_by_label" || n == "sort_by_label_desc") && start_ != end_) {
-    ctx_->annotations.AddWarning(SortInRangeQueryWarning(), c.pos);
-  }
+  InstantFn fn = impl.factory(fc);
+  if (impl.sort && start_ != end_) ctx_->annotations.AddWarning(SortInRangeQueryWarning(), c.pos);
   std::vector<const Expr*> exprs;
   for (const auto& a : c.args) {
     if (a->type() == ExprType::kString) continue;  // read from the AST by the function

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "promql/engine/evaluator.h"
+#include "promql/engine/function_table.h"
 #include "promql/engine/math_util.h"
 
 namespace promethium::promql {
@@ -271,47 +272,47 @@ Result<std::optional<double>> FnDoubleExponentialSmoothing(const Window& w) {
   return std::optional<double>(s1);
 }
 
-struct RangeFnEntry {
-  std::string_view name;
-  WindowFn fn;
+// How the engine evaluates one range-vector function.
+struct RangeImpl {
+  WindowFn fn = nullptr;       // nullptr: not a range-vector function
+  bool keeps_name = false;     // last_over_time/first_over_time keep __name__
+  bool counter_check = false;  // rate/increase: info when the metric is not counter-like
+  bool absent = false;         // absent_over_time: output from per-step presence
+  bool quantile = false;       // quantile_over_time: warns on a quantile outside [0, 1]
 };
 
-constexpr RangeFnEntry kRangeFns[] = {
-    {"rate", FnRate},
-    {"increase", FnIncrease},
-    {"delta", FnDelta},
-    {"irate", FnIrate},
-    {"idelta", FnIdelta},
-    {"changes", FnChanges},
-    {"resets", FnResets},
-    {"deriv", FnDeriv},
-    {"predict_linear", FnPredictLinear},
-    {"avg_over_time", FnAvgOverTime},
-    {"sum_over_time", FnSumOverTime},
-    {"count_over_time", FnCountOverTime},
-    {"max_over_time", FnMaxOverTime},
-    {"min_over_time", FnMinOverTime},
-    {"last_over_time", FnLastOverTime},
-    {"first_over_time", FnFirstOverTime},
-    {"present_over_time", FnPresentOverTime},
-    {"absent_over_time", FnPresentOverTime},
-    {"stddev_over_time", FnStddevOverTime},
-    {"stdvar_over_time", FnStdvarOverTime},
-    {"quantile_over_time", FnQuantileOverTime},
-    {"mad_over_time", FnMadOverTime},
-    {"ts_of_max_over_time", FnTsOfMaxOverTime},
-    {"ts_of_min_over_time", FnTsOfMinOverTime},
-    {"ts_of_last_over_time", FnTsOfLastOverTime},
-    {"ts_of_first_over_time", FnTsOfFirstOverTime},
-    {"double_exponential_smoothing", FnDoubleExponentialSmoothing},
-    {"holt_winters", FnDoubleExponentialSmoothing},
-};
-
-WindowFn LookupRangeFn(std::string_view name) {
-  for (const auto& e : kRangeFns) {
-    if (e.name == name) return e.fn;
-  }
-  return nullptr;
+// Indexed by FunctionInfo::id; built on first use.
+const std::vector<RangeImpl>& RangeImpls() {
+  static const std::vector<RangeImpl> kTable = IndexByFunctionId<RangeImpl>({
+      {"rate", {.fn = FnRate, .counter_check = true}},
+      {"increase", {.fn = FnIncrease, .counter_check = true}},
+      {"delta", {.fn = FnDelta}},
+      {"irate", {.fn = FnIrate}},
+      {"idelta", {.fn = FnIdelta}},
+      {"changes", {.fn = FnChanges}},
+      {"resets", {.fn = FnResets}},
+      {"deriv", {.fn = FnDeriv}},
+      {"predict_linear", {.fn = FnPredictLinear}},
+      {"avg_over_time", {.fn = FnAvgOverTime}},
+      {"sum_over_time", {.fn = FnSumOverTime}},
+      {"count_over_time", {.fn = FnCountOverTime}},
+      {"max_over_time", {.fn = FnMaxOverTime}},
+      {"min_over_time", {.fn = FnMinOverTime}},
+      {"last_over_time", {.fn = FnLastOverTime, .keeps_name = true}},
+      {"first_over_time", {.fn = FnFirstOverTime, .keeps_name = true}},
+      {"present_over_time", {.fn = FnPresentOverTime}},
+      {"absent_over_time", {.fn = FnPresentOverTime, .absent = true}},
+      {"stddev_over_time", {.fn = FnStddevOverTime}},
+      {"stdvar_over_time", {.fn = FnStdvarOverTime}},
+      {"quantile_over_time", {.fn = FnQuantileOverTime, .quantile = true}},
+      {"mad_over_time", {.fn = FnMadOverTime}},
+      {"ts_of_max_over_time", {.fn = FnTsOfMaxOverTime}},
+      {"ts_of_min_over_time", {.fn = FnTsOfMinOverTime}},
+      {"ts_of_last_over_time", {.fn = FnTsOfLastOverTime}},
+      {"ts_of_first_over_time", {.fn = FnTsOfFirstOverTime}},
+      {"double_exponential_smoothing", {.fn = FnDoubleExponentialSmoothing}},
+  });
+  return kTable;
 }
 
 bool LooksLikeCounter(std::string_view name) {
@@ -365,10 +366,9 @@ EvMatrix AbsentOverTime(const EvMatrix& found, const Expr& arg, int64_t start, i
 
 // Slides the (ref - range, ref] window over one series' samples and applies
 // fn at every step; scalar_args hold the other arguments' values per step.
-Status ApplyWindows(Evaluator& ev, const Call& c, WindowFn fn, const Evaluator::RangeArg& ra,
+Status ApplyWindows(Evaluator& ev, const Call& c, const RangeImpl& impl, const Evaluator::RangeArg& ra,
                     const Evaluator::RangeSeries& rs, const std::vector<EvMatrix>& scalar_args, EvSeries* out) {
   QueryContext* ctx = ev.ctx();
-  const bool is_quantile = c.func->name == "quantile_over_time";
   std::vector<double> scalars(scalar_args.size());
   const auto& smp = rs.samples;
   size_t lo = 0, hi = 0;
@@ -388,11 +388,11 @@ Status ApplyWindows(Evaluator& ev, const Call& c, WindowFn fn, const Evaluator::
       const bool ok = !m.empty() && static_cast<size_t>(step) < m[0].points.size();
       scalars[i] = ok ? m[0].points[static_cast<size_t>(step)].v : std::numeric_limits<double>::quiet_NaN();
     }
-    if (is_quantile && (std::isnan(scalars[0]) || scalars[0] < 0 || scalars[0] > 1)) {
+    if (impl.quantile && (std::isnan(scalars[0]) || scalars[0] < 0 || scalars[0] > 1)) {
       ctx->annotations.AddWarning(InvalidQuantileWarning(scalars[0]), c.args[0]->pos);
     }
     Window w{std::span<const Sample>(smp.data() + lo, hi - lo), ts, ref - ra.range_ms, ref, ra.range_ms, scalars};
-    PROMETHIUM_ASSIGN_OR_RETURN(std::optional<double> v, fn(w));
+    PROMETHIUM_ASSIGN_OR_RETURN(std::optional<double> v, impl.fn(w));
     if (v) out->points.push_back({ts, *v});
   }
   return Status::OK();
@@ -401,9 +401,8 @@ Status ApplyWindows(Evaluator& ev, const Call& c, WindowFn fn, const Evaluator::
 }  // namespace
 
 Result<EvMatrix> Evaluator::EvalRangeFunction(const Call& c, int matrix_arg) {
-  const std::string_view name = c.func->name;
-  WindowFn fn = LookupRangeFn(name);
-  if (fn == nullptr) return Status::Unsupported("function " + std::string(name) + " over a range vector");
+  const RangeImpl& impl = FunctionEntry(RangeImpls(), c);
+  if (impl.fn == nullptr) return Status::Unsupported("function " + std::string(c.func->name) + " over a range vector");
   std::vector<EvMatrix> scalar_args;  // evaluated for all steps
   for (size_t i = 0; i < c.args.size(); ++i) {
     if (static_cast<int>(i) == matrix_arg) continue;
@@ -412,29 +411,27 @@ Result<EvMatrix> Evaluator::EvalRangeFunction(const Call& c, int matrix_arg) {
   }
   const Expr& range_expr = *c.args[static_cast<size_t>(matrix_arg)];
   PROMETHIUM_ASSIGN_OR_RETURN(RangeArg ra, LoadRangeArg(range_expr));
-  const bool drop_name = name != "last_over_time" && name != "first_over_time";
-  const bool counter_check = name == "rate" || name == "increase";
   EvMatrix out;
   RangeSeries rs;
   while (true) {
     PROMETHIUM_ASSIGN_OR_RETURN(bool more, ra.series->Next(&rs));
     if (!more) break;
     EvSeries ss;
-    PROMETHIUM_RETURN_IF_ERROR(ApplyWindows(*this, c, fn, ra, rs, scalar_args, &ss));
+    PROMETHIUM_RETURN_IF_ERROR(ApplyWindows(*this, c, impl, ra, rs, scalar_args, &ss));
     if (ss.points.empty()) continue;
     PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(ss.points.size())));
     std::string_view metric_name = rs.metric.MetricName();
-    if (counter_check && !metric_name.empty() && !LooksLikeCounter(metric_name)) {
+    if (impl.counter_check && !metric_name.empty() && !LooksLikeCounter(metric_name)) {
       ctx_->annotations.AddInfo(PossibleNonCounterInfo(metric_name), range_expr.pos);
     }
-    ss.drop_name = drop_name || rs.drop_name;
+    ss.drop_name = !impl.keeps_name || rs.drop_name;
     ss.metric = std::move(rs.metric);
     MaybeDropNameNow(&ss);
     out.push_back(std::move(ss));
   }
   for (const auto& m : scalar_args) ctx_->ReleaseSamples(TotalPoints(m));
   ctx_->ReleaseSamples(ra.held_samples);
-  if (name == "absent_over_time") {
+  if (impl.absent) {
     ctx_->ReleaseSamples(TotalPoints(out));
     return AbsentOverTime(out, *c.args[0], start_, end_, interval_);
   }

@@ -9,9 +9,18 @@
 
 namespace promethium::promql {
 
+namespace {
+
+std::vector<FunctionInfo> NumberFunctions(std::vector<FunctionInfo> table) {
+  for (size_t i = 0; i < table.size(); ++i) table[i].id = static_cast<int>(i);
+  return table;
+}
+
+}  // namespace
+
 const std::vector<FunctionInfo>& AllFunctions() {
   // Sorted by name; LookupFunction binary-searches it.
-  static const std::vector<FunctionInfo> kFunctions = {
+  static const std::vector<FunctionInfo> kFunctions = NumberFunctions({
       {"abs", {ExprType::kVector}, 0, ExprType::kVector, false},
       {"absent", {ExprType::kVector}, 0, ExprType::kVector, false},
       {"absent_over_time", {ExprType::kMatrix}, 0, ExprType::kVector, false},
@@ -118,7 +127,7 @@ const std::vector<FunctionInfo>& AllFunctions() {
       {"ts_of_min_over_time", {ExprType::kMatrix}, 0, ExprType::kVector, true},
       {"vector", {ExprType::kScalar}, 0, ExprType::kVector, false},
       {"year", {ExprType::kVector}, 1, ExprType::kVector, false},
-  };
+  });
   return kFunctions;
 }
 

@@ -1,6 +1,8 @@
 // The table of PromQL functions the parser knows: names, argument types and
 // return types (Prometheus's parser.Functions). The engine implements them;
-// the parser only type-checks calls against this table.
+// the parser only type-checks calls against this table. A parsed Call points
+// at its entry, whose `id` (its index in AllFunctions()) lets the engine
+// dispatch through arrays built once, without name lookups per evaluation.
 //
 // Thread-safety: the table is immutable static data.
 #pragma once
@@ -20,6 +22,7 @@ struct FunctionInfo {
   int variadic = 0;
   ExprType return_type = ExprType::kVector;
   bool experimental = false;  // needs --enable-feature=promql-experimental-functions
+  int id = -1;                // index in AllFunctions(); set when the table is built
 };
 
 // The function named `name`, or nullptr.

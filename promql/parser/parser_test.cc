@@ -480,6 +480,20 @@ TEST(ParserTest, FunctionTableMatchesPrometheus) {
   EXPECT_GE(AllFunctions().size(), 80u);
 }
 
+TEST(ParserTest, CallsRecordTheFunctionIdTheEngineDispatchesOn) {
+  const auto& all = AllFunctions();
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].id, static_cast<int>(i)) << all[i].name;
+    EXPECT_EQ(LookupFunction(all[i].name), &all[i]) << all[i].name;
+  }
+  ExprPtr e = MustParse("rate(foo[5m])");
+  ASSERT_EQ(e->kind(), NodeKind::kCall);
+  const Call& call = e->As<Call>();
+  ASSERT_NE(call.func, nullptr);
+  EXPECT_EQ(call.func->id, LookupFunction("rate")->id);
+  EXPECT_EQ(call.func->name, "rate");
+}
+
 TEST(ParserTest, ParseMetricSelector) {
   auto m = ParseMetricSelector("up{job=\"x\", instance=~\"a.*\"}");
   ASSERT_TRUE(m.ok()) << m.status().message();
