@@ -15,6 +15,14 @@ namespace {
 
 constexpr std::string_view kLog = "remote";
 
+// Exponential backoff between retries, overridden by the receiver's
+// Retry-After. `backoff` holds the next default delay; returns this retry's.
+int64_t NextRetryDelay(int64_t retry_after_ms, int64_t max_backoff_ms, int64_t* backoff) {
+  const int64_t sleep = retry_after_ms > 0 ? retry_after_ms : *backoff;
+  *backoff = std::min(sleep * 2, max_backoff_ms);
+  return sleep;
+}
+
 // What one batch held when it left its shard.
 struct BatchCounts {
   int64_t samples = 0;
@@ -95,7 +103,7 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
       result.status = o.status;
       break;
     }
-    const int64_t sleep = o.retry_after_ms > 0 ? o.retry_after_ms : backoff;
+    const int64_t sleep = NextRetryDelay(o.retry_after_ms, qc().max_backoff_ms, &backoff);
     // More shards would not help against a struggling receiver.
     reshard_disabled_until_ms = std::max(reshard_disabled_until_ms, SteadyNowMs() + 2 * sleep);
     LogWarn(kLog, "Failed to send batch, retrying: remote_name={} url={} err={}", cfg.name, cfg.url,
@@ -107,7 +115,6 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
     }
     metrics.samples_retried_total->Inc(static_cast<double>(enc.samples));
     metrics.exemplars_retried_total->Inc(static_cast<double>(enc.exemplars));
-    backoff = std::min(sleep * 2, qc().max_backoff_ms);
     if (qc().sample_age_limit_ms > 0 && enc.lowest_timestamp < OldestAllowed(qc().sample_age_limit_ms)) {
       result.status = encode();
     }
@@ -174,11 +181,10 @@ net::awaitable<void> QueueManager::State::SendMetadata(std::span<const MetricMet
                options.config.name, entries.size(), o.status.message());
       co_return;
     }
-    const int64_t sleep = o.retry_after_ms > 0 ? o.retry_after_ms : backoff;
+    const int64_t sleep = NextRetryDelay(o.retry_after_ms, qc().max_backoff_ms, &backoff);
     co_await Sleep(metadata_timer, sleep);
     if (hard_stop) co_return;
     metrics.metadata_retried_total->Inc(n);
-    backoff = std::min(sleep * 2, qc().max_backoff_ms);
   }
   metrics.metadata_bytes_total->Inc(static_cast<double>(body->size()));
 }
