@@ -325,6 +325,22 @@ class Procs:
                 print_log_tail(path, f"{name} output", max_bytes=3000)
 
 
+def exposition_handler(body):
+    """A BaseHTTPRequestHandler class answering every GET with `body` (bytes)
+    as text exposition format 0.0.4, for tests that need a scrape target."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    return Handler
+
+
 @contextlib.contextmanager
 def loopback_http_server(handler_class):
     """Serves handler_class (a BaseHTTPRequestHandler) on 127.0.0.1 at a free

@@ -18,22 +18,13 @@ import sys
 import tempfile
 import threading
 
-from e2e_common import Api, TestFailure, check, free_port, print_log_tail, start_server, wait_until
+from e2e_common import (Api, TestFailure, check, exposition_handler, free_port, print_log_tail, start_server,
+                         wait_until)
 
 DEADLINE = 15  # seconds per wait; three waits keep the test under ~40 s
 
 
-class MetricsHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"# TYPE sd_test_metric gauge\nsd_test_metric 1\n"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+MetricsHandler = exposition_handler(b"# TYPE sd_test_metric gauge\nsd_test_metric 1\n")
 
 
 def start_target():

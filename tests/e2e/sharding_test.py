@@ -22,23 +22,14 @@ import threading
 import urllib.parse
 import urllib.request
 
-from e2e_common import Api, TestFailure, check, free_port, missing_tool, run_with_procs, wait_ready, wait_until
+from e2e_common import (Api, TestFailure, check, exposition_handler, free_port, missing_tool, run_with_procs,
+                         wait_ready, wait_until)
 
 TARGETS = 16
 DEADLINE = 60  # seconds per wait: the machine may be busy
 
 
-class MetricsHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"# TYPE shard_test_metric gauge\nshard_test_metric 1\n"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+MetricsHandler = exposition_handler(b"# TYPE shard_test_metric gauge\nshard_test_metric 1\n")
 
 
 def start_targets():
