@@ -2,24 +2,27 @@
 #
 #   make run           install deps, build (Release) and run the server on 127.0.0.1:9090
 #   make test          install deps, build everything, run all tests, check formatting
-#   make asan          the same tests under AddressSanitizer/UBSan (build-asan/)
+#   make checked       unit tests under ASan+UBSan, clang -Werror=thread-safety (build-clang/)
+#   make asan          the same as make checked (its old name)
+#   make tsan          the tsan-labelled tests under ThreadSanitizer (build-tsan/)
 #   make format        clang-format every C++ source in place
 #   make format-check  fail if any C++ source is not clang-formatted
 #   make layers-check  fail if an include breaks the tsdb layers or the module graph
 #   make tidy          clang-tidy over the project's sources
 #   make thread-safety clang's -Wthread-safety analysis over every source (needs a configured build)
 #   make bench         build and run the micro-benchmarks
+#   make fuzz          build the libFuzzer targets (clang, build-fuzz/) and run each 30 s (docs/FUZZING.md)
 #   make clean         remove build directories and ./data
 SHELL := /bin/bash
 BUILD_DIR ?= build
-ASAN_DIR ?= build-asan
 JOBS ?= 2
+FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 SOURCE_DIRS := tsdb scrape promql rules remote web server bench tests
 # Every C++ file we own, tracked or not, minus build trees.
 CXX_SOURCES = $(shell find $(SOURCE_DIRS) -type f \( -name '*.cc' -o -name '*.h' \) 2>/dev/null | sort)
 
-.PHONY: all setup configure build run test ctest asan format format-check layers-check tidy bench clean
+.PHONY: all setup configure build run test ctest checked asan tsan format format-check layers-check tidy bench fuzz clean
 
 all: build
 
@@ -47,12 +50,20 @@ test: setup build
 	$(MAKE) --no-print-directory layers-check
 	$(MAKE) --no-print-directory ctest
 
-asan: setup
-	cmake -G Ninja -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMETHIUM_SANITIZE=ON \
-	  -DPROMETHIUM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
-	ninja -C $(ASAN_DIR) -j$(JOBS)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS)
+# The sanitizer builds are CMakePresets.json presets; each builds only the
+# binaries its ctest label needs, and the test preset sets ASAN_/UBSAN_/
+# TSAN_OPTIONS (halt on the first report). See docs/TESTING.md.
+checked: setup
+	cmake --preset clang-checked $(CMAKE_FLAGS) >/dev/null
+	cmake --build --preset clang-checked -j$(JOBS)
+	ctest --preset clang-checked -j$(JOBS)
+
+asan: checked
+
+tsan: setup
+	cmake --preset tsan $(CMAKE_FLAGS) >/dev/null
+	cmake --build --preset tsan -j$(JOBS)
+	ctest --preset tsan -j$(JOBS)
 
 format:
 	clang-format -i $(CXX_SOURCES)
@@ -78,5 +89,9 @@ bench: configure
 	  if [[ -f "$$b" && -x "$$b" ]]; then echo "== $$b"; "$$b"; fi; \
 	done
 
+# FUZZ_SECONDS: -max_total_time per target; the seed corpora are copied, never grown.
+fuzz:
+	./scripts/run_fuzzers.sh -j $(JOBS) -t $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) data
+	rm -rf $(BUILD_DIR) build-clang build-tsan data

@@ -6,11 +6,13 @@
 // 100k node_exporter-shaped series, right after creation and with 120
 // samples each (one full chunk). BM_HeadTruncate times head truncation and
 // series GC over those 100k series. BM_HeadMemoryChunkFiles compares heap
-// bytes per series with 10 full chunks kept in the heap or in chunk files.
+// bytes per series with 10 full chunks kept in the heap or in chunk files;
+// BM_HeadReadChunkFiles times reading such chunks back through a querier.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -159,9 +161,46 @@ void BM_HeadMemoryPerSeries(benchmark::State& state) {
   }
 }
 
-// Head::Truncate over 100k node_exporter-shaped series holding two chunk
-// ranges of samples: drops the older chunk of every series, then (second
-// phase) garbage-collects all series once nothing is left.
+// A bench scratch directory under $TMPDIR, named for this process.
+std::string BenchDir(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))).string();
+}
+
+// Head options with a 24 h chunk range (no range boundary cuts a chunk
+// short), with full chunks in *files (opened in `dir`) when with_files.
+// False (the benchmark skipped with the error) when the files cannot open.
+bool HeadWithChunkFiles(benchmark::State& state, bool with_files, const std::string& dir,
+                        std::unique_ptr<HeadChunkFiles>* files, HeadOptions* opts) {
+  opts->cut.chunk_range_ms = 24 * 3600 * 1000;
+  if (!with_files) return true;
+  auto opened = HeadChunkFiles::Open(Env::Default(), dir, HeadChunkFilesOptions{}, nullptr);
+  if (!opened.ok()) {
+    state.SkipWithError(opened.status().ToString().c_str());
+    return false;
+  }
+  *files = std::move(*opened);
+  opts->cut.files = files->get();
+  return true;
+}
+
+// Appends `scrapes` samples 15 s apart to every series, value(k, i) for
+// scrape k of series i, committing every `batch` series (one scrape of a
+// target of that many series).
+template <typename ValueFn>
+void AppendScrapes(Head* head, const std::vector<Labels>& series, int scrapes, size_t batch, ValueFn value) {
+  std::vector<SeriesRef> refs(series.size(), 0);
+  for (int k = 0; k < scrapes; ++k) {
+    for (size_t start = 0; start < series.size(); start += batch) {
+      auto app = head->NewAppender();
+      for (size_t i = start; i < std::min(start + batch, series.size()); ++i) {
+        auto r = app->Append(refs[i], series[i], int64_t{k} * 15000, value(k, i));
+        if (r.ok()) refs[i] = *r;
+      }
+      benchmark::DoNotOptimize(app->Commit());
+    }
+  }
+}
+
 // Heap bytes per series with 10 full chunks of 120 samples each (1200
 // scrapes 15 s apart; a 24 h chunk range so no range boundary cuts a chunk
 // short), with full chunks in the heap (arg 0) or in chunk files (arg 1,
@@ -170,38 +209,18 @@ void BM_HeadMemoryChunkFiles(benchmark::State& state) {
   const bool with_files = state.range(0) != 0;
   const std::vector<Labels> series = MakeNodeExporterSeries();
   const double n = static_cast<double>(series.size());
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("promethium_bench_chunks_head_" + std::to_string(::getpid())))
-          .string();
+  const std::string dir = BenchDir("promethium_bench_chunks_head");
   for (auto _ : state) {
     const size_t before = HeapInUse();
     std::unique_ptr<HeadChunkFiles> files;
     HeadOptions opts;
-    opts.cut.chunk_range_ms = 24 * 3600 * 1000;
-    if (with_files) {
-      auto opened = HeadChunkFiles::Open(Env::Default(), dir, HeadChunkFilesOptions{}, nullptr);
-      if (!opened.ok()) {
-        state.SkipWithError(opened.status().ToString().c_str());
-        return;
-      }
-      files = std::move(*opened);
-      opts.cut.files = files.get();
-    }
+    if (!HeadWithChunkFiles(state, with_files, dir, &files, &opts)) return;
     auto head = std::make_unique<Head>(opts, nullptr);
-    std::vector<SeriesRef> refs(series.size(), 0);
-    for (int k = 0; k < 1200; ++k) {
-      for (size_t start = 0; start < series.size(); start += 1000) {
-        auto app = head->NewAppender();
-        for (size_t i = start; i < start + 1000; ++i) {
-          // A counter growing by a per-series step, with a fraction now and
-          // then (about 2.5 bytes per sample once XOR-encoded).
-          const double v = static_cast<double>(k) * static_cast<double>(1 + i % 97) + (k % 5 == 0 ? 0.25 : 0.0);
-          auto r = app->Append(refs[i], series[i], int64_t{k} * 15000, v);
-          if (r.ok()) refs[i] = *r;
-        }
-        benchmark::DoNotOptimize(app->Commit());
-      }
-    }
+    // A counter growing by a per-series step, with a fraction now and then
+    // (about 2.5 bytes per sample once XOR-encoded); one commit per 1000.
+    AppendScrapes(head.get(), series, 1200, 1000, [](int k, size_t i) {
+      return static_cast<double>(k) * static_cast<double>(1 + i % 97) + (k % 5 == 0 ? 0.25 : 0.0);
+    });
     const size_t full = HeapInUse();
     state.counters["bytes_per_series"] = static_cast<double>(full - before) / n;
     state.counters["chunks_per_series"] = static_cast<double>(head->NumChunks()) / n;
@@ -212,6 +231,43 @@ void BM_HeadMemoryChunkFiles(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 
+// Reading full chunks back: 10k series with 10 chunks of 120 samples each
+// (1200 scrapes 15 s apart, 24 h chunk range), full chunks kept in the heap
+// (arg 0) or in chunk files under $TMPDIR (arg 1, read back with one pread
+// each from the page cache); each iteration selects every series through a
+// head querier and iterates all their samples (items/s: samples read).
+void BM_HeadReadChunkFiles(benchmark::State& state) {
+  const bool with_files = state.range(0) != 0;
+  const std::vector<Labels> series = MakeSeries(10000, 0);
+  const std::string dir = BenchDir("promethium_bench_read_chunks");
+  std::unique_ptr<HeadChunkFiles> files;
+  HeadOptions opts;
+  if (!HeadWithChunkFiles(state, with_files, dir, &files, &opts)) return;
+  auto head = std::make_unique<Head>(opts, nullptr);
+  AppendScrapes(head.get(), series, 1200, series.size(),
+                [](int k, size_t i) { return static_cast<double>(k) * static_cast<double>(i % 7); });
+  const Matchers matchers = {*Matcher::Make(MatchType::kEqual, "job", "node")};
+  int64_t samples = 0;
+  for (auto _ : state) {
+    auto querier = head->NewQuerier(kMinTime, kMaxTime);
+    auto set = querier->Select(false, nullptr, matchers);
+    std::unique_ptr<SampleIterator> it;
+    while (set->Next()) {
+      it = set->At().Iterator(std::move(it));
+      while (it->Next() != ValueType::kNone) ++samples;
+    }
+    if (!set->Err().ok()) state.SkipWithError(set->Err().ToString().c_str());
+  }
+  state.SetItemsProcessed(samples);
+  if (files != nullptr) state.counters["file_bytes"] = static_cast<double>(files->DiskBytes());
+  head.reset();
+  files.reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Head::Truncate over 100k node_exporter-shaped series holding two chunk
+// ranges of samples: drops the older chunk of every series, then (second
+// phase) garbage-collects all series once nothing is left.
 void BM_HeadTruncate(benchmark::State& state) {
   const std::vector<Labels> series = MakeNodeExporterSeries();
   HeadOptions opts;
@@ -279,6 +335,7 @@ BENCHMARK(BM_HeadAppendSteady)->Arg(1000000)->Iterations(3)->Unit(benchmark::kMi
 BENCHMARK(BM_HeadCreateSeries)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadMemoryPerSeries)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadMemoryChunkFiles)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HeadReadChunkFiles)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadTruncate)->Iterations(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeadAppendParallel)->Arg(10000)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 

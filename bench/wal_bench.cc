@@ -55,7 +55,7 @@ std::string BenchDir(const std::string& name) {
 void BM_WalEncodeAndLog(benchmark::State& state) {
   const std::string dir = BenchDir("log");
   for (auto _ : state) {
-    Env::Default()->RemoveDirRecursively(dir);
+    Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
     wal::WalOptions opts;
     opts.compression = wal::Compression::kNone;  // as before compression existed; see BM_WalLogRealistic
     auto w = wal::Wal::Open(Env::Default(), dir, opts, nullptr, 0);
@@ -76,7 +76,7 @@ void BM_WalEncodeAndLog(benchmark::State& state) {
     state.counters["wal_bytes_per_sample"] = static_cast<double>(rec.size()) / kSeries;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kSeries * kSteps);
-  Env::Default()->RemoveDirRecursively(dir);
+  Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
 }
 BENCHMARK(BM_WalEncodeAndLog)->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -96,7 +96,7 @@ void BM_DBCommitWithWal(benchmark::State& state) {
   const std::string dir = BenchDir("db");
   const std::vector<Labels> labels = MakeLabels();
   for (auto _ : state) {
-    Env::Default()->RemoveDirRecursively(dir);
+    Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
     auto db = DB::Open(dir, DBOptions{}, nullptr);
     if (!db.ok()) {
       state.SkipWithError(db.status().ToString().c_str());
@@ -137,7 +137,7 @@ void BM_WalReplay(benchmark::State& state) {
   }
   state.counters["series"] = static_cast<double>(series);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kSeries * kSteps);
-  Env::Default()->RemoveDirRecursively(dir);
+  Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
 }
 BENCHMARK(BM_WalReplay)->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -335,7 +335,7 @@ void BM_WalLogRealistic(benchmark::State& state) {
   uint64_t bytes = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    Env::Default()->RemoveDirRecursively(dir);
+    Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
     wal::WalOptions opts;
     opts.compression = codec;
     auto w = wal::Wal::Open(Env::Default(), dir, opts, nullptr, 0);
@@ -358,7 +358,7 @@ void BM_WalLogRealistic(benchmark::State& state) {
   state.counters["wal_bytes_per_sample"] = static_cast<double>(bytes) / (records.size() * kSeriesPerTarget);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * records.size() * kSeriesPerTarget));
   state.SetLabel(std::string(wal::CompressionName(codec)));
-  Env::Default()->RemoveDirRecursively(dir);
+  Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
 }
 BENCHMARK(BM_WalLogRealistic)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 
@@ -373,7 +373,7 @@ void BM_WalCheckpoint(benchmark::State& state) {
   uint64_t checkpoint_bytes = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    Env::Default()->RemoveDirRecursively(dir);
+    Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
     wal::WalOptions opts;
     opts.segment_size = 8 << 20;
     auto w = wal::Wal::Open(Env::Default(), dir, opts, nullptr, 0);
@@ -404,7 +404,7 @@ void BM_WalCheckpoint(benchmark::State& state) {
   }
   state.counters["checkpoint_bytes"] = static_cast<double>(checkpoint_bytes);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * samples.size() * kSeriesPerTarget));
-  Env::Default()->RemoveDirRecursively(dir);
+  Env::Default()->RemoveDirRecursively(dir).IgnoreError();  // a scratch directory: best effort
 }
 BENCHMARK(BM_WalCheckpoint)->Unit(benchmark::kMillisecond);
 

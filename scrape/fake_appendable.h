@@ -3,7 +3,9 @@
 // Records every committed sample (labels text, t, v) in commit order and
 // counts commits and rollbacks. Samples of a rolled-back appender are
 // discarded. Series refs are stable per label set, as a real head's are.
-// Optional fault: samples of a chosen metric name fail with OutOfOrder.
+// Optional faults: samples of a chosen metric name fail with OutOfOrder;
+// FailCommits makes every Commit fail with IOError (a full disk), storing
+// nothing.
 // Thread-safety: all methods lock a mutex; appenders may be used from any
 // thread.
 #pragma once
@@ -59,6 +61,14 @@ class FakeAppendable final : public Appendable {
     std::lock_guard<std::mutex> l(mu_);
     fail_name_ = std::move(name);
   }
+  void FailCommits(bool fail) {
+    std::lock_guard<std::mutex> l(mu_);
+    fail_commits_ = fail;
+  }
+  int failed_commits() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return failed_commits_;
+  }
 
  private:
   class FakeAppender final : public Appender {
@@ -81,6 +91,11 @@ class FakeAppendable final : public Appendable {
     }
     Status Commit() override {
       std::lock_guard<std::mutex> l(parent_->mu_);
+      if (parent_->fail_commits_) {
+        pending_.clear();
+        ++parent_->failed_commits_;
+        return Status::IOError("wal: write: No space left on device");
+      }
       for (auto& r : pending_) parent_->committed_.push_back(r);
       pending_.clear();
       ++parent_->commits_;
@@ -105,6 +120,8 @@ class FakeAppendable final : public Appendable {
   int commits_ = 0;
   int rollbacks_ = 0;
   std::string fail_name_;
+  bool fail_commits_ = false;
+  int failed_commits_ = 0;
 };
 
 }  // namespace promethium::scrape

@@ -9,13 +9,13 @@
 // interned when a value changes, so steady-state scrapes allocate nothing.
 //
 // Thread-safety: one writer (the loop's strand) calls Set*/Commit; any thread
-// may call Snapshot. The writer reads without the lock (it is the only one
-// changing anything) and takes mu_ for each change; Snapshot takes mu_.
+// may call Snapshot. The map itself (families_) is only touched under mu_;
+// the writer reads entries through its iterators without the lock (it is the
+// only one changing anything) and takes mu_ for each change.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +43,7 @@ class MetadataStore {
   // Commit are dropped.
   void Commit(bool success) {
     if (success) {
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(&mu_);
       std::erase_if(families_, [&](const auto& kv) { return kv.second.seen_iter != iter_; });
     }
     // After a success order_ holds exactly the families kept; after a
@@ -55,8 +55,8 @@ class MetadataStore {
   }
 
   // Every family, by name.
-  std::vector<MetricMetadata> Snapshot() const {
-    std::lock_guard<std::mutex> l(mu_);
+  std::vector<MetricMetadata> Snapshot() const EXCLUDES(mu_) {
+    MutexLock l(&mu_);
     std::vector<MetricMetadata> out;
     out.reserve(families_.size());
     for (const auto& [name, e] : families_) {
@@ -88,7 +88,7 @@ class MetadataStore {
     Handle& current = it->second.*field;
     if (Value(current) != value) {
       Handle interned = value.empty() ? nullptr : StringInterner::Global().Intern(value);
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(&mu_);
       current = std::move(interned);
     }
   }
@@ -104,10 +104,15 @@ class MetadataStore {
     if (cursor_ < prev_order_.size() && prev_order_[cursor_]->first == family) {
       it = prev_order_[cursor_++];
     } else {
-      it = families_.find(family);
-      if (it == families_.end()) {
+      bool found;
+      {
+        MutexLock l(&mu_);  // a miss: rare once the order is learned
+        it = families_.find(family);
+        found = it != families_.end();
+      }
+      if (!found) {
         Handle name = StringInterner::Global().Intern(family);
-        std::lock_guard<std::mutex> l(mu_);
+        MutexLock l(&mu_);
         it = families_.emplace(std::string_view(*name), Entry{name, nullptr, nullptr, nullptr, 0}).first;
       }
     }
@@ -115,8 +120,8 @@ class MetadataStore {
     return it;
   }
 
-  mutable std::mutex mu_;
-  Families families_;  // structure and values change under mu_
+  mutable Mutex mu_;
+  Families families_ GUARDED_BY(mu_);
   uint64_t iter_ = 1;  // writer only
   // Writer only: the families in the order this scrape set them, the same
   // for the previous scrape, and the position reached in it. Commit swaps

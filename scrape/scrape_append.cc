@@ -123,8 +123,29 @@ void AppendExemplarOf(const Parser& parser, SeriesRef ref, const ScrapeCache::En
     }
     Exemplar e{Labels::FromVector(std::move(exemplar_labels)), parser.ExemplarValue(),
                parser.ExemplarHasTimestamp() ? parser.ExemplarTimestamp() : sample_ts};
-    (void)app->AppendExemplar(ref, ce != nullptr ? ce->labels() : labels, e);
+    app->AppendExemplar(ref, ce != nullptr ? ce->labels() : labels, e).IgnoreError();  // never fails the scrape
   }
+}
+
+// label_name_length_limit and label_value_length_limit, with Prometheus's
+// messages (its %.50s and %.50q cut at 50 runes; here at 50 bytes).
+Status CheckLabelLengths(const Labels& labels, const AppendOptions& opts) {
+  if (opts.label_name_length_limit == 0 && opts.label_value_length_limit == 0) return Status::OK();
+  std::string_view metric = labels.MetricName().substr(0, 50);
+  for (const Label& l : labels) {
+    if (opts.label_name_length_limit > 0 && l.name.size() > opts.label_name_length_limit) {
+      return Status::ResourceExhausted(
+          fmt::format("label_name_length_limit exceeded (metric: {}, label name: {:.50}, length: {}, limit: {})",
+                      metric, l.name, l.name.size(), opts.label_name_length_limit));
+    }
+    if (opts.label_value_length_limit > 0 && l.value.size() > opts.label_value_length_limit) {
+      return Status::ResourceExhausted(fmt::format(
+          "label_value_length_limit exceeded (metric: {}, label name: {:.50}, value: {}, length: {}, limit: {})",
+          metric, l.name, QuoteLabelValue(std::string_view(l.value).substr(0, 50)), l.value.size(),
+          opts.label_value_length_limit));
+    }
+  }
+  return Status::OK();
 }
 
 // The append loop, written once for both parsers (same entry interface).
@@ -176,6 +197,7 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
             fmt::format("label_limit exceeded (metric: {:.50}, number of labels: {}, limit: {})", parser.Series(),
                         built.size(), opts.label_limit)));
       }
+      if (Status lengths = CheckLabelLengths(built, opts); !lengths.ok()) return fail(std::move(lengths));
     }
     ++stats.added;
     if (opts.sample_limit > 0 && stats.added > opts.sample_limit) {
@@ -219,7 +241,9 @@ AppendStats AppendScrapeBody(std::string_view body, ExpositionFormat format, int
 }
 
 void AppendStaleMarkers(ScrapeCache* cache, int64_t ts_ms, Appender* app) {
-  cache->ForEachStale([&](const ScrapeCache::Entry& e) { (void)AppendCached(e, ts_ms, StaleNaN(), app); });
+  // A stale marker the storage rejects (e.g. out of order) leaves only that
+  // series without its end marker; the batch's Commit reports real failures.
+  cache->ForEachStale([&](const ScrapeCache::Entry& e) { AppendCached(e, ts_ms, StaleNaN(), app).IgnoreError(); });
 }
 
 ReportAppender::ReportAppender(const Labels& target_labels) {
@@ -250,7 +274,8 @@ Status ReportAppender::Append(const ScrapeReport& report, int64_t ts_ms, Appende
 }
 
 void ReportAppender::AppendStale(int64_t ts_ms, Appender* app) {
-  for (size_t i = 0; i < kNumSeries; ++i) (void)app->Append(refs_[i], labels_[i], ts_ms, StaleNaN());
+  // As AppendStaleMarkers: a rejected marker is skipped, Commit reports the rest.
+  for (size_t i = 0; i < kNumSeries; ++i) app->Append(refs_[i], labels_[i], ts_ms, StaleNaN()).IgnoreError();
 }
 
 }  // namespace promethium::scrape

@@ -34,6 +34,10 @@ struct AppendOptions {
   bool honor_timestamps = true;
   uint64_t sample_limit = 0;  // 0: unlimited
   uint64_t label_limit = 0;   // 0: unlimited
+  // Bytes of any one label name / value of a sample (after relabeling), as
+  // Prometheus's scrape_config fields of the same names; 0: unlimited.
+  uint64_t label_name_length_limit = 0;
+  uint64_t label_value_length_limit = 0;
 };
 
 struct AppendStats {

@@ -24,7 +24,7 @@ AppendStats Scrape(std::string_view body, int64_t ts, ScrapeCache* cache, FakeAp
   auto app = db->NewAppender();
   AppendStats stats = AppendScrapeBody(body, ts, target, opts, cache, app.get());
   if (!stats.status.ok()) {
-    (void)app->Rollback();
+    EXPECT_TRUE(app->Rollback().ok());
     app = db->NewAppender();
   }
   AppendStaleMarkers(cache, ts, app.get());
@@ -202,6 +202,25 @@ TEST(ScrapeAppendTest, LabelLimitFailsTheScrape) {
   EXPECT_EQ(s.status.message(), "label_limit exceeded (metric: b{x=\"1\",y=\"2\"}, number of labels: 5, limit: 4)");
 }
 
+TEST(ScrapeAppendTest, LabelNameAndValueLengthLimitsFailTheScrape) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.label_name_length_limit = 8;
+  opts.label_value_length_limit = 60;
+  EXPECT_TRUE(Scrape("a{name_8ch=\"1\"} 1\n", 1000, &cache, &db, opts).status.ok());
+  AppendStats s = Scrape("b{name_9chr=\"1\"} 1\n", 2000, &cache, &db, opts);
+  EXPECT_EQ(s.status.message(),
+            "label_name_length_limit exceeded (metric: b, label name: name_9chr, length: 9, limit: 8)");
+  // A gigabyte-scale value is cut to 50 bytes in the message.
+  const std::string huge(100000, 'v');
+  s = Scrape("c{x=\"" + huge + "\"} 1\n", 3000, &cache, &db, opts);
+  EXPECT_EQ(s.status.message(), "label_value_length_limit exceeded (metric: c, label name: x, value: \"" +
+                                    std::string(50, 'v') + "\", length: 100000, limit: 60)");
+  EXPECT_TRUE(db.ByName("b").empty());  // the failed scrapes appended none of their samples
+  EXPECT_TRUE(db.ByName("c").empty());
+}
+
 TEST(ScrapeAppendTest, OutOfOrderSamplesAreCountedNotFatal) {
   FakeAppendable db;
   db.FailOutOfOrder("bad");
@@ -268,7 +287,7 @@ AppendStats ScrapeTarget(const Target& target, std::string_view body, int64_t ts
   auto app = db->NewAppender();
   AppendStats stats = AppendScrapeBody(body, ts, target, opts, cache, app.get());
   if (!stats.status.ok()) {
-    (void)app->Rollback();
+    EXPECT_TRUE(app->Rollback().ok());
     app = db->NewAppender();
   }
   AppendStaleMarkers(cache, ts, app.get());

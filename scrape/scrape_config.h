@@ -78,9 +78,11 @@ struct ScrapeConfig {
   std::map<std::string, std::vector<std::string>> params;  // URL query parameters
   bool honor_labels = false;
   bool honor_timestamps = true;
-  uint64_t sample_limit = 0;     // 0: unlimited
-  uint64_t label_limit = 0;      // 0: unlimited
-  uint64_t body_size_limit = 0;  // bytes, 0: unlimited
+  uint64_t sample_limit = 0;              // 0: unlimited
+  uint64_t label_limit = 0;               // 0: unlimited
+  uint64_t label_name_length_limit = 0;   // bytes, 0: unlimited
+  uint64_t label_value_length_limit = 0;  // bytes, 0: unlimited
+  uint64_t body_size_limit = 0;           // bytes, 0: unlimited
   // More active targets than this fails every target of the job with
   // "target_limit exceeded ..." (no scrapes, up 0); 0: unlimited.
   uint64_t target_limit = 0;

@@ -56,7 +56,7 @@ struct LoopRunner {
     const auto start = SteadyClock::now();
     promethium::Status err = rt.request_status;
     {
-      std::lock_guard<std::mutex> l(loop->health_mu_);
+      promethium::MutexLock l(&loop->health_mu_);
       if (!loop->forced_error_.ok()) err = loop->forced_error_;
     }
     std::optional<Result<HttpResponse>> response;
@@ -90,7 +90,7 @@ struct LoopRunner {
       stats = AppendScrapeBody((*response)->body, format, ts_ms, loop->target_, loop->opts_, cache, app.get());
       err = stats.status;
       if (!err.ok()) {
-        (void)app->Rollback();
+        app->Rollback().IgnoreError();  // err (the append error) is what the target reports
         app = loop->storage_->NewAppender();
       }
     }
@@ -101,14 +101,15 @@ struct LoopRunner {
     promethium::Status st = loop->report_.Append(report, ts_ms, app.get());
     if (st.ok()) {
       st = app->Commit();
+      // The storage's failure (a full disk, say), not the target's: as in
+      // Prometheus the target stays up; the storage counts it and logs it
+      // at most once per interval, so each loop only notes it at debug.
+      if (!st.ok()) LogDebug("scrape", "target {}: commit failed: {}", loop->target_.Url(), st.message());
     } else {
-      (void)app->Rollback();
+      app->Rollback().IgnoreError();  // the report append error is logged just below
+      LogWarn("scrape", "target {}: appending the scrape report failed: {}", loop->target_.Url(), st.message());
     }
-    if (!st.ok()) {
-      LogWarn("scrape", "target {}: appending scrape results failed: {}", loop->target_.Url(), st.message());
-      if (err.ok()) err = st;
-    }
-    cache->Commit(err.ok());
+    cache->Commit(err.ok() && st.ok());  // nothing was stored: not a successful scrape for staleness
     loop->ScrapeFinished(ts_ms, duration, err, stats);
   }
 
@@ -142,7 +143,8 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
                        LoopMetrics metrics, std::unique_ptr<ScrapeCache> cache)
     : target_(std::move(target)),
       pool_(cfg.job_name),
-      opts_{cfg.honor_labels, cfg.honor_timestamps, cfg.sample_limit, cfg.label_limit},
+      opts_{cfg.honor_labels, cfg.honor_timestamps,        cfg.sample_limit,
+            cfg.label_limit,  cfg.label_name_length_limit, cfg.label_value_length_limit},
       body_size_limit_(cfg.body_size_limit),
       fallback_protocol_(cfg.fallback_scrape_protocol),
       http_client_(cfg.http_client),
@@ -187,7 +189,7 @@ std::vector<MetricMetadata> ScrapeLoop::Metadata() const {
 }
 
 void ScrapeLoop::SetForcedError(const promethium::Status& err) {
-  std::lock_guard<std::mutex> l(health_mu_);
+  promethium::MutexLock l(&health_mu_);
   forced_error_ = err;
 }
 
@@ -239,7 +241,7 @@ void ScrapeLoop::ScrapeOnceForTest(int64_t ts_ms) {
 void ScrapeLoop::WriteEndOfRunStaleMarkers() {
   int64_t last;
   {
-    std::lock_guard<std::mutex> lock(health_mu_);
+    promethium::MutexLock lock(&health_mu_);
     last = health_.last_scrape_ms;
   }
   if (last == 0) return;  // never scraped: nothing to end
@@ -262,7 +264,7 @@ void ScrapeLoop::ScrapeFinished(int64_t ts_ms, double duration_seconds, const pr
     metrics_.out_of_bounds->Inc(static_cast<double>(stats.out_of_bounds));
   }
   if (!err.ok()) LogDebug("scrape", "scrape of {} failed: {}", target_.Url(), err.message());
-  std::lock_guard<std::mutex> lock(health_mu_);
+  promethium::MutexLock lock(&health_mu_);
   health_.health = err.ok() ? "up" : "down";
   health_.last_error = err.ok() ? "" : err.message();
   health_.last_scrape_ms = ts_ms;
@@ -277,7 +279,7 @@ TargetStatus ScrapeLoop::Snapshot() const {
   s.discovered_labels = target_.discovered_labels;
   s.interval_ms = target_.interval_ms;
   s.timeout_ms = target_.timeout_ms;
-  std::lock_guard<std::mutex> lock(health_mu_);
+  promethium::MutexLock lock(&health_mu_);
   s.health = health_.health;
   s.last_error = health_.last_error;
   s.last_scrape_ms = health_.last_scrape_ms;

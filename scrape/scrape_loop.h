@@ -13,7 +13,9 @@
 //   (up, scrape_duration_seconds, ...) -> Commit.
 // A failed request or a malformed body rolls the samples back, marks every
 // series of the previous scrape stale, reports up=0 and keeps the error for
-// TargetStatus. Stop(true) (target removed, manager stopped) ends every
+// TargetStatus. A failed Commit (the storage's failure, e.g. a full disk)
+// leaves the target up, as in Prometheus: the storage counts and logs it.
+// Stop(true) (target removed, manager stopped) ends every
 // series of the last successful scrape with a stale marker.
 //
 // Ownership: loops are shared_ptr-owned by their pool; the running
@@ -26,7 +28,6 @@
 #include <cstdint>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,7 @@
 #include "scrape/target.h"
 #include "tsdb/api/storage.h"
 #include "tsdb/base/metrics.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace boost::asio {
 class io_context;
@@ -80,14 +82,14 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   // For tests; the loop must not have been started.
   void ScrapeOnceForTest(int64_t ts_ms);
 
-  TargetStatus Snapshot() const;
+  TargetStatus Snapshot() const EXCLUDES(health_mu_);
   // The metric metadata of the target's last scrapes (any thread; the
   // caller must not race with TakeCache, as the manager's lock ensures).
   std::vector<MetricMetadata> Metadata() const;
   // A non-OK status makes every following scrape fail with it without
   // contacting the target (up 0; Prometheus's setForcedError, used for
   // target_limit); OK clears it. Any thread.
-  void SetForcedError(const promethium::Status& err);
+  void SetForcedError(const promethium::Status& err) EXCLUDES(health_mu_);
   const Target& target() const { return target_; }
 
  private:
@@ -100,8 +102,9 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
     double last_duration_seconds = 0;
   };
 
-  void ScrapeFinished(int64_t ts_ms, double duration_seconds, const promethium::Status& err, const AppendStats& stats);
-  void WriteEndOfRunStaleMarkers();
+  void ScrapeFinished(int64_t ts_ms, double duration_seconds, const promethium::Status& err, const AppendStats& stats)
+      EXCLUDES(health_mu_);
+  void WriteEndOfRunStaleMarkers() EXCLUDES(health_mu_);
 
   const Target target_;
   const std::string pool_;
@@ -119,9 +122,9 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   std::promise<void> done_;
   std::future<void> done_future_;
 
-  mutable std::mutex health_mu_;
-  Health health_;                    // guarded by health_mu_
-  promethium::Status forced_error_;  // guarded by health_mu_
+  mutable promethium::Mutex health_mu_;
+  Health health_ GUARDED_BY(health_mu_);
+  promethium::Status forced_error_ GUARDED_BY(health_mu_);
 };
 
 }  // namespace promethium::scrape

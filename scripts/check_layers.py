@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Checks the include graph against the layers of tsdb and the module graph.
 
-Inside tsdb/ every folder belongs to one layer target (tsdb/CMakeLists.txt);
-a library source may include headers of its own target and of the targets
-it links, directly or through lower layers, and nothing else: not a higher
-layer, not a sibling it does not link. Outside tsdb/, scrape, promql, rules
-and web reach storage only through the tsdb targets docs/CONVENTIONS.md's
-module table gives them, and remote/ only through the lower layers it links.
+Inside tsdb/ every folder belongs to one layer target; tsdb/layers.txt says
+which, and what each layer links (the same file CMake builds the layers
+from, so the two cannot drift). A library source may include headers of its
+own target and of the targets it links, directly or through lower layers,
+and nothing else: not a higher layer, not a sibling it does not link.
+Outside tsdb/, scrape, promql, rules and web reach storage only through the
+tsdb targets docs/CONVENTIONS.md's module table gives them, and remote/ only
+through the lower layers it links. The tsdb rows of that table must name
+the links tsdb/layers.txt gives.
 
 Test sources (*_test.cc, *_for_test.h, *_test_util.h) and the bench/,
 tests/ and server/ trees may include anything: only library code matters.
@@ -26,23 +29,8 @@ import shutil
 import sys
 import tempfile
 
-# tsdb layer targets, lowest first: (target, folders under tsdb/, the
-# targets it links). "" is tsdb/ itself (db*.cc). Keep in step with
-# tsdb/CMakeLists.txt and docs/ARCHITECTURE.md ("Layers of tsdb").
-TSDB_LAYERS = [
-    ("promethium_base", ["base"], []),
-    ("tsdb_api", ["api"], ["promethium_base"]),
-    ("tsdb_encoding", ["encoding"], ["promethium_base"]),
-    ("tsdb_chunkenc", ["chunkenc"], ["tsdb_api"]),
-    ("tsdb_index", ["index"], ["tsdb_api"]),
-    ("tsdb_querier", ["querier"], ["tsdb_index", "tsdb_chunkenc"]),
-    ("tsdb_wal", ["wal"], ["tsdb_api", "tsdb_encoding"]),
-    ("tsdb_exemplar", ["exemplar"], ["tsdb_api"]),
-    ("tsdb_block", ["block", "prometheus_format"], ["tsdb_querier", "tsdb_wal", "tsdb_encoding"]),
-    ("tsdb_head", ["head"], ["tsdb_querier", "tsdb_wal", "tsdb_exemplar", "tsdb_encoding"]),
-    ("tsdb_agent", ["agent"], ["tsdb_api", "tsdb_wal"]),
-    ("tsdb", ["", "datadir"], ["tsdb_head", "tsdb_block"]),
-]
+LAYERS_FILE = "tsdb/layers.txt"
+CONVENTIONS = "docs/CONVENTIONS.md"
 
 # Modules outside tsdb/: the tsdb targets each may include headers of
 # (docs/CONVENTIONS.md, "Layout and module graph"). None names the engine.
@@ -60,20 +48,40 @@ TEST_FILE = re.compile(r"(_test\.cc|_for_test\.h|_test_util\.h)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"((?:tsdb|scrape|promql|rules|web|remote|server)/[^"]+)"')
 
 
-def layer_tables():
+def read_layers(root):
+    """The layers of tsdb/layers.txt, lowest first: [(target, folders, links)].
+    Folder "" is tsdb/ itself ("." in the file). Exits on a malformed file."""
+    layers, seen = [], set()
+    path = os.path.join(root, LAYERS_FILE)
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            fields = line.split()
+            if len(fields) != 3:
+                sys.exit(f"{LAYERS_FILE}:{lineno}: want 'target folders links', got: {line}")
+            target, folders, links = fields
+            links = [] if links == "-" else links.split(",")
+            for dep in links:
+                if dep not in seen:
+                    sys.exit(f"{LAYERS_FILE}:{lineno}: {target} links {dep}, which is not a layer listed before it")
+            folders = ["" if d == "." else d for d in folders.split(",")]
+            layers.append((target, folders, links))
+            seen.add(target)
+    return layers
+
+
+def layer_tables(layers):
     """Returns ({folder: target}, {target: index}, {target: reachable targets})."""
     folder_target, index, direct = {}, {}, {}
-    for i, (target, folders, deps) in enumerate(TSDB_LAYERS):
+    for i, (target, folders, deps) in enumerate(layers):
         index[target] = i
         direct[target] = deps
         for folder in folders:
             folder_target[folder] = target
-    for target, deps in direct.items():
-        for dep in deps:
-            if index[dep] >= index[target]:
-                sys.exit(f"check_layers.py: {target} links {dep}, which is not below it")
     reach = {}
-    for target, _, _ in TSDB_LAYERS:  # lowest first, so deps are done
+    for target, _, _ in layers:  # lowest first, so deps are done
         seen = {target}
         for dep in direct[target]:
             seen |= reach[dep]
@@ -113,10 +121,39 @@ def source_files(root):
                     yield os.path.relpath(os.path.join(dirpath, name), root)
 
 
+TABLE_ROW = re.compile(r"^\|[^|]*\|\s*`([a-z_]+)`\s*\|([^|]*)\|")
+
+
+def check_conventions(root, layers):
+    """The tsdb rows of docs/CONVENTIONS.md's module table must name, before
+    any parenthesis, exactly the layer links tsdb/layers.txt gives."""
+    path = os.path.join(root, CONVENTIONS)
+    if not os.path.exists(path):
+        return []
+    links = {target: set(deps) for target, _, deps in layers}
+    problems, found = [], set()
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            m = TABLE_ROW.match(line)
+            if not m or m.group(1) not in links:
+                continue
+            target = m.group(1)
+            found.add(target)
+            named = set(re.findall(r"`([a-z_]+)`", m.group(2).split("(")[0]))
+            if named != links[target]:
+                problems.append(f"{CONVENTIONS}:{lineno}: {target} may link {sorted(named)}, but {LAYERS_FILE} "
+                                f"gives {sorted(links[target])}")
+    for target in links:
+        if target not in found:
+            problems.append(f"{CONVENTIONS}: no row for layer {target} of {LAYERS_FILE}")
+    return problems
+
+
 def check(root):
     """Returns the violations as printable lines."""
-    folder_target, index, reach = layer_tables()
-    problems = []
+    layers = read_layers(root)
+    folder_target, index, reach = layer_tables(layers)
+    problems = check_conventions(root, layers)
     for rel in source_files(root):
         rel = rel.replace(os.sep, "/")
         owner = allowed_for(rel, folder_target, reach)
@@ -159,7 +196,11 @@ def run_check(root):
 
 
 def copy_sources(root, dest):
-    """Copies the checked C++ sources (only those) of root into dest."""
+    """Copies the checked C++ sources (only those), the layer file and the
+    conventions of root into dest."""
+    for rel in [LAYERS_FILE, CONVENTIONS]:
+        os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+        shutil.copyfile(os.path.join(root, rel), os.path.join(dest, rel))
     for top in ["tsdb", "scrape", "promql", "rules", "web", "remote"]:
         for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
             dirnames[:] = [d for d in dirnames if d != "testdata"]
@@ -179,6 +220,33 @@ def inject(dest, rel, include):
     with open(path, "w", encoding="utf-8") as f:
         f.write(f'#include "{include}"\n' + text)
     return text
+
+
+def layers_file_cases(dest):
+    """The include rules follow tsdb/layers.txt, and a table row of
+    docs/CONVENTIONS.md that disagrees with it is reported."""
+    failures = []
+    path = os.path.join(dest, LAYERS_FILE)
+    with open(path, encoding="utf-8") as f:
+        original = f.read()
+    rel, include = "tsdb/exemplar/circular_exemplar_storage.cc", "tsdb/encoding/crc32c.h"
+    text = inject(dest, rel, include)
+    if not any(p.startswith(f"{rel}:1: ") for p in check(dest)):
+        failures.append(f"{rel} including {include} was not reported")
+    # Give tsdb_exemplar the encoding layer in the file only: the include
+    # becomes legal, and the docs row no longer matches.
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(re.sub(r"^(tsdb_exemplar\s+\S+\s+)tsdb_api$", r"\1tsdb_api,tsdb_encoding", original, flags=re.M))
+    problems = check(dest)
+    if any(p.startswith(f"{rel}:") for p in problems):
+        failures.append(f"{rel} including {include} was reported although {LAYERS_FILE} allows it")
+    if not any(p.startswith(f"{CONVENTIONS}:") and "tsdb_exemplar" in p for p in problems):
+        failures.append(f"{CONVENTIONS} disagreeing with {LAYERS_FILE} on tsdb_exemplar was not reported")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(original)
+    with open(os.path.join(dest, rel), "w", encoding="utf-8") as f:
+        f.write(text)
+    return failures
 
 
 def self_test(root):
@@ -212,6 +280,7 @@ def self_test(root):
                 failures.append(f"{rel} including {include} was not reported")
             if not must_fail and problems:
                 failures.append(f"{rel} including {include} was reported: {problems}")
+        failures += layers_file_cases(dest)
     for f in failures:
         print("self-test FAILED:", f)
     if not failures:

@@ -19,13 +19,14 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libzstd-dev libfmt-dev libre2-dev zlib1g-dev libsnappy-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
-  libxxhash-dev clang-format clang-tidy clang python3  # clang: make thread-safety
+  libxxhash-dev clang-format clang-tidy clang python3  # clang: make checked/tsan/thread-safety
   prometheus prometheus-node-exporter curl
   victoria-metrics  # vmctl reads our Prometheus-format snapshots (tests/e2e/prometheus_dir_test.py)
   prometheus-alertmanager  # receives our alerts (tests/e2e/alertmanager_test.py)
   nodejs chromium  # web UI: npm build and browser tests (npm: see missing_packages)
   docker.io busybox-static  # Docker service discovery e2e test
   libssl-dev  # HTTPS scrapes (tls_config)
+  libcrypt-dev  # libxcrypt's crypt_r: bcrypt for --web.config.file's basic_auth_users
 )
 SERVICES=(prometheus prometheus-node-exporter victoria-metrics prometheus-alertmanager)
 

@@ -47,8 +47,6 @@ const std::set<std::string_view> kUnsupportedTopLevel = {"runtime", "tracing", "
 const std::set<std::string_view> kUnsupportedGlobal = {
     "query_log_file",
     "scrape_failure_log_file",
-    "label_name_length_limit",
-    "label_value_length_limit",
     "metric_name_validation_scheme",
     "metric_name_escaping_scheme",
     "scrape_native_histograms",
@@ -59,9 +57,9 @@ const std::set<std::string_view> kUnsupportedGlobal = {
 const std::set<std::string_view> kUnsupportedScrape = {
     // Scrape behaviour.
     "track_timestamps_staleness", "scrape_native_histograms", "always_scrape_classic_histograms",
-    "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "enable_compression", "label_name_length_limit",
-    "label_value_length_limit", "native_histogram_bucket_limit", "native_histogram_min_bucket_factor",
-    "metric_name_validation_scheme", "metric_name_escaping_scheme", "extra_scrape_metrics",
+    "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "enable_compression",
+    "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "metric_name_validation_scheme",
+    "metric_name_escaping_scheme", "extra_scrape_metrics",
     // HTTP client (common/config.HTTPClientConfig, inlined): the parts not implemented.
     "oauth2", "http_headers",
     // Every service discovery mechanism except those in config_decoder.cc's kSupportedSd is
@@ -129,7 +127,7 @@ class Decoder : public YamlDecoder {
  public:
   Result<Config> Run(const YAML::Node& root) {
     Config cfg;
-    GlobalConfig global{0, 0, 0, {}, 0, 0, 0, 0, 0, {}};
+    GlobalConfig global{0, 0, 0, {}, 0, 0, 0, 0, 0, 0, 0, {}};
     PROMETHIUM_RETURN_IF_ERROR(DecodeTop(root, &global, &cfg.scrape_configs, &cfg.scrape_config_files));
     cfg.storage = storage_;
     cfg.rule_files = rule_files_;
@@ -261,6 +259,8 @@ class Decoder : public YamlDecoder {
       if (key == "target_limit") return DecodeUint(v, &g->target_limit);
       if (key == "keep_dropped_targets") return DecodeUint(v, &g->keep_dropped_targets);
       if (key == "label_limit") return DecodeUint(v, &g->label_limit);
+      if (key == "label_name_length_limit") return DecodeUint(v, &g->label_name_length_limit);
+      if (key == "label_value_length_limit") return DecodeUint(v, &g->label_value_length_limit);
       if (key == "scrape_protocols") return DecodeScrapeProtocols(v, "global config", &g->scrape_protocols);
       return Unknown();
     });
@@ -292,6 +292,8 @@ class Decoder : public YamlDecoder {
       if (key == "target_limit") return DecodeUint(v, &sc->target_limit);
       if (key == "keep_dropped_targets") return DecodeUint(v, &sc->keep_dropped_targets);
       if (key == "label_limit") return DecodeUint(v, &sc->label_limit);
+      if (key == "label_name_length_limit") return DecodeUint(v, &sc->label_name_length_limit);
+      if (key == "label_value_length_limit") return DecodeUint(v, &sc->label_value_length_limit);
       if (key == "body_size_limit") return DecodeSize(v, &sc->body_size_limit);
       if (key == "scrape_protocols") return DecodeScrapeProtocols(v, JobContext(node), &sc->scrape_protocols);
       if (key == "fallback_scrape_protocol") return DecodeFallbackProtocol(v, node, &sc->fallback_scrape_protocol);
@@ -676,6 +678,8 @@ class Decoder : public YamlDecoder {
     if (sc->target_limit == 0) sc->target_limit = g.target_limit;
     if (sc->keep_dropped_targets == 0) sc->keep_dropped_targets = g.keep_dropped_targets;
     if (sc->label_limit == 0) sc->label_limit = g.label_limit;
+    if (sc->label_name_length_limit == 0) sc->label_name_length_limit = g.label_name_length_limit;
+    if (sc->label_value_length_limit == 0) sc->label_value_length_limit = g.label_value_length_limit;
     if (sc->scrape_protocols.empty()) {
       sc->scrape_protocols = g.scrape_protocols.empty() ? scrape::DefaultScrapeProtocols() : g.scrape_protocols;
     }

@@ -51,6 +51,8 @@ struct GlobalConfig {
   uint64_t body_size_limit = 0;
   uint64_t sample_limit = 0;
   uint64_t label_limit = 0;
+  uint64_t label_name_length_limit = 0;
+  uint64_t label_value_length_limit = 0;
   uint64_t target_limit = 0;
   uint64_t keep_dropped_targets = 0;
   // Default scrape_protocols of every job; empty: unset, jobs then use

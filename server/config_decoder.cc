@@ -63,7 +63,7 @@ Status YamlDecoder::ForEachField(const YAML::Node& node, std::string_view type,
     const YAML::Node key = it->first;  // copies: the iterator yields temporaries
     const YAML::Node value = it->second;
     if (!key.IsScalar()) {
-      TypeError(key, "string");
+      TypeError(key, "string").IgnoreError();  // always OK: the error is collected in errors_
       continue;
     }
     const std::string& name = key.Scalar();

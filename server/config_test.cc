@@ -105,6 +105,27 @@ scrape_configs:
   EXPECT_EQ(cfg.scrape_configs[2].sample_limit, 5u);
 }
 
+TEST(ServerConfigTest, LabelLengthLimitsWithGlobalDefaults) {
+  Config cfg = MustParse(R"(
+global:
+  label_name_length_limit: 20
+  label_value_length_limit: 200
+scrape_configs:
+  - job_name: a
+  - job_name: b
+    label_name_length_limit: 10
+    label_value_length_limit: 100
+)");
+  ASSERT_EQ(cfg.scrape_configs.size(), 2u);
+  EXPECT_EQ(cfg.scrape_configs[0].label_name_length_limit, 20u);
+  EXPECT_EQ(cfg.scrape_configs[0].label_value_length_limit, 200u);
+  EXPECT_EQ(cfg.scrape_configs[1].label_name_length_limit, 10u);
+  EXPECT_EQ(cfg.scrape_configs[1].label_value_length_limit, 100u);
+  const std::string yaml = ConfigToYaml(cfg);
+  EXPECT_NE(yaml.find("label_name_length_limit: 10"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("label_value_length_limit: 100"), std::string::npos) << yaml;
+}
+
 TEST(ServerConfigTest, GlobalTimeoutDefaultsToMinOfTenSecondsAndInterval) {
   EXPECT_EQ(MustParse("global:\n  scrape_interval: 3s\n").global.scrape_timeout_ms, 3000);
   EXPECT_EQ(MustParse("global:\n  scrape_interval: 1h\n").global.scrape_timeout_ms, 10000);
@@ -627,7 +648,7 @@ TEST(ServerConfigSdTest, ScrapeConfigFiles) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("field global not found in type config.ScrapeConfigs"), std::string::npos)
       << bad.status().message();
-  (void)Env::Default()->RemoveDirRecursively(tmpl);
+  EXPECT_TRUE(Env::Default()->RemoveDirRecursively(tmpl).ok());
 }
 
 TEST(ServerConfigSdTest, RelativeFileSdPathsFollowTheConfigFile) {
@@ -648,7 +669,7 @@ TEST(ServerConfigSdTest, RelativeFileSdPathsFollowTheConfigFile) {
   EXPECT_EQ(client.tls_config.ca_file, std::string(tmpl) + "/ca.crt");
   EXPECT_EQ(client.tls_config.cert_file, "/abs/c.crt");
   EXPECT_EQ(client.authorization->credentials_file, std::string(tmpl) + "/secrets/token");
-  (void)Env::Default()->RemoveDirRecursively(tmpl);
+  EXPECT_TRUE(Env::Default()->RemoveDirRecursively(tmpl).ok());
 }
 
 }  // namespace

@@ -366,6 +366,12 @@ std::string ConfigToYaml(const Config& config) {
         out << YAML::Key << "keep_dropped_targets" << YAML::Value << sc.keep_dropped_targets;
       }
       if (sc.label_limit) out << YAML::Key << "label_limit" << YAML::Value << sc.label_limit;
+      if (sc.label_name_length_limit) {
+        out << YAML::Key << "label_name_length_limit" << YAML::Value << sc.label_name_length_limit;
+      }
+      if (sc.label_value_length_limit) {
+        out << YAML::Key << "label_value_length_limit" << YAML::Value << sc.label_value_length_limit;
+      }
       EmitStaticConfigs(out, sc.static_configs);
       EmitSdConfigs(out, sc);
       EmitRelabelConfigs(out, "relabel_configs", sc.relabel_configs);

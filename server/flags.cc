@@ -50,7 +50,24 @@ const std::vector<FlagSpec>& Specs() {
       StringFlag("config.file", "Promethium configuration file path.", &ServerFlags::config_file),
       StringFlag("web.listen-address", "Address to listen on for UI, API, and telemetry.",
                  &ServerFlags::web_listen_address),
-      IntFlag("web.max-connections", "Maximum number of simultaneous connections.", &ServerFlags::web_max_connections),
+      StringFlag("web.config.file",
+                 "Path to a web configuration file (exporter-toolkit format) that enables TLS, basic authentication "
+                 "and extra response headers. Re-read on reload.",
+                 &ServerFlags::web_config_file),
+      DurationFlag("web.read-timeout",
+                   "Maximum duration for reading a whole request, header and body, counted from its first byte.",
+                   &ServerFlags::web_read_timeout_ms),
+      IntFlag("web.max-connections",
+              "Maximum number of simultaneous connections. At the limit a new connection replaces the longest-idle "
+              "one.",
+              &ServerFlags::web_max_connections),
+      DurationFlag("web.read-header-timeout",
+                   "Maximum duration for reading a request's header (from the connection's accept for its first "
+                   "request). Promethium's own flag.",
+                   &ServerFlags::web_read_header_timeout_ms),
+      DurationFlag("web.idle-timeout",
+                   "Maximum duration a kept-alive connection may wait for its next request. Promethium's own flag.",
+                   &ServerFlags::web_idle_timeout_ms),
       StringFlag(
           "web.external-url",
           "The URL under which Promethium is externally reachable (for example, if Promethium is served via a "
@@ -139,6 +156,10 @@ const std::vector<FlagSpec>& Specs() {
       IntFlag("query.max-samples",
               "Maximum number of samples a single query can load into memory. Queries that would load more fail.",
               &ServerFlags::query_max_samples),
+      BytesFlag("query.max-memory",
+                "Maximum bytes a single query may hold in memory (samples, series, label sets, intermediate "
+                "results). Queries that would hold more fail. 0 means no limit. Not in Prometheus.",
+                &ServerFlags::query_max_memory_bytes),
       StringFlag("enable-feature",
                  "Comma separated feature names to enable. Supported: promql-experimental-functions, "
                  "promql-delayed-name-removal.",

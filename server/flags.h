@@ -41,16 +41,21 @@ struct ServerFlags {
   int64_t alertmanager_notification_batch_size = 256;  // <= 0: 256
   bool alertmanager_drain_notification_queue_on_shutdown = true;
   std::string web_listen_address = "0.0.0.0:9090";
+  std::string web_config_file;  // TLS, basic auth, headers (docs/SECURITY.md); "" means none
   int64_t web_max_connections = 512;
-  std::string web_external_url;        // "" derives http://<hostname>:<port>/ (web/web_urls.h)
-  std::string web_route_prefix;        // "" means the external URL's path
-  std::string web_cors_origin = ".*";  // RE2, fully anchored
+  int64_t web_read_timeout_ms = 5 * 60 * 1000;  // a whole request (docs/SECURITY.md, "Limits and timeouts")
+  int64_t web_read_header_timeout_ms = 10 * 1000;
+  int64_t web_idle_timeout_ms = 5 * 1000;  // kept-alive connections between requests
+  std::string web_external_url;            // "" derives http://<hostname>:<port>/ (web/web_urls.h)
+  std::string web_route_prefix;            // "" means the external URL's path
+  std::string web_cors_origin = ".*";      // RE2, fully anchored
   bool web_enable_lifecycle = false;
   bool web_enable_admin_api = false;
   bool web_enable_remote_write_receiver = false;
   int64_t query_lookback_delta_ms = 5 * 60 * 1000;
   int64_t query_timeout_ms = 2 * 60 * 1000;
   int64_t query_max_samples = 50'000'000;
+  int64_t query_max_memory_bytes = int64_t{2} << 30;  // --query.max-memory (2GB); 0: unlimited
   int64_t query_max_concurrency = 20;
   LogLevel log_level = LogLevel::kInfo;
   std::string enable_feature;  // comma-separated, see server/features.h

@@ -20,12 +20,24 @@ TEST(ServerFlagsTest, DefaultsMatchPrometheus) {
   EXPECT_EQ(cl.flags.query_lookback_delta_ms, 5 * 60 * 1000);
   EXPECT_EQ(cl.flags.query_timeout_ms, 2 * 60 * 1000);
   EXPECT_EQ(cl.flags.query_max_samples, 50000000);
+  EXPECT_EQ(cl.flags.query_max_memory_bytes, int64_t{2} << 30);
   EXPECT_EQ(cl.flags.query_max_concurrency, 20);
   EXPECT_EQ(cl.flags.log_level, LogLevel::kInfo);
   EXPECT_FALSE(cl.flags.web_enable_lifecycle);
   EXPECT_FALSE(cl.flags.web_enable_admin_api);
   EXPECT_EQ(cl.flags.storage_tsdb_retention_time_ms, 15LL * 24 * 3600 * 1000);
   EXPECT_EQ(cl.flags.web_max_connections, 512);
+}
+
+TEST(ServerFlagsTest, QueryMaxMemoryTakesByteSizes) {
+  CommandLine cl = Parse({"--query.max-memory=64MB"});
+  ASSERT_EQ(cl.action, CommandLine::Action::kRun) << cl.error;
+  EXPECT_EQ(cl.flags.query_max_memory_bytes, int64_t{64} << 20);
+  cl = Parse({"--query.max-memory=0"});
+  ASSERT_EQ(cl.action, CommandLine::Action::kRun) << cl.error;
+  EXPECT_EQ(cl.flags.query_max_memory_bytes, 0);
+  cl = Parse({"--query.max-memory=lots"});
+  EXPECT_NE(cl.error.find("--query.max-memory"), std::string::npos) << cl.error;
 }
 
 TEST(ServerFlagsTest, EqualsAndSpaceForms) {
@@ -44,6 +56,19 @@ TEST(ServerFlagsTest, EqualsAndSpaceForms) {
   EXPECT_EQ(cl.flags.log_level, LogLevel::kDebug);
   EXPECT_EQ(cl.flags.web_max_connections, 7);
   EXPECT_EQ(cl.flags.storage_tsdb_retention_time_ms, 2 * 3600 * 1000);
+}
+
+TEST(ServerFlagsTest, WebTimeouts) {
+  CommandLine defaults = Parse({});
+  EXPECT_EQ(defaults.flags.web_read_timeout_ms, 5 * 60 * 1000);
+  EXPECT_EQ(defaults.flags.web_read_header_timeout_ms, 10 * 1000);
+  EXPECT_EQ(defaults.flags.web_idle_timeout_ms, 5 * 1000);
+  CommandLine cl = Parse({"--web.read-timeout=1m", "--web.read-header-timeout=2s", "--web.idle-timeout", "500ms"});
+  ASSERT_EQ(cl.action, CommandLine::Action::kRun) << cl.error;
+  EXPECT_EQ(cl.flags.web_read_timeout_ms, 60 * 1000);
+  EXPECT_EQ(cl.flags.web_read_header_timeout_ms, 2 * 1000);
+  EXPECT_EQ(cl.flags.web_idle_timeout_ms, 500);
+  EXPECT_EQ(ParseCommandLine({"--web.idle-timeout=soon"}).action, CommandLine::Action::kFail);
 }
 
 TEST(ServerFlagsTest, EmptyValueWithEquals) {
@@ -180,7 +205,10 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["storage.remote.read-sample-limit"], "50000000");
   EXPECT_EQ(m["storage.remote.read-concurrent-limit"], "10");
   EXPECT_EQ(m["storage.remote.read-max-bytes-in-frame"], "1048576");
-  EXPECT_EQ(m.size(), 42u);
+  EXPECT_EQ(m["web.read-timeout"], "5m");
+  EXPECT_EQ(m["web.read-header-timeout"], "10s");
+  EXPECT_EQ(m["web.idle-timeout"], "5s");
+  EXPECT_EQ(m.size(), 47u);
   EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
 }
@@ -225,6 +253,16 @@ TEST(ServerFlagsTest, AgentModeFlags) {
   // Flags of both modes are fine in agent mode.
   EXPECT_EQ(ParseCommandLine({"--agent", "--web.enable-remote-write-receiver", "--web.enable-lifecycle"}).action,
             CommandLine::Action::kRun);
+}
+
+TEST(ServerFlagsTest, WebConfigFile) {
+  CommandLine cl = Parse({"--web.config.file=/etc/promethium/web.yml"});
+  ASSERT_EQ(cl.action, CommandLine::Action::kRun);
+  EXPECT_EQ(cl.flags.web_config_file, "/etc/promethium/web.yml");
+  auto values = FlagValues(cl.flags);
+  std::map<std::string, std::string> m(values.begin(), values.end());
+  EXPECT_EQ(m["web.config.file"], "/etc/promethium/web.yml");
+  EXPECT_TRUE(Parse({}).flags.web_config_file.empty());  // no file: plain HTTP, no auth
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ void WaitForShutdown(const sigset_t& signals, Server* server) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      (void)server->Reload();  // logs and records its own outcome
+      server->Reload().IgnoreError();  // logs and records its own outcome
       continue;
     }
     LogWarn("main", "Received an OS signal, exiting gracefully...: signal={}",

@@ -26,6 +26,7 @@
 #include "tsdb/base/duration.h"
 #include "tsdb/base/logging.h"
 #include "tsdb/db.h"
+#include "web/web_access.h"
 #include "web/web_server.h"
 #include "web/web_urls.h"
 
@@ -170,6 +171,13 @@ Status Server::Start() {
         fmt::format("Error loading config (--config.file={}): {}", flags_.config_file, cfg.status().message()));
   }
 
+  // --web.config.file too is checked before storage is touched.
+  web_access_ = std::make_unique<web::WebAccess>();
+  if (Status s = web_access_->Load(flags_.web_config_file); !s.ok()) {
+    return Status::InvalidArgument(
+        fmt::format("Error loading web config (--web.config.file={}): {}", flags_.web_config_file, s.message()));
+  }
+
   InitRemoteWrite();
   if (flags_.agent) {
     PROMETHIUM_RETURN_IF_ERROR(StartAgentStorage(*cfg));
@@ -219,6 +227,7 @@ Status Server::StartServerMode(const Config* cfg) {
   eopts.lookback_delta_ms = flags_.query_lookback_delta_ms;
   eopts.timeout = std::chrono::milliseconds(flags_.query_timeout_ms);
   eopts.max_samples = flags_.query_max_samples;
+  eopts.max_memory_bytes = flags_.query_max_memory_bytes;
   eopts.max_concurrency = static_cast<int>(std::max<int64_t>(1, flags_.query_max_concurrency));
   eopts.default_subquery_step_ms = cfg->global.evaluation_interval_ms;
   eopts.metrics = &registry_;
@@ -256,6 +265,15 @@ Status Server::StartWeb() {
   web::WebOptions wopts;
   wopts.listen_address = flags_.web_listen_address;
   wopts.max_connections = static_cast<size_t>(flags_.web_max_connections);
+  wopts.access = web_access_.get();
+  for (auto [name, ms] : {std::pair{"web.read-timeout", flags_.web_read_timeout_ms},
+                          std::pair{"web.read-header-timeout", flags_.web_read_header_timeout_ms},
+                          std::pair{"web.idle-timeout", flags_.web_idle_timeout_ms}}) {
+    if (ms <= 0) return Status::InvalidArgument(fmt::format("--{} must be positive", name));
+  }
+  wopts.read_timeout = std::chrono::milliseconds(flags_.web_read_timeout_ms);
+  wopts.read_header_timeout = std::chrono::milliseconds(flags_.web_read_header_timeout_ms);
+  wopts.idle_timeout = std::chrono::milliseconds(flags_.web_idle_timeout_ms);
   web::ApiDeps deps;
   deps.agent_mode = flags_.agent;
   if (flags_.agent) {
@@ -301,7 +319,7 @@ Status Server::StartWeb() {
     };
   }
   deps.external_labels = [this] {
-    std::lock_guard<std::mutex> lock(config_mu_);
+    MutexLock lock(&config_mu_);
     return external_labels_;
   };
   if (flags_.web_enable_remote_write_receiver) deps.remote_write_appendable = appendable();
@@ -340,7 +358,7 @@ Status Server::ApplyRules(const Config& cfg) {
 // shows, the external labels the API adds, and the reload metrics.
 void Server::MarkConfigLoaded(const Config& cfg) {
   {
-    std::lock_guard<std::mutex> lock(config_mu_);
+    MutexLock lock(&config_mu_);
     config_yaml_ = ConfigToYaml(cfg);
     external_labels_ = cfg.global.external_labels;
   }
@@ -351,7 +369,10 @@ void Server::MarkConfigLoaded(const Config& cfg) {
 
 Status Server::Reload() {
   // SIGHUP (signals thread) and /-/reload (web threads) may race.
-  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  MutexLock reload_lock(&reload_mu_);
+  // The web config is reloaded on its own: a bad one keeps its previous
+  // version whatever prometheus.yml does, and fails the reload.
+  Status web_config = ReloadWebConfig();
   LogInfo(kLog, "Loading configuration file: filename={}", flags_.config_file);
   Result<Config> cfg = LoadConfigFile(flags_.config_file);
   Status s = cfg.ok() && flags_.agent ? CheckAgentConfig(*cfg) : cfg.status();
@@ -370,7 +391,16 @@ Status Server::Reload() {
     return s;
   }
   MarkConfigLoaded(*cfg);
-  return Status::OK();
+  if (!web_config.ok()) reload_success_->Set(0);
+  return web_config;
+}
+
+Status Server::ReloadWebConfig() {
+  if (flags_.web_config_file.empty() || !web_access_) return Status::OK();
+  Status s = web_access_->Load(flags_.web_config_file);
+  if (s.ok()) return s;
+  LogError(kLog, "Error reloading web config: filename={} err={}", flags_.web_config_file, s.message());
+  return s.WithContext("web config (--web.config.file=" + flags_.web_config_file + ")");
 }
 
 void Server::Stop() {
@@ -432,7 +462,7 @@ bool Server::RequestQuit() {
 uint16_t Server::web_port() const { return web_ ? web_->port() : 0; }
 
 std::string Server::CurrentConfigYaml() const {
-  std::lock_guard<std::mutex> lock(config_mu_);
+  MutexLock lock(&config_mu_);
   return config_yaml_;
 }
 

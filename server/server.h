@@ -3,9 +3,11 @@
 // Owns, in construction order, the self-metrics registry, the storage
 // (tsdb::DB), the PromQL engine, the scrape manager, the notifier, the rules
 // manager and the web server, and drives their lifecycle:
-//   Start():  load config -> open DB -> engine -> web server -> apply scrape,
-//             alerting and rules config -> start notifier and rules -> ready.
-//   Reload(): re-read the config file and apply it to the scrape manager,
+//   Start():  load config and --web.config.file -> open DB -> engine -> web
+//             server -> apply scrape, alerting and rules config -> start
+//             notifier and rules -> ready.
+//   Reload(): re-read --web.config.file (TLS, basic auth) and the config
+//             file and apply it to the scrape manager,
 //             the notifier and the rules (SIGHUP); a failed reload keeps the
 //             old config running.
 //   Stop():   unready -> stop web -> stop scrape -> stop rules -> stop
@@ -24,7 +26,6 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,7 @@
 #include "tsdb/api/storage.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/status.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace promethium::tsdb {
 class DB;
@@ -51,8 +53,9 @@ class Manager;
 class Notifier;
 }  // namespace promethium::rules
 namespace promethium::web {
+class WebAccess;
 class WebServer;
-}
+}  // namespace promethium::web
 namespace promethium::remote {
 class WalRetention;
 class WriteStorage;
@@ -75,7 +78,7 @@ class Server {
   Status Start();
   // Reloads the config file; logs and records the outcome in
   // prometheus_config_last_reload_successful.
-  Status Reload();
+  Status Reload() EXCLUDES(reload_mu_);
   // Shuts down in order. Idempotent.
   void Stop();
 
@@ -101,8 +104,11 @@ class Server {
   // Where local storage starts, for remote_read's read_recent: false.
   Result<int64_t> LocalStartTime() const;
   Status StartWeb();
+  // Re-reads --web.config.file (no-op without it); a bad file keeps the
+  // current TLS and auth settings, and fails.
+  Status ReloadWebConfig();
   void RegisterServerMetrics();
-  std::string CurrentConfigYaml() const;
+  std::string CurrentConfigYaml() const EXCLUDES(config_mu_);
 
   // Full mode: DB, engine, scrape manager, notifier and rules (Start).
   Status StartServerMode(const Config* cfg);
@@ -119,7 +125,7 @@ class Server {
   // cfg.remote_write; StopRemoteWrite flushes and stops them.
   void InitRemoteWrite();
   Status ApplyRemoteWrite(const Config& cfg);
-  void MarkConfigLoaded(const Config& cfg);
+  void MarkConfigLoaded(const Config& cfg) EXCLUDES(config_mu_);
   void StopRemoteWrite();
 
   const ServerFlags flags_;
@@ -138,18 +144,19 @@ class Server {
   std::unique_ptr<scrape::ScrapeManager> scrape_;
   std::unique_ptr<rules::Notifier> notifier_;  // before rules_: the groups send through it
   std::unique_ptr<rules::Manager> rules_;
+  std::unique_ptr<web::WebAccess> web_access_;  // --web.config.file; before web_, which borrows it
   std::unique_ptr<web::WebServer> web_;
   std::unique_ptr<remote::WriteStorage> remote_write_;  // stopped before the storage closes
 
   std::atomic<bool> ready_{false};
   std::atomic<bool> quit_requested_{false};
   std::function<void()> quit_hook_;
-  std::mutex reload_mu_;  // serializes Reload() between SIGHUP and /-/reload
+  Mutex reload_mu_;  // serializes Reload() between SIGHUP and /-/reload
   bool stopped_ = false;
-  mutable std::mutex config_mu_;
-  std::string config_yaml_;   // guarded by config_mu_; effective config for /api/v1/status/config
-  Labels external_labels_;    // guarded by config_mu_; global.external_labels, for /federate
-  std::string external_url_;  // set by StartWeb: alert templates' $externalURL
+  mutable Mutex config_mu_;
+  std::string config_yaml_ GUARDED_BY(config_mu_);  // effective config for /api/v1/status/config
+  Labels external_labels_ GUARDED_BY(config_mu_);   // global.external_labels, for /federate
+  std::string external_url_;                        // set by StartWeb: alert templates' $externalURL
   Gauge* reload_success_ = nullptr;
   Gauge* reload_success_time_ = nullptr;
   Gauge* ready_gauge_ = nullptr;

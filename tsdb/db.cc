@@ -120,7 +120,11 @@ DB::Metrics::Metrics(MetricsRegistry* r)
 DB::DB(std::string dir, DBOptions opts, Env* env, MetricsRegistry* metrics)
     : dir_(std::move(dir)), opts_(opts), env_(env), registry_(metrics) {}
 
-DB::~DB() { (void)Close(); }
+DB::~DB() {
+  // Close() is idempotent: after an explicit Close this is OK again. A DB
+  // only destroyed must not lose a failed close (e.g. the WAL's last flush).
+  if (Status st = Close(); !st.ok()) LogError("tsdb", "closing the DB in {} on destruction: {}", dir_, st.ToString());
+}
 
 Status DB::ReplayAndOpenWal() {
   const std::string wal_dir = dir_ + "/wal";
@@ -261,10 +265,10 @@ Result<std::unique_ptr<Querier>> DB::NewQuerier(int64_t mint, int64_t maxt) {
 
 Status DB::Close() {
   {
-    std::lock_guard<std::mutex> lock(bg_mu_);
+    MutexLock lock(&bg_mu_);
     bg_stop_ = true;
   }
-  bg_cv_.notify_all();
+  bg_cv_.SignalAll();
   if (bg_thread_.joinable()) bg_thread_.join();
   // Wait for a deletion, snapshot or Compact() call in flight: they write to
   // the WAL and the data directory, which are closed below.

@@ -37,11 +37,9 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -49,6 +47,7 @@
 #include <vector>
 
 #include "tsdb/api/storage.h"
+#include "tsdb/base/cond_var.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
@@ -260,7 +259,7 @@ class DB final : public Appendable, public Queryable {
   int64_t InOrderBlocksMaxTime() const;
 
   // --- compaction (db_compact.cc)
-  void BackgroundLoop();
+  void BackgroundLoop() EXCLUDES(bg_mu_);
   Status CompactLocked() REQUIRES(compact_mu_);
   // Whether the head spans more than 1.5 block ranges.
   bool HeadCompactable() const;
@@ -301,9 +300,9 @@ class DB final : public Appendable, public Queryable {
   // New block directories already reported as not loadable (logged once).
   std::set<std::string> reload_warned_ GUARDED_BY(compact_mu_);
 
-  std::mutex bg_mu_;
-  std::condition_variable bg_cv_;
-  bool bg_stop_ = false;  // guarded by bg_mu_
+  Mutex bg_mu_;
+  CondVar bg_cv_;  // with bg_mu_: bg_stop_ was set
+  bool bg_stop_ GUARDED_BY(bg_mu_) = false;
   std::thread bg_thread_;
   std::atomic<bool> closed_{false};
 };

@@ -34,14 +34,16 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 void DB::BackgroundLoop() {
   int64_t interval_ms = opts_.compaction_check_interval_ms;
   if (interval_ms <= 0) interval_ms = std::clamp<int64_t>(opts_.chunk_range_ms / 20, kSecondMs, 60 * kSecondMs);
-  std::unique_lock<std::mutex> lock(bg_mu_);
-  while (!bg_stop_) {
-    bg_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return bg_stop_; });
-    if (bg_stop_) break;
-    lock.unlock();
+  for (;;) {
+    {
+      MutexLock lock(&bg_mu_);
+      if (bg_cv_.WaitFor(&bg_mu_, std::chrono::milliseconds(interval_ms),
+                         [this]() REQUIRES(bg_mu_) { return bg_stop_; })) {
+        return;
+      }
+    }
     Status st = Compact();
     if (!st.ok()) LogError("tsdb", "compaction failed: {}", st.ToString());
-    lock.lock();
   }
 }
 

@@ -275,7 +275,10 @@ TEST_F(DBCompactionTest, OutOfOrderSamplesWithinTheWindowReachBlocks) {
   EXPECT_FALSE(app->Append(0, ls, 5 * kHour - 1, 43).ok());
   ASSERT_TRUE(app->Commit().ok());
   auto has_late = [&] {
-    for (const auto& [t, bits] : Query("late_total").begin()->second) {
+    // Named: a range-for over a member of a temporary would outlive the map.
+    const auto result = Query("late_total");
+    if (result.empty()) return false;
+    for (const auto& [t, bits] : result.begin()->second) {
       if (t == 7 * kHour - 30 * kMinute) return std::bit_cast<double>(bits) == 42;
     }
     return false;

@@ -53,7 +53,7 @@ TEST(DB, OpenCreatesDirAndRoundTrips) {
   EXPECT_EQ(card.series_count_by_metric_name[0].count, 2u);
   ASSERT_TRUE((*db)->Close().ok());
   EXPECT_FALSE((*db)->NewAppender()->Append(0, Labels{{"__name__", "up"}}, 3000, 1).ok());
-  Env::Default()->RemoveDirRecursively(TempDir("open"));
+  EXPECT_TRUE(Env::Default()->RemoveDirRecursively(TempDir("open")).ok());
 }
 
 TEST(DB, InvertedQuerierRangeIsEmpty) {
@@ -74,7 +74,7 @@ TEST(DB, InvertedQuerierRangeIsEmpty) {
   EXPECT_TRUE(names->empty());
   set.reset();
   q->reset();
-  Env::Default()->RemoveDirRecursively(dir);
+  EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir).ok());
 }
 
 }  // namespace

@@ -356,6 +356,8 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
     // Go's FormValue would parse multipart bodies; we do not, so say so.
     resp = RenderApiResult(ApiResult::Error(
         ApiErrorType::kBadData, "unsupported: multipart request bodies; use application/x-www-form-urlencoded"));
+  } else if (FormBodyTooLarge(req)) {
+    resp = GoHttpError(413, "http: POST too large");
   } else {
     ApiCall call{req, FormValues::FromRequest(req), canceled, NowMs()};
     resp = RenderApiResult(RunEndpoint(deps_, route->endpoint, call, std::move(label_name), start_time_, path));

@@ -26,6 +26,8 @@ bool IsFormBody(const HttpRequest& req) {
 
 }  // namespace
 
+bool FormBodyTooLarge(const HttpRequest& req) { return req.body.size() > kMaxFormBodyBytes && IsFormBody(req); }
+
 Result<std::string> PercentDecode(std::string_view s, bool plus_as_space) {
   std::string out;
   out.reserve(s.size());

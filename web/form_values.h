@@ -9,6 +9,7 @@
 // Thread-safety: an immutable value once parsed.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,14 @@ class FormValues {
   std::vector<std::pair<std::string, std::string>> values_;
   std::string parse_error_;
 };
+
+// Go's bound on a form body (ParseForm's 10 MiB maxFormSize), below the
+// server's 64 MiB request body limit: parsing a form copies it into values.
+inline constexpr size_t kMaxFormBodyBytes = 10 << 20;
+
+// True for a form body (see FromRequest) larger than kMaxFormBodyBytes; the
+// API then answers 413 "http: POST too large" instead of parsing it.
+bool FormBodyTooLarge(const HttpRequest& req);
 
 // Percent-decodes s. With plus_as_space, '+' becomes ' ' (query strings).
 // Fails on a malformed escape.

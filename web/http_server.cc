@@ -6,8 +6,11 @@
 // responsive. Responses with a BodyStream (remote read's streamed frames)
 // are sent with chunked transfer encoding (HTTP/1.0: unframed, then the
 // connection closes), each piece produced on the query pool and written
-// before the next is asked for. This is the only file of web/ that includes
-// Beast/Asio.
+// before the next is asked for. With a --web.config.file that has
+// tls_server_config, connections are TLS (HttpStream, web/http_stream.h) and
+// every request passes WebAccess (basic auth, headers) before the handler.
+// This is the only .cc file of web/ that includes Beast/Asio (besides
+// webconfig/tls_context.cc's OpenSSL context).
 #include <zlib.h>
 
 #include <boost/asio.hpp>
@@ -16,7 +19,6 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <ctime>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -24,7 +26,12 @@
 #include <vector>
 
 #include "tsdb/base/logging.h"
+#include "tsdb/base/thread_annotations.h"
 #include "web/api_handler.h"
+#include "web/connection_metrics.h"
+#include "web/connection_table.h"
+#include "web/http_stream.h"
+#include "web/web_access.h"
 #include "web/web_server.h"
 
 namespace promethium::web {
@@ -38,10 +45,12 @@ using asio::use_awaitable;
 namespace {
 
 constexpr auto kAsTuple = asio::as_tuple(use_awaitable);
-constexpr size_t kHeaderLimit = 1 << 20;    // long GET query strings
+constexpr size_t kHeaderLimit = 1 << 20;    // long GET query strings; larger headers get 431
+constexpr size_t kFirstReadBytes = 4096;    // the read that ends a connection's idle wait
 constexpr size_t kMinGzipBytes = 256;       // smaller bodies are sent as is
 constexpr size_t kMaxDrainBytes = 1 << 20;  // after a 413, read at most this much
 constexpr auto kDrainTimeout = std::chrono::seconds(1);
+constexpr auto kTlsCloseTimeout = std::chrono::seconds(1);
 
 // Parses "host:port", "[v6]:port" or ":port" (all interfaces).
 Status SplitListenAddress(const std::string& address, std::string* host, uint16_t* port) {
@@ -148,26 +157,46 @@ struct WebServer::Impl {
     std::atomic<bool> canceled{false};
   };
 
-  Impl(WebOptions o, ApiDeps deps) : opts(std::move(o)), handler(std::move(deps)) {}
+  // How a session is reached from the accept loop to evict it; touched only
+  // on the session's strand.
+  struct SessionHandle {
+    beast::tcp_stream* stream = nullptr;  // set while the session runs
+    bool evicted = false;
+  };
+  enum class ReadOutcome { kRequest, kClose };
+  using Clock = std::chrono::steady_clock;
+  using RequestParser = http::request_parser<http::string_body>;
+
+  Impl(WebOptions o, ApiDeps deps)
+      : opts(std::move(o)), conn_metrics(deps.metrics), table(opts.max_connections), handler(std::move(deps)) {}
 
   asio::awaitable<void> AcceptLoop();
-  asio::awaitable<void> Session(tcp::socket socket);
-  asio::awaitable<HttpResponse> RunSlow(beast::tcp_stream& stream, HttpRequest req);
+  void Admit(tcp::socket socket);
+  asio::awaitable<void> Session(tcp::socket socket, uint64_t id, std::shared_ptr<SessionHandle> handle,
+                                Clock::time_point accepted);
+  asio::awaitable<ReadOutcome> ReadRequest(HttpStream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                                           uint64_t id, std::optional<Clock::time_point> accepted);
+  asio::awaitable<HttpResponse> RunSlow(HttpStream& stream, HttpRequest req);
   asio::awaitable<HttpResponse> HandleOnPool(std::shared_ptr<QueryState> state);
+  // --web.config.file: every request passes opts.access (basic auth, headers) before the handler.
+  HttpResponse Serve(const HttpRequest& req, const std::atomic<bool>* canceled);
+  asio::awaitable<bool> TlsHandshake(HttpStream& stream, Clock::time_point accepted);
+  asio::awaitable<void> TlsClose(HttpStream& stream);
   asio::awaitable<void> WatchDisconnect(tcp::socket& socket, std::shared_ptr<QueryState> state);
-  asio::awaitable<void> RejectTooLarge(beast::tcp_stream& stream, unsigned version);
-  asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, HttpResponse resp, unsigned version, bool keep_alive,
+  asio::awaitable<void> RejectTooLarge(HttpStream& stream, unsigned version, int status, std::string body);
+  asio::awaitable<bool> WriteStreamed(HttpStream& stream, HttpResponse resp, unsigned version, bool keep_alive,
                                       bool head);
   asio::awaitable<bool> NextPiece(std::shared_ptr<BodyStream> body, std::string* out);
 
   // Declaration order matters for destruction: everything a coroutine frame
   // touches is declared before ioc, whose destructor destroys the frames.
   WebOptions opts;
+  ConnectionMetrics conn_metrics;
+  ConnectionTable table;
   ApiHandler handler;
-  std::atomic<size_t> connections{0};
   std::atomic<uint16_t> port{0};
-  std::mutex mu;
-  std::set<std::shared_ptr<QueryState>> running;  // guarded by mu
+  Mutex mu;
+  std::set<std::shared_ptr<QueryState>> running GUARDED_BY(mu);
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
@@ -188,20 +217,60 @@ asio::awaitable<void> WebServer::Impl::AcceptLoop() {
       co_await timer.async_wait(kAsTuple);
       continue;
     }
-    if (connections.load() >= opts.max_connections) {
-      LogWarn("web", "connection limit {} reached; closing new connection", opts.max_connections);
-      beast::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
-    connections.fetch_add(1);
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, Session(std::move(socket)), asio::detached);
+    Admit(std::move(socket));
   }
 }
 
+// Takes a slot in the connection table (evicting the longest-idle
+// connection at the limit) and starts the session, or closes the socket.
+void WebServer::Impl::Admit(tcp::socket socket) {
+  auto handle = std::make_shared<SessionHandle>();
+  auto executor = socket.get_executor();  // the session's strand
+  ConnectionTable::Admission admission = table.Admit([handle, executor] {
+    asio::post(executor, [handle] {
+      handle->evicted = true;
+      if (handle->stream != nullptr) handle->stream->close();
+    });
+  });
+  if (!admission.admitted) {
+    conn_metrics.Hit(ConnectionLimit::kRefused);
+    LogWarn("web", "connection limit {} reached and no connection is idle; closing new connection",
+            opts.max_connections);
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  conn_metrics.Accepted();
+  if (admission.evicted) {
+    conn_metrics.Hit(ConnectionLimit::kEvicted);
+    LogDebug("web", "connection limit {} reached; closing the longest-idle connection", opts.max_connections);
+    admission.evicted();
+  }
+  asio::co_spawn(executor, Session(std::move(socket), admission.id, std::move(handle), Clock::now()), asio::detached);
+}
+
 asio::awaitable<HttpResponse> WebServer::Impl::HandleOnPool(std::shared_ptr<QueryState> state) {
-  co_return handler.Handle(state->request, &state->canceled);
+  co_return Serve(state->request, &state->canceled);
+}
+
+HttpResponse WebServer::Impl::Serve(const HttpRequest& req, const std::atomic<bool>* canceled) {
+  if (opts.access == nullptr) return handler.Handle(req, canceled);
+  return opts.access->Handle(req, [&] { return handler.Handle(req, canceled); });
+}
+
+// The server side of a TLS handshake, under the same deadline as the first
+// request's header (counted from the accept, as Go does).
+asio::awaitable<bool> WebServer::Impl::TlsHandshake(HttpStream& stream, Clock::time_point accepted) {
+  stream.expires_at(accepted + std::min(opts.read_header_timeout, opts.read_timeout));
+  auto [ec] = co_await stream.tls()->async_handshake(asio::ssl::stream_base::server, kAsTuple);
+  if (ec) LogDebug("web", "TLS handshake failed: {}", ec.message());
+  co_return !ec;
+}
+
+// Sends close_notify, waiting at most kTlsCloseTimeout for the peer's.
+asio::awaitable<void> WebServer::Impl::TlsClose(HttpStream& stream) {
+  stream.expires_after(kTlsCloseTimeout);
+  co_await stream.tls()->async_shutdown(kAsTuple);
 }
 
 asio::awaitable<void> WebServer::Impl::WatchDisconnect(tcp::socket& socket, std::shared_ptr<QueryState> state) {
@@ -217,19 +286,19 @@ asio::awaitable<void> WebServer::Impl::WatchDisconnect(tcp::socket& socket, std:
   co_await wait_for_query.async_wait(kAsTuple);
 }
 
-asio::awaitable<HttpResponse> WebServer::Impl::RunSlow(beast::tcp_stream& stream, HttpRequest req) {
+asio::awaitable<HttpResponse> WebServer::Impl::RunSlow(HttpStream& stream, HttpRequest req) {
   using namespace asio::experimental::awaitable_operators;
   auto state = std::make_shared<QueryState>();
   state->request = std::move(req);
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     running.insert(state);
   }
   stream.expires_never();
   auto outcome = co_await (asio::co_spawn(query_pool->get_executor(), HandleOnPool(state), use_awaitable) ||
                            WatchDisconnect(stream.socket(), state));
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     running.erase(state);
   }
   if (outcome.index() == 0) co_return std::get<0>(std::move(outcome));
@@ -239,11 +308,14 @@ asio::awaitable<HttpResponse> WebServer::Impl::RunSlow(beast::tcp_stream& stream
   co_return internal;
 }
 
-asio::awaitable<void> WebServer::Impl::RejectTooLarge(beast::tcp_stream& stream, unsigned version) {
+// Answers 413 or 431 and closes: the rest of the request is not read.
+asio::awaitable<void> WebServer::Impl::RejectTooLarge(HttpStream& stream, unsigned version, int status,
+                                                      std::string body) {
+  conn_metrics.Hit(status == 413 ? ConnectionLimit::kBodyTooLarge : ConnectionLimit::kHeaderTooLarge);
   HttpResponse resp;
-  resp.status = 413;
+  resp.status = status;
   resp.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  resp.body = "http: request body too large\n";
+  resp.body = std::move(body);
   auto res = ToBeastResponse(std::move(resp), version, /*keep_alive=*/false, false, false);
   stream.expires_after(opts.read_timeout);
   co_await http::async_write(stream, res, kAsTuple);
@@ -267,7 +339,7 @@ asio::awaitable<bool> WebServer::Impl::NextPiece(std::shared_ptr<BodyStream> bod
 
 // Sends a response whose body continues with resp.stream; returns whether
 // the connection may serve another request.
-asio::awaitable<bool> WebServer::Impl::WriteStreamed(beast::tcp_stream& stream, HttpResponse resp, unsigned version,
+asio::awaitable<bool> WebServer::Impl::WriteStreamed(HttpStream& stream, HttpResponse resp, unsigned version,
                                                      bool keep_alive, bool head) {
   std::shared_ptr<BodyStream> body = std::move(resp.stream);
   const bool chunked = version >= 11;
@@ -306,38 +378,90 @@ asio::awaitable<bool> WebServer::Impl::WriteStreamed(beast::tcp_stream& stream, 
   co_return keep_alive;
 }
 
-asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket) {
-  struct ConnectionCount {
-    std::atomic<size_t>* count;
-    ~ConnectionCount() { count->fetch_sub(1); }
-  } count_guard{&connections};
+// Reads one request under the three read bounds: the wait for its first
+// byte (--web.idle-timeout on a kept-alive connection; on a new one, given
+// `accepted`, the header deadline counted from the accept, as Go does), its
+// header (--web.read-header-timeout) and the whole request
+// (--web.read-timeout), both from that first byte. The deadlines are
+// absolute: a client trickling bytes does not move them.
+asio::awaitable<WebServer::Impl::ReadOutcome> WebServer::Impl::ReadRequest(HttpStream& stream,
+                                                                           beast::flat_buffer& buffer,
+                                                                           RequestParser& parser, uint64_t id,
+                                                                           std::optional<Clock::time_point> accepted) {
+  Clock::time_point start = accepted.value_or(Clock::now());
+  if (buffer.size() == 0) {
+    table.SetIdle(id, true);
+    if (accepted) {
+      stream.expires_at(start + std::min(opts.read_header_timeout, opts.read_timeout));
+    } else {
+      stream.expires_after(opts.idle_timeout);
+    }
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), kAsTuple);
+    buffer.commit(n);
+    table.SetIdle(id, false);
+    if (ec == beast::error::timeout) {
+      conn_metrics.Hit(accepted ? ConnectionLimit::kHeaderTimeout : ConnectionLimit::kIdleTimeout);
+    }
+    if (ec) co_return ReadOutcome::kClose;  // EOF, reset, timeout or evicted
+    if (!accepted) start = Clock::now();
+  }
+  stream.expires_at(start + std::min(opts.read_header_timeout, opts.read_timeout));
+  auto [header_ec, header_n] = co_await http::async_read_header(stream, buffer, parser, kAsTuple);
+  if (header_ec == http::error::body_limit) {
+    co_await RejectTooLarge(stream, parser.get().version(), 413, "http: request body too large\n");
+  } else if (header_ec == http::error::header_limit) {
+    co_await RejectTooLarge(stream, parser.get().version(), 431, "431 Request Header Fields Too Large");
+  } else if (header_ec == beast::error::timeout) {
+    conn_metrics.Hit(ConnectionLimit::kHeaderTimeout);
+  }
+  if (header_ec) co_return ReadOutcome::kClose;  // also EOF and garbage: drop the connection
+  stream.expires_at(start + opts.read_timeout);
+  if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+    auto [cont_ec, cont_n] = co_await http::async_write(stream, cont, kAsTuple);
+    if (cont_ec) co_return ReadOutcome::kClose;
+  }
+  auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kAsTuple);
+  if (read_ec == http::error::body_limit) {
+    co_await RejectTooLarge(stream, parser.get().version(), 413, "http: request body too large\n");
+  } else if (read_ec == beast::error::timeout) {
+    conn_metrics.Hit(ConnectionLimit::kBodyTimeout);
+  }
+  co_return read_ec ? ReadOutcome::kClose : ReadOutcome::kRequest;
+}
+
+asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket, uint64_t id, std::shared_ptr<SessionHandle> handle,
+                                               Clock::time_point accepted) {
+  // TLS or not is decided per connection by the current --web.config.file.
+  std::shared_ptr<asio::ssl::context> tls = opts.access != nullptr ? opts.access->TlsForNewConnection() : nullptr;
+  HttpStream stream(beast::tcp_stream(std::move(socket)), tls.get());
+  struct Slot {
+    Impl* impl;
+    uint64_t id;
+    SessionHandle* handle;
+    ~Slot() {
+      handle->stream = nullptr;
+      impl->table.Remove(id);
+      impl->conn_metrics.Closed();
+    }
+  } slot{this, id, handle.get()};
+  if (handle->evicted) co_return;  // its slot was taken before it started
+  handle->stream = &stream.lowest();
   beast::error_code ec;
-  tcp::endpoint peer = socket.remote_endpoint(ec);
+  tcp::endpoint peer = stream.socket().remote_endpoint(ec);
   std::string remote = ec ? std::string() : peer.address().to_string() + ":" + std::to_string(peer.port());
-  beast::tcp_stream stream(std::move(socket));
+  if (tls != nullptr) {
+    bool handshaken = co_await TlsHandshake(stream, accepted);
+    if (!handshaken) co_return;
+  }
   beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
+  for (bool first = true;; first = false) {
+    RequestParser parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(opts.max_request_body_bytes);
-    stream.expires_after(opts.read_timeout);
-    auto [header_ec, header_n] = co_await http::async_read_header(stream, buffer, parser, kAsTuple);
-    if (header_ec == http::error::body_limit) {
-      co_await RejectTooLarge(stream, parser.get().version());
-      co_return;
-    }
-    if (header_ec) break;  // EOF, timeout or garbage: drop the connection
-    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-      http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
-      auto [cont_ec, cont_n] = co_await http::async_write(stream, cont, kAsTuple);
-      if (cont_ec) break;
-    }
-    auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kAsTuple);
-    if (read_ec == http::error::body_limit) {
-      co_await RejectTooLarge(stream, parser.get().version());
-      co_return;
-    }
-    if (read_ec) break;
+    std::optional<Clock::time_point> first_accept;
+    if (first) first_accept = accepted;
+    if (co_await ReadRequest(stream, buffer, parser, id, first_accept) != ReadOutcome::kRequest) break;
     const auto& msg = parser.get();
     bool keep_alive = msg.keep_alive();
     bool gzip_ok = AcceptsGzip(msg[http::field::accept_encoding]);
@@ -345,10 +469,10 @@ asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket) {
     HttpRequest req = ToHttpRequest(msg, remote);
     // No co_await inside ?: here: GCC 12 miscompiles that in coroutines.
     HttpResponse resp;
-    if (handler.IsSlow(req.target)) {
+    if (handler.IsSlow(req.target) || (opts.access != nullptr && opts.access->IsSlow(req))) {
       resp = co_await RunSlow(stream, std::move(req));
     } else {
-      resp = handler.Handle(req);
+      resp = Serve(req, nullptr);
     }
     if (resp.stream != nullptr) {
       bool again = co_await WriteStreamed(stream, std::move(resp), msg.version(), keep_alive, head);
@@ -360,6 +484,7 @@ asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket) {
     auto [write_ec, write_n] = co_await http::async_write(stream, res, kAsTuple);
     if (write_ec || !keep_alive) break;
   }
+  if (tls != nullptr) co_await TlsClose(stream);
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
@@ -420,7 +545,7 @@ void WebServer::Stop() {
   for (std::thread& t : s.io_threads) t.join();
   s.io_threads.clear();
   {
-    std::lock_guard<std::mutex> lock(s.mu);
+    MutexLock lock(&s.mu);
     for (const auto& query : s.running) query->canceled.store(true);
   }
   s.query_pool->join();  // running queries see their cancel flag and return

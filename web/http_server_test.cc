@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <thread>
@@ -72,6 +73,14 @@ class TinyClient {
     return recv(fd_, &c, 1, 0) == 0;
   }
 
+  // True when the server closed or reset the connection within the timeout
+  // (a reset when it closed with bytes of ours unread).
+  bool ClosedOrReset() {
+    char c;
+    ssize_t n = recv(fd_, &c, 1, 0);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+
  private:
   bool Fill() {
     char chunk[16384];
@@ -113,12 +122,29 @@ class HttpServerTest : public ::testing::Test {
     opts_.read_timeout = std::chrono::seconds(5);
   }
 
+  // Starts a server with opts_ as the test set them; it stops with the test.
+  WebServer& Serve() {
+    server_.emplace(opts_, deps_);
+    EXPECT_TRUE(server_->Start().ok());
+    return *server_;
+  }
+  bool HasMetric(const std::string& line) const { return registry_.RenderText().find(line) != std::string::npos; }
+  // The server counts a closure just after closing (the client may see the
+  // close first): polls for the line, at most 5s.
+  bool WaitForMetric(const std::string& line) const {
+    for (int i = 0; i < 500 && !HasMetric(line); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return HasMetric(line);
+  }
+
   MemoryQueryable storage_;
   promql::Engine engine_;
   MetricsRegistry registry_;
   ApiDeps deps_;
   WebOptions opts_;
+  std::optional<WebServer> server_;
 };
+
+constexpr const char* kHealthy = "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n";
 
 TEST_F(HttpServerTest, KeepAlivePipelinedRequests) {
   WebServer server(opts_, deps_);
@@ -293,27 +319,88 @@ TEST_F(HttpServerTest, ClientDisconnectCancelsRunningQuery) {
   EXPECT_TRUE(saw_499) << registry_.RenderText();
 }
 
-TEST_F(HttpServerTest, ConnectionCapClosesExtraConnections) {
+TEST_F(HttpServerTest, ConnectionCapClosesExtraConnectionsWhenNoneIsIdle) {
   opts_.max_connections = 1;
-  WebServer server(opts_, deps_);
-  ASSERT_TRUE(server.Start().ok());
+  WebServer& server = Serve();
   TinyClient first(server.port());
-  ASSERT_TRUE(first.Send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"));
-  ASSERT_TRUE(first.Read().has_value());  // the first connection is established and counted
+  ASSERT_TRUE(first.Send("GET /-/healthy HTTP/1.1\r\n"));  // busy: in the middle of its header
   TinyClient second(server.port());
   ASSERT_TRUE(second.connected());  // the kernel accepts; the server closes it at once
   EXPECT_TRUE(second.ClosedByPeer());
-  ASSERT_TRUE(first.Send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(first.Send("Host: x\r\n\r\n"));
   EXPECT_TRUE(first.Read().has_value());
+  EXPECT_TRUE(WaitForMetric("promethium_web_connections_closed_total{reason=\"refused\"} 1"));
+}
+
+TEST_F(HttpServerTest, AtTheCapANewConnectionTakesTheSlotOfTheIdleOne) {
+  opts_.max_connections = 1;
+  WebServer& server = Serve();
+  TinyClient first(server.port());
+  ASSERT_TRUE(first.Send(kHealthy));
+  ASSERT_TRUE(first.Read().has_value());  // now idle between requests
+  TinyClient second(server.port());
+  ASSERT_TRUE(second.Send(kHealthy));
+  std::optional<ParsedResponse> answer = second.Read();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_TRUE(first.ClosedByPeer());
+  EXPECT_TRUE(WaitForMetric("promethium_web_connections_closed_total{reason=\"evicted\"} 1"));
+  EXPECT_TRUE(WaitForMetric("net_conntrack_listener_conn_accepted_total{listener_name=\"http\"} 2"));
 }
 
 TEST_F(HttpServerTest, IdleConnectionIsClosedAfterReadTimeout) {
   opts_.read_timeout = std::chrono::seconds(1);
-  WebServer server(opts_, deps_);
-  ASSERT_TRUE(server.Start().ok());
+  WebServer& server = Serve();
   TinyClient client(server.port());
   ASSERT_TRUE(client.Send("GET /-/heal"));  // a request that never completes
   EXPECT_TRUE(client.ClosedByPeer());       // within the client's 5s receive bound
+}
+
+TEST_F(HttpServerTest, KeptAliveConnectionIsClosedAfterIdleTimeout) {
+  opts_.idle_timeout = std::chrono::milliseconds(200);
+  WebServer& server = Serve();
+  TinyClient client(server.port());
+  ASSERT_TRUE(client.Send(kHealthy));
+  ASSERT_TRUE(client.Read().has_value());
+  EXPECT_TRUE(client.ClosedByPeer());  // within the client's 5s receive bound
+  EXPECT_TRUE(WaitForMetric("promethium_web_connections_closed_total{reason=\"idle_timeout\"} 1"));
+}
+
+// Slowloris: one header byte every 50ms does not move the header deadline.
+TEST_F(HttpServerTest, TricklingAHeaderDoesNotExtendTheHeaderDeadline) {
+  opts_.read_header_timeout = std::chrono::milliseconds(300);
+  WebServer& server = Serve();
+  TinyClient client(server.port());
+  const std::string endless = "GET /-/healthy HTTP/1.1\r\nX-Slow: " + std::string(400, 'a');
+  bool closed = false;
+  for (size_t i = 0; i < endless.size() && !closed; ++i) {  // at most 400 * 50ms
+    closed = !client.Send(endless.substr(i, 1)) || HasMetric("reason=\"header_timeout\"} 1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(client.ClosedOrReset());
+  EXPECT_TRUE(WaitForMetric("promethium_web_connections_closed_total{reason=\"header_timeout\"} 1"));
+}
+
+TEST_F(HttpServerTest, SlowBodyIsCutAtTheReadTimeout) {
+  opts_.read_timeout = std::chrono::milliseconds(300);
+  WebServer& server = Serve();
+  TinyClient client(server.port());
+  ASSERT_TRUE(client.Send("POST /api/v1/query HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nquery=u"));
+  EXPECT_TRUE(client.ClosedByPeer());
+  EXPECT_TRUE(WaitForMetric("promethium_web_connections_closed_total{reason=\"body_timeout\"} 1"));
+}
+
+TEST_F(HttpServerTest, HugeHeaderGets431AndTheConnectionIsClosed) {
+  WebServer& server = Serve();
+  TinyClient client(server.port());
+  ASSERT_TRUE(client.Send("GET /-/healthy HTTP/1.1\r\nX-Big: " + std::string((1 << 20) + 1000, 'a') + "\r\n\r\n"));
+  std::optional<ParsedResponse> resp = client.Read();
+  ASSERT_TRUE(resp.has_value());
+  EXPECT_EQ(resp->status, 431);
+  EXPECT_EQ(resp->body, "431 Request Header Fields Too Large");
+  EXPECT_TRUE(client.ClosedOrReset());
+  EXPECT_TRUE(WaitForMetric("promethium_web_connections_closed_total{reason=\"header_too_large\"} 1"));
 }
 
 }  // namespace

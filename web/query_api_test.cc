@@ -9,6 +9,7 @@
 #include "promql/engine/engine.h"
 #include "tsdb/api/storage.h"
 #include "web/api_handler.h"
+#include "web/form_values.h"
 #include "web/testing_storage.h"
 #include "web/value_json.h"
 
@@ -86,6 +87,20 @@ TEST_F(QueryApiTest, PostFormQuery) {
   HttpResponse r = ApiHandler(deps_).Handle(req);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[2,"1"]}]}})");
+}
+
+TEST_F(QueryApiTest, HugeFormBodyIs413WithoutParsing) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/query";
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  req.body = "query=sum(up)&pad=" + std::string(kMaxFormBodyBytes, 'x');
+  HttpResponse r = ApiHandler(deps_).Handle(req);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.body, "http: POST too large\n");
+  req.body.resize(kMaxFormBodyBytes);  // at the bound it is parsed
+  r = ApiHandler(deps_).Handle(req);
+  EXPECT_EQ(r.status, 200) << r.body.substr(0, 200);
 }
 
 TEST_F(QueryApiTest, RangeQueryMatrix) {

@@ -22,13 +22,31 @@
 
 namespace promethium::web {
 
+class WebAccess;
+
 struct WebOptions {
   std::string listen_address = "0.0.0.0:9090";  // host:port; port 0 picks a free one
   size_t max_request_body_bytes = 64 << 20;     // larger bodies get 413
-  std::chrono::seconds read_timeout{300};       // idle/slow client read limit per request
+  // The read bounds (docs/SECURITY.md, "Limits and timeouts"). Each is an
+  // absolute deadline set once, so trickling bytes cannot extend it.
+  // --web.read-timeout: a whole request, header and body, from its first
+  // byte (from the accept for a connection's first request); also bounds
+  // each write of an answer.
+  std::chrono::milliseconds read_timeout{std::chrono::minutes(5)};
+  // --web.read-header-timeout: a request's header, from the same start.
+  std::chrono::milliseconds read_header_timeout{std::chrono::seconds(10)};
+  // --web.idle-timeout: how long a kept-alive connection may wait for the
+  // first byte of its next request.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(5)};
   int io_threads = 1;
   int query_threads = 2;
-  size_t max_connections = 512;  // further connections are closed at once
+  // At the limit a new connection takes the slot of the longest-idle one
+  // (web/connection_table.h); with none idle it is closed at once.
+  size_t max_connections = 512;
+  // --web.config.file (TLS, basic auth, headers), consulted for every
+  // connection and request; borrowed, must outlive the server. Null: plain
+  // HTTP, no auth.
+  WebAccess* access = nullptr;
 };
 
 class WebServer {

@@ -256,7 +256,7 @@ Result<EvMatrix> Evaluator::EvalCountValues(const AggregateExpr& a) {
   grouping.without = a.without;
   grouping.grouping = a.grouping;
   if (!a.without) grouping.grouping.push_back(label);
-  auto helper = std::make_shared<NodeHelper>();
+  auto helper = std::make_shared<NodeHelper>(&ctx_->memory);
   auto grouper = std::make_shared<Grouper>(grouping, helper.get());
   return RangeEvalExprs({a.expr.get()}, [=](std::span<const EvVector> args, int64_t, EvVector* out) {
     std::vector<double> counts;
@@ -264,6 +264,7 @@ Result<EvMatrix> Evaluator::EvalCountValues(const AggregateExpr& a) {
       LabelsBuilder b(*s.metric);
       b.Set(label, FormatJsonFloat(s.v));
       size_t g = grouper->GroupOf(helper->Intern(b.Build()));
+      PROMETHIUM_RETURN_IF_ERROR(helper->CheckMemory());
       if (g >= counts.size()) counts.resize(g + 1, 0);
       counts[g]++;
     }
@@ -281,7 +282,7 @@ Result<EvMatrix> Evaluator::EvalAggregate(const AggregateExpr& a) {
   }
   HintScope hint_scope(this, "", &a);
   if (op == AggregateOp::kCountValues) return EvalCountValues(a);
-  auto helper = std::make_shared<NodeHelper>();
+  auto helper = std::make_shared<NodeHelper>(&ctx_->memory);
   auto grouper = std::make_shared<Grouper>(a, helper.get());
   auto groups = std::make_shared<std::vector<Group>>();
   const PositionRange param_pos = a.param ? a.param->pos : a.pos;
@@ -293,6 +294,7 @@ Result<EvMatrix> Evaluator::EvalAggregate(const AggregateExpr& a) {
     const EvVector& in = args[0];
     double param = has_param && !args[1].empty() ? ScalarOf(args[1]) : 0;
     for (const auto& s : in) grouper->GroupOf(s);
+    PROMETHIUM_RETURN_IF_ERROR(helper->CheckMemory());
     groups->assign(grouper->size(), Group{});
     switch (op) {
       case AggregateOp::kLimitRatio: return LimitRatioStep(ctx, param_pos, param, in, *grouper, *groups, out);

@@ -94,6 +94,7 @@ class Matcher2 {
   }
   uint32_t stamp() const { return stamp_; }
 
+  Status CheckMemory() const { return h_->CheckMemory(); }
   Labels MatchLabels(const Labels& l) const { return m_.on ? l.Keep(names_) : l.Drop(drop_names_); }
   // The result labels for a matched pair, cached per left series.
   const Labels* ResultMetric(const EvSample& ls, int lside, const Labels* rhs, bool drop_name) {
@@ -204,6 +205,7 @@ Status VectorBinop(BinaryOp op, const EvVector& lhs_in, const EvVector& rhs_in, 
     double v = ElemBinop(op, fl, fr, &keep);
     if (return_bool) v = keep ? 1.0 : 0.0;
     const Labels* metric = mt.ResultMetric(ls, lside, rs.metric, (!delayed && return_bool) || IsArithmetic(op));
+    PROMETHIUM_RETURN_IF_ERROR(mt.CheckMemory());  // group_left/right can build large label sets
     if (m.card == Cardinality::kOneToOne) {
       if (mt.matched_stamp[ord] == stamp) {
         return Status::InvalidArgument(
@@ -285,7 +287,7 @@ Result<EvMatrix> Evaluator::EvalBinary(const BinaryExpr& b) {
       return Status::OK();
     });
   }
-  auto helper = std::make_shared<NodeHelper>();
+  auto helper = std::make_shared<NodeHelper>(&ctx_->memory);
   if (lt == ExprType::kVector && rt == ExprType::kVector) {
     if (!b.matching) return Status::Internal("vector binary operation without matching");
     auto mt = std::make_shared<Matcher2>(*b.matching, helper.get());

@@ -3,15 +3,15 @@
 #include "promql/engine/engine.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include "promql/engine/evaluator.h"
 #include "promql/parser/walk.h"
+#include "tsdb/base/cond_var.h"
 #include "tsdb/base/metrics.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace promethium::promql {
 
@@ -38,9 +38,9 @@ std::string_view ResultTypeName(const Value& v) {
 
 // A counting semaphore whose waiters give up at a deadline or on cancel.
 struct Engine::Impl {
-  std::mutex mu;
-  std::condition_variable cv;
-  int active = 0;
+  Mutex mu;
+  CondVar cv;  // with mu: a slot was freed
+  int active GUARDED_BY(mu) = 0;
   Gauge* queries_gauge = nullptr;
   Histogram* duration_hist = nullptr;
 };
@@ -195,10 +195,10 @@ class Engine::AdmissionTicket {
   explicit AdmissionTicket(Impl* impl) : impl_(impl) {}
   ~AdmissionTicket() {
     {
-      std::lock_guard<std::mutex> lock(impl_->mu);
+      MutexLock lock(&impl_->mu);
       --impl_->active;
     }
-    impl_->cv.notify_one();
+    impl_->cv.Signal();
   }
   AdmissionTicket(const AdmissionTicket&) = delete;
   AdmissionTicket& operator=(const AdmissionTicket&) = delete;
@@ -209,11 +209,11 @@ class Engine::AdmissionTicket {
 
 Result<std::unique_ptr<Engine::AdmissionTicket>> Engine::Admit(std::chrono::steady_clock::time_point deadline,
                                                                const std::atomic<bool>* canceled) {
-  std::unique_lock<std::mutex> lock(impl_->mu);
+  MutexLock lock(&impl_->mu);
   while (opts_.max_concurrency > 0 && impl_->active >= opts_.max_concurrency) {
     // Wake at least every 50ms to notice cancellation.
     auto wake = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
-    impl_->cv.wait_until(lock, wake);
+    impl_->cv.WaitUntil(&impl_->mu, wake);
     if (std::chrono::steady_clock::now() >= deadline) return Status::DeadlineExceeded("query timed out in query queue");
     if (canceled && canceled->load()) return Status::Canceled("query was canceled in query queue");
   }
@@ -253,6 +253,7 @@ QueryResult Engine::RangeQuery(Queryable& storage, std::string_view query, int64
   ctx.lookback_ms = opts.lookback_delta_ms > 0 ? opts.lookback_delta_ms : opts_.lookback_delta_ms;
   ctx.default_subquery_step_ms = opts_.default_subquery_step_ms > 0 ? opts_.default_subquery_step_ms : 60000;
   ctx.max_samples = opts_.max_samples;
+  ctx.memory.set_limit(opts_.max_memory_bytes);
   ctx.deadline = deadline;
   ctx.timeout = timeout;
   ctx.canceled = opts.canceled;
@@ -272,6 +273,7 @@ QueryResult Engine::RangeQuery(Queryable& storage, std::string_view query, int64
   result.stats.total_time_seconds = elapsed;
   result.stats.total_queryable_samples = ctx.total_samples;
   result.stats.peak_samples = ctx.peak_samples;
+  result.stats.peak_memory_bytes = ctx.memory.peak();
   if (impl_->duration_hist) impl_->duration_hist->Observe(elapsed);
   return result;
 }

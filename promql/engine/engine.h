@@ -35,6 +35,10 @@ struct EngineOptions {
   int64_t default_subquery_step_ms = 60 * 1000;      // global.evaluation_interval, as in Prometheus
   ParseOptions parse;                                // feature flags
   MetricsRegistry* metrics = nullptr;                // optional self-instrumentation
+  // --query.max-memory: bytes one query may hold (points, series, label
+  // sets, intermediate results; query_memory.h); <= 0: unlimited. The
+  // server's flag has a protective default (docs/PROMQL.md).
+  int64_t max_memory_bytes = 0;
   // Prometheus's promql-delayed-name-removal feature: __name__ is dropped at
   // the end of evaluation instead of by each operation (the promqltest
   // scripts are written for it). Off by default, as in Prometheus.
@@ -49,6 +53,7 @@ struct QueryStats {
   double total_time_seconds = 0;
   int64_t total_queryable_samples = 0;
   int64_t peak_samples = 0;
+  int64_t peak_memory_bytes = 0;  // QueryMemory's peak (--query.max-memory)
 };
 
 struct QueryResult {

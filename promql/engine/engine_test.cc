@@ -431,16 +431,25 @@ TEST(EngineConcurrencyTest, QueriesBeyondMaxConcurrencyWait) {
     std::unique_lock<std::mutex> l(storage.mu);
     ASSERT_TRUE(storage.cv.wait_for(l, std::chrono::seconds(10), [&] { return storage.entered == 1; }));
   }
-  std::thread second([&] { engine.InstantQuery(storage, "vector(2)", 0); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The only slot is held: a query with a short timeout spends it in the
+  // queue and never reaches the storage.
+  QueryOptions short_timeout;
+  short_timeout.timeout = std::chrono::milliseconds(200);
+  QueryResult queued = engine.InstantQuery(storage, "vector(2)", 0, short_timeout);
+  EXPECT_EQ(queued.error_type, QueryErrorType::kTimeout);
+  EXPECT_EQ(queued.error, "query timed out in query queue");
+  // A queued query without that timeout runs once the slot is released.
+  QueryResult second;
+  std::thread second_thread([&] { second = engine.InstantQuery(storage, "vector(3)", 0); });
   {
     std::lock_guard<std::mutex> l(storage.mu);
-    EXPECT_EQ(storage.entered, 1);  // the second query is queued
+    EXPECT_EQ(storage.entered, 1);
     storage.released = true;
   }
   storage.cv.notify_all();
   first.join();
-  second.join();
+  second_thread.join();
+  EXPECT_EQ(second.error_type, QueryErrorType::kNone) << second.error;
   EXPECT_EQ(storage.entered, 2);
 }
 

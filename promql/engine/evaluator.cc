@@ -23,7 +23,14 @@ Status QueryContext::AddSamples(int64_t n) {
   if (current_samples > max_samples) {
     return Status::ResourceExhausted("query processing would load too many samples into memory in query execution");
   }
-  return Status::OK();
+  return memory.ChargeAndCheck(n * kPointBytes);
+}
+
+void QueryContext::ReleaseMatrix(const EvMatrix& m) {
+  int64_t bytes = 0;
+  for (const auto& s : m) bytes += SeriesBytes(s.metric);
+  memory.Release(bytes);
+  ReleaseSamples(TotalPoints(m));
 }
 
 const Labels* NodeHelper::Intern(Labels labels) {
@@ -34,6 +41,13 @@ const Labels* NodeHelper::Intern(Labels labels) {
   }
   const Labels* out = &store_.emplace_back(std::move(labels));
   interned_.emplace(h, out);
+  if (memory_ != nullptr) {
+    // The label set plus a hash-map node; checked by the caller's next
+    // AddSamples (every step of RangeEval).
+    const int64_t bytes = static_cast<int64_t>(out->ByteSize() + 4 * sizeof(void*));
+    memory_->Charge(bytes);
+    charged_ += bytes;
+  }
   return out;
 }
 
@@ -129,6 +143,7 @@ Result<EvMatrix> Evaluator::EvalNumber(double v) {
   // Account first: the step count is bounded by max_samples, not by trust.
   PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(num_steps()));
   EvMatrix m(1);
+  ctx_->ChargeSeries(m[0].metric);
   m[0].points.reserve(static_cast<size_t>(num_steps()));
   for (int64_t ts = start_; ts <= end_; ts += interval_) m[0].points.push_back({ts, v});
   return m;
@@ -141,7 +156,12 @@ namespace {
 class SelectCursor final : public Evaluator::SeriesCursor {
  public:
   SelectCursor(QueryContext* ctx, std::unique_ptr<SeriesSet> set, int64_t mint_excl, int64_t maxt, bool drop_stale)
-      : ctx_(ctx), set_(std::move(set)), mint_excl_(mint_excl), maxt_(maxt), drop_stale_(drop_stale) {}
+      : ctx_(ctx),
+        set_(std::move(set)),
+        mint_excl_(mint_excl),
+        maxt_(maxt),
+        drop_stale_(drop_stale),
+        loaded_(&ctx->memory) {}
 
   Result<bool> Next(Evaluator::RangeSeries* out) override {
     if (!set_->Next()) {
@@ -165,8 +185,11 @@ class SelectCursor final : public Evaluator::SeriesCursor {
       if (smp.t > maxt_) break;
       if (drop_stale_ && IsStaleNaN(smp.v)) continue;
       out->samples.push_back(smp);
+      // The raw samples of one series are held too: charged in batches.
+      if ((out->samples.size() & 65535) == 0) PROMETHIUM_RETURN_IF_ERROR(loaded_.Set(LoadedBytes(*out)));
     }
     PROMETHIUM_RETURN_IF_ERROR(it_->Err());
+    PROMETHIUM_RETURN_IF_ERROR(loaded_.Set(LoadedBytes(*out)));
     ctx_->total_samples += static_cast<int64_t>(out->samples.size());
     return true;
   }
@@ -178,6 +201,11 @@ class SelectCursor final : public Evaluator::SeriesCursor {
   int64_t mint_excl_;
   int64_t maxt_;
   bool drop_stale_;
+  ScopedCharge loaded_;  // the caller's buffer, as last filled
+
+  static int64_t LoadedBytes(const Evaluator::RangeSeries& rs) {
+    return static_cast<int64_t>(rs.samples.capacity()) * kPointBytes + static_cast<int64_t>(rs.metric.ByteSize());
+  }
 };
 
 // Hands out already evaluated series (subquery results).
@@ -259,6 +287,7 @@ Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool ti
     PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(es.points.size())));
     es.metric = std::move(rs.metric);
     MaybeDropNameNow(&es);
+    ctx_->ChargeSeries(es.metric);
     out.push_back(std::move(es));
   }
   if (timestamps && !ctx_->delayed_name_removal) PROMETHIUM_RETURN_IF_ERROR(CheckUniqueLabelsets(out));
@@ -338,7 +367,7 @@ Result<EvMatrix> Evaluator::RangeEvalExprs(const std::vector<const Expr*>& exprs
   std::vector<const EvMatrix*> ptrs;
   for (const auto& m : mats) ptrs.push_back(&m);
   auto res = RangeEval(ptrs, fn);
-  for (const auto& m : mats) ctx_->ReleaseSamples(TotalPoints(m));
+  for (const auto& m : mats) ctx_->ReleaseMatrix(m);
   return res;
 }
 
@@ -372,7 +401,11 @@ Result<EvMatrix> Evaluator::RangeEval(std::span<const EvMatrix* const> args, con
     PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(result.size())));
     if (single_step) {
       out.reserve(result.size());
-      for (const auto& s : result) out.push_back(EvSeries{*s.metric, {{ts, s.v}}, s.drop_name});
+      for (const auto& s : result) {
+        out.push_back(EvSeries{*s.metric, {{ts, s.v}}, s.drop_name});
+        ctx_->ChargeSeries(out.back().metric);
+        PROMETHIUM_RETURN_IF_ERROR(ctx_->memory.Check());  // label sets can be huge: check each
+      }
       if (!ctx_->delayed_name_removal) PROMETHIUM_RETURN_IF_ERROR(CheckUniqueLabelsets(out));
       return out;
     }
@@ -386,6 +419,8 @@ Result<EvMatrix> Evaluator::RangeEval(std::span<const EvMatrix* const> args, con
         idx = hit->second;
         if (inserted) {
           out.push_back(EvSeries{*s.metric, {}, s.drop_name});
+          ctx_->ChargeSeries(out.back().metric);
+          PROMETHIUM_RETURN_IF_ERROR(ctx_->memory.Check());
           out.back().points.reserve(static_cast<size_t>(std::min<int64_t>(num_steps(), 1024)));
           last_ts.push_back(kMinTime);
         }
@@ -433,6 +468,7 @@ Result<Evaluator::RangeArg> Evaluator::EvalSubqueryArg(const SubqueryExpr& sq) {
     PROMETHIUM_ASSIGN_OR_RETURN(m, inner.Eval(*sq.expr));
   }
   ra.held_samples = TotalPoints(m);
+  for (const auto& s : m) ra.held_series_bytes += SeriesBytes(s.metric);
   ra.series = std::make_unique<MaterializedCursor>(std::move(m));
   return ra;
 }
@@ -453,9 +489,11 @@ Result<EvMatrix> Evaluator::EvalRangeVectorAtStep(const Expr& e, int64_t ts) {
     PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(es.points.size())));
     es.metric = std::move(rs.metric);
     es.drop_name = rs.drop_name;
+    ctx_->ChargeSeries(es.metric);
     out.push_back(std::move(es));
   }
   ctx_->ReleaseSamples(ra.held_samples);
+  ctx_->memory.Release(ra.held_series_bytes);
   return out;
 }
 

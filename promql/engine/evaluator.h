@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "promql/engine/annotations.h"
+#include "promql/engine/query_memory.h"
 #include "promql/engine/value.h"
 #include "promql/parser/ast.h"
 #include "promql/parser/functions.h"
@@ -52,6 +53,11 @@ struct EvSample {
 };
 using EvVector = std::vector<EvSample>;
 
+// Bytes charged to QueryMemory per point, and per materialised series on top
+// of its points (the EvSeries and its label set).
+inline constexpr int64_t kPointBytes = sizeof(Sample);
+inline int64_t SeriesBytes(const Labels& metric) { return static_cast<int64_t>(sizeof(EvSeries) + metric.ByteSize()); }
+
 // Limits and shared state for one query (shared by nested evaluators).
 struct QueryContext {
   Querier* querier = nullptr;
@@ -62,6 +68,7 @@ struct QueryContext {
   int64_t lookback_ms = 0;
   int64_t default_subquery_step_ms = 60000;
   int64_t max_samples = 0;
+  QueryMemory memory;  // --query.max-memory; points, series, label sets
   std::chrono::steady_clock::time_point deadline;
   std::chrono::milliseconds timeout{0};
   const std::atomic<bool>* canceled = nullptr;
@@ -76,24 +83,52 @@ struct QueryContext {
 
   // Fails with the timeout/cancellation error when one applies.
   Status CheckDone(std::string_view where);
-  // Accounts n more samples held in memory; fails past max_samples.
+  // Accounts n more samples (and their bytes) held in memory; fails past
+  // max_samples or the memory limit (whatever was charged since the last
+  // check included).
   Status AddSamples(int64_t n);
-  void ReleaseSamples(int64_t n) { current_samples -= n; }
+  void ReleaseSamples(int64_t n) {
+    current_samples -= n;
+    memory.Release(n * kPointBytes);
+  }
+  // A series was materialised: charges its label set (checked with the next
+  // AddSamples). Every EvSeries the evaluator creates is charged once, so
+  // ReleaseMatrix can release what it holds.
+  void ChargeSeries(const Labels& metric) { memory.Charge(SeriesBytes(metric)); }
+  // Releases the samples and series bytes of a matrix that is freed.
+  void ReleaseMatrix(const EvMatrix& m);
   // For long per-series step loops: every 4096 steps, checks timeout and
   // cancellation, and that `pending` not yet accounted samples would fit.
   Status CheckProgress(int64_t step, int64_t pending) {
     if ((step & 4095) != 4095) return Status::OK();
     PROMETHIUM_RETURN_IF_ERROR(CheckDone("expression evaluation"));
     if (current_samples + pending > max_samples) return AddSamples(pending);
+    if (memory.limit() > 0 && memory.current() + pending * kPointBytes > memory.limit()) {
+      memory.Charge(pending * kPointBytes);
+      Status st = memory.Check();
+      memory.Release(pending * kPointBytes);
+      return st;
+    }
     return Status::OK();
   }
 };
 
 // Per-node scratch: interned label sets that live as long as the node's
-// evaluation, so step vectors can point at them.
+// evaluation, so step vectors can point at them. Their bytes are charged to
+// the query's QueryMemory (when given) until the helper is destroyed.
 class NodeHelper {
  public:
+  explicit NodeHelper(QueryMemory* memory = nullptr) : memory_(memory) {}
+  ~NodeHelper() {
+    if (memory_ != nullptr) memory_->Release(charged_);
+  }
+  NodeHelper(const NodeHelper&) = delete;
+  NodeHelper& operator=(const NodeHelper&) = delete;
   const Labels* Intern(Labels labels);
+  // The memory limit error once interned label sets (and everything else
+  // the query holds) exceed it: loops that intern many or large label sets
+  // within one step call this after each new one.
+  Status CheckMemory() const { return memory_ != nullptr ? memory_->Check() : Status::OK(); }
   // The input labels without __name__ (cached per input pointer).
   const Labels* WithoutName(const Labels* in);
 
@@ -101,6 +136,8 @@ class NodeHelper {
   std::deque<Labels> store_;  // stable addresses, allocated in blocks
   std::unordered_multimap<uint64_t, const Labels*> interned_;
   std::unordered_map<const Labels*, const Labels*> without_name_;
+  QueryMemory* memory_;
+  int64_t charged_ = 0;
 };
 
 // A per-step function of rangeEval: computes the output vector at `ts` from
@@ -151,8 +188,9 @@ class Evaluator {
     std::unique_ptr<SeriesCursor> series;
     int64_t range_ms = 0;
     int64_t offset_ms = 0;
-    std::optional<int64_t> at_ms;  // fixed reference time
-    int64_t held_samples = 0;      // accounted in QueryContext
+    std::optional<int64_t> at_ms;   // fixed reference time
+    int64_t held_samples = 0;       // accounted in QueryContext
+    int64_t held_series_bytes = 0;  // its series' SeriesBytes, accounted too
   };
   Result<RangeArg> LoadRangeArg(const Expr& e);
   // The reference time of a step for an offset/@ pair.
@@ -169,7 +207,8 @@ class Evaluator {
   Result<EvMatrix> EvalCall(const Call& c);
   Result<EvMatrix> EvalRangeFunction(const Call& c, int matrix_arg);
   Result<EvMatrix> EvalInstantFunction(const Call& c);
-  Result<EvMatrix> EvalLabelFunction(const Call& c);
+  Result<EvMatrix> EvalLabelReplace(const Call& c);
+  Result<EvMatrix> EvalLabelJoin(const Call& c);
   // timestamp(selector): the selected samples' own timestamps (seconds).
   Result<EvMatrix> EvalTimestampOfSelector(const VectorSelector& vs) { return EvalVectorSelector(vs, true); }
 

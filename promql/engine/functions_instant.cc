@@ -14,6 +14,7 @@
 
 #include "promql/engine/evaluator.h"
 #include "promql/engine/function_table.h"
+#include "promql/engine/go_date.h"
 #include "promql/engine/math_util.h"
 #include "tsdb/base/metrics.h"
 
@@ -66,62 +67,17 @@ double Asinh(double v) { return std::asinh(v); }
 double Acosh(double v) { return std::acosh(v); }
 double Atanh(double v) { return std::atanh(v); }
 
-struct CivilDate {
-  int64_t year;
-  int month;  // 1..12
-  int day;    // 1..31
-  int64_t days_since_epoch;
-};
-
-// Howard Hinnant's civil_from_days.
-CivilDate CivilFromSeconds(int64_t secs) {
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return {m <= 2 ? y + 1 : y, m, d, days};
-}
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-int DaysInMonth(int64_t y, int m) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
-enum class DateField : uint8_t { kYear, kMonth, kDayOfMonth, kDaysInMonth, kHour, kMinute, kDayOfWeek, kDayOfYear };
-
-double DatePart(DateField fn, int64_t secs) {
-  CivilDate d = CivilFromSeconds(secs);
-  int64_t sod = secs - d.days_since_epoch * 86400;
-  if (fn == DateField::kYear) return static_cast<double>(d.year);
-  if (fn == DateField::kMonth) return d.month;
-  if (fn == DateField::kDayOfMonth) return d.day;
-  if (fn == DateField::kDaysInMonth) return DaysInMonth(d.year, d.month);
-  if (fn == DateField::kHour) return static_cast<double>(sod / 3600);
-  if (fn == DateField::kMinute) return static_cast<double>((sod / 60) % 60);
-  if (fn == DateField::kDayOfWeek) return static_cast<double>(((d.days_since_epoch % 7) + 7 + 4) % 7);
-  // day_of_year
-  int doy = d.day;
-  for (int m = 1; m < d.month; ++m) doy += DaysInMonth(d.year, m);
-  return doy;
-}
-
 InstantFn DateFn(const FnCtx& c, DateField name) {
   bool no_args = c.call->args.empty();
   return [ev = c.ev, h = c.helper, name, no_args](std::span<const EvVector> a, int64_t ts, EvVector* out) {
     if (no_args) {
-      out->push_back({&kNoLabels, DatePart(name, ts / 1000), false});
+      out->push_back({&kNoLabels, GoDateField(name, ts / 1000), false});
       return Status::OK();
     }
+    // Every sample answers, NaN and out-of-range values included: Prometheus
+    // converts them as Go does (go_date.h).
     for (const auto& s : a[0]) {
-      if (std::isnan(s.v) || std::isinf(s.v)) continue;
-      out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), DatePart(name, static_cast<int64_t>(s.v)), true});
+      out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), GoDateField(name, GoFloatToInt64(s.v)), true});
     }
     return Status::OK();
   };
@@ -430,7 +386,7 @@ InstantFn DateFieldFn(const FnCtx& c) {
 }
 
 // How EvalCall routes a call whose arguments hold no range vector.
-enum class CallKind : uint8_t { kInstant, kLabel, kStart, kEnd, kRange, kStep, kTimestamp };
+enum class CallKind : uint8_t { kInstant, kLabelReplace, kLabelJoin, kStart, kEnd, kRange, kStep, kTimestamp };
 
 // How the engine evaluates one function. No factory and kind kInstant means
 // the engine does not implement it ("unsupported: function X").
@@ -518,8 +474,8 @@ const std::vector<InstantImpl>& InstantImpls() {
       {"scalar", {ScalarOfVectorFn}},
       {"min_of", {MinOfFn}},
       {"max_of", {MaxOfFn}},
-      {"label_replace", {nullptr, CallKind::kLabel}},
-      {"label_join", {nullptr, CallKind::kLabel}},
+      {"label_replace", {nullptr, CallKind::kLabelReplace}},
+      {"label_join", {nullptr, CallKind::kLabelJoin}},
       {"start", {nullptr, CallKind::kStart}},
       {"end", {nullptr, CallKind::kEnd}},
       {"range", {nullptr, CallKind::kRange}},
@@ -537,7 +493,8 @@ Result<EvMatrix> Evaluator::EvalCall(const Call& c) {
     if (c.args[i]->type() == ExprType::kMatrix) return EvalRangeFunction(c, static_cast<int>(i));
   }
   switch (FunctionEntry(InstantImpls(), c).kind) {
-    case CallKind::kLabel: return EvalLabelFunction(c);
+    case CallKind::kLabelReplace: return EvalLabelReplace(c);
+    case CallKind::kLabelJoin: return EvalLabelJoin(c);
     case CallKind::kStart: return EvalNumber(static_cast<double>(ctx_->query_start) / 1000);
     case CallKind::kEnd: return EvalNumber(static_cast<double>(ctx_->query_end) / 1000);
     case CallKind::kRange: return EvalNumber(static_cast<double>(ctx_->query_end - ctx_->query_start) / 1000);
@@ -555,7 +512,7 @@ Result<EvMatrix> Evaluator::EvalCall(const Call& c) {
 Result<EvMatrix> Evaluator::EvalInstantFunction(const Call& c) {
   const InstantImpl& impl = FunctionEntry(InstantImpls(), c);
   if (impl.factory == nullptr) return Status::Unsupported("function " + std::string(c.func->name));
-  FnCtx fc{this, &c, std::make_shared<NodeHelper>()};
+  FnCtx fc{this, &c, std::make_shared<NodeHelper>(&ctx_->memory)};
   InstantFn fn = impl.factory(fc);
   if (impl.sort && start_ != end_) ctx_->annotations.AddWarning(SortInRangeQueryWarning(), c.pos);
   std::vector<const Expr*> exprs;

@@ -1,7 +1,10 @@
 // label_replace and label_join: rewrite series labels (RE2, fully anchored),
 // then merge series that end up with the same labels (disjoint points only).
+// EvalCall reaches each through its function id (CallKind::kLabelReplace,
+// kLabelJoin in functions_instant.cc), like every other function.
 #include <re2/re2.h>
 
+#include <optional>
 #include <string>
 
 #include "promql/engine/evaluator.h"
@@ -75,59 +78,73 @@ std::string Expand(const re2::RE2& re, std::string_view tmpl, const std::vector<
   return out;
 }
 
-}  // namespace
-
-Result<EvMatrix> Evaluator::EvalLabelFunction(const Call& c) {
-  const bool replace = c.func->name == "label_replace";
-  const std::string dst = StringArg(*c.args[1]);
-  std::unique_ptr<re2::RE2> re;
-  std::string repl, src, sep;
-  std::vector<std::string> srcs;
-  if (replace) {
-    repl = StringArg(*c.args[2]);
-    src = StringArg(*c.args[3]);
-    std::string regex = StringArg(*c.args[4]);
-    re2::RE2::Options o;
-    o.set_log_errors(false);
-    re = std::make_unique<re2::RE2>("^(?s:" + regex + ")$", o);
-    if (!re->ok()) return Status::InvalidArgument("invalid regular expression in label_replace(): " + regex);
-    if (!IsValidUtf8LabelName(dst))
-      return Status::InvalidArgument("invalid destination label name in label_replace(): " + dst);
-  } else {
-    sep = StringArg(*c.args[2]);
-    for (size_t i = 3; i < c.args.size(); ++i) {
-      srcs.push_back(StringArg(*c.args[i]));
-      if (!IsValidUtf8LabelName(srcs.back())) {
-        return Status::InvalidArgument("invalid source label name in label_join(): " + srcs.back());
-      }
-    }
-    if (!IsValidUtf8LabelName(dst))
-      return Status::InvalidArgument("invalid destination label name in label_join(): " + dst);
-  }
-  PROMETHIUM_ASSIGN_OR_RETURN(EvMatrix m, Eval(*c.args[0]));
-  std::vector<re2::StringPiece> groups(replace ? static_cast<size_t>(re->NumberOfCapturingGroups()) + 1 : 0);
+// Sets label `dst` of every series of `m` to value_of(series labels), leaving
+// series for which it returns nullopt unchanged, then merges series that end
+// up with the same labels. Label sets that grow are charged to the query's
+// memory (a replacement can make them arbitrarily large).
+template <typename ValueOf>
+Result<EvMatrix> SetLabelOfEach(QueryContext* ctx, EvMatrix m, const std::string& dst, ValueOf value_of) {
   for (auto& s : m) {
-    std::string value;
-    if (replace) {
-      std::string src_val(s.metric.Get(src));
-      if (!re->Match(src_val, 0, src_val.size(), re2::RE2::UNANCHORED, groups.data(),
-                     static_cast<int>(groups.size()))) {
-        continue;
-      }
-      value = Expand(*re, repl, groups);
-    } else {
-      for (size_t i = 0; i < srcs.size(); ++i) {
-        if (i > 0) value += sep;
-        value += s.metric.Get(srcs[i]);
-      }
-    }
+    std::optional<std::string> value = value_of(s.metric);
+    if (!value) continue;
     LabelsBuilder b(s.metric);
-    b.Set(dst, value);
+    b.Set(dst, *value);
+    const int64_t before = SeriesBytes(s.metric);
     s.metric = b.Build();
+    PROMETHIUM_RETURN_IF_ERROR(ctx->memory.ChargeAndCheck(SeriesBytes(s.metric) - before));
     if (dst == kMetricName) s.drop_name = false;
   }
   PROMETHIUM_RETURN_IF_ERROR(MergeSameLabelset(&m));
   return m;
+}
+
+}  // namespace
+
+// label_replace(v, dst, replacement, src, regex)
+Result<EvMatrix> Evaluator::EvalLabelReplace(const Call& c) {
+  const std::string dst = StringArg(*c.args[1]);
+  const std::string repl = StringArg(*c.args[2]);
+  const std::string src = StringArg(*c.args[3]);
+  const std::string regex = StringArg(*c.args[4]);
+  re2::RE2::Options o;
+  o.set_log_errors(false);
+  const re2::RE2 re("^(?s:" + regex + ")$", o);
+  if (!re.ok()) return Status::InvalidArgument("invalid regular expression in label_replace(): " + regex);
+  if (!IsValidUtf8LabelName(dst))
+    return Status::InvalidArgument("invalid destination label name in label_replace(): " + dst);
+  PROMETHIUM_ASSIGN_OR_RETURN(EvMatrix m, Eval(*c.args[0]));
+  std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  return SetLabelOfEach(ctx_, std::move(m), dst, [&](const Labels& metric) -> std::optional<std::string> {
+    const std::string src_val(metric.Get(src));
+    if (!re.Match(src_val, 0, src_val.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+      return std::nullopt;  // no match: the series keeps its labels
+    }
+    return Expand(re, repl, groups);
+  });
+}
+
+// label_join(v, dst, separator, src...)
+Result<EvMatrix> Evaluator::EvalLabelJoin(const Call& c) {
+  const std::string dst = StringArg(*c.args[1]);
+  const std::string sep = StringArg(*c.args[2]);
+  std::vector<std::string> srcs;
+  for (size_t i = 3; i < c.args.size(); ++i) {
+    srcs.push_back(StringArg(*c.args[i]));
+    if (!IsValidUtf8LabelName(srcs.back())) {
+      return Status::InvalidArgument("invalid source label name in label_join(): " + srcs.back());
+    }
+  }
+  if (!IsValidUtf8LabelName(dst))
+    return Status::InvalidArgument("invalid destination label name in label_join(): " + dst);
+  PROMETHIUM_ASSIGN_OR_RETURN(EvMatrix m, Eval(*c.args[0]));
+  return SetLabelOfEach(ctx_, std::move(m), dst, [&](const Labels& metric) -> std::optional<std::string> {
+    std::string value;
+    for (size_t i = 0; i < srcs.size(); ++i) {
+      if (i > 0) value += sep;
+      value += metric.Get(srcs[i]);
+    }
+    return value;
+  });
 }
 
 }  // namespace promethium::promql

@@ -427,13 +427,18 @@ Result<EvMatrix> Evaluator::EvalRangeFunction(const Call& c, int matrix_arg) {
     ss.drop_name = !impl.keeps_name || rs.drop_name;
     ss.metric = std::move(rs.metric);
     MaybeDropNameNow(&ss);
+    ctx_->ChargeSeries(ss.metric);
     out.push_back(std::move(ss));
   }
-  for (const auto& m : scalar_args) ctx_->ReleaseSamples(TotalPoints(m));
+  for (const auto& m : scalar_args) ctx_->ReleaseMatrix(m);
   ctx_->ReleaseSamples(ra.held_samples);
+  ctx_->memory.Release(ra.held_series_bytes);
   if (impl.absent) {
-    ctx_->ReleaseSamples(TotalPoints(out));
-    return AbsentOverTime(out, *c.args[0], start_, end_, interval_);
+    ctx_->ReleaseMatrix(out);
+    EvMatrix absent = AbsentOverTime(out, *c.args[0], start_, end_, interval_);
+    for (const auto& s : absent) ctx_->ChargeSeries(s.metric);
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(TotalPoints(absent)));
+    return absent;
   }
   if (!ctx_->delayed_name_removal) PROMETHIUM_RETURN_IF_ERROR(CheckUniqueLabelsets(out));
   return out;

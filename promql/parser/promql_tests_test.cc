@@ -1,5 +1,5 @@
-// Every query in the shared PromQL conformance files (Prometheus's
-// promqltest format, PROMQL_TESTS_DIR/*.test) must parse, except those the
+// Every query in Prometheus's PromQL test scripts (promqltest format, the
+// in-repo copy PROMQL_TESTS_DIR/*.test = tests/promqltest/testdata) must parse, except those the
 // file itself expects to fail ("expect fail" or the legacy eval_fail).
 // The parse -> print -> parse round trip must also be stable for each.
 #include <gtest/gtest.h>
@@ -77,7 +77,7 @@ std::vector<EvalQuery> LoadQueries(const std::filesystem::path& dir) {
 
 TEST(PromqlTestsTest, EveryQueryParses) {
   const std::filesystem::path dir = PROMQL_TESTS_DIR;
-  // ../shared beside the checkout holds the scripts; a missing copy fails, never skips.
+  // The scripts are part of the checkout; a missing or empty copy fails, never skips.
   ASSERT_TRUE(std::filesystem::exists(dir)) << "no " << dir;
   ParseOptions opts;  // promqltest enables the experimental functions
   opts.enable_experimental_functions = true;

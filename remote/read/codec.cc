@@ -139,8 +139,11 @@ Result<SeriesList> DecodeSampledResponse(std::string_view snappy_body, int64_t m
     return Status::ResourceExhausted(fmt::format("remote read response decompresses to {} bytes, above the limit of {}",
                                                  size, limits.max_decoded_bytes));
   }
+  // Validate before allocating the declared size: a forged header could
+  // otherwise make us allocate up to the limit for a few bytes of body.
   std::string raw;
-  if (!snappy::Uncompress(snappy_body.data(), snappy_body.size(), &raw)) {
+  if (!snappy::IsValidCompressedBuffer(snappy_body.data(), snappy_body.size()) ||
+      !snappy::Uncompress(snappy_body.data(), snappy_body.size(), &raw)) {
     return Status::InvalidArgument("error reading response: snappy: corrupt input");
   }
   prometheus::ReadResponse resp;

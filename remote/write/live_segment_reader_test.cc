@@ -18,14 +18,14 @@ class LiveSegmentReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = tsdb::wal::TestDirForTest("promethium_live_segment_reader_");
-    env_->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok());
     ASSERT_TRUE(env_->CreateDirs(dir_).ok());
     path_ = dir_ + "/00000000";
     auto f = env_->NewWritableFile(path_);
     ASSERT_TRUE(f.ok());
     file_ = std::move(*f);
   }
-  void TearDown() override { env_->RemoveDirRecursively(dir_); }
+  void TearDown() override { EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok()); }
 
   void Write(std::string_view bytes) {
     ASSERT_TRUE(file_->Append(bytes).ok());

@@ -55,7 +55,7 @@ QueueManager::State::State(QueueManager::Options o)
 }
 
 void QueueManager::State::Acknowledge(const std::vector<QueueItem>& batch) {
-  std::lock_guard<std::mutex> l(mu);
+  MutexLock l(&mu);
   for (size_t i = 0; i < batch.size();) {
     size_t j = i;
     while (j < batch.size() && batch[j].record_seq == batch[i].record_seq) ++j;
@@ -69,7 +69,7 @@ std::vector<MetricMetadataEntry> QueueManager::State::RefreshMetadata() {
   std::vector<MetricMetadataEntry> all = options.metadata_source();
   auto index = std::make_shared<MetadataIndex>();
   for (const MetricMetadataEntry& m : all) index->try_emplace(m.family, m);  // the first target's entry wins
-  std::lock_guard<std::mutex> l(mu);
+  MutexLock l(&mu);
   metadata = std::move(index);
   return all;
 }
@@ -91,13 +91,13 @@ void QueueManager::SetCountsProcessInput(bool counts) { s_->count_process_input.
 const RemoteWriteConfig& QueueManager::config() const { return s_->options.config; }
 
 int QueueManager::shards() const {
-  std::lock_guard<std::mutex> l(s_->mu);
+  MutexLock l(&s_->mu);
   return static_cast<int>(s_->shards.size());
 }
 
 void QueueManager::Start() {
   State& s = *s_;
-  std::lock_guard<std::mutex> life(s.lifecycle_mu);
+  MutexLock life(&s.lifecycle_mu);
   if (s.started) return;
   s.started = true;
   const QueueConfig& qc = s.qc();
@@ -109,11 +109,11 @@ void QueueManager::Start() {
   s.work = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(s.io.get_executor());
   net::post(s.io, [&s, n = static_cast<int>(qc.min_shards)] {
     {
-      std::lock_guard<std::mutex> l(s.mu);
+      MutexLock l(&s.mu);
       s.accepting = !s.stopping;
     }
     s.StartShards(n);
-    s.space_cv.notify_all();
+    s.space_cv.SignalAll();
   });
   net::co_spawn(s.io, s.UpdateShardsLoop(), net::detached);
   net::co_spawn(s.io, s.MetadataLoop(), net::detached);
@@ -132,7 +132,7 @@ void QueueManager::Start() {
 
 void QueueManager::Stop() {
   State& s = *s_;
-  std::lock_guard<std::mutex> life(s.lifecycle_mu);
+  MutexLock life(&s.lifecycle_mu);
   if (!s.started || s.stopped) {
     s.stopped = true;
     return;
@@ -140,11 +140,11 @@ void QueueManager::Stop() {
   s.stopped = true;
   LogInfo(kLog, "Stopping remote storage: remote_name={}", s.options.config.name);
   {
-    std::lock_guard<std::mutex> l(s.mu);
+    MutexLock l(&s.mu);
     s.stopping = true;
     s.accepting = false;
   }
-  s.space_cv.notify_all();
+  s.space_cv.SignalAll();
   std::promise<void> flushed;
   net::co_spawn(
       s.io,
@@ -171,7 +171,7 @@ void QueueManager::Stop() {
 void QueueManager::Reshard(int n) {
   State& s = *s_;
   // Held throughout, so Stop cannot end the I/O thread under the reshard.
-  std::lock_guard<std::mutex> life(s.lifecycle_mu);
+  MutexLock life(&s.lifecycle_mu);
   if (!s.started || s.stopped) return;
   std::promise<void> done;
   net::co_spawn(
@@ -201,35 +201,36 @@ void QueueManager::StoreSeries(std::span<const tsdb::wal::RefSeries> series, uin
     }
     built.emplace_back(rs.ref, std::move(cached));
   }
-  std::lock_guard<std::mutex> l(s.mu);
+  MutexLock l(&s.mu);
   for (auto& [ref, cached] : built) s.series[ref] = std::move(cached);
 }
 
 void QueueManager::SeriesReset(uint64_t segment) {
-  std::lock_guard<std::mutex> l(s_->mu);
+  MutexLock l(&s_->mu);
   std::erase_if(s_->series, [segment](const auto& kv) { return kv.second.segment < segment; });
 }
 
 WalPosition QueueManager::AcknowledgedPosition() const {
-  std::lock_guard<std::mutex> l(s_->mu);
+  MutexLock l(&s_->mu);
   return s_->acks.Acknowledged();
 }
 
 namespace {
 
 // Puts `item` on its series' shard, waiting for room. False: stopping.
-bool Enqueue(QueueManager::State& s, std::unique_lock<std::mutex>& l, uint64_t ref, QueueItem&& item) {
+bool Enqueue(QueueManager::State& s, uint64_t ref, QueueItem&& item) REQUIRES(s.mu) {
   const size_t capacity = static_cast<size_t>(s.qc().capacity);
   const size_t batch = static_cast<size_t>(s.qc().max_samples_per_send);
   for (;;) {
     if (s.stopping) return false;
     if (s.accepting && !s.shards.empty()) {
       const std::shared_ptr<QueueShard>& shard = s.shards[ref % s.shards.size()];
-      if (shard->queue.size() < capacity) {
+      auto& [queue, wake_posted] = s.Locked(*shard);
+      if (queue.size() < capacity) {
         s.acks.Add(item.record_seq, 1);
-        shard->queue.push_back(std::move(item));
-        if (shard->queue.size() >= batch && !shard->wake_posted) {
-          shard->wake_posted = true;
+        queue.push_back(std::move(item));
+        if (queue.size() >= batch && !wake_posted) {
+          wake_posted = true;
           net::post(s.io, [weak = std::weak_ptr<QueueShard>(shard)] {
             if (auto sh = weak.lock()) sh->wake.cancel();
           });
@@ -238,7 +239,7 @@ bool Enqueue(QueueManager::State& s, std::unique_lock<std::mutex>& l, uint64_t r
       }
     }
     s.metrics.enqueue_retries_total->Inc();
-    s.space_cv.wait_for(l, kEnqueueRecheck);
+    s.space_cv.WaitFor(&s.mu, kEnqueueRecheck);
   }
 }
 
@@ -282,7 +283,7 @@ bool AppendRecord(QueueManager::State& s, std::span<const T> in, WalPosition end
   AppendTally tally;
   bool ok = true;
   {
-    std::unique_lock<std::mutex> l(s.mu);
+    MutexLock l(&s.mu);
     if (s.stopping) return false;
     const uint64_t seq = s.acks.Open(end);
     for (const T& x : in) {
@@ -298,7 +299,7 @@ bool AppendRecord(QueueManager::State& s, std::span<const T> in, WalPosition end
       QueueItem item = make(x);
       item.series = it->second.entry;
       item.record_seq = seq;
-      if (!Enqueue(s, l, x.ref, std::move(item))) {
+      if (!Enqueue(s, x.ref, std::move(item))) {
         ok = false;  // the record stays open: never acknowledged
         break;
       }

@@ -70,6 +70,11 @@ class QueueManager : public WalConsumer {
     // once per queue).
     bool count_process_input = false;
     int64_t shard_update_interval_ms = 10'000;
+    // Maps the wait a retry chose (Retry-After or the backoff) to the wait
+    // it takes; empty: waits what it chose. Tests record the chosen delay
+    // and return 0, so they assert it without waiting. Runs on the I/O
+    // thread.
+    std::function<int64_t(int64_t chosen_ms)> retry_wait;
   };
 
   static Result<std::unique_ptr<QueueManager>> Make(Options options);

@@ -52,7 +52,7 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
   const RemoteWriteConfig& cfg = options.config;
   std::shared_ptr<const MetadataIndex> md;
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     md = metadata;
   }
   EncodedBatch enc;
@@ -108,7 +108,7 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
     reshard_disabled_until_ms = std::max(reshard_disabled_until_ms, SteadyNowMs() + 2 * sleep);
     LogWarn(kLog, "Failed to send batch, retrying: remote_name={} url={} err={}", cfg.name, cfg.url,
             o.status.message());
-    co_await Sleep(shard->backoff, sleep);
+    co_await Sleep(shard->backoff, RetryWaitMs(sleep));
     if (hard_stop) {
       result.canceled = true;
       break;
@@ -182,7 +182,7 @@ net::awaitable<void> QueueManager::State::SendMetadata(std::span<const MetricMet
       co_return;
     }
     const int64_t sleep = NextRetryDelay(o.retry_after_ms, qc().max_backoff_ms, &backoff);
-    co_await Sleep(metadata_timer, sleep);
+    co_await Sleep(metadata_timer, RetryWaitMs(sleep));
     if (hard_stop) co_return;
     metrics.metadata_retried_total->Inc(n);
   }
@@ -205,7 +205,7 @@ net::awaitable<void> QueueManager::State::MetadataLoop() {
     if (hard_stop) co_return;
     co_await Sleep(metadata_timer, mc.send_interval_ms);
     if (hard_stop) co_return;
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     if (stopping) co_return;
   }
 }

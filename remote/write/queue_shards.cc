@@ -26,7 +26,7 @@ void QueueManager::State::StartShards(int n) {
   std::vector<std::shared_ptr<QueueShard>> fresh;
   for (int i = 0; i < n; ++i) fresh.push_back(std::make_shared<QueueShard>(io));
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     shards = fresh;
     running_shards = n;
     flushing = false;
@@ -37,7 +37,7 @@ void QueueManager::State::StartShards(int n) {
 }
 
 void QueueManager::State::WakeAllShards() {
-  std::lock_guard<std::mutex> l(mu);
+  MutexLock l(&mu);
   for (auto& shard : shards) shard->wake.cancel();
 }
 
@@ -45,7 +45,7 @@ void QueueManager::State::HardStop() {
   hard_stop = true;
   std::vector<std::shared_ptr<QueueShard>> current;
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     current = shards;
   }
   for (auto& shard : current) {
@@ -66,15 +66,16 @@ net::awaitable<void> QueueManager::State::RunShard(std::shared_ptr<QueueShard> s
     std::vector<QueueItem> batch;
     bool exit = false;
     {
-      std::lock_guard<std::mutex> l(mu);
-      shard->wake_posted = false;
+      MutexLock l(&mu);
+      auto& [queue, wake_posted] = Locked(*shard);
+      wake_posted = false;
       const bool due = SteadyNowMs() >= deadline || flushing;
       if (hard_stop) {
         exit = true;
-      } else if (shard->queue.size() >= max_batch || (due && !shard->queue.empty())) {
-        const size_t n = std::min(max_batch, shard->queue.size());
-        batch.assign(std::make_move_iterator(shard->queue.begin()), std::make_move_iterator(shard->queue.begin() + n));
-        shard->queue.erase(shard->queue.begin(), shard->queue.begin() + n);
+      } else if (queue.size() >= max_batch || (due && !queue.empty())) {
+        const size_t n = std::min(max_batch, queue.size());
+        batch.assign(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.begin() + n));
+        queue.erase(queue.begin(), queue.begin() + n);
       } else if (flushing) {
         exit = true;  // flushed: nothing left
       }
@@ -85,7 +86,7 @@ net::awaitable<void> QueueManager::State::RunShard(std::shared_ptr<QueueShard> s
       co_await Sleep(shard->wake, deadline - SteadyNowMs());
       continue;
     }
-    space_cv.notify_all();
+    space_cv.SignalAll();
     co_await SendBatch(shard.get(), std::move(batch));
     deadline = SteadyNowMs() + deadline_ms;
   }
@@ -93,10 +94,10 @@ net::awaitable<void> QueueManager::State::RunShard(std::shared_ptr<QueueShard> s
   // still holds them for the next start).
   int64_t left_samples = 0, left_exemplars = 0;
   {
-    std::lock_guard<std::mutex> l(mu);
-    for (const QueueItem& item : shard->queue)
-      ++(item.kind == QueueItem::Kind::kSample ? left_samples : left_exemplars);
-    shard->queue.clear();
+    MutexLock l(&mu);
+    std::deque<QueueItem>& queue = Locked(*shard).queue;
+    for (const QueueItem& item : queue) ++(item.kind == QueueItem::Kind::kSample ? left_samples : left_exemplars);
+    queue.clear();
     if (--running_shards == 0) shards_exited.cancel();
   }
   if (left_samples + left_exemplars > 0) {
@@ -107,18 +108,18 @@ net::awaitable<void> QueueManager::State::RunShard(std::shared_ptr<QueueShard> s
     LogError(kLog, "Failed to flush all samples on shutdown: remote_name={} count={}", options.config.name,
              left_samples + left_exemplars);
   }
-  space_cv.notify_all();
+  space_cv.SignalAll();
 }
 
 net::awaitable<void> QueueManager::State::FlushShards() {
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     flushing = true;
   }
   WakeAllShards();
   for (;;) {
     {
-      std::lock_guard<std::mutex> l(mu);
+      MutexLock l(&mu);
       if (running_shards == 0) break;
     }
     boost::system::error_code ec;  // the timer never expires (State's constructor): only cancel() wakes
@@ -129,7 +130,7 @@ net::awaitable<void> QueueManager::State::FlushShards() {
 
 net::awaitable<void> QueueManager::State::ReshardTo(int n) {
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     if (stopping) co_return;
     accepting = false;
   }
@@ -138,15 +139,15 @@ net::awaitable<void> QueueManager::State::ReshardTo(int n) {
   // series' samples leave in order.
   co_await FlushShards();
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     if (stopping) co_return;
   }
   StartShards(n);
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(&mu);
     accepting = !stopping;
   }
-  space_cv.notify_all();
+  space_cv.SignalAll();
 }
 
 net::awaitable<void> QueueManager::State::UpdateShardsLoop() {
@@ -155,7 +156,7 @@ net::awaitable<void> QueueManager::State::UpdateShardsLoop() {
     co_await Sleep(update_timer, interval);
     if (hard_stop) co_return;
     {
-      std::lock_guard<std::mutex> l(mu);
+      MutexLock l(&mu);
       if (stopping) co_return;
     }
     data_in.Tick();

@@ -15,9 +15,9 @@ class SendPositionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = tsdb::wal::TestDirForTest("promethium_send_position_");
-    env_->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok());
   }
-  void TearDown() override { env_->RemoveDirRecursively(dir_); }
+  void TearDown() override { EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok()); }
   void WriteRaw(const std::string& path, std::string_view bytes) {
     ASSERT_TRUE(env_->CreateDirs(std::filesystem::path(path).parent_path().string()).ok());
     auto f = env_->NewWritableFile(path);

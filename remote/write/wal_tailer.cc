@@ -25,7 +25,7 @@ WalTailer::WalTailer(Env* env, std::string wal_dir, bool send_exemplars,
       stopping_(stopping) {}
 
 WalPosition WalTailer::Position() const {
-  std::lock_guard<std::mutex> lock(pos_mu_);
+  MutexLock lock(&pos_mu_);
   return position_;
 }
 
@@ -33,7 +33,7 @@ void WalTailer::MoveTo(uint64_t segment) {
   segment_ = segment;
   reader_.reset();
   if (metrics_.current_segment != nullptr) metrics_.current_segment->Set(static_cast<double>(segment));
-  std::lock_guard<std::mutex> lock(pos_mu_);
+  MutexLock lock(&pos_mu_);
   position_ = WalPosition{segment, 0};
 }
 
@@ -117,7 +117,7 @@ Status WalTailer::Read(bool* progressed) {
   const uint64_t before = reader_->offset();
   Status st = reader_->ReadAvailable([this](const LiveRecord& rec) { return Dispatch(rec); });
   *progressed = reader_->offset() != before;
-  std::lock_guard<std::mutex> lock(pos_mu_);
+  MutexLock lock(&pos_mu_);
   position_ = WalPosition{segment_, reader_->offset()};
   return st;
 }

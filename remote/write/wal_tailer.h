@@ -23,7 +23,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +32,7 @@
 #include "tsdb/base/env.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/status.h"
+#include "tsdb/base/thread_annotations.h"
 #include "tsdb/wal/record.h"
 
 namespace promethium::remote {
@@ -63,7 +63,7 @@ class WalTailer {
 
   Result<Next> Step();
   // The segment being read and the offset of its next record.
-  WalPosition Position() const;
+  WalPosition Position() const EXCLUDES(pos_mu_);
 
  private:
   // Reads the newest checkpoint's series and picks the first segment.
@@ -103,8 +103,8 @@ class WalTailer {
   std::vector<tsdb::wal::RefSample> samples_;
   std::vector<tsdb::wal::RefExemplar> exemplars_;
 
-  mutable std::mutex pos_mu_;
-  WalPosition position_;  // guarded by pos_mu_
+  mutable Mutex pos_mu_;
+  WalPosition position_ GUARDED_BY(pos_mu_);
 };
 
 }  // namespace promethium::remote

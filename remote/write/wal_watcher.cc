@@ -168,8 +168,8 @@ void WalWatcher::ReadLoop() {
 }
 
 bool WalWatcher::WaitStop(std::chrono::milliseconds d) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, d, [this] { return stop_; });
+  MutexLock lock(&mu_);
+  return cv_.WaitFor(&mu_, d, [this]() REQUIRES(mu_) { return stop_; });
 }
 
 void WalWatcher::PersistLoop() {
@@ -199,10 +199,10 @@ void WalWatcher::Stop() {
   started_ = false;
   stopping_.store(true);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (reader_thread_.joinable()) reader_thread_.join();
   if (persister_thread_.joinable()) persister_thread_.join();
   PersistNow();

@@ -39,10 +39,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -50,9 +48,11 @@
 #include "remote/write/send_position.h"
 #include "remote/write/wal_consumer.h"
 #include "remote/write/wal_retention.h"
+#include "tsdb/base/cond_var.h"
 #include "tsdb/base/env.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/status.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace promethium::remote {
 
@@ -107,7 +107,7 @@ class WalWatcher {
   void ReadLoop();
   void PersistLoop();
   void PersistNow();
-  bool WaitStop(std::chrono::milliseconds d);
+  bool WaitStop(std::chrono::milliseconds d) EXCLUDES(mu_);
 
   Env* const env_;
   const WalWatcherOptions opts_;
@@ -118,9 +118,9 @@ class WalWatcher {
   std::unique_ptr<WalTailer> tailer_;
   uint64_t retention_handle_ = 0;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;  // with mu_: stop_ was set
+  bool stop_ GUARDED_BY(mu_) = false;
   std::atomic<bool> stopping_{false};
   WalPosition last_persisted_;  // persister thread only (and Stop after the join)
   bool persisted_once_ = false;

@@ -99,11 +99,11 @@ class WalWatcherTest : public ::testing::TestWithParam<wal::Compression> {
  protected:
   void SetUp() override {
     root_ = wal::TestDirForTest("promethium_wal_watcher_");
-    env_->RemoveDirRecursively(root_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(root_).ok());
     wal_dir_ = root_ + "/wal";
     pos_dir_ = root_ + "/remote_write";
   }
-  void TearDown() override { env_->RemoveDirRecursively(root_); }
+  void TearDown() override { EXPECT_TRUE(env_->RemoveDirRecursively(root_).ok()); }
 
   std::unique_ptr<wal::Wal> OpenWal(uint64_t first_segment, uint64_t segment_size = 4096) {
     wal::WalOptions opts;

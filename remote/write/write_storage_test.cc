@@ -50,7 +50,9 @@ class WriteStorageTest : public ::testing::Test {
   }
   void TearDown() override {
     storage_.reset();
-    if (wal_) (void)wal_->Close();
+    if (wal_) {
+      EXPECT_TRUE(wal_->Close().ok());
+    }
     std::filesystem::remove_all(dir_);
   }
   void LogSample(int64_t t) {

@@ -29,10 +29,8 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -42,6 +40,8 @@
 #include "rules/manager/group_metrics.h"
 #include "rules/manager/options.h"
 #include "rules/manager/rule.h"
+#include "tsdb/base/cond_var.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace promethium::rules {
 
@@ -110,7 +110,10 @@ class Group {
   void RestoreForState(int64_t ts_ms);
 
   void Start();
+  // Returns once the scheduler thread has ended: no evaluation runs after.
   void Stop();
+  // From Start until the scheduler thread's last evaluation returned.
+  bool running() const { return running_.load(); }
 
   // Timings of the latest iteration, for the API.
   int64_t last_evaluation_ms() const EXCLUDES(state_mu_);  // wall clock at start, 0 = never
@@ -123,7 +126,7 @@ class Group {
   int64_t NowMs() const;
   void Run();
   // Waits until wall time target_ms; false when stopped first.
-  bool WaitUntil(int64_t target_ms);
+  bool WaitUntil(int64_t target_ms) EXCLUDES(run_mu_);
   // Waits for the tick after *ts_ms, then advances *ts_ms to the next
   // evaluation time, skipping (and counting) missed slots; false when stopped.
   bool NextTick(int64_t* ts_ms);
@@ -137,6 +140,7 @@ class Group {
   GroupMetrics metrics_;
   std::atomic<int64_t> default_query_offset_ms_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> running_{false};
 
   Mutex eval_mu_;
   // Per rule: the series its last successful evaluation appended.
@@ -148,10 +152,11 @@ class Group {
   double evaluation_seconds_ GUARDED_BY(state_mu_) = 0;
   int64_t last_eval_ts_ms_ GUARDED_BY(state_mu_) = 0;
 
-  // Wakes the scheduler thread on Stop. stopping_ is the state; run_mu_ only
-  // pairs with run_cv_ (stopping_ is set under it, so no wake-up is lost).
-  std::mutex run_mu_;
-  std::condition_variable run_cv_;
+  // Wakes the scheduler thread on Stop. stopping_ is the state (an atomic:
+  // evaluations read it without the lock); run_mu_ only pairs with run_cv_
+  // (stopping_ is set under it, so no wake-up is lost).
+  Mutex run_mu_;
+  CondVar run_cv_;
   std::thread thread_;
 };
 

@@ -8,24 +8,28 @@ namespace promethium::rules {
 
 void Group::Start() {
   if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Run(); });
+  running_.store(true);
+  thread_ = std::thread([this] {
+    Run();
+    running_.store(false);
+  });
 }
 
 void Group::Stop() {
   {
-    std::lock_guard<std::mutex> l(run_mu_);
+    MutexLock l(&run_mu_);
     stopping_.store(true);
   }
-  run_cv_.notify_all();
+  run_cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 bool Group::WaitUntil(int64_t target_ms) {
-  std::unique_lock<std::mutex> l(run_mu_);
+  MutexLock l(&run_mu_);
   while (!stopping_.load()) {
     const int64_t now = NowMs();
     if (now >= target_ms) return true;
-    run_cv_.wait_for(l, std::chrono::milliseconds(target_ms - now));
+    run_cv_.WaitFor(&run_mu_, std::chrono::milliseconds(target_ms - now));
   }
   return false;
 }

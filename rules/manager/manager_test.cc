@@ -210,7 +210,9 @@ TEST_F(ManagerTest, FirstLoadRestoresForState) {
   Write("b.yml", "groups:\n  - name: z\n    rules:\n      - alert: Y\n        expr: up == 0\n");
   ASSERT_TRUE(m.Update(60000, {(dir_ / "a.yml").string(), (dir_ / "b.yml").string()}, Labels(), "", 0).ok());
   for (const auto& gr : m.RuleGroups()) {
-    if (gr->name() == "z") EXPECT_TRUE(static_cast<AlertingRule&>(*gr->rules()[0]).restored());
+    if (gr->name() == "z") {
+      EXPECT_TRUE(static_cast<AlertingRule&>(*gr->rules()[0]).restored());
+    }
   }
 }
 
@@ -229,12 +231,14 @@ TEST_F(ManagerTest, StartStopRunsGroups) {
                        Labels(), "", 0)
                   .ok());
   m.Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(m.RuleGroups().size(), 1u);
+  EXPECT_TRUE(m.RuleGroups()[0]->running());
+  for (int i = 0; i < 500 && calls.load() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(calls.load(), 3);  // the group evaluates every 20ms
   m.Stop();
-  const int n = calls.load();
-  EXPECT_GE(n, 3);
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  EXPECT_EQ(calls.load(), n);
+  // Stop returned only after the group's thread ended: nothing evaluates
+  // any more (checked now, not by waiting to see nothing happen).
+  EXPECT_FALSE(m.RuleGroups()[0]->running());
   EXPECT_TRUE(m.Update(60000, {}, Labels(), "", 0).ok());  // no-op after Stop
   EXPECT_EQ(m.RuleGroups().size(), 1u);
 }

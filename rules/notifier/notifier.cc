@@ -30,7 +30,7 @@ Notifier::Notifier(NotifierOptions opts) : opts_(std::move(opts)) {
 Notifier::~Notifier() { Stop(); }
 
 Status Notifier::ApplyConfig(const AlertingConfig& config, const Labels& external_labels) {
-  std::lock_guard<std::mutex> control(control_mu_);
+  MutexLock control(&control_mu_);
   std::vector<std::shared_ptr<const AlertmanagerSet>> old = SnapshotSets();
   std::vector<std::shared_ptr<const AlertmanagerSet>> sets;
   for (size_t i = 0; i < config.alertmanagers.size(); ++i) {
@@ -102,7 +102,7 @@ void Notifier::Send(std::vector<NotifierAlert> alerts) {
     alerts = RelabelAlerts(std::move(alerts), external_labels_, alert_relabel_configs_);
   }
   if (alerts.empty()) return;
-  std::lock_guard<std::mutex> l(queue_mu_);
+  MutexLock l(&queue_mu_);
   const size_t cap = opts_.queue_capacity;
   if (alerts.size() > cap) {
     const size_t d = alerts.size() - cap;
@@ -118,11 +118,11 @@ void Notifier::Send(std::vector<NotifierAlert> alerts) {
   }
   for (NotifierAlert& a : alerts) queue_.push_back(std::move(a));
   queue_length_->Set(static_cast<double>(queue_.size()));
-  queue_cv_.notify_one();
+  queue_cv_.Signal();
 }
 
 std::vector<NotifierAlert> Notifier::NextBatch() {
-  std::lock_guard<std::mutex> l(queue_mu_);
+  MutexLock l(&queue_mu_);
   const size_t n = std::min(queue_.size(), opts_.max_batch_size);
   std::vector<NotifierAlert> batch(std::make_move_iterator(queue_.begin()),
                                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
@@ -132,12 +132,12 @@ std::vector<NotifierAlert> Notifier::NextBatch() {
 }
 
 size_t Notifier::QueueLength() const {
-  std::lock_guard<std::mutex> l(queue_mu_);
+  MutexLock l(&queue_mu_);
   return queue_.size();
 }
 
 void Notifier::Start() {
-  std::lock_guard<std::mutex> control(control_mu_);
+  MutexLock control(&control_mu_);
   if (started_ || stopped_) return;
   started_ = true;
   thread_ = std::thread([this] { SenderLoop(); });
@@ -146,8 +146,8 @@ void Notifier::Start() {
 void Notifier::SenderLoop() {
   for (;;) {
     {
-      std::unique_lock<std::mutex> l(queue_mu_);
-      queue_cv_.wait(l, [&]() { return stop_requested_ || !queue_.empty(); });
+      MutexLock l(&queue_mu_);
+      queue_cv_.Wait(&queue_mu_, [this]() REQUIRES(queue_mu_) { return stop_requested_ || !queue_.empty(); });
       if (stop_requested_) break;
     }
     std::vector<NotifierAlert> batch = NextBatch();
@@ -168,7 +168,7 @@ void Notifier::Drain() {
       }
     }
   }
-  std::lock_guard<std::mutex> l(queue_mu_);
+  MutexLock l(&queue_mu_);
   if (!queue_.empty()) {
     LogWarn(kLog, "Dropping notifications left on shutdown: count={}", queue_.size());
     dropped_->Inc(static_cast<double>(queue_.size()));
@@ -178,15 +178,15 @@ void Notifier::Drain() {
 }
 
 void Notifier::Stop() {
-  std::lock_guard<std::mutex> control(control_mu_);
+  MutexLock control(&control_mu_);
   if (stopped_) return;
   stopped_ = true;
   if (discovery_) discovery_->Stop();
   {
-    std::lock_guard<std::mutex> l(queue_mu_);
+    MutexLock l(&queue_mu_);
     stop_requested_ = true;
   }
-  queue_cv_.notify_all();
+  queue_cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
   LogInfo(kLog, "Notification manager stopped");
 }

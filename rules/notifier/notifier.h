@@ -36,11 +36,9 @@
 // are safe from any thread; Start and Stop from one controlling thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +47,7 @@
 #include "rules/notifier/alertmanager_set.h"
 #include "rules/notifier/notifier_alert.h"
 #include "rules/notifier/notifier_config.h"
+#include "tsdb/base/cond_var.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/status.h"
 #include "tsdb/base/thread_annotations.h"
@@ -78,25 +77,25 @@ class Notifier {
   // previous config) on an api_version other than v2 or a TLS/proxy option
   // that cannot be set up. A set whose config did not change keeps its
   // discovered Alertmanagers.
-  Status ApplyConfig(const AlertingConfig& config, const Labels& external_labels);
+  Status ApplyConfig(const AlertingConfig& config, const Labels& external_labels) EXCLUDES(control_mu_);
   // Starts the sender thread. Alerts sent before Start wait in the queue.
-  void Start();
+  void Start() EXCLUDES(control_mu_);
   // Stops discovery and the sender (draining, see above). Idempotent.
-  void Stop();
+  void Stop() EXCLUDES(control_mu_);
 
   // Relabels and queues; never blocks on the network.
-  void Send(std::vector<NotifierAlert> alerts);
+  void Send(std::vector<NotifierAlert> alerts) EXCLUDES(queue_mu_, sets_mu_);
 
   // URLs of the active and of the relabeling-dropped Alertmanagers, in set
   // order.
   std::vector<std::string> Alertmanagers() const;
   std::vector<std::string> DroppedAlertmanagers() const;
-  size_t QueueLength() const;
+  size_t QueueLength() const EXCLUDES(queue_mu_);
 
  private:
-  std::vector<NotifierAlert> NextBatch();
-  void SenderLoop();
-  void Drain();
+  std::vector<NotifierAlert> NextBatch() EXCLUDES(queue_mu_);
+  void SenderLoop() EXCLUDES(queue_mu_);
+  void Drain() EXCLUDES(queue_mu_);
   void OnDiscovered(const std::string& job, std::vector<scrape::TargetGroup> groups);
   // Also creates the per-Alertmanager counters (from 0).
   void UpdateDiscoveredGauge() REQUIRES(sets_mu_);
@@ -111,12 +110,10 @@ class Notifier {
   Gauge* queue_capacity_;
   Gauge* discovered_;
 
-  // A plain std::mutex because queue_cv_ waits on it; clang cannot check
-  // the two fields it guards, so they say so in words.
-  mutable std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<NotifierAlert> queue_;  // guarded by queue_mu_
-  bool stop_requested_ = false;      // guarded by queue_mu_
+  mutable Mutex queue_mu_;
+  CondVar queue_cv_;  // with queue_mu_: alerts queued or stop requested
+  std::deque<NotifierAlert> queue_ GUARDED_BY(queue_mu_);
+  bool stop_requested_ GUARDED_BY(queue_mu_) = false;
 
   mutable Mutex sets_mu_;
   // Immutable sets, replaced on config and discovery changes, so the sender
@@ -125,12 +122,12 @@ class Notifier {
   Labels external_labels_ GUARDED_BY(sets_mu_);
   std::vector<scrape::RelabelConfig> alert_relabel_configs_ GUARDED_BY(sets_mu_);
 
-  std::mutex control_mu_;                                // serializes ApplyConfig, Start and Stop
-  std::unique_ptr<scrape::DiscoveryManager> discovery_;  // guarded by control_mu_
-  std::unique_ptr<AlertSender> sender_;                  // the sender thread's only
+  Mutex control_mu_;  // serializes ApplyConfig, Start and Stop
+  std::unique_ptr<scrape::DiscoveryManager> discovery_ GUARDED_BY(control_mu_);
+  std::unique_ptr<AlertSender> sender_;  // the sender thread's only
   std::thread thread_;
-  bool started_ = false;  // guarded by control_mu_
-  bool stopped_ = false;  // guarded by control_mu_
+  bool started_ GUARDED_BY(control_mu_) = false;
+  bool stopped_ GUARDED_BY(control_mu_) = false;
 };
 
 }  // namespace promethium::rules

@@ -110,7 +110,7 @@ Status GroupRun::AppendTill(int64_t ts) {
     for (; n < samples.size() && samples[n].t <= ts; ++n) {
       Result<SeriesRef> r = app->Append(0, metric, samples[n].t, samples[n].v);
       if (!r.ok()) {
-        (void)app->Rollback();
+        app->Rollback().IgnoreError();  // the append error is the one reported
         return r.status();
       }
     }

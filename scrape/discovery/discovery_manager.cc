@@ -61,7 +61,7 @@ void DiscoveryManager::Run(const std::vector<ScrapeConfig>& configs) {
   }
   if (jobs_.empty()) return;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(&mu_);
     stop_requested_ = false;
   }
   thread_ = std::thread([this] { PollLoop(); });
@@ -69,10 +69,10 @@ void DiscoveryManager::Run(const std::vector<ScrapeConfig>& configs) {
 
 void DiscoveryManager::Stop() {
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(&mu_);
     stop_requested_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -80,13 +80,15 @@ void DiscoveryManager::PollLoop() {
   for (;;) {
     for (Job& job : jobs_) {
       {
-        std::lock_guard<std::mutex> l(mu_);
+        MutexLock l(&mu_);
         if (stop_requested_) return;
       }
       PollJob(&job);
     }
-    std::unique_lock<std::mutex> l(mu_);
-    if (cv_.wait_for(l, std::chrono::milliseconds(tick_ms_), [this] { return stop_requested_; })) return;
+    MutexLock l(&mu_);
+    if (cv_.WaitFor(&mu_, std::chrono::milliseconds(tick_ms_), [this]() REQUIRES(mu_) { return stop_requested_; })) {
+      return;
+    }
   }
 }
 

@@ -21,16 +21,16 @@
 // in-flight http_sd fetch (at most 10 s) to finish.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "scrape/discovery/discoverer.h"
+#include "tsdb/base/cond_var.h"
 #include "tsdb/base/metrics.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace promethium::scrape {
 
@@ -70,9 +70,9 @@ class DiscoveryManager {
   Counter* dns_failures_ = nullptr;
 
   std::vector<Job> jobs_;  // only the polling thread touches it while it runs
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_requested_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;  // with mu_: stop_requested_ was set
+  bool stop_requested_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -41,6 +41,16 @@ TEST(TargetGroupParseTest, RejectsBadJson) {
   EXPECT_EQ(bad_name.status().message(), "\"\" is not a valid label name");
 }
 
+// Deep nesting from an HTTP SD endpoint stops at Boost.JSON's depth bound
+// (32) with an error, instead of recursing as deep as the document goes.
+TEST(TargetGroupParseTest, DeepJsonIsRejectedAtTheDepthBound) {
+  const std::string deep = "[{\"labels\": " + std::string(100000, '[') + std::string(100000, ']') + "}]";
+  auto r = ParseTargetGroupsJson(deep, "f");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("invalid JSON"), std::string::npos) << r.status().message();
+  EXPECT_TRUE(ParseTargetGroupsJson("[{\"targets\": [\"a:1\"], \"labels\": {\"a\": \"b\"}}]", "f").ok());
+}
+
 TEST(TargetGroupParseTest, RejectsBadYaml) {
   auto unknown = ParseTargetGroupsYaml("- targets: [a:1]\n  extra: 1\n", "f.yml");
   ASSERT_FALSE(unknown.ok());

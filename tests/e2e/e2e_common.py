@@ -76,6 +76,15 @@ def wait_until(deadline_s, what, fn, interval=0.25):
     raise TestFailure(f"timed out after {deadline_s}s waiting for {what} (last error: {last_err})")
 
 
+def peak_rss_mib(pid):
+    """The peak resident memory (VmHWM) of process pid, in MiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise ValueError("no VmHWM")
+
+
 def wait_ready(name, base, proc, deadline_s=30):
     """Waits until base/-/ready answers 200; fails early if proc exits."""
     end = time.monotonic() + deadline_s
@@ -372,3 +381,13 @@ def run_with_procs(prefix, body):
             procs.cleanup()
     print("PASS")
     return 0
+
+
+def run_test_with_tools(tools, prefix, body):
+    """The usual main() of an e2e test: fails (exit 1) when an executable of
+    the (name, path) pairs in `tools` is missing, else run_with_procs."""
+    missing = missing_tool(tools)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
+    return run_with_procs(prefix, body)

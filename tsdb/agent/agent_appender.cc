@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "tsdb/agent/agent_db.h"
+#include "tsdb/base/logging.h"
 
 namespace promethium::tsdb::agent {
 namespace {
@@ -22,7 +23,10 @@ std::unique_ptr<Appender> AgentDB::NewAppender() { return std::make_unique<Agent
 
 AgentAppender::~AgentAppender() {
   // Series created by an abandoned batch must still be logged.
-  if (!pending_series_.empty()) (void)Rollback();
+  if (pending_series_.empty()) return;
+  if (Status st = Rollback(); !st.ok()) {
+    LogError("agent", "logging the series of an abandoned append batch failed: {}", st.ToString());
+  }
 }
 
 Result<SeriesRef> AgentAppender::Append(SeriesRef ref, const Labels& labels, int64_t t, double v) {

@@ -52,7 +52,10 @@ Result<std::unique_ptr<AgentDB>> AgentDB::Open(Env* env, const std::string& dir,
   return db;
 }
 
-AgentDB::~AgentDB() { (void)Close(); }
+AgentDB::~AgentDB() {
+  // As DB: a failed close of a DB that was only destroyed is logged, not lost.
+  if (Status st = Close(); !st.ok()) LogError(kLog, "closing the agent DB in {}: {}", dir_, st.ToString());
+}
 
 // Before replay may repair anything: every entry of wal/ must be named as
 // one of our segments or checkpoints, and every segment must be provably
@@ -158,15 +161,14 @@ void AgentDB::NoteSegmentMaxTime(uint64_t from, uint64_t to, int64_t max_ts) {
 }
 
 void AgentDB::TruncateLoop() {
-  std::unique_lock<std::mutex> lock(stop_mu_);
-  while (!stop_) {
-    if (stop_cv_.wait_for(lock, std::chrono::milliseconds(opts_.truncate_frequency_ms), [this] { return stop_; })) {
-      break;
+  const std::chrono::milliseconds every(opts_.truncate_frequency_ms);
+  for (;;) {
+    {
+      MutexLock lock(&stop_mu_);
+      if (stop_cv_.WaitFor(&stop_mu_, every, [this]() REQUIRES(stop_mu_) { return stop_; })) return;
     }
-    lock.unlock();
     Result<TruncateOutcome> out = Truncate();
     if (!out.ok()) LogWarn(kLog, "failed to truncate WAL: err={}", out.status().ToString());
-    lock.lock();
   }
 }
 
@@ -174,10 +176,10 @@ Status AgentDB::Close() {
   if (closed_) return Status::OK();
   closed_ = true;
   {
-    std::lock_guard<std::mutex> lock(stop_mu_);
+    MutexLock lock(&stop_mu_);
     stop_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.SignalAll();
   if (truncator_.joinable()) truncator_.join();
   Status s = wal_ ? wal_->Close() : Status::OK();
   if (lock_fd_ >= 0) {

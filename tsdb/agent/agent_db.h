@@ -19,12 +19,10 @@
 // thread, after every appender is gone.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -33,6 +31,7 @@
 #include "tsdb/agent/agent_metrics.h"
 #include "tsdb/agent/series_map.h"
 #include "tsdb/api/storage.h"
+#include "tsdb/base/cond_var.h"
 #include "tsdb/base/env.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/result.h"
@@ -111,7 +110,7 @@ class AgentDB : public Appendable, public Queryable {
   // The highest segment s in [first, below) such that every segment in
   // [first, s] holds only samples older than `cutoff`, or nullopt.
   std::optional<uint64_t> LastSegmentOlderThan(int64_t cutoff, uint64_t first, uint64_t below) const;
-  void TruncateLoop();
+  void TruncateLoop() EXCLUDES(stop_mu_);
 
   Env* const env_;
   const std::string dir_;
@@ -135,9 +134,9 @@ class AgentDB : public Appendable, public Queryable {
   // to the mapped one exist (Prometheus's agent db.deleted).
   std::unordered_map<SeriesRef, uint64_t> deleted_ GUARDED_BY(truncate_mu_);
 
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;  // guarded by stop_mu_
+  Mutex stop_mu_;
+  CondVar stop_cv_;  // with stop_mu_: stop_ was set
+  bool stop_ GUARDED_BY(stop_mu_) = false;
   std::thread truncator_;
   bool closed_ = false;
 };

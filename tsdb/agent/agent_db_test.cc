@@ -23,11 +23,11 @@ class AgentDBTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = wal::TestDirForTest("promethium_agent_test_");
-    env_->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok());
   }
   void TearDown() override {
     db_.reset();
-    env_->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok());
   }
 
   AgentOptions Options() {

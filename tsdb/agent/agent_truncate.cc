@@ -101,7 +101,8 @@ Result<TruncateOutcome> AgentDB::Truncate() {
     MutexLock slock(&segments_mu_);
     segment_max_ts_.erase(segment_max_ts_.begin(), segment_max_ts_.upper_bound(last));
   }
-  (void)wal_->RefreshStorageSize();
+  // The checkpoint is done either way; only the size gauge would be stale.
+  if (Status st = wal_->RefreshStorageSize(); !st.ok()) LogWarn(kLog, "refreshing the WAL size: {}", st.ToString());
   out.checkpointed = true;
   out.checkpoint_last = last;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -65,14 +65,14 @@ auto& HoldChild(FamilyT& f, const MetricLabels& labels) {
 }  // namespace
 
 Counter* MetricsRegistry::GetCounter(const std::string& name, const std::string& help, const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& c = HoldChild(GetFamily(name, help, Type::kCounter), labels);
   if (!c.counter) c.counter = std::make_unique<Counter>();
   return c.counter.get();
 }
 
 Gauge* MetricsRegistry::GetGauge(const std::string& name, const std::string& help, const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& c = HoldChild(GetFamily(name, help, Type::kGauge), labels);
   if (!c.gauge) c.gauge = std::make_unique<Gauge>();
   return c.gauge.get();
@@ -80,14 +80,14 @@ Gauge* MetricsRegistry::GetGauge(const std::string& name, const std::string& hel
 
 Histogram* MetricsRegistry::GetHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
                                          const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& c = HoldChild(GetFamily(name, help, Type::kHistogram), labels);
   if (!c.histogram) c.histogram = std::make_unique<Histogram>(std::move(bounds));
   return c.histogram.get();
 }
 
 Summary* MetricsRegistry::GetSummary(const std::string& name, const std::string& help, const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& c = HoldChild(GetFamily(name, help, Type::kSummary), labels);
   if (!c.summary) c.summary = std::make_unique<Summary>();
   return c.summary.get();
@@ -95,20 +95,20 @@ Summary* MetricsRegistry::GetSummary(const std::string& name, const std::string&
 
 void MetricsRegistry::RegisterGaugeFunc(const std::string& name, const std::string& help, std::function<double()> fn,
                                         const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& c = HoldChild(GetFamily(name, help, Type::kGauge), labels);
   c.fn = std::move(fn);
 }
 
 void MetricsRegistry::RegisterCounterFunc(const std::string& name, const std::string& help, std::function<double()> fn,
                                           const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& c = HoldChild(GetFamily(name, help, Type::kCounter), labels);
   c.fn = std::move(fn);
 }
 
 void MetricsRegistry::Release(const std::string& name, const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto fam = families_.find(name);
   if (fam == families_.end()) return;
   auto child = fam->second.children.find(labels);
@@ -226,7 +226,7 @@ void AppendSummary(std::string* out, const std::string& name, const MetricLabels
 
 std::string MetricsRegistry::RenderText() const {
   static constexpr const char* kTypeNames[] = {"counter", "gauge", "histogram", "summary"};
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::string out;
   for (const auto& [name, fam] : families_) {
     out.append("# HELP ").append(name).append(" ");

@@ -22,12 +22,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tsdb/base/summary.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace promethium {
 
@@ -108,10 +108,10 @@ class MetricsRegistry {
     std::string help;
     std::map<MetricLabels, Child> children;
   };
-  Family& GetFamily(const std::string& name, const std::string& help, Type type);
+  Family& GetFamily(const std::string& name, const std::string& help, Type type) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::map<std::string, Family> families_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Family> families_ GUARDED_BY(mu_);
 };
 
 // Formats a float as Go's strconv.FormatFloat(v, 'g', -1, 64), which is what

@@ -2,6 +2,7 @@
 //
 // Used wherever an operation on a hot or fallible path produces a value.
 // Accessing value() of an error Result is a programming error (asserted).
+// [[nodiscard]], as Status: drop one only with IgnoreError().
 //
 // Thread-safety: a plain value type, like Status.
 #pragma once
@@ -24,6 +25,8 @@ class [[nodiscard]] Result {
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
+  // Drops this result on purpose (see Status::IgnoreError).
+  void IgnoreError() const {}
 
   T& value() & {
     assert(ok());

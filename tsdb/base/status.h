@@ -15,7 +15,10 @@
 
 namespace promethium {
 
-class Status {
+// [[nodiscard]]: a dropped Status is a compile warning. Where dropping it is
+// right (best-effort cleanup, closing on an error path), say so with
+// IgnoreError() and a comment on why.
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
@@ -60,6 +63,10 @@ class Status {
 
   // Returns a copy with `context + ": "` prefixed to the message.
   Status WithContext(std::string_view context) const;
+
+  // Drops this status on purpose: only where a failure leaves nothing to do
+  // (best-effort cleanup, closing on an error path). Comment why at the call.
+  void IgnoreError() const {}
 
  private:
   Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}

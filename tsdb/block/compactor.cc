@@ -255,7 +255,7 @@ Result<BlockMeta> WriteBlock(Env* env, const std::string& parent_dir, std::span<
   if (st.ok()) st = env->RenameFile(tmp_dir, final_dir);
   if (st.ok()) st = env->SyncDir(parent_dir);
   if (!st.ok()) {
-    (void)env->RemoveDirRecursively(tmp_dir);  // best effort; the DB removes leftovers on open
+    env->RemoveDirRecursively(tmp_dir).IgnoreError();  // best effort; the DB removes leftovers on open
     return st;
   }
   return meta;

@@ -253,7 +253,7 @@ Result<PrometheusHeadMigrationResult> MigratePrometheusHead(Env* env, const std:
           dir);
   Status st = Convert(env, dir, staging, survey, opts, &result);
   if (!st.ok()) {
-    (void)env->RemoveDirRecursively(staging);  // ours; Prometheus's files were only read
+    env->RemoveDirRecursively(staging).IgnoreError();  // ours; Prometheus's files were only read
     return st.WithContext("taking over Prometheus's head in " + dir + " (nothing of Prometheus's was modified)");
   }
   // The commit point. Without a Prometheus WAL (only wbl/ or head chunks),

@@ -166,7 +166,7 @@ TEST(ExemplarAppender, ExemplarsBecomeVisibleAtCommitOfTheDB) {
   after = (*db)->exemplars()->SelectExemplars(kMinTime, kMaxTime, {Eq("__name__", "a")});
   EXPECT_EQ((*after)[0].exemplars.size(), 1u);
   ASSERT_TRUE((*db)->Close().ok());
-  Env::Default()->RemoveDirRecursively(dir);
+  EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir).ok());
 }
 
 // --- exemplars in the WAL: logged at Commit, replayed by DB::Open.
@@ -206,12 +206,12 @@ class ExemplarWalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = wal::TestDirForTest("promethium_exemplar_wal_test_");
-    Env::Default()->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir_).ok());
     opts_.max_exemplars = 1000;
     opts_.background_compaction = false;
     opts_.wal_segment_size = 4096;
   }
-  void TearDown() override { Env::Default()->RemoveDirRecursively(dir_); }
+  void TearDown() override { EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir_).ok()); }
 
   std::unique_ptr<DB> Open() {
     auto db = DB::Open(dir_, opts_, &metrics_);
@@ -246,7 +246,7 @@ class ExemplarWalTest : public ::testing::Test {
 TEST_F(ExemplarWalTest, ReopenRestoresExemplarsExactly) {
   for (int64_t ooo_window : {int64_t{0}, int64_t{60000}}) {  // parallel and single-threaded replay
     SCOPED_TRACE(ooo_window);
-    Env::Default()->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir_).ok());
     opts_.out_of_order_window_ms = ooo_window;
     ExemplarDump before;
     {

@@ -19,7 +19,7 @@ Status ExemplarAppender::Commit() {
     // exemplar committed meanwhile, duplicate) drops only that exemplar.
     // Replay adds the logged ones in the same order and ignores the same
     // failures, so the storage comes back as it was.
-    for (Pending& p : pending_) (void)storage_->Add(p.series, std::move(p.exemplar));
+    for (Pending& p : pending_) storage_->Add(p.series, std::move(p.exemplar)).IgnoreError();
   }
   pending_.clear();
   return st;

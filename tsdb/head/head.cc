@@ -16,7 +16,8 @@ Head::Head(const HeadOptions& opts, MetricsRegistry* metrics)
       ref_stripes_(new RefStripe[stripe_mask_ + 1]),
       hash_stripes_(new HashStripe[stripe_mask_ + 1]),
       min_time_(std::numeric_limits<int64_t>::max()),
-      max_time_(std::numeric_limits<int64_t>::min()) {
+      max_time_(std::numeric_limits<int64_t>::min()),
+      commit_failure_log_(opts.commit_failure_log_interval_ms) {
   if (metrics == nullptr) {
     own_metrics_ = std::make_unique<MetricsRegistry>();
     metrics = own_metrics_.get();
@@ -54,6 +55,13 @@ Head::Head(const HeadOptions& opts, MetricsRegistry* metrics)
   metrics_.gc_duration =
       metrics->GetHistogram("prometheus_tsdb_head_gc_duration_seconds",
                             "Runtime of garbage collection in the head block.", {0.001, 0.01, 0.1, 0.5, 1, 5, 10});
+  metrics_.failed_commits =
+      metrics->GetCounter("promethium_tsdb_head_failed_commits_total",
+                          "Commits that failed because writing the WAL failed (a full disk, say); none of their "
+                          "samples were ingested.");
+  metrics_.failed_commit_samples = metrics->GetCounter("promethium_tsdb_head_failed_commit_samples_total",
+                                                       "Samples of the commits counted by "
+                                                       "promethium_tsdb_head_failed_commits_total.");
   metrics_.min_time->Set(static_cast<double>(MinTime()));
   metrics_.max_time->Set(static_cast<double>(MaxTime()));
 }

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "tsdb/api/storage.h"
+#include "tsdb/base/log_throttle.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/thread_annotations.h"
@@ -86,6 +87,9 @@ struct HeadOptions {
   // reading thread. With an out-of-order window replay always uses 1,
   // because admission then depends on the head's max time across series.
   size_t replay_workers = 0;
+  // A run of failed commits (a full disk fails every one) is logged once per
+  // this interval, with the number of failures in between.
+  int64_t commit_failure_log_interval_ms = 10000;
 };
 
 // Samples of one series removed by Head::Delete, as a WAL tombstone
@@ -154,6 +158,9 @@ class Head {
   // (up to truncate_reader_wait_ms) for open queriers and range readers
   // that start below mint. Do not call it while holding such a reader.
   Status Truncate(int64_t mint);
+  // How many Truncate calls are blocked right now waiting for open readers
+  // (lets tests observe the wait instead of inferring it from a pause).
+  size_t TruncationsWaitingForReaders() const { return reads_.waiting(); }
   // Whether a series with this ref is in the head (for WAL checkpoints).
   bool SeriesExists(SeriesRef ref) const;
   // Appends below this time are rejected as out of bounds (in order or
@@ -184,6 +191,10 @@ class Head {
   int64_t MaxTime() const { return max_time_.load(std::memory_order_relaxed); }
 
   const HeadOptions& options() const { return opts_; }
+  // Where this head's full chunks live (HeadOptions::cut.files; null when
+  // they stay in the heap). Readers of a chunk on disk read it through
+  // these files: a chunk ref means nothing without the head it came from.
+  HeadChunkFiles* chunk_files() const { return opts_.cut.files; }
   // Cardinality statistics of the head's index (for /api/v1/status/tsdb).
   PostingsStats CardinalityStats(size_t limit) const { return postings_.Stats(kMetricName, limit); }
 
@@ -219,6 +230,8 @@ class Head {
     Counter* series_removed;
     Counter* chunks_removed;
     Histogram* gc_duration;
+    Counter* failed_commits;
+    Counter* failed_commit_samples;
   };
   // What committing samples did (head_append.cc).
   struct CommitCounts {
@@ -257,6 +270,11 @@ class Head {
   // Called by appenders after a commit, and by replay (replayed samples are
   // not counted as appended, as in Prometheus).
   void OnCommitted(const CommitCounts& counts, bool replayed);
+  // A commit whose WAL write failed (nothing of it was applied): counted,
+  // and logged at most once per commit_failure_log_interval_ms. The next
+  // good commit logs that ingestion resumed.
+  void OnCommitFailed(size_t samples, const Status& st);
+  void OnCommitSucceeded();
   // GC of one hash stripe: unlinks and returns the removable series.
   void CollectGarbage(HashStripe& hstripe, std::vector<MemSeries*>* removed);
 
@@ -300,6 +318,7 @@ class Head {
 
   std::unique_ptr<MetricsRegistry> own_metrics_;
   Metrics metrics_;
+  LogThrottle commit_failure_log_;
 };
 
 // NO_THREAD_SAFETY_ANALYSIS: fn runs with s->mu() held (series_lock), but

@@ -22,7 +22,11 @@
 // logged before, then one samples record, then one exemplars record when
 // the batch has exemplars) and applies nothing unless that write, and the
 // sync the policy asks for, succeeded. The WAL write is the only serialised
-// step; applying still runs under per-series locks.
+// step; applying still runs under per-series locks. A failed WAL write (a
+// full disk) fails the commit: it is counted
+// (promethium_tsdb_head_failed_commits_total, ..._samples_total) and logged
+// at most once per HeadOptions::commit_failure_log_interval_ms; the first
+// good commit after a run of failures logs that ingestion resumed.
 //
 // AppendExemplar here only queues the exemplar for that WAL write (its
 // series must exist: `ref` is what Append returned). Validating and storing
@@ -33,11 +37,13 @@
 // Known gap: a Commit is not atomic for readers (no isolation yet), so a
 // concurrent query may observe part of a batch.
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "tsdb/base/logging.h"
 #include "tsdb/head/head.h"
 #include "tsdb/wal/record.h"
 #include "tsdb/wal/wal.h"
@@ -149,9 +155,11 @@ class HeadAppender final : public Appender {
     if (head_->wal_ != nullptr && (!pending_.empty() || !exemplars_.empty())) {
       Status logged = LogToWal();
       if (!logged.ok()) {
+        head_->OnCommitFailed(pending_.size(), logged);
         UnpinPending();
         return logged;
       }
+      head_->OnCommitSucceeded();
     }
     // Samples are re-validated under each series' lock: other appenders or
     // a truncation may have moved the series on since Append.
@@ -249,5 +257,26 @@ class HeadAppender final : public Appender {
 };
 
 std::unique_ptr<Appender> Head::NewAppender() { return std::make_unique<HeadAppender>(this); }
+
+void Head::OnCommitFailed(size_t samples, const Status& st) {
+  metrics_.failed_commits->Inc();
+  metrics_.failed_commit_samples->Inc(static_cast<double>(samples));
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+  uint64_t held = 0;
+  if (!commit_failure_log_.Allow(now_ms, &held)) return;
+  LogError("tsdb",
+           "commit failed, its {} samples were not ingested: {} ({} more failed commits since the last such line; "
+           "counted in promethium_tsdb_head_failed_commits_total)",
+           samples, st.ToString(), held);
+}
+
+void Head::OnCommitSucceeded() {
+  uint64_t failures = 0;
+  if (commit_failure_log_.Recovered(&failures)) {
+    LogInfo("tsdb", "commits succeed again after {} failed commits; ingestion resumed", failures);
+  }
+}
 
 }  // namespace promethium::tsdb

@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <limits>
-#include <mutex>
 
 #include "tsdb/base/logging.h"
 #include "tsdb/encoding/block_encoding.h"
@@ -27,9 +28,21 @@ constexpr size_t kFirstRead = 1280;
 constexpr size_t kEncodingOffset = 24;
 constexpr size_t kLengthOffset = 25;
 
-// Live instances by id (slot 0 unused, so a ref is never 0).
-std::atomic<HeadChunkFiles*> g_instances[256];
-std::mutex g_instances_mu;  // serialises claiming slots (Open)
+// The tag of the next file set opened: 1..255, cycling. Touched only by
+// Open; two file sets alive at once get different tags unless 255 others
+// were opened in between, which only weakens Read's foreign-ref check.
+uint8_t NextRefTag() {
+  static std::atomic<uint32_t> opened{0};
+  return static_cast<uint8_t>(1 + opened.fetch_add(1, std::memory_order_relaxed) % 255);
+}
+
+// Failed writes are logged at most once per this interval.
+constexpr int64_t kWriteFailureLogIntervalMs = 10000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 bool IsSegmentName(const std::string& name) {
   return name.size() == 6 && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -52,11 +65,9 @@ Status CheckOurs(Env* env, const std::string& path) {
 
 std::string HeadChunkFiles::SegmentName(uint32_t segment) { return fmt::format("{:06d}", segment); }
 
-HeadChunkFiles* HeadChunkFiles::ForRef(uint64_t ref) { return g_instances[ref >> 56].load(std::memory_order_acquire); }
-
 HeadChunkFiles::HeadChunkFiles(Env* env, std::string dir, HeadChunkFilesOptions opts, MetricsRegistry* metrics,
-                               uint8_t id)
-    : env_(env), dir_(std::move(dir)), opts_(opts), id_(id) {
+                               uint8_t tag)
+    : env_(env), dir_(std::move(dir)), opts_(opts), tag_(tag), write_failure_log_(kWriteFailureLogIntervalMs) {
   if (metrics == nullptr) return;
   corruptions_metric_ = metrics->GetCounter("prometheus_tsdb_mmap_chunk_corruptions_total",
                                             "Total number of memory-mapped chunk corruptions.");
@@ -67,9 +78,7 @@ HeadChunkFiles::HeadChunkFiles(Env* env, std::string dir, HeadChunkFilesOptions 
 }
 
 HeadChunkFiles::~HeadChunkFiles() {
-  (void)Close();
-  std::lock_guard<std::mutex> lock(g_instances_mu);
-  g_instances[id_].store(nullptr, std::memory_order_release);
+  if (Status st = Close(); !st.ok()) LogError("tsdb", "closing head chunk files in {}: {}", dir_, st.ToString());
 }
 
 Result<std::unique_ptr<HeadChunkFiles>> HeadChunkFiles::Open(Env* env, const std::string& dir,
@@ -95,14 +104,7 @@ Result<std::unique_ptr<HeadChunkFiles>> HeadChunkFiles::Open(Env* env, const std
     st = env->RemoveFile(dir + "/" + name);
     if (!st.ok()) return st.WithContext("remove old head chunk segment");
   }
-  std::lock_guard<std::mutex> lock(g_instances_mu);
-  for (int id = 1; id < 256; ++id) {
-    if (g_instances[id].load(std::memory_order_relaxed) != nullptr) continue;
-    std::unique_ptr<HeadChunkFiles> files(new HeadChunkFiles(env, dir, opts, metrics, static_cast<uint8_t>(id)));
-    g_instances[id].store(files.get(), std::memory_order_release);
-    return files;
-  }
-  return Status::ResourceExhausted("too many head chunk file sets open (255)");
+  return std::unique_ptr<HeadChunkFiles>(new HeadChunkFiles(env, dir, opts, metrics, NextRefTag()));
 }
 
 Status HeadChunkFiles::Cut() {
@@ -129,11 +131,19 @@ Status HeadChunkFiles::FlushLocked() {
   if (!st.ok()) {
     // A short write may have left a torn tail in the file: never write to
     // it again. The pending records stay in memory, readable.
-    LogError("tsdb", "writing head chunk segment {} failed at offset {}: {}; records kept in memory", seg.path,
-             seg.written, st.ToString());
-    (void)file_->Close();
+    uint64_t held = 0;
+    if (write_failure_log_.Allow(NowMs(), &held)) {
+      LogError("tsdb",
+               "writing head chunk segment {} failed at offset {}: {}; records kept in memory ({} more failed "
+               "writes since the last such line)",
+               seg.path, seg.written, st.ToString(), held);
+    }
+    file_->Close().IgnoreError();  // the write error above is returned; the fd only needs to go
     file_.reset();
     return st;
+  }
+  if (uint64_t failures = 0; write_failure_log_.Recovered(&failures)) {
+    LogInfo("tsdb", "writing head chunk segments works again after {} failed writes", failures);
   }
   seg.written += seg.pending.size();
   disk_bytes_ += seg.pending.size();
@@ -202,7 +212,7 @@ Status HeadChunkFiles::CorruptionAt(const std::string& path, uint32_t offset, co
 }
 
 Status HeadChunkFiles::Read(uint64_t ref, std::string* out) const {
-  if ((ref >> 56) != id_) return Status::InvalidArgument(fmt::format("head chunk ref {} is not from {}", ref, dir_));
+  if (RefTag(ref) != tag_) return Status::InvalidArgument(fmt::format("head chunk ref {} is not from {}", ref, dir_));
   const uint32_t seq = RefSegment(ref);
   const uint32_t offset = RefOffset(ref);
   std::string path;

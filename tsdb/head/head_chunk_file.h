@@ -6,16 +6,19 @@
 //
 // A record holds the series ref, the chunk's min and max time, its XOR
 // bytes and a CRC32C over all of that; Append returns a 64-bit ref: the
-// instance id (8 bits), the segment number (24 bits) and the offset (32
-// bits). The id makes a ref self-describing: ForRef(ref) finds the live
-// HeadChunkFiles it came from in a process-wide table of up to 255
-// instances, so a series needs no pointer to its files (8 bytes per series). Read verifies the CRC and reports the
-// path and offset of a corrupt record. Records are batched in a small
+// file set's tag (8 bits), the segment number (24 bits) and the offset (32
+// bits). A ref is read back through the HeadChunkFiles that issued it,
+// which its reader gets from the head that owns the series (Head's
+// HeadOptions::cut.files, passed down to MemSeries explicitly); the tag
+// (1..255, drawn per Open) only lets Read refuse a ref of another file set
+// instead of reading a stranger's record. Read verifies the CRC and reports
+// the path and offset of a corrupt record. Records are batched in a small
 // in-memory buffer (kWriteBuffer) before they are written, and reads of
 // buffered records are served from it. A failed write (ENOSPC) keeps the
 // unwritten records in memory (still readable, nothing is lost), seals the
 // segment and fails that Append, so the caller keeps its chunk in the heap;
-// the next Append starts a new segment.
+// the next Append starts a new segment. Failed writes are logged at most
+// once per 10 s (and their end once).
 //
 // Each segment's max chunk time is kept in memory: Truncate(mint) deletes
 // whole segments whose chunks all end before mint, never the one being
@@ -24,7 +27,7 @@
 // chunk files instead is future work. Nothing is fsynced, for that reason.
 //
 // Ownership: owns its segment files and buffers; the DB owns it and it must
-// outlive the Head (and its series) that point at it.
+// outlive the Head (and its series) whose chunks it holds.
 // Thread-safety: all methods are safe to call concurrently. Appends,
 // rotation and truncation hold mu_; a read of a written record holds mu_
 // only to find its segment, then preads outside it (the POSIX Env's Read is
@@ -41,6 +44,7 @@
 
 #include "tsdb/api/storage.h"
 #include "tsdb/base/env.h"
+#include "tsdb/base/log_throttle.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/thread_annotations.h"
@@ -76,7 +80,6 @@ class HeadChunkFiles {
   static constexpr size_t kCrcSize = 4;
 
   // Creates `dir` and removes any segment files in it. `metrics` may be null.
-  // ResourceExhausted when 255 instances are alive.
   static Result<std::unique_ptr<HeadChunkFiles>> Open(Env* env, const std::string& dir,
                                                       const HeadChunkFilesOptions& opts, MetricsRegistry* metrics);
   ~HeadChunkFiles();
@@ -88,7 +91,7 @@ class HeadChunkFiles {
   Result<uint64_t> Append(SeriesRef ref, int64_t mint, int64_t maxt, std::string_view chunk) EXCLUDES(mu_);
   // Reads the chunk bytes at `ref` into *out. Corruption (with path and
   // offset) on a CRC mismatch or a malformed record; NotFound for a ref of
-  // a deleted segment.
+  // a deleted segment; InvalidArgument for a ref another file set issued.
   Status Read(uint64_t ref, std::string* out) const EXCLUDES(mu_);
   // Deletes the segments (except the current one) whose chunks all have
   // max time < mint.
@@ -109,13 +112,11 @@ class HeadChunkFiles {
   // (chunks stay in the heap).
   static constexpr uint32_t kMaxSegment = (uint32_t{1} << 24) - 1;
   uint64_t PackRef(uint32_t segment, uint32_t offset) const {
-    return (uint64_t{id_} << 56) | (uint64_t{segment} << 32) | offset;
+    return (uint64_t{tag_} << 56) | (uint64_t{segment} << 32) | offset;
   }
+  static uint8_t RefTag(uint64_t ref) { return static_cast<uint8_t>(ref >> 56); }
   static uint32_t RefSegment(uint64_t ref) { return static_cast<uint32_t>(ref >> 32) & kMaxSegment; }
   static uint32_t RefOffset(uint64_t ref) { return static_cast<uint32_t>(ref); }
-  // The live instance that returned `ref`, or null (never for a ref of a
-  // live instance: refs are never 0 and instances unregister when destroyed).
-  static HeadChunkFiles* ForRef(uint64_t ref);
   static std::string SegmentName(uint32_t segment);
 
  private:
@@ -127,7 +128,7 @@ class HeadChunkFiles {
     std::string pending;  // bytes after `written`, not (yet) in the file
   };
 
-  HeadChunkFiles(Env* env, std::string dir, HeadChunkFilesOptions opts, MetricsRegistry* metrics, uint8_t id);
+  HeadChunkFiles(Env* env, std::string dir, HeadChunkFilesOptions opts, MetricsRegistry* metrics, uint8_t tag);
   // Starts segment next_segment_ (writes its header into the buffer).
   Status Cut() REQUIRES(mu_);
   // Writes the current segment's pending bytes; on failure seals it and
@@ -141,7 +142,7 @@ class HeadChunkFiles {
   Env* const env_;
   const std::string dir_;
   const HeadChunkFilesOptions opts_;
-  const uint8_t id_;  // slot in the process-wide instance table, 1..255
+  const uint8_t tag_;  // top byte of every ref issued here, 1..255 (never 0, so no ref is 0)
 
   mutable Mutex mu_;
   std::map<uint32_t, Segment> segments_ GUARDED_BY(mu_);
@@ -150,6 +151,7 @@ class HeadChunkFiles {
   uint32_t next_segment_ GUARDED_BY(mu_) = 1;
   uint64_t disk_bytes_ GUARDED_BY(mu_) = 0;
 
+  LogThrottle write_failure_log_;  // a full disk fails every flush: log it once per interval
   mutable std::atomic<uint64_t> write_failures_{0};
   mutable std::atomic<uint64_t> corruptions_{0};
   Counter* corruptions_metric_ = nullptr;

@@ -201,7 +201,9 @@ TEST_F(HeadChunkFilesTest, FailedWriteKeepsRecordsReadable) {
   EXPECT_EQ(out, Chunk(500, 300));
 }
 
-TEST_F(HeadChunkFilesTest, RefsNameTheirInstance) {
+// A ref is read through the file set that issued it; another set refuses
+// it (different tags) rather than serving its own record at that offset.
+TEST_F(HeadChunkFilesTest, RefsReadOnlyThroughTheirOwnFiles) {
   auto a = Open(128 << 20);
   HeadChunkFilesOptions opts;
   auto b = HeadChunkFiles::Open(Env::Default(), dir_ + "/b", opts, nullptr);
@@ -209,14 +211,37 @@ TEST_F(HeadChunkFilesTest, RefsNameTheirInstance) {
   auto ra = a->Append(1, 0, 0, Chunk(1, 50));
   auto rb = (*b)->Append(1, 0, 0, Chunk(2, 50));
   ASSERT_TRUE(ra.ok() && rb.ok());
-  EXPECT_NE(*ra, *rb);  // same segment and offset, different instance
-  EXPECT_EQ(HeadChunkFiles::ForRef(*ra), a.get());
-  EXPECT_EQ(HeadChunkFiles::ForRef(*rb), b->get());
+  EXPECT_NE(*ra, *rb);  // same segment and offset, different tag
+  EXPECT_EQ(HeadChunkFiles::RefSegment(*ra), HeadChunkFiles::RefSegment(*rb));
+  EXPECT_EQ(HeadChunkFiles::RefOffset(*ra), HeadChunkFiles::RefOffset(*rb));
   std::string out;
   EXPECT_EQ(a->Read(*rb, &out).code(), Status::Code::kInvalidArgument);
-  b->reset();
-  EXPECT_EQ(HeadChunkFiles::ForRef(*rb), nullptr);
-  EXPECT_EQ(HeadChunkFiles::ForRef(*ra), a.get());
+  EXPECT_EQ((*b)->Read(*ra, &out).code(), Status::Code::kInvalidArgument);
+  ASSERT_TRUE((*b)->Read(*rb, &out).ok());
+  EXPECT_EQ(out, Chunk(2, 50));
+  b->reset();  // closing one set leaves the other readable
+  ASSERT_TRUE(a->Read(*ra, &out).ok());
+  EXPECT_EQ(out, Chunk(1, 50));
+}
+
+// No process-wide table limits how many file sets are open at once (it
+// used to stop at 255).
+TEST_F(HeadChunkFilesTest, ManyFileSetsOpenAtOnce) {
+  std::vector<std::unique_ptr<HeadChunkFiles>> sets;
+  std::vector<uint64_t> refs;
+  for (int i = 0; i < 300; ++i) {
+    auto files = HeadChunkFiles::Open(Env::Default(), dir_ + "/" + std::to_string(i), HeadChunkFilesOptions{}, nullptr);
+    ASSERT_TRUE(files.ok()) << i << ": " << files.status().ToString();
+    auto ref = (*files)->Append(1, 0, 0, Chunk(i, 40));
+    ASSERT_TRUE(ref.ok());
+    sets.push_back(std::move(*files));
+    refs.push_back(*ref);
+  }
+  for (int i = 0; i < 300; ++i) {
+    std::string out;
+    ASSERT_TRUE(sets[i]->Read(refs[i], &out).ok()) << i;
+    EXPECT_EQ(out, Chunk(i, 40)) << i;
+  }
 }
 
 TEST_F(HeadChunkFilesTest, ConcurrentAppendsAndReads) {

@@ -175,6 +175,39 @@ TEST_F(HeadChunksTest, HeapBytesDropOnceChunksClose) {
   EXPECT_TRUE(Same(Query(&with, {Eq("__name__", "m")}), Query(&plain, {Eq("__name__", "m")})));
 }
 
+// Two heads, each with chunk files of its own, hold the same series with
+// different values: each head's readers read its chunks through its own
+// files (the ref says which segment and offset, the head says which files).
+TEST_F(HeadChunksTest, EachHeadReadsItsOwnChunkFiles) {
+  HeadChunkFilesOptions files_opts;
+  auto files_a = HeadChunkFiles::Open(Env::Default(), dir_ + "/a", files_opts, nullptr);
+  auto files_b = HeadChunkFiles::Open(Env::Default(), dir_ + "/b", files_opts, nullptr);
+  ASSERT_TRUE(files_a.ok() && files_b.ok());
+  HeadOptions opts = SmallHeadOptions(1 << 30);
+  opts.cut.files = files_a->get();
+  Head a(opts, nullptr);
+  opts.cut.files = files_b->get();
+  Head b(opts, nullptr);
+  Head plain(SmallHeadOptions(1 << 30), nullptr);
+  for (int64_t t = 0; t < 120 * 4; ++t) {
+    ASSERT_TRUE(AppendOne(&a, Series(0), t * 15000, static_cast<double>(t)).ok());
+    ASSERT_TRUE(AppendOne(&b, Series(0), t * 15000, static_cast<double>(-t)).ok());
+    ASSERT_TRUE(AppendOne(&plain, Series(0), t * 15000, static_cast<double>(t)).ok());
+  }
+  size_t heap = 0, on_disk = 0;
+  ChunkStats(&a, 1, &heap, &on_disk);
+  EXPECT_GE(on_disk, 3u);
+  ChunkStats(&b, 1, &heap, &on_disk);
+  EXPECT_GE(on_disk, 3u);
+  const SeriesMap got_a = Query(&a, {Eq("__name__", "m")});
+  const SeriesMap got_b = Query(&b, {Eq("__name__", "m")});
+  EXPECT_TRUE(Same(got_a, Query(&plain, {Eq("__name__", "m")})));
+  ASSERT_EQ(got_b.size(), 1u);
+  ASSERT_EQ(got_b.begin()->second.size(), 480u);
+  for (const Sample& s : got_b.begin()->second) ASSERT_EQ(s.v, -static_cast<double>(s.t / 15000)) << s.t;
+  EXPECT_EQ((*files_a)->corruptions() + (*files_b)->corruptions(), 0u);
+}
+
 TEST_F(HeadChunksTest, FailedWritesKeepChunksInHeap) {
   wal::FaultInjectionEnv env(Env::Default());
   auto files = OpenFiles(128 << 20, &env);
@@ -251,8 +284,10 @@ TEST_F(HeadChunksTest, CorruptChunkIsReportedNotServed) {
   std::string bytes;
   {
     SeriesLock lock((*s)->mu());
-    EXPECT_FALSE((*s)->CopyChunk(0, &bytes));  // the corrupt first chunk
-    EXPECT_TRUE((*s)->CopyChunk(1, &bytes));
+    EXPECT_FALSE((*s)->CopyChunk(0, files.get(), &bytes));  // the corrupt first chunk
+    EXPECT_TRUE((*s)->CopyChunk(1, files.get(), &bytes));
+    // A chunk on disk needs the head's files: without them it is not served.
+    EXPECT_FALSE((*s)->CopyChunk(1, nullptr, &bytes));
   }
   EXPECT_EQ(files->corruptions(), 1u);
 }

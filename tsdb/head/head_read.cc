@@ -70,7 +70,7 @@ class HeadIndexReader final : public IndexReader {
     std::string bytes;
     std::erase_if(*chunks, [&](ChunkMeta& m) REQUIRES(s.mu()) {
       if (m.min_time >= mint_ && m.max_time <= maxt_) return false;
-      if (!s.CopyChunk(HeadChunkId(m.ref), &bytes)) return true;
+      if (!s.CopyChunk(HeadChunkId(m.ref), head_->chunk_files(), &bytes)) return true;
       int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
       XorIterator it(bytes);
       while (it.Next() != ValueType::kNone) {
@@ -110,7 +110,7 @@ class HeadChunkReader final : public ChunkReader {
   Status Chunk(const ChunkMeta& meta, std::string* bytes) override {
     bool have_chunk = false;
     const bool found = head_->WithSeries(HeadChunkSeries(meta.ref), [&](const MemSeries& s) REQUIRES(s.mu()) {
-      have_chunk = s.CopyChunk(HeadChunkId(meta.ref), bytes);
+      have_chunk = s.CopyChunk(HeadChunkId(meta.ref), head_->chunk_files(), bytes);
     });
     if (!found) return Status::NotFound("series for chunk " + std::to_string(meta.ref) + " not found");
     if (!have_chunk) return Status::NotFound("head chunk " + std::to_string(meta.ref) + " not found");

@@ -18,14 +18,14 @@
 // (wal_replayer.h) adds them to the DB's storage, and does the rest with
 // sample records applied by worker threads, one shard of series each.
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
 #include <limits>
-#include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "tsdb/base/cond_var.h"
+#include "tsdb/base/thread_annotations.h"
 #include "tsdb/head/head.h"
 #include "tsdb/head/wal_replayer.h"
 #include "tsdb/wal/record.h"
@@ -127,14 +127,14 @@ Status Head::ReplayWalRecord(std::string_view record, WalReplayStats* stats) {
 }
 
 struct WalReplayer::Worker {
-  std::mutex mu;                        // std::mutex: std::condition_variable needs one
-  std::condition_variable work_cv;      // queue non-empty or stop
-  std::condition_variable space_cv;     // a batch was applied
-  std::deque<std::vector<Item>> queue;  // guarded by mu; at most kMaxQueued
-  std::vector<std::vector<Item>> free;  // guarded by mu; applied batches for reuse
-  size_t in_flight = 0;                 // guarded by mu; queued or being applied
-  bool stop = false;                    // guarded by mu
-  WalReplayStats stats;                 // the worker's own until joined
+  Mutex mu;
+  CondVar work_cv;                                     // with mu: queue non-empty or stop
+  CondVar space_cv;                                    // with mu: a batch was applied
+  std::deque<std::vector<Item>> queue GUARDED_BY(mu);  // at most kMaxQueued
+  std::vector<std::vector<Item>> free GUARDED_BY(mu);  // applied batches for reuse
+  size_t in_flight GUARDED_BY(mu) = 0;                 // queued or being applied
+  bool stop GUARDED_BY(mu) = false;
+  WalReplayStats stats;  // the worker's own until joined
   std::thread thread;
 };
 
@@ -164,13 +164,15 @@ void WalReplayer::StartWorkers(size_t n) {
 }
 
 void WalReplayer::Run(Head* head, Worker* w) {
-  std::unique_lock<std::mutex> lock(w->mu);
   for (;;) {
-    w->work_cv.wait(lock, [w] { return !w->queue.empty() || w->stop; });
-    if (w->queue.empty()) return;  // stopped and drained
-    std::vector<Item> batch = std::move(w->queue.front());
-    w->queue.pop_front();
-    lock.unlock();
+    std::vector<Item> batch;
+    {
+      MutexLock lock(&w->mu);
+      w->work_cv.Wait(&w->mu, [w]() REQUIRES(w->mu) { return !w->queue.empty() || w->stop; });
+      if (w->queue.empty()) return;  // stopped and drained
+      batch = std::move(w->queue.front());
+      w->queue.pop_front();
+    }
     Head::CommitCounts counts;
     for (size_t i = 0; i < batch.size(); ++i) {
       // The first touch of a series is a cache miss: start the next ones early.
@@ -182,10 +184,10 @@ void WalReplayer::Run(Head* head, Worker* w) {
     w->stats.samples += counts.appended;
     head->OnCommitted(counts, /*replayed=*/true);
     batch.clear();
-    lock.lock();
+    MutexLock lock(&w->mu);
     w->free.push_back(std::move(batch));
     --w->in_flight;
-    w->space_cv.notify_one();
+    w->space_cv.Signal();
   }
 }
 
@@ -265,8 +267,8 @@ void WalReplayer::Flush(size_t shard) {
   if (buf.empty()) return;
   Worker& w = *workers_[shard];
   {
-    std::unique_lock<std::mutex> lock(w.mu);
-    w.space_cv.wait(lock, [&w] { return w.queue.size() < kMaxQueued; });
+    MutexLock lock(&w.mu);
+    w.space_cv.Wait(&w.mu, [&w]() REQUIRES(w.mu) { return w.queue.size() < kMaxQueued; });
     w.queue.push_back(std::move(buf));
     ++w.in_flight;
     if (!w.free.empty()) {
@@ -277,14 +279,14 @@ void WalReplayer::Flush(size_t shard) {
       buf.reserve(kBatch);
     }
   }
-  w.work_cv.notify_one();
+  w.work_cv.Signal();
 }
 
 void WalReplayer::Drain() {
   for (size_t i = 0; i < workers_.size(); ++i) Flush(i);
   for (auto& w : workers_) {
-    std::unique_lock<std::mutex> lock(w->mu);
-    w->space_cv.wait(lock, [&w] { return w->in_flight == 0; });
+    MutexLock lock(&w->mu);
+    w->space_cv.Wait(&w->mu, [&w]() REQUIRES(w->mu) { return w->in_flight == 0; });
   }
 }
 
@@ -294,10 +296,10 @@ void WalReplayer::Finish() {
   if (!pending_.empty()) Drain();
   for (auto& w : workers_) {
     {
-      std::lock_guard<std::mutex> lock(w->mu);
+      MutexLock lock(&w->mu);
       w->stop = true;
     }
-    w->work_cv.notify_one();
+    w->work_cv.Signal();
     w->thread.join();
     stats_->samples += w->stats.samples;
     stats_->skipped_samples += w->stats.skipped_samples;

@@ -105,7 +105,7 @@ void MemSeries::ChunkMetas(int64_t mint, int64_t maxt, std::vector<ChunkMeta>* o
   }
 }
 
-bool MemSeries::CopyChunk(uint64_t chunk_id, std::string* bytes) const {
+bool MemSeries::CopyChunk(uint64_t chunk_id, const HeadChunkFiles* files, std::string* bytes) const {
   // Ids are stored modulo 2^24 in refs; resolve relative to the first chunk.
   const uint64_t mask = (uint64_t{1} << kHeadChunkIdBits) - 1;
   const uint64_t index = (chunk_id - first_chunk_id_) & mask;
@@ -118,7 +118,7 @@ bool MemSeries::CopyChunk(uint64_t chunk_id, std::string* bytes) const {
     return true;
   }
   std::string_view view;
-  if (chunks_[index].on_disk()) return ChunkBytes(index, bytes, &view);
+  if (chunks_[index].on_disk()) return ChunkBytes(index, files, bytes, &view);
   bytes->assign(chunks_[index].chunk.Bytes());
   return true;
 }
@@ -146,16 +146,16 @@ void MemSeries::SpillChunk(size_t i, HeadChunkFiles* files) {
   std::construct_at(&c.chunk, std::move(*header));
 }
 
-bool MemSeries::ChunkBytes(size_t i, std::string* scratch, std::string_view* out) const {
+bool MemSeries::ChunkBytes(size_t i, const HeadChunkFiles* files, std::string* scratch, std::string_view* out) const {
   const MemChunk& c = chunks_[i];
   if (!c.on_disk()) {
     *out = c.chunk.Bytes();
     return true;
   }
   const uint64_t file_ref = c.file_ref();
-  const HeadChunkFiles* files = HeadChunkFiles::ForRef(file_ref);
   Status st = files != nullptr ? files->Read(file_ref, scratch)
-                               : Status::NotFound("head chunk files of ref " + std::to_string(file_ref) + " closed");
+                               : Status::FailedPrecondition("chunk ref " + std::to_string(file_ref) +
+                                                            " is on disk, but no head chunk files were given");
   if (!st.ok()) {
     LogError("tsdb", "reading head chunk {} of series {}: {}", first_chunk_id_ + i, ref_, st.ToString());
     return false;
@@ -164,11 +164,11 @@ bool MemSeries::ChunkBytes(size_t i, std::string* scratch, std::string_view* out
   return true;
 }
 
-bool MemSeries::LoadChunk(size_t i) {
+bool MemSeries::LoadChunk(size_t i, const HeadChunkFiles* files) {
   if (!chunks_[i].on_disk()) return true;
   // Re-encoded rather than adopted, so the encoder's bit position is right.
   std::vector<Sample> samples;
-  if (!DecodeChunk(i, &samples) || samples.empty()) return false;
+  if (!DecodeChunk(i, files, &samples) || samples.empty()) return false;
   RewriteChunk(i, samples);
   return true;
 }

@@ -34,9 +34,10 @@
 // edit rewrites stays in the heap. A failed write keeps the chunk in the
 // heap. An unreadable (corrupt) chunk is logged and counted by the files;
 // readers get false from CopyChunk, edits skip it. The series holds no
-// pointer to the files (ChunkCutOptions::files brings it to cuts, and a ref
-// names its files, HeadChunkFiles::ForRef), and the ref lives in the chunk's
-// string (see MemChunk): neither the series nor a chunk got bigger.
+// pointer to the files: whoever needs chunk bytes passes the files of the
+// head that owns the series (ChunkCutOptions::files to cuts and edits, the
+// `files` argument of CopyChunk), and the ref lives in the chunk's string
+// (see MemChunk): neither the series nor a chunk got bigger.
 //
 // Ownership: the Head owns every MemSeries (they never move once created).
 // A raw pointer stays valid while the caller holds the Head's ref-stripe
@@ -206,7 +207,9 @@ class MemSeries {
   void ChunkMetas(int64_t mint, int64_t maxt, std::vector<ChunkMeta>* out) const REQUIRES(mu_);
   // Copies the bytes of the chunk with the given id; false if unknown (or
   // truncated away). A tail chunk popped by a delete reads as empty.
-  bool CopyChunk(uint64_t chunk_id, std::string* bytes) const REQUIRES(mu_);
+  // `files` are the owning head's chunk files (HeadOptions::cut.files; null
+  // when it has none), read for a chunk on disk.
+  bool CopyChunk(uint64_t chunk_id, const HeadChunkFiles* files, std::string* bytes) const REQUIRES(mu_);
   // Chunks whose bytes are in the chunk files, and heap bytes held by chunk
   // buffers (capacity beyond the inline string), for tests and accounting.
   size_t NumChunksOnDisk() const REQUIRES(mu_);
@@ -228,21 +231,22 @@ class MemSeries {
   // Writes closed chunk i to the chunk files and drops its heap bytes;
   // keeps it in the heap when the write fails.
   void SpillChunk(size_t i, HeadChunkFiles* files) REQUIRES(mu_);
-  // Chunk i's bytes: a view of the heap bytes, or read into *scratch. False
-  // when a chunk on disk cannot be read (logged).
-  bool ChunkBytes(size_t i, std::string* scratch, std::string_view* out) const REQUIRES(mu_);
+  // Chunk i's bytes: a view of the heap bytes, or read from `files` into
+  // *scratch. False when a chunk on disk cannot be read (logged).
+  bool ChunkBytes(size_t i, const HeadChunkFiles* files, std::string* scratch, std::string_view* out) const
+      REQUIRES(mu_);
   // Brings chunk i's bytes back into the heap (it will be appended to);
   // false when they cannot be read.
-  bool LoadChunk(size_t i) REQUIRES(mu_);
+  bool LoadChunk(size_t i, const HeadChunkFiles* files) REQUIRES(mu_);
   void CutNewChunk(int64_t t, const ChunkCutOptions& opts) REQUIRES(mu_);
   // Replaces chunk i's samples (sorted) by re-encoding; an empty list leaves
   // an empty placeholder chunk that keeps its old time range.
   void RewriteChunk(size_t i, const std::vector<Sample>& samples) REQUIRES(mu_);
   // Pops empty chunks off the tail and rebinds the appender to the last
   // chunk after it was rewritten, moved or popped. Returns chunks popped.
-  size_t DropEmptyTail(bool rebind, int64_t chunk_range_ms) REQUIRES(mu_);
+  size_t DropEmptyTail(bool rebind, const ChunkCutOptions& opts) REQUIRES(mu_);
   // False when the chunk cannot be read.
-  bool DecodeChunk(size_t i, std::vector<Sample>* out) const REQUIRES(mu_);
+  bool DecodeChunk(size_t i, const HeadChunkFiles* files, std::vector<Sample>* out) const REQUIRES(mu_);
   // Index of the chunk an out-of-order sample at t goes into, or
   // chunks_.size() for a new chunk in front.
   size_t OutOfOrderTarget(int64_t t, int64_t width) const REQUIRES(mu_);

@@ -20,10 +20,10 @@
 
 namespace promethium::tsdb {
 
-bool MemSeries::DecodeChunk(size_t i, std::vector<Sample>* out) const {
+bool MemSeries::DecodeChunk(size_t i, const HeadChunkFiles* files, std::vector<Sample>* out) const {
   std::string scratch;
   std::string_view bytes;
-  if (!ChunkBytes(i, &scratch, &bytes)) return false;
+  if (!ChunkBytes(i, files, &scratch, &bytes)) return false;
   out->clear();
   XorIterator it(bytes);
   out->reserve(static_cast<size_t>(chunks_[i].chunk.NumSamples()));
@@ -44,7 +44,7 @@ void MemSeries::RewriteChunk(size_t i, const std::vector<Sample>& samples) {
   }
 }
 
-size_t MemSeries::DropEmptyTail(bool rebind, int64_t chunk_range_ms) {
+size_t MemSeries::DropEmptyTail(bool rebind, const ChunkCutOptions& opts) {
   size_t dropped = 0;
   for (;;) {
     while (!chunks_.empty() && chunks_.back().chunk.NumSamples() == 0) {
@@ -53,7 +53,7 @@ size_t MemSeries::DropEmptyTail(bool rebind, int64_t chunk_range_ms) {
     }
     // A full chunk on disk becoming the open one again comes back to the
     // heap; one that cannot be read (corrupt, logged) is dropped as well.
-    if (chunks_.empty() || LoadChunk(chunks_.size() - 1)) break;
+    if (chunks_.empty() || LoadChunk(chunks_.size() - 1, opts.files)) break;
     chunks_.pop_back();
     ++dropped;
   }
@@ -69,7 +69,7 @@ size_t MemSeries::DropEmptyTail(bool rebind, int64_t chunk_range_ms) {
   }
   // A closed chunk became the open one again: it may grow to its range end
   // (the size limit still cuts it).
-  if (dropped > 0) next_at_ = ChunkRangeEnd(chunks_.back().min_time, chunk_range_ms);
+  if (dropped > 0) next_at_ = ChunkRangeEnd(chunks_.back().min_time, opts.chunk_range_ms);
   return dropped;
 }
 
@@ -99,7 +99,7 @@ size_t MemSeries::DeleteRange(int64_t mint, int64_t maxt, const ChunkCutOptions&
     const MemChunk& c = chunks_[i];
     if (c.max_time < mint || c.min_time > maxt || c.chunk.NumSamples() == 0) continue;
     std::vector<Sample> samples;
-    if (!DecodeChunk(i, &samples)) continue;  // unreadable (logged): nothing to delete from
+    if (!DecodeChunk(i, opts.files, &samples)) continue;  // unreadable (logged): nothing to delete from
     const size_t before = samples.size();
     std::erase_if(samples, [&](const Sample& s) { return s.t >= mint && s.t <= maxt; });
     if (samples.size() == before) continue;
@@ -108,7 +108,7 @@ size_t MemSeries::DeleteRange(int64_t mint, int64_t maxt, const ChunkCutOptions&
     if (samples.empty()) ++emptied;
     if (i + 1 == chunks_.size()) last_changed = true;
   }
-  DropEmptyTail(last_changed, opts.chunk_range_ms);
+  DropEmptyTail(last_changed, opts);
   *chunks_removed = emptied;  // dropped now or left as placeholders
   return removed;
 }
@@ -147,7 +147,7 @@ MemSeries::AppendCheck MemSeries::CheckOutOfOrder(int64_t t, double v, const Chu
     if (t < c.min_time || t > c.max_time || c.chunk.NumSamples() == 0) continue;
     std::string scratch;
     std::string_view bytes;
-    if (!ChunkBytes(i, &scratch, &bytes)) return AppendCheck::kOutOfOrder;  // unreadable: reject
+    if (!ChunkBytes(i, opts.files, &scratch, &bytes)) return AppendCheck::kOutOfOrder;  // unreadable: reject
     XorIterator it(bytes);
     if (it.Seek(t) != ValueType::kNone && it.At().t == t) {
       return it.value_bits() == std::bit_cast<uint64_t>(v) ? AppendCheck::kSameSample : AppendCheck::kDuplicate;
@@ -163,7 +163,7 @@ MemSeries::AppendCheck MemSeries::CheckOutOfOrder(int64_t t, double v, const Chu
   if (target < chunks_.size() && chunks_[target].on_disk()) {
     std::string scratch;
     std::string_view bytes;
-    if (!ChunkBytes(target, &scratch, &bytes)) return AppendCheck::kOutOfOrder;
+    if (!ChunkBytes(target, opts.files, &scratch, &bytes)) return AppendCheck::kOutOfOrder;
   }
   return AppendCheck::kOk;
 }
@@ -176,15 +176,15 @@ bool MemSeries::InsertOutOfOrder(int64_t t, double v, const ChunkCutOptions& opt
     XorAppender(&fresh).Append(t, v);
     chunks_.insert(chunks_.begin(), MemChunk{std::move(fresh), t, t});
     --first_chunk_id_;
-    DropEmptyTail(/*rebind=*/true, width);  // the vector may have moved
+    DropEmptyTail(/*rebind=*/true, opts);  // the vector may have moved
     return true;
   }
   std::vector<Sample> samples;
-  if (!DecodeChunk(target, &samples)) return false;  // CheckOutOfOrder read it a moment ago
+  if (!DecodeChunk(target, opts.files, &samples)) return false;  // CheckOutOfOrder read it a moment ago
   auto pos = std::lower_bound(samples.begin(), samples.end(), t, [](const Sample& s, int64_t x) { return s.t < x; });
   samples.insert(pos, Sample{t, v});
   RewriteChunk(target, samples);
-  if (target + 1 == chunks_.size()) DropEmptyTail(/*rebind=*/true, width);
+  if (target + 1 == chunks_.size()) DropEmptyTail(/*rebind=*/true, opts);
   return false;
 }
 

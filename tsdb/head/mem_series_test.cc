@@ -85,7 +85,7 @@ TEST(SeriesTable, FindsEverySeriesAcrossGrowth) {
 // The tests are single-threaded: no lock is needed to read a chunk.
 std::vector<Sample> ReadChunk(const MemSeries& s, const ChunkMeta& meta) NO_THREAD_SAFETY_ANALYSIS {
   std::string bytes;
-  EXPECT_TRUE(s.CopyChunk(HeadChunkId(meta.ref), &bytes));
+  EXPECT_TRUE(s.CopyChunk(HeadChunkId(meta.ref), nullptr, &bytes));
   std::vector<Sample> out;
   XorIterator it(bytes);
   while (it.Next() == ValueType::kFloat) out.push_back(it.At());
@@ -173,7 +173,7 @@ TEST(MemSeries, CutsBeforeExceedingMaxBytes) {
   size_t i = 0;
   for (const ChunkMeta& m : metas) {
     std::string bytes;
-    ASSERT_TRUE(s.CopyChunk(HeadChunkId(m.ref), &bytes));
+    ASSERT_TRUE(s.CopyChunk(HeadChunkId(m.ref), nullptr, &bytes));
     EXPECT_LE(bytes.size(), kMaxBytesPerXorChunk);
     for (const Sample& got : ReadChunk(s, m)) {
       ASSERT_LT(i, in.size());

@@ -6,17 +6,17 @@
 //
 // Ownership: the Head owns its tracker; a Registration (held by a head
 // IndexReader) must not outlive it.
-// Thread-safety: all methods are safe to call concurrently. The mutex is a
-// std::mutex because std::condition_variable needs one.
+// Thread-safety: all methods are safe to call concurrently.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <set>
+
+#include "tsdb/base/cond_var.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace promethium::tsdb {
 
@@ -29,16 +29,16 @@ class ReadTracker {
     // floor is read under the tracker's lock, so a truncation that raised it
     // before waiting either sees this read or this read sees its floor.
     Registration(ReadTracker* tracker, int64_t mint, const std::atomic<int64_t>* floor) : tracker_(tracker) {
-      std::lock_guard<std::mutex> lock(tracker_->mu_);
+      MutexLock lock(&tracker_->mu_);
       if (floor != nullptr) mint = std::max(mint, floor->load());
       it_ = tracker_->mints_.insert(mint);
     }
     ~Registration() {
       {
-        std::lock_guard<std::mutex> lock(tracker_->mu_);
+        MutexLock lock(&tracker_->mu_);
         tracker_->mints_.erase(it_);
       }
-      tracker_->cv_.notify_all();
+      tracker_->cv_.SignalAll();
     }
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
@@ -53,19 +53,30 @@ class ReadTracker {
   // Waits until no open read may read below t, for at most `timeout`.
   // False on timeout. Raise the floor of new reads to t first.
   bool WaitForReadsBefore(int64_t t, std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return mints_.empty() || *mints_.begin() >= t; });
+    MutexLock lock(&mu_);
+    ++waiting_;  // seen by others only while blocked (the wait releases mu_)
+    const bool done =
+        cv_.WaitFor(&mu_, timeout, [&]() REQUIRES(mu_) { return mints_.empty() || *mints_.begin() >= t; });
+    --waiting_;
+    return done;
+  }
+
+  // How many WaitForReadsBefore calls are blocked on open reads right now.
+  size_t waiting() const {
+    MutexLock lock(&mu_);
+    return waiting_;
   }
 
   size_t open() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return mints_.size();
   }
 
  private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::multiset<int64_t> mints_;  // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;  // with mu_: a read ended
+  std::multiset<int64_t> mints_ GUARDED_BY(mu_);
+  size_t waiting_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace promethium::tsdb

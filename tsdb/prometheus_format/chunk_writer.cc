@@ -29,7 +29,7 @@ PrometheusChunkWriter::PrometheusChunkWriter(Env* env, std::string chunks_dir, u
     : env_(env), dir_(std::move(chunks_dir)), segment_max_(EffectiveSegmentMax(segment_max_bytes)) {}
 
 PrometheusChunkWriter::~PrometheusChunkWriter() {
-  if (file_ != nullptr) (void)file_->Close();  // abandoned: the block writer removes the directory
+  if (file_ != nullptr) file_->Close().IgnoreError();  // abandoned: the block writer removes the directory
 }
 
 Status PrometheusChunkWriter::CloseSegment() {

@@ -40,7 +40,7 @@ PrometheusIndexWriter::PrometheusIndexWriter(std::unique_ptr<WritableFile> file,
 }
 
 PrometheusIndexWriter::~PrometheusIndexWriter() {
-  if (file_ != nullptr && !finished_) (void)file_->Close();  // abandoned: the block writer removes it
+  if (file_ != nullptr && !finished_) file_->Close().IgnoreError();  // abandoned: the block writer removes it
 }
 
 Result<std::unique_ptr<PrometheusIndexWriter>> PrometheusIndexWriter::Create(Env* env, const std::string& path,

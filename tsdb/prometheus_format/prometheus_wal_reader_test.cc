@@ -256,10 +256,10 @@ class PromWalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root_ = ScratchDir();
-    env_->RemoveDirRecursively(root_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(root_).ok());
     ASSERT_TRUE(env_->CreateDirs(wal_dir()).ok());
   }
-  void TearDown() override { env_->RemoveDirRecursively(root_); }
+  void TearDown() override { EXPECT_TRUE(env_->RemoveDirRecursively(root_).ok()); }
 
   std::string wal_dir() const { return root_ + "/wal"; }
   std::string Path(const std::string& rel) const { return wal_dir() + "/" + rel; }

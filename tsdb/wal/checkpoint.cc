@@ -404,7 +404,12 @@ Result<CheckpointStats> Checkpoint(Env* env, const std::string& wal_dir, uint64_
     from = **previous + 1;  // segments at or below it are already in it
   }
   Status st = WriteCheckpoint(env, wal_dir, *previous, from, to_segment, keep_series, mint, opts, &stats);
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) {
+    // Give the space of a half-written checkpoint back at once (a full disk
+    // is the usual cause); the next attempt, or Open, would remove it too.
+    env->RemoveDirRecursively(wal_dir + "/" + CheckpointName(to_segment) + std::string(kTmpSuffix)).IgnoreError();
+    return fail(st);
+  }
   stats.created = true;
   stats.index = to_segment;
   PROMETHIUM_RETURN_IF_ERROR(DeleteObsolete(env, wal_dir, to_segment, &m, &stats));

@@ -63,10 +63,10 @@ class CheckpointTest : public ::testing::Test {
  public:  // CrashAtEveryStep drives the fixture
   void SetUp() override {
     root_ = TestDirForTest("promethium_checkpoint_test_");
-    env_->RemoveDirRecursively(root_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(root_).ok());
     dir_ = root_ + "/wal";
   }
-  void TearDown() override { env_->RemoveDirRecursively(root_); }
+  void TearDown() override { EXPECT_TRUE(env_->RemoveDirRecursively(root_).ok()); }
 
   // Series 1..10 at step 0, series 11 at step 25; samples of every live
   // series each step at t = 10 * step; a tombstone every 5 steps; every 3
@@ -282,7 +282,7 @@ void CrashAtEveryStep(CheckpointTest* t, const std::string& pristine, uint64_t f
   int crashes = 0;
   for (int64_t step = 0;; ++step) {
     ASSERT_LT(step, 10000) << "checkpoint never completed";
-    env->RemoveDirRecursively(dir);
+    EXPECT_TRUE(env->RemoveDirRecursively(dir).ok());
     std::filesystem::copy(pristine, dir, std::filesystem::copy_options::recursive);
     fault.SetCrashAfter(step);
     auto stats = Checkpoint(&fault, dir, from, to, Keep, kMint, nullptr);

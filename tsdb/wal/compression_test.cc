@@ -85,9 +85,9 @@ class CompressedWalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = TestDirForTest("promethium_wal_compression_test_");
-    env_->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok());
   }
-  void TearDown() override { env_->RemoveDirRecursively(dir_); }
+  void TearDown() override { EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok()); }
 
   // Opens the WAL after what is there, writes `records` one batch each, closes.
   void WriteWith(Compression c, const std::vector<std::string>& records) {

@@ -20,7 +20,7 @@ class DBWalFloorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = wal::TestDirForTest("promethium_db_wal_floor_test_");
-    Env::Default()->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir_).ok());
     opts_.background_compaction = false;
     opts_.retention_ms = 0;
     opts_.wal_segment_size = 4096;
@@ -33,7 +33,7 @@ class DBWalFloorTest : public ::testing::Test {
   }
   void TearDown() override {
     db_.reset();
-    Env::Default()->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir_).ok());
   }
   // One commit per minute of 100 series over [from, to): many small segments.
   void AppendRange(int64_t from, int64_t to) {

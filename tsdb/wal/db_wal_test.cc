@@ -8,6 +8,7 @@
 
 #include "tsdb/base/env.h"
 #include "tsdb/db.h"
+#include "tsdb/db_dump_for_test.h"
 #include "tsdb/head/wal_replayer.h"
 #include "tsdb/wal/checkpoint.h"
 #include "tsdb/wal/fault_env_for_test.h"
@@ -17,23 +18,6 @@
 
 namespace promethium::tsdb {
 namespace {
-
-// Series labels -> its samples as (t, value bits), for exact comparison.
-using Dump = std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>>;
-
-Dump DumpAll(DB* db) {
-  Dump out;
-  auto q = db->NewQuerier(kMinTime, kMaxTime);
-  EXPECT_TRUE(q.ok());
-  auto set = (*q)->Select(true, nullptr, {*Matcher::Make(MatchType::kRegexMatch, "__name__", ".+")});
-  while (set->Next()) {
-    auto& samples = out[set->At().labels().ToString()];
-    auto it = set->At().Iterator(nullptr);
-    while (it->Next() != ValueType::kNone) samples.emplace_back(it->At().t, std::bit_cast<uint64_t>(it->At().v));
-  }
-  EXPECT_TRUE(set->Err().ok());
-  return out;
-}
 
 Labels SeriesLabels(int i) {
   return Labels{{"__name__", "metric_" + std::to_string(i % 3)}, {"instance", "host-" + std::to_string(i)}};
@@ -49,10 +33,10 @@ class DBWalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = wal::TestDirForTest("promethium_db_wal_test_");
-    Env::Default()->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir_).ok());
     opts_.wal_segment_size = 4096;
   }
-  void TearDown() override { Env::Default()->RemoveDirRecursively(dir_); }
+  void TearDown() override { EXPECT_TRUE(Env::Default()->RemoveDirRecursively(dir_).ok()); }
 
   std::unique_ptr<DB> Open() {
     auto db = DB::Open(dir_, opts_, &metrics_);

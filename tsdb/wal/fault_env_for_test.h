@@ -4,6 +4,9 @@
 // With a write budget set, WritableFile::Append writes only what is left of
 // the budget (a short, torn write, as a full disk produces) and then fails
 // with IOError "No space left on device"; Sync can be made to fail too.
+// SetFailWrites(n) models a disk that is full for a while: the next n
+// Appends each write half their bytes (a torn write) and fail with that
+// error, and later ones pass, as if space had been freed meanwhile.
 // With a crash point set (SetCrashAfter(n)), the first n mutating
 // operations (file create/append/flush/sync/close, mkdir, remove, rename,
 // link, dir sync, truncate) succeed and every later one fails with IOError
@@ -29,6 +32,9 @@ class FaultInjectionEnv final : public Env {
   // Appends fail once `bytes` more bytes have been written. -1: no limit.
   void SetWriteBudget(int64_t bytes) { budget_.store(bytes); }
   void SetFailSync(bool fail) { fail_sync_.store(fail); }
+  void SetFailWrites(int64_t n) { fail_writes_.store(n); }
+  // Appends failed by SetFailWrites or the write budget so far.
+  int64_t failed_writes() const { return failed_writes_.load(); }
   // -1: never crash.
   void SetCrashAfter(int64_t ops) {
     crash_after_.store(ops);
@@ -43,6 +49,7 @@ class FaultInjectionEnv final : public Env {
   void ClearFaults() {
     SetWriteBudget(-1);
     SetFailSync(false);
+    SetFailWrites(0);
     SetCrashAfter(-1);
   }
 
@@ -99,9 +106,19 @@ class FaultInjectionEnv final : public Env {
     FaultFile(FaultInjectionEnv* env, std::unique_ptr<WritableFile> base) : env_(env), base_(std::move(base)) {}
     Status Append(std::string_view data) override {
       PROMETHIUM_RETURN_IF_ERROR(env_->Mutate());
+      int64_t to_fail = env_->fail_writes_.load();
+      while (to_fail > 0 && !env_->fail_writes_.compare_exchange_weak(to_fail, to_fail - 1)) {
+      }
+      if (to_fail > 0) {
+        env_->failed_writes_.fetch_add(1);
+        Status partial = base_->Append(data.substr(0, data.size() / 2));
+        (void)partial;
+        return Status::IOError("write: No space left on device");
+      }
       int64_t left = env_->budget_.load();
       if (left >= 0 && static_cast<int64_t>(data.size()) > left) {
         env_->budget_.store(0);
+        env_->failed_writes_.fetch_add(1);
         Status partial = base_->Append(data.substr(0, static_cast<size_t>(left)));
         (void)partial;
         return Status::IOError("write: No space left on device");
@@ -145,6 +162,8 @@ class FaultInjectionEnv final : public Env {
   Env* base_;
   std::atomic<int64_t> budget_{-1};
   std::atomic<bool> fail_sync_{false};
+  std::atomic<int64_t> fail_writes_{0};
+  std::atomic<int64_t> failed_writes_{0};
   std::atomic<int64_t> crash_after_{-1};
   std::atomic<int64_t> mutations_{0};
 };

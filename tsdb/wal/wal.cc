@@ -75,7 +75,7 @@ Status Wal::OpenSegmentLocked(uint64_t index) {
   Status st = file->Append(SegmentHeader());
   if (st.ok()) st = file->Flush();
   if (!st.ok()) {
-    (void)file->Close();
+    file->Close().IgnoreError();  // the header write failed: that error is returned
     return st.WithContext("wal: writing the header of " + path);
   }
   file_ = std::move(file);
@@ -108,8 +108,7 @@ Status Wal::SyncLocked() {
 Status Wal::RepairTailLocked() {
   const std::string path = SegmentPath(dir_, segment_);
   if (file_ != nullptr) {
-    Status ignored = file_->Close();  // the write already failed; the fd only needs to go
-    (void)ignored;
+    file_->Close().IgnoreError();  // the write already failed; the fd only needs to go
     file_.reset();
   }
   PROMETHIUM_RETURN_IF_ERROR(env_->TruncateFile(path, good_size_));
@@ -225,10 +224,10 @@ Status Wal::Sync() {
 
 Status Wal::Close() {
   {
-    std::lock_guard<std::mutex> lock(stop_mu_);
+    MutexLock lock(&stop_mu_);
     stop_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.SignalAll();
   if (syncer_.joinable()) syncer_.join();
   MutexLock lock(&mu_);
   if (closed_) return Status::OK();
@@ -258,8 +257,8 @@ void Wal::SyncLoop() {
   const auto interval = std::chrono::milliseconds(opts_.sync_interval_ms);
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(stop_mu_);
-      if (stop_cv_.wait_for(lock, interval, [this] { return stop_; })) return;
+      MutexLock lock(&stop_mu_);
+      if (stop_cv_.WaitFor(&stop_mu_, interval, [this]() REQUIRES(stop_mu_) { return stop_; })) return;
     }
     Status st = Sync();
     if (!st.ok()) LogWarn("tsdb", "wal: periodic fsync of {} failed: {}", dir_, st.ToString());

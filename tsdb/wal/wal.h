@@ -26,15 +26,14 @@
 // serialised by an internal mutex held only for the write (and sync).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include "tsdb/base/cond_var.h"
 #include "tsdb/base/env.h"
 #include "tsdb/base/metrics.h"
 #include "tsdb/base/result.h"
@@ -75,7 +74,7 @@ class Wal {
   // Fsyncs the current segment now (whatever the policy).
   Status Sync();
   // Fsyncs and closes the current segment; later Log calls fail. Idempotent.
-  Status Close();
+  Status Close() EXCLUDES(stop_mu_, mu_);
   // Fsyncs and closes the current segment and starts the next one, so every
   // segment below the returned (new current) index is complete and can be
   // checkpointed. A no-op returning the current index when it is empty.
@@ -107,7 +106,7 @@ class Wal {
   Status SyncLocked() REQUIRES(mu_);
   // Truncates the current segment back to good_size_ and reopens it.
   Status RepairTailLocked() REQUIRES(mu_);
-  void SyncLoop();
+  void SyncLoop() EXCLUDES(stop_mu_);
 
   Env* const env_;
   const std::string dir_;
@@ -126,9 +125,9 @@ class Wal {
   std::string frame_buf_ GUARDED_BY(mu_);
 
   // kInterval's background syncer.
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;  // guarded by stop_mu_
+  Mutex stop_mu_;
+  CondVar stop_cv_;  // with stop_mu_: stop_ was set
+  bool stop_ GUARDED_BY(stop_mu_) = false;
   std::thread syncer_;
 };
 

@@ -26,9 +26,9 @@ class WalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = TestDirForTest("promethium_wal_test_");
-    env_->RemoveDirRecursively(dir_);
+    EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok());
   }
-  void TearDown() override { env_->RemoveDirRecursively(dir_); }
+  void TearDown() override { EXPECT_TRUE(env_->RemoveDirRecursively(dir_).ok()); }
 
   // Record i: a recognisable payload of 20..119 bytes.
   static std::string Payload(int i) {

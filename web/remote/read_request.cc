@@ -58,8 +58,10 @@ Result<ReadRequest> DecodeReadRequest(std::string_view snappy_body) {
     return Status::InvalidArgument("decompressed remote read request too large: " + std::to_string(decoded_size) +
                                    " bytes (limit " + std::to_string(kMaxRemoteReadDecodedBytes) + ")");
   }
+  // Validate before allocating the declared size (see write_handler.cc).
   std::string decoded;
-  if (!snappy::Uncompress(snappy_body.data(), snappy_body.size(), &decoded)) {
+  if (!snappy::IsValidCompressedBuffer(snappy_body.data(), snappy_body.size()) ||
+      !snappy::Uncompress(snappy_body.data(), snappy_body.size(), &decoded)) {
     return Status::InvalidArgument("snappy: corrupt input");
   }
   prometheus::ReadRequest msg;

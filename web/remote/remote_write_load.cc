@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "remote/proto/remote.pb.h"
+#include "tsdb/base/thread_annotations.h"
 
 namespace {
 
@@ -138,8 +139,13 @@ double ProcessCpuSeconds(long pid) {
 
 struct Counters {
   std::atomic<long> ok_requests{0}, failed_requests{0}, ok_samples{0};
-  std::mutex mu;
-  std::string first_error;
+  promethium::Mutex mu;
+  std::string first_error GUARDED_BY(mu);
+
+  std::string FirstError() {
+    promethium::MutexLock lock(&mu);
+    return first_error;
+  }
 };
 
 // Sends `bodies` in order on one keep-alive connection.
@@ -170,7 +176,7 @@ void SendAll(const Options& o, const std::vector<const std::string*>& bodies, co
       counters->ok_samples.fetch_add(sample_counts[i]);
     } else {
       counters->failed_requests.fetch_add(1);
-      std::lock_guard<std::mutex> lock(counters->mu);
+      promethium::MutexLock lock(&counters->mu);
       if (counters->first_error.empty()) counters->first_error = std::to_string(resp.result_int()) + " " + resp.body();
     }
   }
@@ -249,7 +255,7 @@ int main(int argc, char** argv) {
     std::printf("server_cpu_seconds=%.2f samples_per_cpu_second=%.0f\n", cpu,
                 cpu > 0 ? static_cast<double>(samples) / cpu : 0.0);
   }
-  if (!counters.first_error.empty()) std::printf("first_error=%s\n", counters.first_error.c_str());
+  if (std::string err = counters.FirstError(); !err.empty()) std::printf("first_error=%s\n", err.c_str());
   bool all_ok = counters.failed_requests.load() == 0 && thread_errors.load() == 0 &&
                 counters.ok_requests.load() == static_cast<long>(bodies.size());
   return all_ok ? 0 : 1;

@@ -124,7 +124,7 @@ Status AppendAll(Appendable* appendable, const DecodedWriteRequest& req) {
       const Sample& s = req.samples[series.first_sample + i];
       Result<SeriesRef> r = app->Append(ref, labels, s.t, s.v);
       if (!r.ok()) {
-        (void)app->Rollback();
+        app->Rollback().IgnoreError();  // the append error is the one the client gets
         return r.status().WithContext("series " + labels.ToString() + ", timestamp " + std::to_string(s.t));
       }
       ref = *r;
@@ -163,8 +163,12 @@ HttpResponse ServeRemoteWrite(Appendable* appendable, const HttpRequest& req, in
     return GoHttpErrorResponse(
         400, "decompressed remote write request too large: " + std::to_string(decoded_size) + " bytes");
   }
+  // The declared length is only a claim: a few bytes may declare hundreds of
+  // MiB. Validating the stream first costs no memory, so a forged header
+  // cannot make us allocate the claimed size.
   std::string decoded;
-  if (!snappy::Uncompress(req.body.data(), req.body.size(), &decoded)) {
+  if (!snappy::IsValidCompressedBuffer(req.body.data(), req.body.size()) ||
+      !snappy::Uncompress(req.body.data(), req.body.size(), &decoded)) {
     return GoHttpErrorResponse(400, "snappy: corrupt input");
   }
   DecodedWriteRequest wr;

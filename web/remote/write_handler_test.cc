@@ -134,6 +134,25 @@ TEST_F(RemoteWriteTest, BadSnappyIs400) {
   EXPECT_TRUE(storage_.committed.empty());
 }
 
+// A snappy bomb: a few bytes that declare 1 GiB of output. The declared
+// length is checked against kMaxRemoteWriteDecodedBytes before anything is
+// allocated, so the answer is a 400 naming the size.
+TEST_F(RemoteWriteTest, SnappyBombIsRejectedByItsDeclaredLength) {
+  HttpRequest req = WriteRequestOf(prometheus::WriteRequest());
+  req.body = std::string("\x80\x80\x80\x80\x04", 5) + std::string(64, '\0');  // varint 1 << 30
+  HttpResponse r = Do(req);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "decompressed remote write request too large: 1073741824 bytes\n");
+  EXPECT_TRUE(storage_.committed.empty());
+  std::string at_limit;  // one byte past the limit is refused the same way
+  for (uint64_t v = kMaxRemoteWriteDecodedBytes + 1; v != 0; v >>= 7) {
+    at_limit.push_back(static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0)));
+  }
+  req.body = at_limit + "\x00";
+  EXPECT_EQ(Do(req).body, "decompressed remote write request too large: " +
+                              std::to_string(kMaxRemoteWriteDecodedBytes + 1) + " bytes\n");
+}
+
 TEST_F(RemoteWriteTest, BadProtobufIs400) {
   HttpResponse r = Do(WriteRequestOf(std::string("\x0a\xff\xff\xff\x0f garbage", 14)));
   EXPECT_EQ(r.status, 400);
