@@ -40,13 +40,6 @@ bool SameLoopSettings(ScrapeConfig a, ScrapeConfig b) {
   return a == b;
 }
 
-// Whether two configs discover targets the same way, so that the groups
-// discovered under the old one stay valid until the new discoverers report.
-bool SameDiscovery(const ScrapeConfig& a, const ScrapeConfig& b) {
-  return a.file_sd_configs == b.file_sd_configs && a.http_sd_configs == b.http_sd_configs &&
-         a.docker_sd_configs == b.docker_sd_configs && a.dns_sd_configs == b.dns_sd_configs;
-}
-
 // Whether a restarted loop may inherit its predecessor's scrape cache: only
 // if the settings that shape series labels did not change, since the cache
 // holds final (relabeled) labels and dropped series (Prometheus's
@@ -261,9 +254,9 @@ Status ScrapeManager::Impl::Apply(const std::vector<ScrapeConfig>& configs) {
       if (created && pools_total) pools_total->Inc();
       bool same = !created && SameLoopSettings(pool.config, cfg);
       plans[cfg.job_name].reuse_caches = created || ReusableCache(pool.config, cfg);
-      // Groups found by unchanged discovery stay until the new discoverers
-      // report, so a reload leaves no gap in those targets.
-      if (created || !SameDiscovery(pool.config, cfg)) pool.discovered.clear();
+      // Groups found by unchanged discovery stay: the DiscoveryManager keeps
+      // those discoverers too, so a reload leaves no gap in those targets.
+      if (created || !DiscoveryManager::SameDiscovery(pool.config, cfg)) pool.discovered.clear();
       pool.config = cfg;
       TargetSet& set = wanted[cfg.job_name];
       AddDiscoveredTargets(cfg, pool.discovered, &set);

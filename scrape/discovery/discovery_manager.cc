@@ -1,5 +1,6 @@
 #include "scrape/discovery/discovery_manager.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "scrape/discovery/dns_sd.h"
@@ -37,13 +38,30 @@ bool DiscoveryManager::HasDiscovery(const ScrapeConfig& config) {
          !config.dns_sd_configs.empty();
 }
 
+bool DiscoveryManager::SameDiscovery(const ScrapeConfig& a, const ScrapeConfig& b) {
+  return a.file_sd_configs == b.file_sd_configs && a.http_sd_configs == b.http_sd_configs &&
+         a.docker_sd_configs == b.docker_sd_configs && a.dns_sd_configs == b.dns_sd_configs;
+}
+
 void DiscoveryManager::Run(const std::vector<ScrapeConfig>& configs) {
   Stop();
+  // A job whose discovery is unchanged keeps its discoverers: new ones would
+  // start from nothing, so a target file that is broken at the moment of a
+  // reload would drop every target the old ones had found.
+  std::vector<Job> previous = std::move(jobs_);
   jobs_.clear();
   for (const ScrapeConfig& cfg : configs) {
     if (!HasDiscovery(cfg)) continue;
+    auto kept = std::find_if(previous.begin(), previous.end(),
+                             [&](const Job& j) { return j.name == cfg.job_name && SameDiscovery(j.config, cfg); });
+    if (kept != previous.end()) {
+      jobs_.push_back(std::move(*kept));
+      previous.erase(kept);
+      continue;
+    }
     Job job;
     job.name = cfg.job_name;
+    job.config = cfg;
     for (const FileSDConfig& f : cfg.file_sd_configs) {
       job.discoverers.push_back(std::make_unique<FileDiscoverer>(f, file_read_errors_));
     }

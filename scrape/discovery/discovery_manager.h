@@ -1,8 +1,10 @@
 // DiscoveryManager: runs the discoverers (file_sd, http_sd, docker_sd, dns_sd) of every job
 // and reports each job's combined target groups whenever they change.
 //
-// Run(configs) replaces all discoverers with those the configs ask for and
-// polls them on one thread of its own every `tick_ms`; after a poll in which
+// Run(configs) replaces the discoverers with those the configs ask for,
+// keeping (with their state) those of a job whose discovery configs did not
+// change, as Prometheus keeps unchanged providers across a reload; it polls
+// them on one thread of its own every `tick_ms`; after a poll in which
 // a job's groups changed (and always after the first poll of a job), it
 // calls on_update(job, groups) on that thread with the groups of all the
 // job's discoverers, in config order. The ScrapeManager uses this to rebuild
@@ -45,8 +47,11 @@ class DiscoveryManager {
 
   // Whether a config has any dynamic discovery.
   static bool HasDiscovery(const ScrapeConfig& config);
+  // Whether two configs discover the same way (their *_sd_configs are equal).
+  static bool SameDiscovery(const ScrapeConfig& a, const ScrapeConfig& b);
 
-  // Stops the current discoverers and starts those of `configs`.
+  // Stops polling, keeps the discoverers of jobs whose discovery did not
+  // change, replaces the others with those of `configs`, and polls again.
   void Run(const std::vector<ScrapeConfig>& configs);
   // Stops polling and joins the thread. Idempotent.
   void Stop();
@@ -54,6 +59,7 @@ class DiscoveryManager {
  private:
   struct Job {
     std::string name;
+    ScrapeConfig config;  // what the discoverers were built from (SameDiscovery)
     std::vector<std::unique_ptr<Discoverer>> discoverers;
     std::vector<std::vector<TargetGroup>> groups;  // per discoverer, latest
     bool reported = false;
