@@ -4,7 +4,6 @@
 #include "promql/engine/go_date.h"
 
 #include <cmath>
-#include <limits>
 
 namespace promethium::promql {
 namespace {
@@ -90,12 +89,6 @@ double DaysInMonth(const AbsDate& date) {
 }
 
 }  // namespace
-
-int64_t GoFloatToInt64(double v) {
-  constexpr double kTwo63 = 9223372036854775808.0;
-  if (std::isnan(v) || v >= kTwo63 || v < -kTwo63) return std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(v);
-}
 
 double GoDateField(DateField field, int64_t unix_seconds) {
   uint64_t abs = static_cast<uint64_t>(unix_seconds) + kUnixToAbsolute;

@@ -15,11 +15,11 @@
 
 #include <cstdint>
 
+#include "tsdb/base/go_float.h"
+
 namespace promethium::promql {
 
-// Go's int64(v) on amd64: truncation toward zero; NaN and values outside
-// [-2^63, 2^63) give -2^63 (the CVTTSD2SQ "integer indefinite" value).
-int64_t GoFloatToInt64(double v);
+using promethium::GoFloatToInt64;  // Go's int64(v) on amd64 (tsdb/base/go_float.h)
 
 enum class DateField : uint8_t { kYear, kMonth, kDayOfMonth, kDaysInMonth, kHour, kMinute, kDayOfWeek, kDayOfYear };
 

@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "rules/template/functions.h"
 #include "rules/template/go_format.h"
 #include "rules/template/template.h"
 #include "tsdb/base/duration.h"
+#include "tsdb/base/go_float.h"
 
 namespace promethium::rules::tmpl {
 namespace {
@@ -74,9 +74,8 @@ Result<Value> HumanizeDuration(const CallEnv&, Args& a) {
   if (std::fabs(v) >= 1) {
     std::string sign;
     if (v < 0) sign = "-", v = -v;
-    // Go's int64() of a float beyond int64 is MinInt64 on amd64 (what promtool
-    // prints); in C++ that cast would be undefined behaviour.
-    auto d = v < 0x1p63 ? static_cast<int64_t>(v) : std::numeric_limits<int64_t>::min();
+    // Go's int64() of a float beyond int64 is MinInt64 on amd64 (what promtool prints).
+    int64_t d = GoFloatToInt64(v);
     int64_t seconds = d % 60, minutes = d / 60 % 60, hours = d / 3600 % 24, days = d / 86400;
     if (days != 0) return Value::String(fmt::format("{}{}d {}h {}m {}s", sign, days, hours, minutes, seconds));
     if (hours != 0) return Value::String(fmt::format("{}{}h {}m {}s", sign, hours, minutes, seconds));
