@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "scrape/histogram_limits.h"
+#include "scrape/nhcb_text_parser.h"
 #include "scrape/relabel/relabel.h"
 #include "scrape/textparse/openmetrics_parser.h"
 #include "scrape/textparse/prom_parser.h"
+#include "scrape/textparse/protobuf_parser.h"
 #include "tsdb/api/sample.h"
 #include "tsdb/base/metrics.h"
 
@@ -20,6 +25,7 @@ using textparse::LabelView;
 using textparse::MetricType;
 using textparse::OpenMetricsParser;
 using textparse::PromParser;
+using textparse::ProtobufParser;
 
 // As Prometheus 3 (normalizeFloatsInLabelValues): the "le" of a histogram
 // and the "quantile" of a summary are rewritten in OpenMetrics float form,
@@ -63,6 +69,36 @@ Result<SeriesRef> AppendCached(const ScrapeCache::Entry& e, int64_t t, double v,
   return app->Append(0, e.labels(), t, v);
 }
 
+// Appends the parser's native histogram, after the job's limits, through a
+// cache entry's ref (labels only when the storage lost the ref) or with
+// the new series' labels.
+template <typename Parser>
+Result<SeriesRef> AppendNativeHistogram(const Parser& parser, const ScrapeCache::Entry* ce, const Labels& labels,
+                                        int64_t t, const AppendOptions& opts, Appender* app) {
+  if constexpr (requires { parser.CurrentHistogram(); }) {
+    const Histogram* h = parser.CurrentHistogram();
+    const FloatHistogram* fh = parser.CurrentFloatHistogram();
+    std::optional<Histogram> limited_h;
+    std::optional<FloatHistogram> limited_fh;
+    if (opts.native_histogram_bucket_limit > 0 || opts.native_histogram_max_schema < kMaxExponentialSchema) {
+      if (h != nullptr) limited_h = *h;
+      if (fh != nullptr) limited_fh = *fh;
+      PROMETHIUM_RETURN_IF_ERROR(ApplyNativeHistogramLimits(opts.native_histogram_bucket_limit,
+                                                            opts.native_histogram_max_schema, &limited_h, &limited_fh));
+      h = limited_h ? &*limited_h : nullptr;
+      fh = limited_fh ? &*limited_fh : nullptr;
+    }
+    if (ce == nullptr) return app->AppendHistogram(0, labels, t, h, fh);
+    static const Labels kNoLabels;
+    Result<SeriesRef> ref = app->AppendHistogram(ce->ref, kNoLabels, t, h, fh);
+    if (ref.ok() || ref.status().code() != Status::Code::kNotFound) return ref;
+    return app->AppendHistogram(0, ce->labels(), t, h, fh);
+  } else {
+    (void)parser, (void)ce, (void)labels, (void)t, (void)opts, (void)app;
+    return Status::Internal("native histogram entry from a text-format parser");
+  }
+}
+
 // Sorts a storage error into the tolerated per-sample kinds; returns false
 // for errors that must fail the scrape.
 bool CountTolerated(const Status& st, AppendStats* stats) {
@@ -72,6 +108,21 @@ bool CountTolerated(const Status& st, AppendStats* stats) {
     case Status::Code::kOutOfBounds: ++stats->out_of_bounds; return true;
     default: return false;
   }
+}
+
+// The native-histogram rejections that skip one sample: the bucket limit
+// (the scrape fails after the body, as Prometheus's bucketLimitErr) and a
+// storage without native histograms.
+bool CountHistogramRejection(const Status& st, AppendStats* stats) {
+  if (st.code() == Status::Code::kResourceExhausted && st.message() == kBucketLimitExceeded) {
+    stats->bucket_limit_exceeded = true;
+    return true;
+  }
+  if (st.code() == Status::Code::kUnsupported) {
+    ++stats->histograms_unsupported;
+    return true;
+  }
+  return false;
 }
 
 // Keeps # TYPE / # HELP / # UNIT lines for the metadata APIs. Prometheus
@@ -108,7 +159,22 @@ void RecordMetadata(const Parser& parser, Entry entry, MetadataStore* store) {
 template <typename Parser>
 void AppendExemplarOf(const Parser& parser, SeriesRef ref, const ScrapeCache::Entry* ce, const Labels& labels,
                       int64_t sample_ts, Appender* app) {
-  if constexpr (requires { parser.HasExemplar(); }) {
+  if constexpr (requires { parser.Exemplars(); }) {
+    // Protobuf: one exemplar per counter or bucket series, several per
+    // native histogram (those already come with timestamps), in time order.
+    std::vector<Exemplar> exemplars;
+    for (const textparse::ParsedExemplar& pe : parser.Exemplars()) {
+      std::vector<Label> exemplar_labels;
+      for (const auto& [name, value] : pe.labels) exemplar_labels.push_back({name, value});
+      exemplars.push_back(
+          {Labels::FromVector(std::move(exemplar_labels)), pe.value, pe.has_timestamp ? pe.timestamp_ms : sample_ts});
+    }
+    std::stable_sort(exemplars.begin(), exemplars.end(),
+                     [](const Exemplar& a, const Exemplar& b) { return a.ts < b.ts; });
+    for (const Exemplar& e : exemplars) {
+      app->AppendExemplar(ref, ce != nullptr ? ce->labels() : labels, e).IgnoreError();  // never fails the scrape
+    }
+  } else if constexpr (requires { parser.HasExemplar(); }) {
     if (!parser.HasExemplar()) return;
     std::vector<Label> exemplar_labels;
     exemplar_labels.reserve(parser.ExemplarLabels().size());
@@ -163,7 +229,8 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
     Result<Entry> entry = parser.Next();
     if (!entry.ok()) return fail(entry.status());
     if (*entry == Entry::kEof) break;
-    if (*entry != Entry::kSeries) {
+    const bool is_histogram = *entry == Entry::kHistogram;
+    if (*entry != Entry::kSeries && !is_histogram) {
       RecordMetadata(parser, *entry, &cache->metadata());
       if (*entry == Entry::kType) type = parser.Type();
       continue;
@@ -204,9 +271,12 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
       stats.sample_limit_exceeded = true;
       continue;
     }
-    Result<SeriesRef> ref = ce ? AppendCached(*ce, ts, parser.Value(), app) : app->Append(0, built, ts, parser.Value());
+    Result<SeriesRef> ref = is_histogram ? AppendNativeHistogram(parser, ce, built, ts, opts, app)
+                            : ce         ? AppendCached(*ce, ts, parser.Value(), app)
+                                         : app->Append(0, built, ts, parser.Value());
     if (!ref.ok()) {
       if (CountTolerated(ref.status(), &stats)) continue;
+      if (is_histogram && CountHistogramRejection(ref.status(), &stats)) continue;
       return fail(ref.status());
     }
     AppendExemplarOf(parser, *ref, ce, built, ts, app);
@@ -220,6 +290,7 @@ AppendStats AppendParsed(Parser& parser, int64_t scrape_ts_ms, const Target& tar
     cache->MarkSeen(ce);
   }
   if (stats.sample_limit_exceeded) return fail(Status::ResourceExhausted("sample limit exceeded"));
+  if (stats.bucket_limit_exceeded) return fail(Status::ResourceExhausted(std::string(kBucketLimitExceeded)));
   return stats;
 }
 
@@ -232,11 +303,27 @@ AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const 
 
 AppendStats AppendScrapeBody(std::string_view body, ExpositionFormat format, int64_t scrape_ts_ms, const Target& target,
                              const AppendOptions& opts, ScrapeCache* cache, Appender* app) {
+  if (format == ExpositionFormat::kProtobuf) {
+    ProtobufParser::Options po;
+    po.parse_native_histograms = opts.scrape_native_histograms;
+    po.keep_classic_histograms = opts.always_scrape_classic_histograms;
+    po.convert_classic_to_nhcb = opts.convert_classic_histograms_to_nhcb;
+    ProtobufParser parser(body, po);
+    return AppendParsed(parser, scrape_ts_ms, target, opts, cache, app);
+  }
   if (format == ExpositionFormat::kOpenMetrics) {
     OpenMetricsParser parser(body);
+    if (opts.convert_classic_histograms_to_nhcb) {
+      NhcbTextParser<OpenMetricsParser> nhcb(&parser, opts.always_scrape_classic_histograms);
+      return AppendParsed(nhcb, scrape_ts_ms, target, opts, cache, app);
+    }
     return AppendParsed(parser, scrape_ts_ms, target, opts, cache, app);
   }
   PromParser parser(body);
+  if (opts.convert_classic_histograms_to_nhcb) {
+    NhcbTextParser<PromParser> nhcb(&parser, opts.always_scrape_classic_histograms);
+    return AppendParsed(nhcb, scrape_ts_ms, target, opts, cache, app);
+  }
   return AppendParsed(parser, scrape_ts_ms, target, opts, cache, app);
 }
 

@@ -38,6 +38,18 @@ struct AppendOptions {
   // Prometheus's scrape_config fields of the same names; 0: unlimited.
   uint64_t label_name_length_limit = 0;
   uint64_t label_value_length_limit = 0;
+  // Native histograms (the scrape_config keys of the same names):
+  // protobuf native histograms are read only with scrape_native_histograms;
+  // always_scrape_classic_histograms also keeps the classic series of a
+  // histogram exposed both ways; convert_classic_histograms_to_nhcb turns
+  // classic histograms into custom-bucket native histograms.
+  bool scrape_native_histograms = false;
+  bool always_scrape_classic_histograms = false;
+  bool convert_classic_histograms_to_nhcb = false;
+  // native_histogram_bucket_limit (0: none) and the schema cap picked from
+  // native_histogram_min_bucket_factor (see histogram_limits.h).
+  uint64_t native_histogram_bucket_limit = 0;
+  int32_t native_histogram_max_schema = 8;
 };
 
 struct AppendStats {
@@ -49,6 +61,12 @@ struct AppendStats {
   uint64_t duplicate = 0;
   uint64_t out_of_bounds = 0;
   bool sample_limit_exceeded = false;
+  // A native histogram had more buckets than native_histogram_bucket_limit
+  // even at the lowest schema: skipped, and the scrape fails at the end.
+  bool bucket_limit_exceeded = false;
+  // Native histograms the storage refused as Unsupported (a storage without
+  // native histograms): skipped and counted, the rest of the scrape stands.
+  uint64_t histograms_unsupported = 0;
 };
 
 // Appends the samples of `body`. On success every appended series is marked
@@ -56,8 +74,13 @@ struct AppendStats {
 AppendStats AppendScrapeBody(std::string_view body, int64_t scrape_ts_ms, const Target& target,
                              const AppendOptions& opts, ScrapeCache* cache, Appender* app);
 // The same for a body in `format` (the scrape's negotiated exposition
-// format): the text format or OpenMetrics 1.0 (timestamps in seconds there,
-// converted to ms; exemplars parsed and validated, not stored yet).
+// format): the text format, OpenMetrics 1.0 (timestamps in seconds there,
+// converted to ms) or the protobuf format (native histograms appended with
+// Appender::AppendHistogram, after the job's native-histogram limits).
+// With convert_classic_histograms_to_nhcb the text formats go through
+// NhcbTextParser (nhcb_text_parser.h), the protobuf parser converts itself.
+// Exemplars go to Appender::AppendExemplar; a rejected one never fails the
+// scrape.
 AppendStats AppendScrapeBody(std::string_view body, ExpositionFormat format, int64_t scrape_ts_ms, const Target& target,
                              const AppendOptions& opts, ScrapeCache* cache, Appender* app);
 

@@ -497,3 +497,107 @@ TEST(ScrapeAppendTest, OpenMetricsExemplarsAreAppendedAfterTheirSample) {
 
 }  // namespace
 }  // namespace promethium::scrape
+
+// convert_classic_histograms_to_nhcb on a text body (Prometheus's
+// NHCBParser): each label set's _bucket/_count/_sum become one
+// custom-bucket native histogram named after the family.
+namespace promethium::scrape {
+namespace {
+
+constexpr std::string_view kClassicBody =
+    "# TYPE lat histogram\n"
+    "lat_bucket{a=\"x\",le=\"1\"} 2\n"
+    "lat_bucket{a=\"x\",le=\"+Inf\"} 5\n"
+    "lat_sum{a=\"x\"} 7\n"
+    "lat_count{a=\"x\"} 5\n"
+    "lat_bucket{a=\"y\",le=\"1\"} 1\n"
+    "lat_bucket{a=\"y\",le=\"+Inf\"} 1\n"
+    "lat_sum{a=\"y\"} 0.5\n"
+    "lat_count{a=\"y\"} 1\n"
+    "# TYPE g gauge\n"
+    "g 3\n";
+
+TEST(ScrapeAppendNhcbTest, TextClassicHistogramsBecomeNhcb) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.convert_classic_histograms_to_nhcb = true;
+  AppendStats s = Scrape(kClassicBody, 1000, &cache, &db, opts);
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+  auto lat = db.ByName("lat");
+  ASSERT_EQ(lat.size(), 2u);
+  ASSERT_TRUE(lat[0].h.has_value());
+  EXPECT_EQ(lat[0].labels.Get("a"), "x");
+  EXPECT_FALSE(lat[0].labels.Has("le"));
+  EXPECT_EQ(lat[0].h->schema, kCustomBucketsSchema);
+  EXPECT_EQ(lat[0].h->custom_values, (std::vector<double>{1}));
+  EXPECT_EQ(lat[0].h->positive_buckets, (std::vector<int64_t>{2, 1}));  // 2 and 3 observations
+  EXPECT_EQ(lat[0].h->count, 5u);
+  EXPECT_EQ(lat[0].h->sum, 7);
+  EXPECT_EQ(lat[1].labels.Get("a"), "y");
+  EXPECT_EQ(lat[1].h->count, 1u);
+  EXPECT_TRUE(db.ByName("lat_bucket").empty());
+  EXPECT_TRUE(db.ByName("lat_count").empty());
+  EXPECT_EQ(db.ByName("g").size(), 1u);
+  EXPECT_EQ(s.scraped, 3u);  // two histograms and g
+
+  // The second scrape finds both histograms in the cache.
+  AppendStats again = Scrape(kClassicBody, 2000, &cache, &db, opts);
+  ASSERT_TRUE(again.status.ok()) << again.status.ToString();
+  EXPECT_EQ(again.series_added, 0u);
+  EXPECT_EQ(db.ByName("lat").size(), 4u);
+}
+
+TEST(ScrapeAppendNhcbTest, KeepsClassicSeriesWhenAsked) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.convert_classic_histograms_to_nhcb = true;
+  opts.always_scrape_classic_histograms = true;
+  ASSERT_TRUE(Scrape(kClassicBody, 1000, &cache, &db, opts).status.ok());
+  EXPECT_EQ(db.ByName("lat").size(), 2u);
+  EXPECT_EQ(db.ByName("lat_bucket").size(), 4u);
+  EXPECT_EQ(db.ByName("lat_sum").size(), 2u);
+}
+
+// OpenMetrics exemplars survive the wrapper: a counter's stays on the
+// counter, a bucket's moves to the converted histogram.
+TEST(ScrapeAppendNhcbTest, OpenMetricsExemplarsWithConversion) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.convert_classic_histograms_to_nhcb = true;
+  Target target = TestTarget();
+  auto app = db.NewAppender();
+  AppendStats s = AppendScrapeBody(
+      "# TYPE c counter\nc_total 3 # {id=\"a\"} 1 5.0\n"
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 1 # {id=\"b\"} 0.5 6.0\nh_bucket{le=\"+Inf\"} 2\nh_count 2\nh_sum 3\n"
+      "# EOF\n",
+      ExpositionFormat::kOpenMetrics, 1000, target, opts, &cache, app.get());
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+  ASSERT_TRUE(app->Commit().ok());
+  auto exemplars = db.CommittedExemplars();
+  ASSERT_EQ(exemplars.size(), 2u);
+  EXPECT_EQ(exemplars[0].series.MetricName(), "c_total");
+  EXPECT_EQ(exemplars[0].exemplar.ts, 5000);
+  EXPECT_EQ(exemplars[1].series.MetricName(), "h");
+  EXPECT_EQ(exemplars[1].exemplar.labels, (Labels{{"id", "b"}}));
+  EXPECT_EQ(exemplars[1].exemplar.ts, 6000);
+  ASSERT_EQ(db.ByName("h").size(), 1u);
+  EXPECT_EQ(db.ByName("h")[0].h->count, 2u);
+}
+
+TEST(ScrapeAppendNhcbTest, NonCumulativeBucketsAreDroppedSilently) {
+  FakeAppendable db;
+  ScrapeCache cache;
+  AppendOptions opts;
+  opts.convert_classic_histograms_to_nhcb = true;
+  AppendStats s = Scrape("# TYPE bad histogram\nbad_bucket{le=\"1\"} 5\nbad_bucket{le=\"+Inf\"} 2\nbad_count 2\nok 1\n",
+                         1000, &cache, &db, opts);
+  ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+  EXPECT_TRUE(db.ByName("bad").empty());
+  EXPECT_EQ(db.ByName("ok").size(), 1u);
+}
+
+}  // namespace
+}  // namespace promethium::scrape

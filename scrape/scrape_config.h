@@ -88,9 +88,24 @@ struct ScrapeConfig {
   uint64_t target_limit = 0;
   // At most this many dropped targets are kept for the targets API; 0: all.
   uint64_t keep_dropped_targets = 0;
-  // Accept-header preference order (after applying global.scrape_protocols);
-  // empty means DefaultScrapeProtocols(). Never PrometheusProto.
+  // Accept-header preference order (after applying global.scrape_protocols,
+  // or DefaultProtoFirstScrapeProtocols() with scrape_native_histograms);
+  // empty means DefaultScrapeProtocols().
   std::vector<ScrapeProtocol> scrape_protocols;
+  // Native histograms (Prometheus 3.x keys): read protobuf native
+  // histograms (off: histograms are read as classic); also keep the classic
+  // series of histograms exposed both ways; convert classic histograms to
+  // custom-bucket native histograms. Unset (as Prometheus's *bool) until
+  // the loader applies `global`; unset reads as false.
+  std::optional<bool> scrape_native_histograms;
+  std::optional<bool> always_scrape_classic_histograms;
+  std::optional<bool> convert_classic_histograms_to_nhcb;
+  // More buckets than this: the resolution is reduced until it fits, or the
+  // scrape fails; 0: no limit.
+  uint64_t native_histogram_bucket_limit = 0;
+  // Buckets growing by less than this factor are merged (the schema is
+  // capped, see histogram_limits.h); 0: no cap.
+  double native_histogram_min_bucket_factor = 0;
   // The parser for a missing or unknown response Content-Type; unset: such
   // scrapes fail.
   std::optional<ScrapeProtocol> fallback_scrape_protocol;

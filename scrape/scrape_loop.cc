@@ -12,6 +12,7 @@
 #include <chrono>
 #include <optional>
 
+#include "scrape/histogram_limits.h"
 #include "scrape/http_client.h"
 #include "tsdb/base/logging.h"
 
@@ -33,6 +34,22 @@ std::string WithDefaultPort(const std::string& address, bool tls) {
   bool has_port = colon != std::string::npos && (address[0] != '[' || address.find(']') < colon);
   if (has_port) return address;
   return address + (tls ? ":443" : ":80");
+}
+
+AppendOptions AppendOptionsOf(const ScrapeConfig& cfg) {
+  AppendOptions o;
+  o.honor_labels = cfg.honor_labels;
+  o.honor_timestamps = cfg.honor_timestamps;
+  o.sample_limit = cfg.sample_limit;
+  o.label_limit = cfg.label_limit;
+  o.label_name_length_limit = cfg.label_name_length_limit;
+  o.label_value_length_limit = cfg.label_value_length_limit;
+  o.scrape_native_histograms = cfg.scrape_native_histograms.value_or(false);
+  o.always_scrape_classic_histograms = cfg.always_scrape_classic_histograms.value_or(false);
+  o.convert_classic_histograms_to_nhcb = cfg.convert_classic_histograms_to_nhcb.value_or(false);
+  o.native_histogram_bucket_limit = cfg.native_histogram_bucket_limit;
+  o.native_histogram_max_schema = PickMaxSchema(cfg.native_histogram_min_bucket_factor);
+  return o;
 }
 
 }  // namespace
@@ -143,8 +160,7 @@ ScrapeLoop::ScrapeLoop(net::io_context* io, Target target, const ScrapeConfig& c
                        LoopMetrics metrics, std::unique_ptr<ScrapeCache> cache)
     : target_(std::move(target)),
       pool_(cfg.job_name),
-      opts_{cfg.honor_labels, cfg.honor_timestamps,        cfg.sample_limit,
-            cfg.label_limit,  cfg.label_name_length_limit, cfg.label_value_length_limit},
+      opts_(AppendOptionsOf(cfg)),
       body_size_limit_(cfg.body_size_limit),
       fallback_protocol_(cfg.fallback_scrape_protocol),
       http_client_(cfg.http_client),
@@ -258,12 +274,17 @@ void ScrapeLoop::WriteEndOfRunStaleMarkers() {
 void ScrapeLoop::ScrapeFinished(int64_t ts_ms, double duration_seconds, const promethium::Status& err,
                                 const AppendStats& stats) {
   if (metrics_.exceeded_sample_limit && stats.sample_limit_exceeded) metrics_.exceeded_sample_limit->Inc();
+  if (metrics_.exceeded_bucket_limit && stats.bucket_limit_exceeded) metrics_.exceeded_bucket_limit->Inc();
   if (metrics_.out_of_order && stats.out_of_order) metrics_.out_of_order->Inc(static_cast<double>(stats.out_of_order));
   if (metrics_.duplicate && stats.duplicate) metrics_.duplicate->Inc(static_cast<double>(stats.duplicate));
   if (metrics_.out_of_bounds && stats.out_of_bounds) {
     metrics_.out_of_bounds->Inc(static_cast<double>(stats.out_of_bounds));
   }
   if (!err.ok()) LogDebug("scrape", "scrape of {} failed: {}", target_.Url(), err.message());
+  if (stats.histograms_unsupported > 0) {
+    LogDebug("scrape", "target {}: the storage refused {} native histogram samples (unsupported)", target_.Url(),
+             stats.histograms_unsupported);
+  }
   promethium::MutexLock lock(&health_mu_);
   health_.health = err.ok() ? "up" : "down";
   health_.last_error = err.ok() ? "" : err.message();

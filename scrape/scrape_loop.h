@@ -49,10 +49,11 @@ namespace promethium::scrape {
 // Manager-wide counters the loops update; each pointer may be null.
 struct LoopMetrics {
   Counter* exceeded_sample_limit = nullptr;
+  Counter* exceeded_bucket_limit = nullptr;  // native_histogram_bucket_limit
   Counter* out_of_order = nullptr;
   Counter* duplicate = nullptr;
   Counter* out_of_bounds = nullptr;
-  Histogram* interval_length = nullptr;
+  HistogramMetric* interval_length = nullptr;
 };
 
 class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {

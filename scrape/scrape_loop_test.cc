@@ -26,6 +26,7 @@
 #include "scrape/gzip.h"
 #include "scrape/http_client.h"
 #include "scrape/scrape_manager.h"
+#include "scrape/textparse/protobuf_test_util.h"
 #include "tsdb/api/sample.h"
 
 namespace promethium::scrape {
@@ -443,13 +444,48 @@ TEST_F(LoopTest, UnknownContentTypeWithTextFallback) {
   EXPECT_EQ(db_.ByName("up")[0].v, 1);
 }
 
-TEST_F(LoopTest, ProtobufResponseIsUnsupported) {
+// A protobuf target (as client_golang serves it) to a job with
+// scrape_native_histograms: the Accept header puts protobuf first and the
+// native histogram reaches AppendHistogram.
+TEST_F(LoopTest, ProtobufTargetWithNativeHistogram) {
+  namespace pb = ::io::prometheus::client;
+  pb::MetricFamily mf = textparse::testing::Family("rpc_seconds", pb::HISTOGRAM);
+  pb::Histogram* h = mf.add_metric()->mutable_histogram();
+  h->set_sample_count(3);
+  h->set_sample_sum(4.5);
+  h->set_schema(0);
+  textparse::testing::AddSpan(h->mutable_positive_span(), 1, 2);
+  h->add_positive_delta(1);
+  h->add_positive_delta(1);  // buckets (1,2]: 1 and (2,4]: 2
+  server_.SetBody("/proto", textparse::testing::Delimited({mf}));
   server_.SetContentType(
-      "/dynamic", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited");
-  auto loop = MakeLoop("/dynamic");
+      "/proto", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited");
+  auto loop = MakeLoop("/proto", 2000, 0, [](ScrapeConfig* cfg) {
+    cfg->scrape_native_histograms = true;
+    cfg->scrape_protocols = DefaultProtoFirstScrapeProtocols();
+  });
   loop->ScrapeOnceForTest(1000);
-  EXPECT_EQ(loop->Snapshot().last_error.rfind("unsupported: protobuf", 0), 0u) << loop->Snapshot().last_error;
-  EXPECT_EQ(db_.ByName("up")[0].v, 0);
+  EXPECT_EQ(loop->Snapshot().last_error, "");
+  auto hist = db_.ByName("rpc_seconds");
+  ASSERT_EQ(hist.size(), 1u);
+  ASSERT_TRUE(hist[0].h.has_value());
+  EXPECT_EQ(hist[0].h->count, 3u);
+  EXPECT_EQ(hist[0].h->positive_buckets, (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(hist[0].labels.Get("job"), "test");
+  EXPECT_EQ(db_.ByName("up")[0].v, 1);
+  EXPECT_EQ(db_.ByName("scrape_samples_scraped")[0].v, 1);
+  std::string req = server_.LastRequest();
+  EXPECT_NE(req.find("Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                     "encoding=delimited;q=0.6,"),
+            std::string::npos)
+      << req;
+
+  // A truncated body fails the scrape like any malformed one.
+  server_.SetBody("/proto", textparse::testing::Delimited({mf}).substr(0, 5));
+  loop->ScrapeOnceForTest(2000);
+  EXPECT_NE(loop->Snapshot().last_error.find("protobuf parsing error"), std::string::npos)
+      << loop->Snapshot().last_error;
+  EXPECT_EQ(db_.ByName("up").back().v, 0);
 }
 
 TEST_F(LoopTest, ConnectionRefused) {

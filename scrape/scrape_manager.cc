@@ -80,6 +80,9 @@ struct ScrapeManager::Impl {
       loop_metrics.exceeded_sample_limit =
           m->GetCounter("prometheus_target_scrapes_exceeded_sample_limit_total",
                         "Total number of scrapes that hit the sample limit and were rejected.");
+      loop_metrics.exceeded_bucket_limit =
+          m->GetCounter("prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total",
+                        "Total number of scrapes that hit the native histogram bucket limit and were rejected.");
       loop_metrics.out_of_order =
           m->GetCounter("prometheus_target_scrapes_sample_out_of_order_total",
                         "Total number of samples rejected due to not being out of the expected order.");
@@ -118,7 +121,7 @@ struct ScrapeManager::Impl {
 
   // Prometheus's summary of the same name has an `interval` label; ours is a
   // histogram with that label.
-  Histogram* IntervalHistogram(int64_t interval_ms) {
+  HistogramMetric* IntervalHistogram(int64_t interval_ms) {
     if (registry == nullptr) return nullptr;
     return registry->GetHistogram("prometheus_target_interval_length_seconds", "Actual intervals between scrapes.",
                                   {0.01, 0.1, 0.5, 1, 5, 10, 15, 20, 30, 60, 120, 300, 600},

@@ -25,6 +25,7 @@
 // Self-metrics (when `metrics` is given), under Prometheus's names:
 // prometheus_target_scrape_pools_total,
 // prometheus_target_scrapes_exceeded_sample_limit_total,
+// prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total,
 // prometheus_target_scrapes_sample_out_of_order_total,
 // prometheus_target_scrapes_sample_duplicate_timestamp_total,
 // prometheus_target_scrapes_sample_out_of_bounds_total and

@@ -31,8 +31,9 @@ while getopts "j:t:b:h" opt; do
 done
 shift $((OPTIND - 1))
 
-ALL_TARGETS=(textparse_fuzzer promql_parser_fuzzer promql_engine_fuzzer remote_write_fuzzer wal_fuzzer prometheus_wal_fuzzer
-  block_index_fuzzer chunk_fuzzer tombstones_fuzzer config_fuzzer rulefmt_fuzzer web_handler_fuzzer)
+# Every target tests/fuzz/CMakeLists.txt declares: that file is the one list.
+mapfile -t ALL_TARGETS < <(sed -n 's/^promethium_add_fuzzer(\([a-z0-9_]*\).*/\1/p' "$ROOT/tests/fuzz/CMakeLists.txt")
+[[ ${#ALL_TARGETS[@]} -gt 0 ]] || { echo "run_fuzzers: no promethium_add_fuzzer lines in tests/fuzz/CMakeLists.txt" >&2; exit 1; }
 TARGETS=("${ALL_TARGETS[@]}")
 if [[ $# -gt 0 ]]; then TARGETS=("$@"); fi
 

@@ -45,20 +45,12 @@ constexpr std::string_view kRelabelType = "relabel.plain";
 // Keys Prometheus accepts that Promethium does not implement yet.
 const std::set<std::string_view> kUnsupportedTopLevel = {"runtime", "tracing", "otlp"};
 const std::set<std::string_view> kUnsupportedGlobal = {
-    "query_log_file",
-    "scrape_failure_log_file",
-    "metric_name_validation_scheme",
-    "metric_name_escaping_scheme",
-    "scrape_native_histograms",
-    "convert_classic_histograms_to_nhcb",
-    "always_scrape_classic_histograms",
+    "query_log_file",       "scrape_failure_log_file", "metric_name_validation_scheme", "metric_name_escaping_scheme",
     "extra_scrape_metrics",
 };
 const std::set<std::string_view> kUnsupportedScrape = {
     // Scrape behaviour.
-    "track_timestamps_staleness", "scrape_native_histograms", "always_scrape_classic_histograms",
-    "convert_classic_histograms_to_nhcb", "scrape_failure_log_file", "enable_compression",
-    "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "metric_name_validation_scheme",
+    "track_timestamps_staleness", "scrape_failure_log_file", "enable_compression", "metric_name_validation_scheme",
     "metric_name_escaping_scheme", "extra_scrape_metrics",
     // HTTP client (common/config.HTTPClientConfig, inlined): the parts not implemented.
     "oauth2", "http_headers",
@@ -262,6 +254,9 @@ class Decoder : public YamlDecoder {
       if (key == "label_name_length_limit") return DecodeUint(v, &g->label_name_length_limit);
       if (key == "label_value_length_limit") return DecodeUint(v, &g->label_value_length_limit);
       if (key == "scrape_protocols") return DecodeScrapeProtocols(v, "global config", &g->scrape_protocols);
+      if (key == "scrape_native_histograms") return DecodeBool(v, &g->scrape_native_histograms);
+      if (key == "always_scrape_classic_histograms") return DecodeBool(v, &g->always_scrape_classic_histograms);
+      if (key == "convert_classic_histograms_to_nhcb") return DecodeBool(v, &g->convert_classic_histograms_to_nhcb);
       return Unknown();
     });
   }
@@ -297,6 +292,17 @@ class Decoder : public YamlDecoder {
       if (key == "body_size_limit") return DecodeSize(v, &sc->body_size_limit);
       if (key == "scrape_protocols") return DecodeScrapeProtocols(v, JobContext(node), &sc->scrape_protocols);
       if (key == "fallback_scrape_protocol") return DecodeFallbackProtocol(v, node, &sc->fallback_scrape_protocol);
+      if (key == "scrape_native_histograms") return DecodeOptionalBool(v, &sc->scrape_native_histograms);
+      if (key == "always_scrape_classic_histograms") {
+        return DecodeOptionalBool(v, &sc->always_scrape_classic_histograms);
+      }
+      if (key == "convert_classic_histograms_to_nhcb") {
+        return DecodeOptionalBool(v, &sc->convert_classic_histograms_to_nhcb);
+      }
+      if (key == "native_histogram_bucket_limit") return DecodeUint(v, &sc->native_histogram_bucket_limit);
+      if (key == "native_histogram_min_bucket_factor") {
+        return DecodeFloat64(v, &sc->native_histogram_min_bucket_factor);
+      }
       if (key == "static_configs") return DecodeStaticConfigs(v, &sc->static_configs);
       if (key == "file_sd_configs") return DecodeFileSdConfigs(v, &sc->file_sd_configs);
       if (key == "http_sd_configs") return DecodeHttpSdConfigs(v, &sc->http_sd_configs);
@@ -339,12 +345,6 @@ class Decoder : public YamlDecoder {
         return Status::InvalidArgument(fmt::format("scrape_protocols: unknown scrape protocol {}, supported: {} for {}",
                                                    name, scrape::SupportedScrapeProtocolNames(), context));
       }
-      if (p == scrape::ScrapeProtocol::kPrometheusProto) {
-        return Status::Unsupported(
-            fmt::format("scrape protocol PrometheusProto (protobuf exposition) in "
-                        "scrape_protocols for {} (line {})",
-                        context, LineOf(v)));
-      }
       out->push_back(p);
     }
     return Status::OK();
@@ -362,10 +362,6 @@ class Decoder : public YamlDecoder {
           "invalid fallback_scrape_protocol for scrape config with job name {}: unknown scrape protocol {}, "
           "supported: {}",
           QuoteLabelValue(job && job.IsScalar() ? job.Scalar() : ""), name, scrape::SupportedScrapeProtocolNames()));
-    }
-    if (p == scrape::ScrapeProtocol::kPrometheusProto) {
-      return Status::Unsupported(
-          fmt::format("fallback_scrape_protocol PrometheusProto (protobuf exposition) (line {})", LineOf(v)));
     }
     *out = p;
     return Status::OK();
@@ -680,9 +676,21 @@ class Decoder : public YamlDecoder {
     if (sc->label_limit == 0) sc->label_limit = g.label_limit;
     if (sc->label_name_length_limit == 0) sc->label_name_length_limit = g.label_name_length_limit;
     if (sc->label_value_length_limit == 0) sc->label_value_length_limit = g.label_value_length_limit;
-    if (sc->scrape_protocols.empty()) {
-      sc->scrape_protocols = g.scrape_protocols.empty() ? scrape::DefaultScrapeProtocols() : g.scrape_protocols;
+    if (!sc->scrape_native_histograms) sc->scrape_native_histograms = g.scrape_native_histograms;
+    if (sc->scrape_protocols.empty()) {  // as Prometheus: global, else proto-first for native histograms
+      if (!g.scrape_protocols.empty()) {
+        sc->scrape_protocols = g.scrape_protocols;
+      } else if (*sc->scrape_native_histograms) {
+        sc->scrape_protocols = scrape::DefaultProtoFirstScrapeProtocols();
+      } else {
+        sc->scrape_protocols = scrape::DefaultScrapeProtocols();
+      }
     }
+    if (!sc->convert_classic_histograms_to_nhcb) {
+      sc->convert_classic_histograms_to_nhcb = g.convert_classic_histograms_to_nhcb;
+    }
+    if (!sc->always_scrape_classic_histograms)
+      sc->always_scrape_classic_histograms = g.always_scrape_classic_histograms;
     return Status::OK();
   }
 

@@ -58,6 +58,11 @@ struct GlobalConfig {
   // Default scrape_protocols of every job; empty: unset, jobs then use
   // scrape::DefaultScrapeProtocols().
   std::vector<scrape::ScrapeProtocol> scrape_protocols;
+  // Defaults of the scrape_config keys of the same names (Prometheus 3.x;
+  // all false by default).
+  bool scrape_native_histograms = false;
+  bool always_scrape_classic_histograms = false;
+  bool convert_classic_histograms_to_nhcb = false;
   // Subtracted from the evaluation time of every rule group that sets no
   // query_offset of its own (Prometheus 3.x's rule_query_offset).
   int64_t rule_query_offset_ms = 0;

@@ -5,6 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
 #include <set>
 
 #include "server/config.h"
@@ -116,6 +120,42 @@ Status YamlDecoder::DecodeInt64(const YAML::Node& v, int64_t* out) {
                                                [](char c) { return c >= '0' && c <= '9'; });
   if (!v.IsScalar() || !digits || s.size() - sign > 18) return TypeError(v, "int64");
   *out = std::stoll(s);
+  return Status::OK();
+}
+
+Status YamlDecoder::DecodeFloat64(const YAML::Node& v, double* out) {
+  if (v.IsNull()) return Status::OK();
+  if (!v.IsScalar()) return TypeError(v, "float64");
+  std::string s = v.Scalar();
+  std::string lower = s;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == ".inf" || lower == "+.inf") {
+    *out = std::numeric_limits<double>::infinity();
+    return Status::OK();
+  }
+  if (lower == "-.inf") {
+    *out = -std::numeric_limits<double>::infinity();
+    return Status::OK();
+  }
+  if (lower == ".nan") {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return Status::OK();
+  }
+  char* end = nullptr;
+  errno = 0;
+  double d = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+  // strtod also takes "inf", "nan" and hex floats, which YAML 1.1 does not.
+  bool plain = !s.empty() && lower.find_first_of("inx") == std::string::npos;
+  if (!plain || end != s.c_str() + s.size() || errno == ERANGE) return TypeError(v, "float64");
+  *out = d;
+  return Status::OK();
+}
+
+Status YamlDecoder::DecodeOptionalBool(const YAML::Node& v, std::optional<bool>* out) {
+  if (v.IsNull()) return Status::OK();
+  bool b = false;
+  if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) return TypeError(v, "bool");
+  *out = b;
   return Status::OK();
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -51,6 +52,10 @@ class YamlDecoder {
   Status DecodeBool(const YAML::Node& v, bool* out);
   Status DecodeUint(const YAML::Node& v, uint64_t* out);
   Status DecodeInt64(const YAML::Node& v, int64_t* out);
+  // A YAML float (also an integer, .inf, .nan) into float64.
+  Status DecodeFloat64(const YAML::Node& v, double* out);
+  // A *bool field: null leaves it unset (inherited), a bool sets it.
+  Status DecodeOptionalBool(const YAML::Node& v, std::optional<bool>* out);
   // model.Duration: a string in Prometheus duration syntax. Its errors come
   // from a custom unmarshaler, so they stop decoding and carry no line.
   Status DecodeDuration(const YAML::Node& v, int64_t* out_ms);

@@ -731,15 +731,14 @@ TEST(ServerConfigProtocolsTest, ValidationMessages) {
                 supported);
 }
 
-TEST(ServerConfigProtocolsTest, ProtobufIsUnsupportedLoudly) {
-  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: a\n    scrape_protocols: [PrometheusProto]\n"),
-            "unsupported: scrape protocol PrometheusProto (protobuf exposition) in scrape_protocols for scrape "
-            "config with job name \"a\" (line 3)");
-  EXPECT_EQ(ParseError("global:\n  scrape_protocols: [OpenMetricsText1.0.0, PrometheusProto]\n"),
-            "unsupported: scrape protocol PrometheusProto (protobuf exposition) in scrape_protocols for global "
-            "config (line 2)");
-  EXPECT_EQ(ParseError("scrape_configs:\n  - job_name: a\n    fallback_scrape_protocol: PrometheusProto\n"),
-            "unsupported: fallback_scrape_protocol PrometheusProto (protobuf exposition) (line 3)");
+TEST(ServerConfigProtocolsTest, PrometheusProtoIsAccepted) {
+  Config cfg = MustParse(
+      "global:\n  scrape_protocols: [OpenMetricsText1.0.0, PrometheusProto]\nscrape_configs:\n  - job_name: a\n"
+      "  - job_name: b\n    scrape_protocols: [PrometheusProto]\n    fallback_scrape_protocol: PrometheusProto\n");
+  EXPECT_EQ(cfg.scrape_configs[0].scrape_protocols,
+            (std::vector<ScrapeProtocol>{ScrapeProtocol::kOpenMetricsText1_0_0, ScrapeProtocol::kPrometheusProto}));
+  EXPECT_EQ(cfg.scrape_configs[1].scrape_protocols, std::vector<ScrapeProtocol>{ScrapeProtocol::kPrometheusProto});
+  EXPECT_EQ(cfg.scrape_configs[1].fallback_scrape_protocol, ScrapeProtocol::kPrometheusProto);
 }
 
 }  // namespace

@@ -6,9 +6,11 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "server/config.h"
 #include "tsdb/base/duration.h"
+#include "tsdb/base/metrics.h"
 
 namespace promethium::server {
 
@@ -333,6 +335,14 @@ std::string ConfigToYaml(const Config& config) {
     out << YAML::EndMap;
   }
   EmitScrapeProtocols(out, config.global.scrape_protocols);
+  // As Prometheus: a *bool (always shown) and two omitempty bools.
+  out << YAML::Key << "scrape_native_histograms" << YAML::Value << config.global.scrape_native_histograms;
+  if (config.global.convert_classic_histograms_to_nhcb) {
+    out << YAML::Key << "convert_classic_histograms_to_nhcb" << YAML::Value << true;
+  }
+  if (config.global.always_scrape_classic_histograms) {
+    out << YAML::Key << "always_scrape_classic_histograms" << YAML::Value << true;
+  }
   out << YAML::EndMap;
   EmitAlerting(out, config.alerting);
   if (!config.rule_files.empty()) {
@@ -351,6 +361,12 @@ std::string ConfigToYaml(const Config& config) {
       if (sc.fallback_scrape_protocol) {
         out << YAML::Key << "fallback_scrape_protocol" << YAML::Value
             << std::string(scrape::ScrapeProtocolName(*sc.fallback_scrape_protocol));
+      }
+      for (const auto& [key, value] :
+           {std::pair{"scrape_native_histograms", sc.scrape_native_histograms},
+            std::pair{"always_scrape_classic_histograms", sc.always_scrape_classic_histograms},
+            std::pair{"convert_classic_histograms_to_nhcb", sc.convert_classic_histograms_to_nhcb}}) {
+        if (value) out << YAML::Key << key << YAML::Value << *value;
       }
       if (!sc.params.empty()) out << YAML::Key << "params" << YAML::Value << sc.params;
       out << YAML::Key << "scrape_interval" << YAML::Value << FormatDuration(sc.scrape_interval_ms);
@@ -371,6 +387,13 @@ std::string ConfigToYaml(const Config& config) {
       }
       if (sc.label_value_length_limit) {
         out << YAML::Key << "label_value_length_limit" << YAML::Value << sc.label_value_length_limit;
+      }
+      if (sc.native_histogram_bucket_limit) {
+        out << YAML::Key << "native_histogram_bucket_limit" << YAML::Value << sc.native_histogram_bucket_limit;
+      }
+      if (sc.native_histogram_min_bucket_factor != 0) {
+        out << YAML::Key << "native_histogram_min_bucket_factor" << YAML::Value
+            << FormatPromFloat(sc.native_histogram_min_bucket_factor);
       }
       EmitStaticConfigs(out, sc.static_configs);
       EmitSdConfigs(out, sc);

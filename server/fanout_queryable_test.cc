@@ -54,8 +54,8 @@ TEST(FanoutQueryable, MergesLocalAndRemoteAndChainsSamplesOfTheSameSeries) {
   local.Add(Labels{{"__name__", "m"}, {"job", "both"}}, 4000, 40);
   local.Add(Labels{{"__name__", "m"}, {"job", "local"}}, 1000, 1);
   auto reader = std::make_shared<FakeReader>();
-  reader->answer.push_back({Labels{{"__name__", "m"}, {"job", "both"}}, {{1000, 10}, {2000, 20}, {3000, 99}}});
-  reader->answer.push_back({Labels{{"__name__", "m"}, {"job", "remote"}}, {{5000, 5}}});
+  reader->answer.push_back({Labels{{"__name__", "m"}, {"job", "both"}}, {{1000, 10}, {2000, 20}, {3000, 99}}, {}});
+  reader->answer.push_back({Labels{{"__name__", "m"}, {"job", "remote"}}, {{5000, 5}}, {}});
   FanoutQueryable fanout(&local);
   fanout.SetRemotes({Remote(reader)});
 

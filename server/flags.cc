@@ -65,6 +65,10 @@ const std::vector<FlagSpec>& Specs() {
                    "Maximum duration for reading a request's header (from the connection's accept for its first "
                    "request). Promethium's own flag.",
                    &ServerFlags::web_read_header_timeout_ms),
+      IntFlag("web.min-body-rate",
+              "Minimum average rate, in bytes per second, at which a request body must arrive after a grace of "
+              "--web.read-header-timeout; slower clients are disconnected. 0 disables. Promethium's own flag.",
+              &ServerFlags::web_min_body_rate),
       DurationFlag("web.idle-timeout",
                    "Maximum duration a kept-alive connection may wait for its next request. Promethium's own flag.",
                    &ServerFlags::web_idle_timeout_ms),
@@ -83,6 +87,14 @@ const std::vector<FlagSpec>& Specs() {
                &ServerFlags::web_enable_admin_api),
       BoolFlag("web.enable-remote-write-receiver", "Enable API endpoint accepting remote write requests.",
                &ServerFlags::web_enable_remote_write_receiver),
+      IntFlag("web.remote-write-receiver.label-name-length-limit",
+              "Longest label name, in bytes, the remote write receiver accepts; a series with a longer one is "
+              "refused with 400. 0 means no limit. Promethium's own flag.",
+              &ServerFlags::web_remote_write_receiver_label_name_length_limit),
+      IntFlag("web.remote-write-receiver.label-value-length-limit",
+              "Longest label value, in bytes, the remote write receiver accepts; a series with a longer one is "
+              "refused with 400. 0 means no limit. Promethium's own flag.",
+              &ServerFlags::web_remote_write_receiver_label_value_length_limit),
       StringFlag("web.cors.origin",
                  "Regex for CORS origin. It is fully anchored. Example: 'https?://(domain1|domain2)\\.com'",
                  &ServerFlags::web_cors_origin),

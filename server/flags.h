@@ -46,12 +46,16 @@ struct ServerFlags {
   int64_t web_read_timeout_ms = 5 * 60 * 1000;  // a whole request (docs/SECURITY.md, "Limits and timeouts")
   int64_t web_read_header_timeout_ms = 10 * 1000;
   int64_t web_idle_timeout_ms = 5 * 1000;  // kept-alive connections between requests
+  int64_t web_min_body_rate = 500;         // bytes/s a request body must average (ours; 0: none)
   std::string web_external_url;            // "" derives http://<hostname>:<port>/ (web/web_urls.h)
   std::string web_route_prefix;            // "" means the external URL's path
   std::string web_cors_origin = ".*";      // RE2, fully anchored
   bool web_enable_lifecycle = false;
   bool web_enable_admin_api = false;
   bool web_enable_remote_write_receiver = false;
+  // Receiver bounds on one label (ours; Prometheus has none); 0: none.
+  int64_t web_remote_write_receiver_label_name_length_limit = 1024;
+  int64_t web_remote_write_receiver_label_value_length_limit = 16384;
   int64_t query_lookback_delta_ms = 5 * 60 * 1000;
   int64_t query_timeout_ms = 2 * 60 * 1000;
   int64_t query_max_samples = 50'000'000;

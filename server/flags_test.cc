@@ -208,7 +208,10 @@ TEST(ServerFlagsTest, FlagValuesForStatusEndpoint) {
   EXPECT_EQ(m["web.read-timeout"], "5m");
   EXPECT_EQ(m["web.read-header-timeout"], "10s");
   EXPECT_EQ(m["web.idle-timeout"], "5s");
-  EXPECT_EQ(m.size(), 47u);
+  EXPECT_EQ(m["web.min-body-rate"], "500");
+  EXPECT_EQ(m["web.remote-write-receiver.label-name-length-limit"], "1024");
+  EXPECT_EQ(m["web.remote-write-receiver.label-value-length-limit"], "16384");
+  EXPECT_EQ(m.size(), 50u);
   EXPECT_EQ(m.at("enable-feature"), "");
   EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
 }

@@ -274,6 +274,8 @@ Status Server::StartWeb() {
   wopts.read_timeout = std::chrono::milliseconds(flags_.web_read_timeout_ms);
   wopts.read_header_timeout = std::chrono::milliseconds(flags_.web_read_header_timeout_ms);
   wopts.idle_timeout = std::chrono::milliseconds(flags_.web_idle_timeout_ms);
+  if (flags_.web_min_body_rate < 0) return Status::InvalidArgument("--web.min-body-rate must not be negative");
+  wopts.min_body_bytes_per_second = static_cast<uint64_t>(flags_.web_min_body_rate);
   web::ApiDeps deps;
   deps.agent_mode = flags_.agent;
   if (flags_.agent) {
@@ -323,6 +325,10 @@ Status Server::StartWeb() {
     return external_labels_;
   };
   if (flags_.web_enable_remote_write_receiver) deps.remote_write_appendable = appendable();
+  deps.remote_write_limits.label_name_length_limit =
+      static_cast<size_t>(std::max<int64_t>(0, flags_.web_remote_write_receiver_label_name_length_limit));
+  deps.remote_write_limits.label_value_length_limit =
+      static_cast<size_t>(std::max<int64_t>(0, flags_.web_remote_write_receiver_label_value_length_limit));
   deps.remote_read.sample_limit = flags_.storage_remote_read_sample_limit;
   deps.remote_read.concurrency_limit = flags_.storage_remote_read_concurrent_limit;
   deps.remote_read.max_bytes_in_frame = flags_.storage_remote_read_max_bytes_in_frame;

@@ -18,7 +18,7 @@ struct DB::Metrics {
   Counter* compactions;         // prometheus_tsdb_compactions_total
   Counter* compactions_failed;  // prometheus_tsdb_compactions_failed_total
   Counter* compactions_triggered;
-  Histogram* compaction_duration;
+  HistogramMetric* compaction_duration;
   Counter* head_truncations_failed;
   Counter* reloads;
   Counter* reloads_failed;

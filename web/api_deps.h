@@ -20,6 +20,7 @@
 #include "web/alertmanager_info.h"
 #include "web/metadata_info.h"
 #include "web/remote/read_handler.h"
+#include "web/remote/write_handler.h"
 #include "web/rules_info.h"
 #include "web/target_info.h"
 #include "web/tsdb_status.h"
@@ -101,9 +102,12 @@ struct ApiDeps {
   // allowed when it matches ("*" for the default ".*").
   std::string cors_origin = ".*";
 
-  // POST /api/v1/write (remote write 1.0 receiver): null means disabled
-  // (--web.enable-remote-write-receiver not given).
+  // POST /api/v1/write (remote write 1.0 and 2.0 receiver): null means
+  // disabled (--web.enable-remote-write-receiver not given).
   Appendable* remote_write_appendable = nullptr;
+  // The receiver's label length bounds
+  // (--web.remote-write-receiver.label-{name,value}-length-limit).
+  RemoteWriteLimits remote_write_limits;
   // POST /api/v1/read (remote read server, always on, over `storage`):
   // the --storage.remote.read-* limits.
   RemoteReadOptions remote_read;

@@ -349,7 +349,7 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& req, std::string_view path,
   } else if (deps_.agent_mode && UnavailableInAgentMode(route->endpoint)) {
     resp = RenderApiResult(ApiResult::Error(ApiErrorType::kExecution, "unavailable with Prometheus Agent"));
   } else if (route->endpoint == Endpoint::kRemoteWrite) {
-    resp = ServeRemoteWrite(deps_.remote_write_appendable, req, NowMs());
+    resp = ServeRemoteWrite(deps_.remote_write_appendable, req, NowMs(), deps_.remote_write_limits);
   } else if (route->endpoint == Endpoint::kRemoteRead) {
     resp = remote_read_->Serve(req);
   } else if (FindHeader(req.headers, "Content-Type").starts_with("multipart/")) {

@@ -7,8 +7,8 @@ namespace promethium::web {
 
 namespace {
 
-constexpr const char* kReasonNames[] = {"idle_timeout", "header_timeout",   "body_timeout",  "evicted",
-                                        "refused",      "header_too_large", "body_too_large"};
+constexpr const char* kReasonNames[] = {"idle_timeout", "header_timeout", "body_timeout",     "body_too_slow",
+                                        "evicted",      "refused",        "header_too_large", "body_too_large"};
 static_assert(std::size(kReasonNames) == static_cast<size_t>(ConnectionLimit::kCount));
 
 }  // namespace

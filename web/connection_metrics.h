@@ -6,7 +6,8 @@
 //   promethium_web_connections_closed_total{reason}                   ours: closed or refused by a limit
 //
 // The reasons of the last family (docs/SECURITY.md, "Limits and timeouts"):
-// idle_timeout, header_timeout, body_timeout, evicted (an idle connection
+// idle_timeout, header_timeout, body_timeout, body_too_slow (under
+// --web.min-body-rate), evicted (an idle connection
 // gave its slot to a new one at --web.max-connections), refused (at the
 // limit with nothing idle to evict), header_too_large (431) and
 // body_too_large (413).
@@ -23,6 +24,7 @@ enum class ConnectionLimit {
   kIdleTimeout,
   kHeaderTimeout,
   kBodyTimeout,
+  kBodyTooSlow,
   kEvicted,
   kRefused,
   kHeaderTooLarge,

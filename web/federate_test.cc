@@ -15,7 +15,10 @@
 
 #include "promql/engine/engine.h"
 #include "promql/parser/parser.h"
+#include "scrape/textparse/metrics.pb.h"
+#include "tsdb/api/memory_storage.h"
 #include "tsdb/base/metrics.h"
+#include "tsdb/base/varint.h"
 #include "web/api_handler.h"
 #include "web/testing_storage.h"
 
@@ -283,6 +286,170 @@ TEST_F(FederateTest, RoutedAsSlowAndCountedUnderItsHandler) {
   ASSERT_EQ(Do("/federate?match[]=test_metric1").status, 200);
   EXPECT_NE(registry_.RenderText().find("prometheus_http_requests_total{code=\"200\",handler=\"/federate\"} 1"),
             std::string::npos);
+}
+
+// Prometheus's federation, text format: exponential native histograms are
+// left out (only its protobuf format carries them); custom-bucket (NHCB)
+// ones become classic histograms (makeClassicHistogram, then the text
+// encoder adds +Inf). The NHCB and its expected buckets are those of
+// Prometheus's TestFederationWithNativeHistograms.
+TEST(FederateRenderTest, HistogramsInTheTextFormat) {
+  const int64_t t = 100 * kMinute;
+  MemoryStorage storage;
+  storage.Add(Labels{{"__name__", "test_metric"}, {"foo", "0"}}, t, 0);
+  Histogram exponential;
+  exponential.count = 2;
+  exponential.schema = 1;
+  exponential.positive_spans = {{0, 1}};
+  exponential.positive_buckets = {2};
+  storage.AddHistogram(Labels{{"__name__", "test_metric"}, {"foo", "4"}}, t, exponential);
+  Histogram nhcb;
+  nhcb.count = 6;
+  nhcb.sum = 1.234;
+  nhcb.schema = kCustomBucketsSchema;
+  nhcb.positive_spans = {{0, 2}, {2, 1}};
+  nhcb.positive_buckets = {3, -1, -1};
+  nhcb.custom_values = {0.1, 0.2, 0.5, 1, 2};
+  storage.AddHistogram(Labels{{"__name__", "test_metric"}, {"foo", "6"}}, t, nhcb);
+  FloatHistogram gauge = nhcb.ToFloat();
+  gauge.counter_reset_hint = CounterResetHint::kGauge;
+  storage.AddFloatHistogram(Labels{{"__name__", "test_metric"}, {"foo", "7"}}, t, gauge);
+  FloatHistogram stale = nhcb.ToFloat();
+  stale.sum = StaleNaN();
+  storage.AddFloatHistogram(Labels{{"__name__", "test_metric"}, {"foo", "8"}}, t, stale);
+  storage.Add(Labels{{"__name__", "test_metric"}, {"foo", "9"}}, t, 9);
+
+  std::vector<Matchers> selectors = {promql::ParseMetricSelector("test_metric").value()};
+  Result<std::string> body = RenderFederation(storage, selectors, Labels(), t + kMinute, FederateOptions());
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  const std::string classic_6 =
+      "test_metric_bucket{foo=\"6\",instance=\"\",le=\"0.1\"} 3 6000000\n"
+      "test_metric_bucket{foo=\"6\",instance=\"\",le=\"0.2\"} 5 6000000\n"
+      "test_metric_bucket{foo=\"6\",instance=\"\",le=\"0.5\"} 5 6000000\n"
+      "test_metric_bucket{foo=\"6\",instance=\"\",le=\"1\"} 5 6000000\n"
+      "test_metric_bucket{foo=\"6\",instance=\"\",le=\"2\"} 6 6000000\n"
+      "test_metric_bucket{foo=\"6\",instance=\"\",le=\"+Inf\"} 6 6000000\n"
+      "test_metric_sum{foo=\"6\",instance=\"\"} 1.234 6000000\n"
+      "test_metric_count{foo=\"6\",instance=\"\"} 6 6000000\n";
+  std::string classic_7 = classic_6;
+  for (size_t at = classic_7.find("foo=\"6\""); at != std::string::npos; at = classic_7.find("foo=\"6\"", at)) {
+    classic_7[at + 5] = '7';
+  }
+  // A gauge histogram starts its own family (the text format calls it
+  // "histogram" too); the kind changing back to floats starts another.
+  EXPECT_EQ(*body,
+            "# TYPE test_metric untyped\n"
+            "test_metric{foo=\"0\",instance=\"\"} 0 6000000\n"
+            "# TYPE test_metric histogram\n" +
+                classic_6 + "# TYPE test_metric histogram\n" + classic_7 +
+                "# TYPE test_metric untyped\n"
+                "test_metric{foo=\"9\",instance=\"\"} 9 6000000\n");
+}
+
+// expfmt.Negotiate's choice between the formats served.
+TEST(FederateNegotiationTest, PicksTheMostPreferredServedFormat) {
+  // What a Prometheus scraping native histograms sends (Prometheus's test).
+  EXPECT_TRUE(AcceptsDelimitedProtobuf(
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
+      "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,"
+      "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
+  EXPECT_TRUE(
+      AcceptsDelimitedProtobuf("text/plain;version=0.0.4;q=0.5, application/vnd.google.protobuf; "
+                               "proto=io.prometheus.client.MetricFamily; encoding=delimited; q=0.7"));
+  EXPECT_FALSE(AcceptsDelimitedProtobuf(
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.3,"
+      "text/plain;version=0.0.4;q=0.5"));
+  EXPECT_FALSE(AcceptsDelimitedProtobuf(""));
+  EXPECT_FALSE(AcceptsDelimitedProtobuf("application/openmetrics-text;version=1.0.0"));
+  // The protobuf text encodings are not served.
+  EXPECT_FALSE(
+      AcceptsDelimitedProtobuf("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                               "encoding=text"));
+}
+
+// The delimited protobuf answer carries native histograms as Prometheus's
+// makeNativeHistogram / makeClassicHistogram build them.
+TEST(FederateRenderTest, HistogramsInTheProtobufFormat) {
+  const int64_t t = 100 * kMinute;
+  MemoryStorage storage;
+  storage.Add(Labels{{"__name__", "test_metric"}, {"foo", "0"}}, t, 0);
+  Histogram exponential;  // Prometheus's histWithoutZeroBucket
+  exponential.count = 20;
+  exponential.sum = 99.23;
+  exponential.schema = 1;
+  exponential.positive_spans = {{0, 2}, {1, 2}};
+  exponential.positive_buckets = {2, 2, -2, 0};
+  exponential.negative_spans = {{0, 2}, {1, 2}};
+  exponential.negative_buckets = {2, 2, -2, 0};
+  storage.AddHistogram(Labels{{"__name__", "test_metric"}, {"foo", "4"}}, t, exponential);
+  Histogram nhcb;
+  nhcb.count = 6;
+  nhcb.sum = 1.234;
+  nhcb.schema = kCustomBucketsSchema;
+  nhcb.positive_spans = {{0, 2}, {2, 1}};
+  nhcb.positive_buckets = {3, -1, -1};
+  nhcb.custom_values = {0.1, 0.2, 0.5, 1, 2};
+  storage.AddHistogram(Labels{{"__name__", "test_metric"}, {"foo", "6"}}, t, nhcb);
+
+  ApiDeps deps;
+  deps.storage = &storage;
+  HttpRequest req;
+  req.method = "GET";
+  req.target = "/federate?match[]=test_metric";
+  req.headers = {{"Accept",
+                  "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
+                  "text/plain;version=0.0.4;q=0.5"}};
+  HttpResponse resp = ServeFederate(deps, req, t + kMinute);
+  ASSERT_EQ(resp.status, 200) << resp.body;
+  EXPECT_EQ(resp.Header("Content-Type"), kFederateProtobufContentType);
+
+  std::vector<io::prometheus::client::MetricFamily> families;
+  std::string_view body = resp.body;
+  while (!body.empty()) {
+    uint64_t size = 0;
+    ASSERT_TRUE(GetUvarint(&body, &size));
+    ASSERT_LE(size, body.size());
+    ASSERT_TRUE(families.emplace_back().ParseFromArray(body.data(), static_cast<int>(size)));
+    body.remove_prefix(size);
+  }
+  ASSERT_EQ(families.size(), 2u);  // the floats, then both (counter) histograms
+  EXPECT_EQ(families[0].name(), "test_metric");
+  EXPECT_EQ(families[0].type(), io::prometheus::client::UNTYPED);
+  ASSERT_EQ(families[0].metric_size(), 1);
+  EXPECT_EQ(families[0].metric(0).untyped().value(), 0);
+  EXPECT_EQ(families[0].metric(0).timestamp_ms(), t);
+  ASSERT_EQ(families[0].metric(0).label_size(), 2);
+  EXPECT_EQ(families[0].metric(0).label(0).name(), "foo");
+  EXPECT_EQ(families[0].metric(0).label(1).name(), "instance");
+  EXPECT_EQ(families[0].metric(0).label(1).value(), "");
+
+  EXPECT_EQ(families[1].type(), io::prometheus::client::HISTOGRAM);
+  ASSERT_EQ(families[1].metric_size(), 2);
+  const auto& native = families[1].metric(0).histogram();
+  EXPECT_EQ(native.sample_count_float(), 20);
+  EXPECT_EQ(native.sample_sum(), 99.23);
+  EXPECT_EQ(native.schema(), 1);
+  EXPECT_EQ(native.zero_count_float(), 0);
+  ASSERT_EQ(native.positive_span_size(), 2);
+  EXPECT_EQ(native.positive_span(1).offset(), 1);
+  EXPECT_EQ(native.positive_span(1).length(), 2u);
+  EXPECT_EQ(std::vector<double>(native.positive_count().begin(), native.positive_count().end()),
+            (std::vector<double>{2, 4, 2, 2}));
+  EXPECT_EQ(std::vector<double>(native.negative_count().begin(), native.negative_count().end()),
+            (std::vector<double>{2, 4, 2, 2}));
+  EXPECT_EQ(native.bucket_size(), 0);
+
+  const auto& classic = families[1].metric(1).histogram();
+  EXPECT_EQ(classic.sample_count_float(), 6);
+  EXPECT_EQ(classic.sample_sum(), 1.234);
+  ASSERT_EQ(classic.bucket_size(), 5);  // no +Inf bucket: optional in protobuf
+  const double want_cumulative[] = {3, 5, 5, 5, 6};
+  const double want_bounds[] = {0.1, 0.2, 0.5, 1, 2};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(classic.bucket(i).cumulative_count_float(), want_cumulative[i]);
+    EXPECT_EQ(classic.bucket(i).upper_bound(), want_bounds[i]);
+  }
+  EXPECT_EQ(classic.positive_span_size(), 0);
 }
 
 }  // namespace

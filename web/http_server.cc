@@ -176,6 +176,8 @@ struct WebServer::Impl {
                                 Clock::time_point accepted);
   asio::awaitable<ReadOutcome> ReadRequest(HttpStream& stream, beast::flat_buffer& buffer, RequestParser& parser,
                                            uint64_t id, std::optional<Clock::time_point> accepted);
+  asio::awaitable<beast::error_code> ReadBody(HttpStream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                                              Clock::time_point request_deadline);
   asio::awaitable<HttpResponse> RunSlow(HttpStream& stream, HttpRequest req);
   asio::awaitable<HttpResponse> HandleOnPool(std::shared_ptr<QueryState> state);
   // --web.config.file: every request passes opts.access (basic auth, headers) before the handler.
@@ -383,7 +385,8 @@ asio::awaitable<bool> WebServer::Impl::WriteStreamed(HttpStream& stream, HttpRes
 // `accepted`, the header deadline counted from the accept, as Go does), its
 // header (--web.read-header-timeout) and the whole request
 // (--web.read-timeout), both from that first byte. The deadlines are
-// absolute: a client trickling bytes does not move them.
+// absolute: a client trickling bytes does not move them. The body also
+// has a minimum pace (ReadBody).
 asio::awaitable<WebServer::Impl::ReadOutcome> WebServer::Impl::ReadRequest(HttpStream& stream,
                                                                            beast::flat_buffer& buffer,
                                                                            RequestParser& parser, uint64_t id,
@@ -421,13 +424,43 @@ asio::awaitable<WebServer::Impl::ReadOutcome> WebServer::Impl::ReadRequest(HttpS
     auto [cont_ec, cont_n] = co_await http::async_write(stream, cont, kAsTuple);
     if (cont_ec) co_return ReadOutcome::kClose;
   }
-  auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kAsTuple);
+  beast::error_code read_ec = co_await ReadBody(stream, buffer, parser, start + opts.read_timeout);
   if (read_ec == http::error::body_limit) {
     co_await RejectTooLarge(stream, parser.get().version(), 413, "http: request body too large\n");
-  } else if (read_ec == beast::error::timeout) {
-    conn_metrics.Hit(ConnectionLimit::kBodyTimeout);
   }
   co_return read_ec ? ReadOutcome::kClose : ReadOutcome::kRequest;
+}
+
+// Reads the body piece by piece under two deadlines: the whole request's
+// (`request_deadline`), and the minimum body rate's, which starts at
+// --web.read-header-timeout from now and moves later by one second for
+// every --web.min-body-rate bytes received. Only data moves it, so a
+// trickling client is cut once it falls behind the rate.
+asio::awaitable<beast::error_code> WebServer::Impl::ReadBody(HttpStream& stream, beast::flat_buffer& buffer,
+                                                             RequestParser& parser,
+                                                             Clock::time_point request_deadline) {
+  const Clock::time_point body_start = Clock::now();
+  const uint64_t rate = opts.min_body_bytes_per_second;
+  uint64_t received = 0;
+  while (!parser.is_done()) {
+    Clock::time_point deadline = request_deadline;
+    bool rate_bound = false;
+    if (rate > 0) {
+      const auto earned = std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(static_cast<double>(received) / static_cast<double>(rate)));
+      const Clock::time_point rate_deadline = body_start + opts.read_header_timeout + earned;
+      rate_bound = rate_deadline < request_deadline;
+      if (rate_bound) deadline = rate_deadline;
+    }
+    stream.expires_at(deadline);
+    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kAsTuple);
+    received += n;
+    if (ec == beast::error::timeout) {
+      conn_metrics.Hit(rate_bound ? ConnectionLimit::kBodyTooSlow : ConnectionLimit::kBodyTimeout);
+    }
+    if (ec) co_return ec;
+  }
+  co_return beast::error_code{};
 }
 
 asio::awaitable<void> WebServer::Impl::Session(tcp::socket socket, uint64_t id, std::shared_ptr<SessionHandle> handle,

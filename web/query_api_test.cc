@@ -24,14 +24,14 @@ TEST(ValueJsonTest, EachValueType) {
   };
   EXPECT_EQ(render(promql::Scalar{1435781451781, 1.5}), R"({"resultType":"scalar","result":[1435781451.781,"1.5"]})");
   EXPECT_EQ(render(promql::String{1000, "a\"<b>"}), R"({"resultType":"string","result":[1,"a\"\u003cb\u003e"]})");
-  promql::Vector vec = {{Labels{{"__name__", "up"}, {"job", "x&y"}}, 1500, std::nan("")},
-                        {Labels{}, 2000, std::numeric_limits<double>::infinity()}};
+  promql::Vector vec = {{Labels{{"__name__", "up"}, {"job", "x&y"}}, 1500, std::nan(""), nullptr},
+                        {Labels{}, 2000, std::numeric_limits<double>::infinity(), nullptr}};
   EXPECT_EQ(render(vec),
             R"({"resultType":"vector","result":[{"metric":{"__name__":"up","job":"x\u0026y"},"value":[1.500,"NaN"]},)"
             R"({"metric":{},"value":[2,"+Inf"]}]})");
   EXPECT_EQ(render(promql::Vector{}), R"({"resultType":"vector","result":[]})");
-  promql::Matrix matrix = {{Labels{{"a", "b"}}, {{1000, -std::numeric_limits<double>::infinity()}, {2001, 1e-9}}},
-                           {Labels{{"a", "c"}}, {}}};
+  promql::Matrix matrix = {{Labels{{"a", "b"}}, {{1000, -std::numeric_limits<double>::infinity()}, {2001, 1e-9}}, {}},
+                           {Labels{{"a", "c"}}, {}, {}}};
   EXPECT_EQ(render(matrix),
             R"({"resultType":"matrix","result":[{"metric":{"a":"b"},"values":[[1,"-Inf"],[2.001,"1e-09"]]},)"
             R"({"metric":{"a":"c"}}]})");
@@ -41,6 +41,57 @@ TEST(ValueJsonTest, EachValueType) {
   JsonWriter w;
   WriteQueryData(&w, promql::Scalar{0, 1}, &stats);
   EXPECT_NE(w.str().find(R"("samples":{"totalQueryableSamples":7,"peakSamples":3})"), std::string::npos) << w.str();
+}
+
+// Prometheus's json_codec_test.go case for a histogram point, and the same
+// histogram as a vector element.
+TEST(ValueJsonTest, NativeHistograms) {
+  auto h = std::make_shared<FloatHistogram>();
+  h->schema = 2;
+  h->zero_threshold = 0.001;
+  h->zero_count = 12;
+  h->count = 10;
+  h->sum = 20;
+  h->positive_spans = {{3, 2}, {1, 3}};
+  h->negative_spans = {{2, 2}};
+  h->positive_buckets = {1, 2, 2, 1, 1};
+  h->negative_buckets = {2, 1};
+  const std::string want_h =
+      R"({"count":"10","sum":"20","buckets":[[1,"-1.6817928305074288","-1.414213562373095","1"],)"
+      R"([1,"-1.414213562373095","-1.189207115002721","2"],[3,"-0.001","0.001","12"],)"
+      R"([0,"1.414213562373095","1.6817928305074288","1"],[0,"1.6817928305074288","2","2"],)"
+      R"([0,"2.378414230005442","2.82842712474619","2"],[0,"2.82842712474619","3.3635856610148576","1"],)"
+      R"([0,"3.3635856610148576","4","1"]]})";
+  auto render = [](const promql::Value& v) {
+    JsonWriter w;
+    WriteResultValue(&w, v);
+    return w.Take();
+  };
+  promql::Matrix matrix(1);
+  matrix[0].metric = Labels{{"__name__", "foo"}};
+  matrix[0].histograms.push_back({1000, h});
+  EXPECT_EQ(render(matrix), R"([{"metric":{"__name__":"foo"},"histograms":[[1,)" + want_h + "]]}]");
+
+  promql::Vector vec(1);
+  vec[0].metric = Labels{{"__name__", "foo"}};
+  vec[0].t = 1500;
+  vec[0].h = h;
+  EXPECT_EQ(render(vec), R"([{"metric":{"__name__":"foo"},"histogram":[1.500,)" + want_h + "]}]");
+
+  // Custom buckets: the first bucket is [-Inf, upper] (rule 3), the others
+  // (lower, upper]; empty buckets are left out; no buckets, no key.
+  auto nhcb = std::make_shared<FloatHistogram>();
+  nhcb->schema = kCustomBucketsSchema;
+  nhcb->custom_values = {0.5, 1};
+  nhcb->count = 5;
+  nhcb->sum = 2.5;
+  nhcb->positive_spans = {{0, 3}};
+  nhcb->positive_buckets = {2, 0, 3};
+  vec[0].h = nhcb;
+  EXPECT_EQ(render(vec), R"([{"metric":{"__name__":"foo"},"histogram":[1.500,{"count":"5","sum":"2.5","buckets":)"
+                         R"([[3,"-Inf","0.5","2"],[0,"1","+Inf","3"]]}]}])");
+  vec[0].h = std::make_shared<FloatHistogram>();
+  EXPECT_EQ(render(vec), R"([{"metric":{"__name__":"foo"},"histogram":[1.500,{"count":"0","sum":"0"}]}])");
 }
 
 class QueryApiTest : public ::testing::Test {

@@ -2,6 +2,8 @@
 
 #include <type_traits>
 
+#include "tsdb/histogram/bucket_iterator.h"
+
 namespace promethium::web {
 
 namespace {
@@ -13,14 +15,62 @@ void WritePoint(JsonWriter* w, int64_t t, double v) {
   w->EndArray();
 }
 
+// Prometheus's bucket boundary rule: 0 (lower, upper], 1 [lower, upper),
+// 2 (lower, upper), 3 [lower, upper].
+int BoundaryRule(const Bucket<double>& b) {
+  if (b.lower_inclusive) return b.upper_inclusive ? 3 : 1;
+  return b.upper_inclusive ? 0 : 2;
+}
+
+// As Prometheus's jsonutil.MarshalHistogram: count and sum as strings, then
+// the populated buckets in ascending order (negative, zero, positive), each
+// [rule, "lower", "upper", "count"]; no "buckets" key when all are empty.
+void WriteHistogram(JsonWriter* w, const FloatHistogram& h) {
+  w->BeginObject();
+  w->Key("count");
+  w->SampleValue(h.count);
+  w->Key("sum");
+  w->SampleValue(h.sum);
+  bool any = false;
+  for (auto it = AllBuckets(h); it.Next();) {
+    Bucket<double> b = it.At();
+    if (b.count == 0) continue;
+    if (!any) {
+      w->Key("buckets");
+      w->BeginArray();
+      any = true;
+    }
+    w->BeginArray();
+    w->Int(BoundaryRule(b));
+    w->SampleValue(b.lower);
+    w->SampleValue(b.upper);
+    w->SampleValue(b.count);
+    w->EndArray();
+  }
+  if (any) w->EndArray();
+  w->EndObject();
+}
+
+void WriteHistogramPoint(JsonWriter* w, int64_t t, const FloatHistogram& h) {
+  w->BeginArray();
+  w->Timestamp(t);
+  WriteHistogram(w, h);
+  w->EndArray();
+}
+
 void WriteVector(JsonWriter* w, const promql::Vector& vec) {
   w->BeginArray();
   for (const promql::VectorElement& e : vec) {
     w->BeginObject();
     w->Key("metric");
     w->LabelsObject(e.metric);
-    w->Key("value");
-    WritePoint(w, e.t, e.v);
+    if (e.h != nullptr) {
+      w->Key("histogram");
+      WriteHistogramPoint(w, e.t, *e.h);
+    } else {
+      w->Key("value");
+      WritePoint(w, e.t, e.v);
+    }
     w->EndObject();
   }
   w->EndArray();
@@ -37,6 +87,13 @@ void WriteMatrix(JsonWriter* w, const promql::Matrix& matrix) {
       w->Key("values");
       w->BeginArray();
       for (const Sample& p : s.points) WritePoint(w, p.t, p.v);
+      w->EndArray();
+    }
+    // Likewise "histograms" only when there are histogram points.
+    if (!s.histograms.empty()) {
+      w->Key("histograms");
+      w->BeginArray();
+      for (const promql::HistogramPoint& p : s.histograms) WriteHistogramPoint(w, p.t, *p.h);
       w->EndArray();
     }
     w->EndObject();

@@ -1,6 +1,11 @@
 // JSON rendering of PromQL query results, exactly as Prometheus's API:
 //   {"resultType":"vector","result":[{"metric":{...},"value":[t,"v"]}]}
 //   {"resultType":"matrix","result":[{"metric":{...},"values":[[t,"v"],...]}]}
+// and for native histograms "histogram":[t,{"count":"..","sum":"..",
+// "buckets":[[rule,"lower","upper","count"],...]}] in a vector element,
+// "histograms":[[t,{...}],...] in a matrix series (Prometheus's
+// jsonutil.MarshalHistogram; rule 0: (lower,upper], 1: [lower,upper),
+// 2: (lower,upper), 3: [lower,upper]; only populated buckets).
 //   {"resultType":"scalar","result":[t,"v"]}
 //   {"resultType":"string","result":[t,"text"]}
 // Timestamps are float seconds with millisecond digits; values are strings.

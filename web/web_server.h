@@ -28,7 +28,8 @@ struct WebOptions {
   std::string listen_address = "0.0.0.0:9090";  // host:port; port 0 picks a free one
   size_t max_request_body_bytes = 64 << 20;     // larger bodies get 413
   // The read bounds (docs/SECURITY.md, "Limits and timeouts"). Each is an
-  // absolute deadline set once, so trickling bytes cannot extend it.
+  // absolute deadline set once, so trickling bytes cannot extend it
+  // (min_body_bytes_per_second, below, moves only with data received).
   // --web.read-timeout: a whole request, header and body, from its first
   // byte (from the accept for a connection's first request); also bounds
   // each write of an answer.
@@ -38,6 +39,11 @@ struct WebOptions {
   // --web.idle-timeout: how long a kept-alive connection may wait for the
   // first byte of its next request.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(5)};
+  // --web.min-body-rate (ours): a request body must keep arriving at this
+  // many bytes per second on average, after a grace of read_header_timeout
+  // from the end of the header; slower clients are cut long before
+  // read_timeout, so they cannot hold busy slots for minutes. 0: no bound.
+  uint64_t min_body_bytes_per_second = 500;
   int io_threads = 1;
   int query_threads = 2;
   // At the limit a new connection takes the slot of the longest-idle one

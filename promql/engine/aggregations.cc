@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "promql/engine/evaluator.h"
+#include "promql/engine/histogram_accumulator.h"
 #include "promql/engine/math_util.h"
 #include "tsdb/base/metrics.h"
 
@@ -54,7 +55,41 @@ struct Group {
   bool drop_name = false;
   std::vector<double> values;     // quantile
   std::vector<EvSample> samples;  // topk/bottomk/limitk
+  // sum/avg over native histograms: the running sum or mean.
+  std::optional<HistogramAccumulator> hist;
+  bool has_float = false;
+  bool has_hist = false;
+  bool incompatible = false;  // histograms of incompatible schemas met
 };
+
+// What an aggregation says about a histogram it cannot use.
+struct AggContext {
+  QueryContext* ctx;
+  PositionRange expr_pos;  // the aggregated expression's
+};
+
+const char* AggregationName(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kMin: return "min";
+    case AggregateOp::kMax: return "max";
+    case AggregateOp::kStddev: return "stddev";
+    case AggregateOp::kStdvar: return "stdvar";
+    case AggregateOp::kQuantile: return "quantile";
+    default: return "";
+  }
+}
+
+// sum/avg of a histogram sample into its group (g->count already counts
+// it for avg).
+void AccumulateHistogram(const AggContext& ac, AggregateOp op, Group* g, const EvSample& s) {
+  g->has_hist = true;
+  if (g->incompatible || !g->hist) return;  // no histogram sum once floats came first
+  const bool ok = op == AggregateOp::kAvg ? g->hist->AddToMean(*s.h, g->count) : g->hist->Add(*s.h);
+  if (!ok) {
+    ac.ctx->annotations.AddWarning(MixedExponentialCustomHistogramsWarning(s.metric->MetricName()), ac.expr_pos);
+    g->incompatible = true;
+  }
+}
 
 // Maps input label sets to groups, caching per input pointer.
 class Grouper {
@@ -108,11 +143,29 @@ class Grouper {
   std::vector<std::pair<const Labels*, size_t>> by_series_;
 };
 
-void Accumulate(AggregateOp op, Group* g, const EvSample& s) {
+// Whether op ignores histogram samples (with an info annotation).
+bool IgnoresHistograms(AggregateOp op) {
+  return op == AggregateOp::kMin || op == AggregateOp::kMax || op == AggregateOp::kStddev ||
+         op == AggregateOp::kStdvar || op == AggregateOp::kQuantile;
+}
+
+void Accumulate(const AggContext& ac, AggregateOp op, Group* g, const EvSample& s) {
   const double f = s.v;
+  if (s.h && IgnoresHistograms(op)) {
+    ac.ctx->annotations.AddInfo(HistogramIgnoredInAggregationInfo(AggregationName(op)), ac.expr_pos);
+    return;
+  }
   if (!g->seen) {
     *g = Group{};
     g->seen = true;
+    if (op == AggregateOp::kSum || op == AggregateOp::kAvg) {
+      if (s.h) {
+        g->hist.emplace(*s.h);
+        g->has_hist = true;
+      } else {
+        g->has_float = true;
+      }
+    }
     g->value = f;
     g->mean = f;
     g->count = 1;
@@ -122,7 +175,14 @@ void Accumulate(AggregateOp op, Group* g, const EvSample& s) {
     if (op == AggregateOp::kGroup) g->value = 1;
     return;
   }
+  if (g->incompatible) return;
   if (s.drop_name) g->drop_name = true;
+  if (s.h && (op == AggregateOp::kSum || op == AggregateOp::kAvg)) {
+    if (op == AggregateOp::kAvg) g->count++;
+    AccumulateHistogram(ac, op, g, s);
+    return;
+  }
+  if (op == AggregateOp::kSum || op == AggregateOp::kAvg) g->has_float = true;
   switch (op) {
     case AggregateOp::kSum: KahanInc(f, &g->value, &g->kahan_c); break;
     case AggregateOp::kAvg: {
@@ -180,6 +240,26 @@ double Finish(AggregateOp op, Group* g, double param) {
   }
 }
 
+// The output sample of a finished group, or false when there is none:
+// sum/avg of floats mixed with histograms (warned), or of incompatible
+// histograms (warned while accumulating).
+bool FinishSample(const AggContext& ac, AggregateOp op, Group* g, double param, const Labels* metric, EvSample* out) {
+  *out = EvSample{metric, 0, g->drop_name};
+  const bool sum_or_avg = op == AggregateOp::kSum || op == AggregateOp::kAvg;
+  if (sum_or_avg && g->has_float && g->has_hist) {
+    ac.ctx->annotations.AddWarning(MixedFloatsHistogramsAggWarning(), ac.expr_pos);
+    return false;
+  }
+  if (sum_or_avg && g->incompatible) return false;
+  if (sum_or_avg && g->has_hist) {
+    out->h = op == AggregateOp::kAvg ? g->hist->TakeMean(g->count) : g->hist->TakeSum();
+    g->hist->Annotate(&ac.ctx->annotations, ac.expr_pos);
+    return true;
+  }
+  out->v = Finish(op, g, param);
+  return true;
+}
+
 // topk ordering: a before b when a is "larger"; NaN sorts last.
 bool TopkBefore(double a, double b) {
   if (std::isnan(a)) return false;
@@ -224,12 +304,18 @@ Status LimitRatioStep(QueryContext* ctx, PositionRange pos, double param, const 
 
 // topk/bottomk/limitk: the k selected samples of each group, keeping their
 // own labels; topk/bottomk order each group by value (NaN last).
-Status TopKStep(AggregateOp op, double param, const EvVector& in, Grouper& grouper, std::vector<Group>& groups,
-                EvVector* out) {
+Status TopKStep(const AggContext& ac, PositionRange agg_pos, AggregateOp op, double param, const EvVector& in,
+                Grouper& grouper, std::vector<Group>& groups, EvVector* out) {
   PROMETHIUM_RETURN_IF_ERROR(CheckKParam(param));
   int64_t k = std::min<int64_t>(static_cast<int64_t>(param), static_cast<int64_t>(in.size()));
   if (k < 1) return Status::OK();
   for (const auto& s : in) {
+    if (s.h && op != AggregateOp::kLimitK) {
+      // topk/bottomk order floats; Prometheus reports at the whole expression.
+      const char* name = op == AggregateOp::kTopk ? "topk" : "bottomk";
+      ac.ctx->annotations.AddInfo(HistogramIgnoredInAggregationInfo(name), agg_pos);
+      continue;
+    }
     Group& g = groups[grouper.GroupOf(s)];
     g.seen = true;
     if (op != AggregateOp::kLimitK || static_cast<int64_t>(g.samples.size()) < k) g.samples.push_back(s);
@@ -262,7 +348,7 @@ Result<EvMatrix> Evaluator::EvalCountValues(const AggregateExpr& a) {
     std::vector<double> counts;
     for (const auto& s : args[0]) {
       LabelsBuilder b(*s.metric);
-      b.Set(label, FormatJsonFloat(s.v));
+      b.Set(label, s.h ? s.h->ToString() : FormatJsonFloat(s.v));
       size_t g = grouper->GroupOf(helper->Intern(b.Build()));
       PROMETHIUM_RETURN_IF_ERROR(helper->CheckMemory());
       if (g >= counts.size()) counts.resize(g + 1, 0);
@@ -290,6 +376,8 @@ Result<EvMatrix> Evaluator::EvalAggregate(const AggregateExpr& a) {
   const bool has_param = a.param != nullptr;
   if (has_param) exprs.push_back(a.param.get());
   QueryContext* ctx = ctx_;
+  const AggContext ac{ctx_, a.expr->pos};
+  const PositionRange agg_pos = a.pos;
   return RangeEvalExprs(exprs, [=](std::span<const EvVector> args, int64_t, EvVector* out) -> Status {
     const EvVector& in = args[0];
     double param = has_param && !args[1].empty() ? ScalarOf(args[1]) : 0;
@@ -300,7 +388,7 @@ Result<EvMatrix> Evaluator::EvalAggregate(const AggregateExpr& a) {
       case AggregateOp::kLimitRatio: return LimitRatioStep(ctx, param_pos, param, in, *grouper, *groups, out);
       case AggregateOp::kTopk:
       case AggregateOp::kBottomk:
-      case AggregateOp::kLimitK: return TopKStep(op, param, in, *grouper, *groups, out);
+      case AggregateOp::kLimitK: return TopKStep(ac, agg_pos, op, param, in, *grouper, *groups, out);
       case AggregateOp::kQuantile:
         if (std::isnan(param) || param < 0 || param > 1) {
           ctx->annotations.AddWarning(InvalidQuantileWarning(param), param_pos);
@@ -308,10 +396,11 @@ Result<EvMatrix> Evaluator::EvalAggregate(const AggregateExpr& a) {
         break;
       default: break;
     }
-    for (const auto& s : in) Accumulate(op, &(*groups)[grouper->GroupOf(s)], s);
+    for (const auto& s : in) Accumulate(ac, op, &(*groups)[grouper->GroupOf(s)], s);
+    EvSample o;
     for (size_t gi = 0; gi < groups->size(); ++gi) {
       Group& g = (*groups)[gi];
-      if (g.seen) out->push_back({grouper->LabelsOf(gi), Finish(op, &g, param), g.drop_name});
+      if (g.seen && FinishSample(ac, op, &g, param, grouper->LabelsOf(gi), &o)) out->push_back(std::move(o));
     }
     return Status::OK();
   });

@@ -115,6 +115,57 @@ std::string HistogramQuantileForcedMonotonicityInfo(std::string_view metric_name
   return s;
 }
 
+std::string MixedFloatsHistogramsWarning(std::string_view metric_name) {
+  return "encountered a mix of histograms and floats for metric name " + QuoteGoString(metric_name);
+}
+
+std::string MixedFloatsHistogramsAggWarning() { return "encountered a mix of histograms and floats for aggregation"; }
+
+std::string NativeHistogramNotCounterWarning(std::string_view metric_name) {
+  return "this native histogram metric is not a counter: " + QuoteGoString(metric_name);
+}
+
+std::string NativeHistogramNotGaugeWarning(std::string_view metric_name) {
+  return "this native histogram metric is not a gauge: " + QuoteGoString(metric_name);
+}
+
+std::string MixedExponentialCustomHistogramsWarning(std::string_view metric_name) {
+  return "vector contains a mix of histograms with exponential and custom buckets schemas for metric name " +
+         QuoteGoString(metric_name);
+}
+
+std::string MixedClassicNativeHistogramsWarning(std::string_view metric_name) {
+  std::string s = "vector contains a mix of classic and native histograms";
+  if (!metric_name.empty()) s += " for metric name " + QuoteGoString(metric_name);
+  return s;
+}
+
+std::string HistogramIgnoredInMixedRangeInfo(std::string_view metric_name) {
+  return "ignored histograms in a range containing both floats and histograms for metric name " +
+         QuoteGoString(metric_name);
+}
+
+std::string HistogramIgnoredInAggregationInfo(std::string_view aggregation) {
+  return fmt::format("ignored histogram in {} aggregation", aggregation);
+}
+
+std::string IncompatibleBucketLayoutInBinOpWarning(std::string_view op) {
+  return fmt::format("incompatible bucket layout encountered for binary operator {}", op);
+}
+
+std::string IncompatibleTypesInBinOpInfo(std::string_view lhs_type, std::string_view op, std::string_view rhs_type) {
+  return fmt::format("incompatible sample types encountered for binary operator {}: {} {} {}", QuoteGoString(op),
+                     lhs_type, op, rhs_type);
+}
+
+std::string HistogramCounterResetCollisionWarning(std::string_view operation) {
+  return fmt::format("conflicting counter resets during histogram {}", operation);
+}
+
+std::string MismatchedCustomBucketsHistogramsInfo(std::string_view operation) {
+  return fmt::format("mismatched custom buckets were reconciled during {}", operation);
+}
+
 std::string SortInRangeQueryWarning() {
   return "sort is ineffective for range queries since results are always ordered by labels";
 }

@@ -44,6 +44,21 @@ std::string BadBucketLabelWarning(std::string_view metric_name, std::string_view
 std::string HistogramQuantileForcedMonotonicityInfo(std::string_view metric_name);
 std::string SortInRangeQueryWarning();
 std::string InvalidRatioWarning(double q, double to);
+// Native histograms.
+std::string MixedFloatsHistogramsWarning(std::string_view metric_name);
+std::string MixedFloatsHistogramsAggWarning();
+std::string NativeHistogramNotCounterWarning(std::string_view metric_name);
+std::string NativeHistogramNotGaugeWarning(std::string_view metric_name);
+std::string MixedExponentialCustomHistogramsWarning(std::string_view metric_name);
+std::string MixedClassicNativeHistogramsWarning(std::string_view metric_name);
+std::string HistogramIgnoredInMixedRangeInfo(std::string_view metric_name);
+std::string HistogramIgnoredInAggregationInfo(std::string_view aggregation);
+std::string IncompatibleBucketLayoutInBinOpWarning(std::string_view op);
+// operation: "addition", "subtraction" or "aggregation".
+std::string HistogramCounterResetCollisionWarning(std::string_view operation);
+std::string MismatchedCustomBucketsHistogramsInfo(std::string_view operation);
+// "float", "histogram": the operand types of IncompatibleTypesInBinOpInfo.
+std::string IncompatibleTypesInBinOpInfo(std::string_view lhs_type, std::string_view op, std::string_view rhs_type);
 
 // Go's %g formatting of a float (shortest repr, exponent for large/small).
 std::string FormatGoG(double v);

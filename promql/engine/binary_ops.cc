@@ -20,9 +20,68 @@ bool IsArithmetic(BinaryOp op) { return op <= BinaryOp::kAtan2; }
 // and an info annotation, as in Prometheus.
 bool IsTrim(BinaryOp op) { return op == BinaryOp::kTrimUpper || op == BinaryOp::kTrimLower; }
 std::string IncompatibleTypesInfo(BinaryOp op) {
-  std::string o(BinaryOpString(op));
-  return fmt::format("incompatible sample types encountered for binary operator {}: float {} float", QuoteGoString(o),
-                     o);
+  return IncompatibleTypesInBinOpInfo("float", BinaryOpString(op), "float");
+}
+
+// The outcome of an operation on a pair involving a histogram.
+struct HistElem {
+  double v = 0;
+  HistogramPtr h;
+  bool keep = false;
+  bool dropped = false;  // no result for this pair; annotation says why
+};
+
+HistogramPtr Scaled(const FloatHistogram& h, double factor, bool divide) {
+  auto out = std::make_shared<FloatHistogram>(h);
+  if (divide) {
+    out->Div(factor);
+  } else {
+    out->Mul(factor);
+  }
+  out->Compact(0);
+  return out;
+}
+
+// Prometheus's vectorElemBinop for pairs with at least one histogram (hl
+// or hr set): histogram * float, float * histogram, histogram / float,
+// histogram +/- histogram, histogram ==/!= histogram, histogram </ and >/
+// float; anything else drops the pair with an info annotation.
+Result<HistElem> HistogramElemBinop(QueryContext* ctx, PositionRange pos, BinaryOp op, double fl, double fr,
+                                    const HistogramPtr& hl, const HistogramPtr& hr) {
+  HistElem r;
+  r.keep = true;
+  if (hl && !hr && IsTrim(op)) {
+    auto trimmed = std::make_shared<FloatHistogram>(*hl);
+    trimmed->TrimBuckets(fr, op == BinaryOp::kTrimUpper);
+    r.h = std::move(trimmed);
+  } else if (!hl && op == BinaryOp::kMul) {
+    r.h = Scaled(*hr, fl, false);
+  } else if (hl && !hr && (op == BinaryOp::kMul || op == BinaryOp::kDiv)) {
+    r.h = Scaled(*hl, fr, op == BinaryOp::kDiv);
+  } else if (hl && hr && (op == BinaryOp::kAdd || op == BinaryOp::kSub)) {
+    auto res = std::make_shared<FloatHistogram>(*hl);
+    HistogramOpResult opres;
+    Status st = op == BinaryOp::kAdd ? res->Add(*hr, &opres) : res->Sub(*hr, &opres);
+    if (!st.ok()) {
+      ctx->annotations.AddWarning(IncompatibleBucketLayoutInBinOpWarning(BinaryOpString(op)), pos);
+      r.dropped = true;
+      return r;
+    }
+    const char* what = op == BinaryOp::kAdd ? "addition" : "subtraction";
+    if (opres.counter_reset_collision) ctx->annotations.AddWarning(HistogramCounterResetCollisionWarning(what), pos);
+    if (opres.nhcb_bounds_reconciled) ctx->annotations.AddInfo(MismatchedCustomBucketsHistogramsInfo(what), pos);
+    if (op == BinaryOp::kSub) res->counter_reset_hint = CounterResetHint::kGauge;
+    res->Compact(0);
+    r.h = std::move(res);
+  } else if (hl && hr && (op == BinaryOp::kEql || op == BinaryOp::kNeq)) {
+    r.h = hl;
+    r.keep = hl->Equals(*hr) == (op == BinaryOp::kEql);
+  } else {
+    ctx->annotations.AddInfo(
+        IncompatibleTypesInBinOpInfo(hl ? "histogram" : "float", BinaryOpString(op), hr ? "histogram" : "float"), pos);
+    r.dropped = true;
+  }
+  return r;
 }
 
 // Applies op to two floats; for comparisons `keep` reports whether the
@@ -177,8 +236,28 @@ Status DuplicateSeriesError(Matcher2& mt, const VectorMatching& m, const Labels&
       mt.MatchLabels(a).ToString(), m.card == Cardinality::kOneToMany ? "left" : "right", d1, d2));
 }
 
-Status VectorBinop(BinaryOp op, const EvVector& lhs_in, const EvVector& rhs_in, const VectorMatching& m,
-                   bool return_bool, bool delayed, Matcher2& mt, EvVector* out, bool* incompatible) {
+// A histogram sample against a scalar (Prometheus's VectorscalarBinop):
+// `dropped_name_metric` is the sample's labels with __name__ removed now
+// when removal is not delayed.
+Status HistogramScalarBinop(QueryContext* ctx, const BinaryExpr& b, bool swap, double scalar, const EvSample& s,
+                            const Labels* dropped_name_metric, EvVector* out) {
+  const HistogramPtr none;
+  PROMETHIUM_ASSIGN_OR_RETURN(HistElem he, swap ? HistogramElemBinop(ctx, b.pos, b.op, scalar, 0, none, s.h)
+                                                : HistogramElemBinop(ctx, b.pos, b.op, 0, scalar, s.h, none));
+  if (he.dropped || !he.keep) return Status::OK();
+  EvSample o = s;
+  o.h = std::move(he.h);
+  if (IsArithmetic(b.op) || b.return_bool) {
+    o.drop_name = true;
+    o.metric = dropped_name_metric;
+  }
+  out->push_back(std::move(o));
+  return Status::OK();
+}
+
+Status VectorBinop(QueryContext* ctx, PositionRange pos, BinaryOp op, const EvVector& lhs_in, const EvVector& rhs_in,
+                   const VectorMatching& m, bool return_bool, bool delayed, Matcher2& mt, EvVector* out,
+                   bool* incompatible) {
   if (lhs_in.empty() || rhs_in.empty()) return Status::OK();
   const EvVector* lhs = &lhs_in;
   const EvVector* rhs = &rhs_in;
@@ -200,10 +279,27 @@ Status VectorBinop(BinaryOp op, const EvVector& lhs_in, const EvVector& rhs_in, 
     const size_t ord = static_cast<size_t>(lord);
     const EvSample& rs = *mt.right_by_ord[ord];
     double fl = ls.v, fr = rs.v;
-    if (m.card == Cardinality::kOneToMany) std::swap(fl, fr);
+    HistogramPtr hl = ls.h, hr = rs.h;
+    if (m.card == Cardinality::kOneToMany) {
+      std::swap(fl, fr);
+      std::swap(hl, hr);
+    }
     bool keep;
-    double v = ElemBinop(op, fl, fr, &keep);
-    if (return_bool) v = keep ? 1.0 : 0.0;
+    double v;
+    HistogramPtr h;
+    if (hl || hr) {
+      PROMETHIUM_ASSIGN_OR_RETURN(HistElem he, HistogramElemBinop(ctx, pos, op, fl, fr, hl, hr));
+      if (he.dropped) continue;  // before the matching checks, as Prometheus
+      v = he.v;
+      h = std::move(he.h);
+      keep = he.keep;
+    } else {
+      v = ElemBinop(op, fl, fr, &keep);
+    }
+    if (return_bool) {
+      v = keep ? 1.0 : 0.0;
+      h = nullptr;
+    }
     const Labels* metric = mt.ResultMetric(ls, lside, rs.metric, (!delayed && return_bool) || IsArithmetic(op));
     PROMETHIUM_RETURN_IF_ERROR(mt.CheckMemory());  // group_left/right can build large label sets
     if (m.card == Cardinality::kOneToOne) {
@@ -222,12 +318,12 @@ Status VectorBinop(BinaryOp op, const EvVector& lhs_in, const EvVector& rhs_in, 
       }
       use = {stamp, ord};
     }
-    if (IsTrim(op)) {
+    if (IsTrim(op) && !hl && !hr) {
       *incompatible = true;
       continue;
     }
     if (!keep && !return_bool) continue;
-    out->push_back({metric, v, return_bool});
+    out->push_back({metric, v, return_bool, -1, std::move(h)});
   }
   return Status::OK();
 }
@@ -301,7 +397,7 @@ Result<EvMatrix> Evaluator::EvalBinary(const BinaryExpr& b) {
     return RangeEvalExprs({b.lhs.get(), b.rhs.get()}, [op, mt, &m, ret_bool, delayed, ctx = ctx_, pos = b.pos](
                                                           std::span<const EvVector> a, int64_t, EvVector* out) {
       bool incompatible = false;
-      Status st = VectorBinop(op, a[0], a[1], m, ret_bool, delayed, *mt, out, &incompatible);
+      Status st = VectorBinop(ctx, pos, op, a[0], a[1], m, ret_bool, delayed, *mt, out, &incompatible);
       if (incompatible) ctx->annotations.AddInfo(IncompatibleTypesInfo(op), pos);
       return st;
     });
@@ -313,10 +409,23 @@ Result<EvMatrix> Evaluator::EvalBinary(const BinaryExpr& b) {
                           const EvVector& vec = swap ? a[1] : a[0];
                           const double scalar = swap ? ScalarOf(a[0]) : ScalarOf(a[1]);
                           if (IsTrim(op)) {
-                            if (!vec.empty()) ctx_->annotations.AddInfo(IncompatibleTypesInfo(op), b.pos);
+                            // Trims apply to histograms; floats get an info.
+                            for (const auto& s : vec) {
+                              if (!s.h) {
+                                ctx_->annotations.AddInfo(IncompatibleTypesInfo(op), b.pos);
+                                continue;
+                              }
+                              PROMETHIUM_RETURN_IF_ERROR(HistogramScalarBinop(
+                                  ctx_, b, swap, scalar, s, MaybeDropNameNow(helper.get(), s.metric), out));
+                            }
                             return Status::OK();
                           }
                           for (const auto& s : vec) {
+                            if (s.h) {
+                              PROMETHIUM_RETURN_IF_ERROR(HistogramScalarBinop(
+                                  ctx_, b, swap, scalar, s, MaybeDropNameNow(helper.get(), s.metric), out));
+                              continue;
+                            }
                             double l = s.v, r = scalar;
                             if (swap) std::swap(l, r);
                             bool keep;

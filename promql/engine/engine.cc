@@ -42,7 +42,7 @@ struct Engine::Impl {
   CondVar cv;  // with mu: a slot was freed
   int active GUARDED_BY(mu) = 0;
   Gauge* queries_gauge = nullptr;
-  Histogram* duration_hist = nullptr;
+  HistogramMetric* duration_hist = nullptr;
 };
 
 namespace {
@@ -110,13 +110,17 @@ Value ToValue(EvMatrix m, ExprType type, bool instant, int64_t ts) {
     Vector v;
     v.reserve(m.size());
     for (auto& s : m) {
-      if (!s.points.empty()) v.push_back({std::move(s.metric), ts, s.points[0].v});
+      if (!s.points.empty()) {
+        v.push_back({std::move(s.metric), ts, s.points[0].v, nullptr});
+      } else if (!s.histograms.empty()) {
+        v.push_back({std::move(s.metric), ts, 0, std::move(s.histograms[0].h)});
+      }
     }
     return v;
   }
   Matrix out;
   out.reserve(m.size());
-  for (auto& s : m) out.push_back({std::move(s.metric), std::move(s.points)});
+  for (auto& s : m) out.push_back({std::move(s.metric), std::move(s.points), std::move(s.histograms)});
   if (!instant) {
     std::sort(out.begin(), out.end(), [](const MatrixSeries& a, const MatrixSeries& b) { return a.metric < b.metric; });
   }
@@ -259,6 +263,7 @@ QueryResult Engine::RangeQuery(Queryable& storage, std::string_view query, int64
   ctx.canceled = opts.canceled;
   ctx.delayed_name_removal = opts_.enable_delayed_name_removal;
   ctx.enable_limit_aggregations = opts_.parse.enable_limit_aggregations;
+  FindHistogramStatsSelectors(expr, &ctx.histogram_stats_selectors);
 
   int64_t mint = kMaxTime, maxt = kMinTime;
   FindMinMaxTime(expr, start_ms, end_ms, ctx.lookback_ms, &mint, &maxt);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "promql/parser/walk.h"
+
 namespace promethium::promql {
 
 Status QueryContext::CheckDone(std::string_view where) {
@@ -98,9 +100,27 @@ Status DuplicateLabelsetError() {
   return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
 }
 
+int64_t HistogramWeight(const FloatHistogram& h) {
+  const size_t bytes =
+      sizeof(HistogramPoint) + sizeof(FloatHistogram) + 2 * sizeof(void*) +
+      (h.positive_spans.size() + h.negative_spans.size()) * sizeof(HistogramSpan) +
+      (h.positive_buckets.size() + h.negative_buckets.size() + h.custom_values.size()) * sizeof(double);
+  return static_cast<int64_t>((bytes + kPointBytes - 1) / kPointBytes);
+}
+
+int64_t HistogramsWeight(const std::vector<HistogramPoint>& hs) {
+  int64_t n = 0;
+  for (const auto& p : hs) n += HistogramWeight(*p.h);
+  return n;
+}
+
+int64_t SeriesPoints(const EvSeries& s) {
+  return static_cast<int64_t>(s.points.size()) + (s.histograms.empty() ? 0 : HistogramsWeight(s.histograms));
+}
+
 int64_t TotalPoints(const EvMatrix& m) {
   int64_t n = 0;
-  for (const auto& s : m) n += static_cast<int64_t>(s.points.size());
+  for (const auto& s : m) n += SeriesPoints(s);
   return n;
 }
 
@@ -155,12 +175,14 @@ namespace {
 // (mint_excl, maxt] into the caller's reused buffer.
 class SelectCursor final : public Evaluator::SeriesCursor {
  public:
-  SelectCursor(QueryContext* ctx, std::unique_ptr<SeriesSet> set, int64_t mint_excl, int64_t maxt, bool drop_stale)
+  SelectCursor(QueryContext* ctx, std::unique_ptr<SeriesSet> set, int64_t mint_excl, int64_t maxt, bool drop_stale,
+               bool histogram_stats)
       : ctx_(ctx),
         set_(std::move(set)),
         mint_excl_(mint_excl),
         maxt_(maxt),
         drop_stale_(drop_stale),
+        histogram_stats_(histogram_stats),
         loaded_(&ctx->memory) {}
 
   Result<bool> Next(Evaluator::RangeSeries* out) override {
@@ -178,8 +200,16 @@ class SelectCursor final : public Evaluator::SeriesCursor {
     out->metric = s.labels();
     out->drop_name = false;
     out->samples.clear();
+    out->histograms.clear();
+    histogram_bytes_ = 0;
+    last_full_.reset();
     it_ = s.Iterator(std::move(it_));
     for (ValueType vt = it_->Seek(mint_excl_ + 1); vt != ValueType::kNone; vt = it_->Next()) {
+      if (vt == ValueType::kHistogram || vt == ValueType::kFloatHistogram) {
+        PROMETHIUM_ASSIGN_OR_RETURN(bool past_end, LoadHistogram(out));
+        if (past_end) break;
+        continue;
+      }
       Sample smp = it_->At();
       if (smp.t <= mint_excl_) continue;
       if (smp.t > maxt_) break;
@@ -190,7 +220,7 @@ class SelectCursor final : public Evaluator::SeriesCursor {
     }
     PROMETHIUM_RETURN_IF_ERROR(it_->Err());
     PROMETHIUM_RETURN_IF_ERROR(loaded_.Set(LoadedBytes(*out)));
-    ctx_->total_samples += static_cast<int64_t>(out->samples.size());
+    ctx_->total_samples += static_cast<int64_t>(out->samples.size() + out->histograms.size());
     return true;
   }
 
@@ -201,10 +231,49 @@ class SelectCursor final : public Evaluator::SeriesCursor {
   int64_t mint_excl_;
   int64_t maxt_;
   bool drop_stale_;
-  ScopedCharge loaded_;  // the caller's buffer, as last filled
+  bool histogram_stats_;                       // load count and sum only
+  std::shared_ptr<FloatHistogram> last_full_;  // previous histogram, for reset hints
+  ScopedCharge loaded_;                        // the caller's buffer, as last filled
+  int64_t histogram_bytes_ = 0;                // of the histograms loaded into it
 
-  static int64_t LoadedBytes(const Evaluator::RangeSeries& rs) {
-    return static_cast<int64_t>(rs.samples.capacity()) * kPointBytes + static_cast<int64_t>(rs.metric.ByteSize());
+  // Reads the iterator's current histogram sample into out->histograms
+  // (stale markers, whose sum is the stale NaN, are dropped like float
+  // ones). Returns true once past maxt.
+  Result<bool> LoadHistogram(Evaluator::RangeSeries* out) {
+    const int64_t t = it_->AtT();
+    if (t <= mint_excl_) return false;
+    if (t > maxt_) return true;
+    auto h = std::make_shared<FloatHistogram>();
+    it_->AtFloatHistogram(h.get());
+    if (drop_stale_ && IsStaleNaN(h->sum)) return false;
+    if (histogram_stats_ && !IsStaleNaN(h->sum)) h = StatsOnly(std::move(h));
+    histogram_bytes_ += HistogramWeight(*h) * kPointBytes;
+    out->histograms.push_back({t, std::move(h)});
+    if ((out->histograms.size() & 1023) == 0) PROMETHIUM_RETURN_IF_ERROR(loaded_.Set(LoadedBytes(*out)));
+    return false;
+  }
+
+  // The histogram without buckets, its unknown counter-reset hint replaced
+  // by what comparing with the previous (full) histogram says.
+  std::shared_ptr<FloatHistogram> StatsOnly(std::shared_ptr<FloatHistogram> full) {
+    auto stats = std::make_shared<FloatHistogram>();
+    stats->counter_reset_hint = full->counter_reset_hint;
+    stats->schema = full->schema;
+    stats->count = full->count;
+    stats->sum = full->sum;
+    if (stats->counter_reset_hint == CounterResetHint::kUnknown && last_full_ != nullptr) {
+      stats->counter_reset_hint =
+          full->DetectReset(*last_full_) ? CounterResetHint::kCounterReset : CounterResetHint::kNotCounterReset;
+    }
+    // The next sample compares with this one, under the hint just decided.
+    full->counter_reset_hint = stats->counter_reset_hint;
+    last_full_ = std::move(full);
+    return stats;
+  }
+
+  int64_t LoadedBytes(const Evaluator::RangeSeries& rs) const {
+    return static_cast<int64_t>(rs.samples.capacity()) * kPointBytes + static_cast<int64_t>(rs.metric.ByteSize()) +
+           histogram_bytes_;
   }
 };
 
@@ -217,6 +286,7 @@ class MaterializedCursor final : public Evaluator::SeriesCursor {
     EvSeries& s = m_[pos_++];
     out->metric = std::move(s.metric);
     out->samples = std::move(s.points);
+    out->histograms = std::move(s.histograms);
     out->drop_name = s.drop_name;
     return true;
   }
@@ -241,7 +311,7 @@ std::unique_ptr<Evaluator::SeriesCursor> Evaluator::SelectSeries(const VectorSel
     hints.by = !hint_agg_->without;
   }
   return std::make_unique<SelectCursor>(ctx_, ctx_->querier->Select(true, &hints, vs.matchers), mint_excl, maxt,
-                                        drop_stale);
+                                        drop_stale, ctx_->histogram_stats_selectors.contains(&vs));
 }
 
 // An upper bound on the steps at which a selector over these samples yields
@@ -258,7 +328,7 @@ size_t Evaluator::PointsBound(const std::vector<Sample>& smp, int64_t offset_ms,
 }
 
 Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
-  std::optional<int64_t> at = AtTime(vs.at, vs.at_timestamp_ms);
+  const std::optional<int64_t> at = AtTime(vs.at, vs.at_timestamp_ms);
   int64_t ref_min = RefTime(start_, vs.offset_ms, at);
   int64_t ref_max = RefTime(end_, vs.offset_ms, at);
   int64_t lookback = ctx_->lookback_ms;
@@ -269,22 +339,10 @@ Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool ti
     PROMETHIUM_ASSIGN_OR_RETURN(bool more, cursor->Next(&rs));
     if (!more) break;
     EvSeries es;
-    const auto& smp = rs.samples;
-    es.points.reserve(PointsBound(smp, vs.offset_ms, at.has_value(), lookback));
-    size_t j = 0;
-    int64_t step = 0;
-    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
-      PROMETHIUM_RETURN_IF_ERROR(ctx_->CheckProgress(step, static_cast<int64_t>(es.points.size())));
-      int64_t ref = RefTime(ts, vs.offset_ms, at);
-      while (j < smp.size() && smp[j].t <= ref) ++j;
-      if (j == 0) continue;
-      const Sample& s = smp[j - 1];
-      if (s.t <= ref - lookback || IsStaleNaN(s.v)) continue;
-      es.points.push_back({ts, timestamps ? static_cast<double>(s.t) / 1000 : s.v});
-    }
-    if (es.points.empty()) continue;
+    PROMETHIUM_RETURN_IF_ERROR(SelectorSteps(vs, rs, timestamps, &es));
+    if (es.points.empty() && es.histograms.empty()) continue;
     es.drop_name = timestamps;
-    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(es.points.size())));
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(SeriesPoints(es)));
     es.metric = std::move(rs.metric);
     MaybeDropNameNow(&es);
     ctx_->ChargeSeries(es.metric);
@@ -292,6 +350,72 @@ Result<EvMatrix> Evaluator::EvalVectorSelector(const VectorSelector& vs, bool ti
   }
   if (timestamps && !ctx_->delayed_name_removal) PROMETHIUM_RETURN_IF_ERROR(CheckUniqueLabelsets(out));
   return out;
+}
+
+// The points of one selected series at every step: the newest sample
+// (float or histogram) within the lookback, unless it is a stale marker.
+Status Evaluator::SelectorSteps(const VectorSelector& vs, const RangeSeries& rs, bool timestamps, EvSeries* es) {
+  std::optional<int64_t> at = AtTime(vs.at, vs.at_timestamp_ms);
+  const int64_t lookback = ctx_->lookback_ms;
+  const auto& smp = rs.samples;
+  const auto& hs = rs.histograms;
+  es->points.reserve(PointsBound(smp, vs.offset_ms, at.has_value(), lookback));
+  size_t j = 0, k = 0;
+  int64_t step = 0;
+  for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+    PROMETHIUM_RETURN_IF_ERROR(
+        ctx_->CheckProgress(step, static_cast<int64_t>(es->points.size() + es->histograms.size())));
+    int64_t ref = RefTime(ts, vs.offset_ms, at);
+    while (j < smp.size() && smp[j].t <= ref) ++j;
+    while (k < hs.size() && hs[k].t <= ref) ++k;
+    const bool has_float = j > 0 && smp[j - 1].t > ref - lookback;
+    const bool has_hist = k > 0 && hs[k - 1].t > ref - lookback;
+    if (has_hist && (!has_float || hs[k - 1].t > smp[j - 1].t)) {
+      const HistogramPoint& h = hs[k - 1];
+      if (IsStaleNaN(h.h->sum)) continue;
+      if (timestamps) {
+        es->points.push_back({ts, static_cast<double>(h.t) / 1000});
+      } else {
+        es->histograms.push_back({ts, h.h});
+      }
+      continue;
+    }
+    if (!has_float) continue;
+    const Sample& s = smp[j - 1];
+    if (IsStaleNaN(s.v)) continue;
+    es->points.push_back({ts, timestamps ? static_cast<double>(s.t) / 1000 : s.v});
+  }
+  return Status::OK();
+}
+
+void FindHistogramStatsSelectors(const Expr& expr, std::unordered_set<const VectorSelector*>* out) {
+  Inspect(expr, [out](const Expr& node, AstPath path) {
+    if (node.kind() != NodeKind::kVectorSelector) return Visit::kContinue;
+    bool skip_buckets = false;
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {  // innermost first
+      const Expr& p = **it;
+      if (p.kind() == NodeKind::kSubquery) {
+        skip_buckets = false;  // counter resets need the buckets
+        break;
+      }
+      if (p.kind() == NodeKind::kBinary) {
+        const BinaryOp op = p.As<BinaryExpr>().op;
+        if (op == BinaryOp::kTrimUpper || op == BinaryOp::kTrimLower) {
+          skip_buckets = false;
+          break;
+        }
+      }
+      if (p.kind() != NodeKind::kCall) continue;
+      const std::string_view f = p.As<Call>().func->name;
+      if (f == "histogram_count" || f == "histogram_sum" || f == "histogram_avg") skip_buckets = true;
+      if (f == "histogram_quantile" || f == "histogram_quantiles" || f == "histogram_fraction") {
+        skip_buckets = false;
+        break;
+      }
+    }
+    if (skip_buckets) out->insert(&node.As<VectorSelector>());
+    return Visit::kContinue;
+  });
 }
 
 Status CheckUniqueLabelsets(const EvMatrix& m) {
@@ -303,6 +427,27 @@ Status CheckUniqueLabelsets(const EvMatrix& m) {
   if (std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end()) return DuplicateLabelsetError();
   return Status::OK();
 }
+
+namespace {
+
+template <typename P>
+std::vector<P> MergeByTime(const std::vector<P>& a, const std::vector<P>& b) {
+  std::vector<P> all;
+  all.reserve(a.size() + b.size());
+  std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all),
+             [](const P& x, const P& y) { return x.t < y.t; });
+  return all;
+}
+
+template <typename P>
+bool HasDuplicateTime(const std::vector<P>& v) {
+  for (size_t i = 1; i < v.size(); ++i) {
+    if (v[i].t == v[i - 1].t) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 // Merges series that share a labelset (after __name__ removal) when their
 // points do not overlap; overlapping points are a duplicate-labelset error.
@@ -316,15 +461,18 @@ Status MergeSameLabelset(EvMatrix* m) {
       out.push_back(std::move(s));
       continue;
     }
-    auto& dst = out[it->second].points;
-    std::vector<Sample> all;
-    all.reserve(dst.size() + s.points.size());
-    std::merge(dst.begin(), dst.end(), s.points.begin(), s.points.end(), std::back_inserter(all),
-               [](const Sample& a, const Sample& b) { return a.t < b.t; });
-    for (size_t i = 1; i < all.size(); ++i) {
-      if (all[i].t == all[i - 1].t) return DuplicateLabelsetError();
+    EvSeries& dst = out[it->second];
+    dst.points = MergeByTime(dst.points, s.points);
+    dst.histograms = MergeByTime(dst.histograms, s.histograms);
+    if (HasDuplicateTime(dst.points) || HasDuplicateTime(dst.histograms)) return DuplicateLabelsetError();
+    if (!dst.points.empty() && !dst.histograms.empty()) {
+      // A float and a histogram point at the same step collide too.
+      std::vector<int64_t> ts;
+      for (const auto& p : dst.points) ts.push_back(p.t);
+      for (const auto& p : dst.histograms) ts.push_back(p.t);
+      std::sort(ts.begin(), ts.end());
+      if (std::adjacent_find(ts.begin(), ts.end()) != ts.end()) return DuplicateLabelsetError();
     }
-    dst = std::move(all);
   }
   *m = std::move(out);
   return Status::OK();
@@ -349,6 +497,11 @@ Result<EvMatrix> Evaluator::EvalUnary(const UnaryExpr& u) {
   bool scalar = u.expr->type() == ExprType::kScalar;
   for (auto& s : m) {
     for (auto& p : s.points) p.v = -p.v;
+    for (auto& p : s.histograms) {
+      auto neg = std::make_shared<FloatHistogram>(*p.h);
+      neg->Mul(-1);
+      p.h = std::move(neg);
+    }
     if (scalar) continue;
     s.drop_name = true;
     MaybeDropNameNow(&s);
@@ -371,22 +524,51 @@ Result<EvMatrix> Evaluator::RangeEvalExprs(const std::vector<const Expr*>& exprs
   return res;
 }
 
-static void GatherVector(int64_t ts, const EvMatrix& m, std::vector<size_t>* cursors, EvVector* out) {
+// Per input series, the next float and histogram point to look at.
+struct SeriesCursorPos {
+  size_t f = 0;
+  size_t h = 0;
+};
+
+static void GatherVector(int64_t ts, const EvMatrix& m, std::vector<SeriesCursorPos>* cursors, EvVector* out) {
   out->clear();
   for (size_t si = 0; si < m.size(); ++si) {
     const auto& pts = m[si].points;
-    size_t& c = (*cursors)[si];
-    while (c < pts.size() && pts[c].t < ts) ++c;
-    if (c < pts.size() && pts[c].t == ts) {
-      out->push_back({&m[si].metric, pts[c].v, m[si].drop_name, static_cast<int32_t>(si)});
+    SeriesCursorPos& c = (*cursors)[si];
+    while (c.f < pts.size() && pts[c.f].t < ts) ++c.f;
+    if (c.f < pts.size() && pts[c.f].t == ts) {
+      out->push_back({&m[si].metric, pts[c.f].v, m[si].drop_name, static_cast<int32_t>(si)});
+      continue;
     }
+    const auto& hs = m[si].histograms;
+    if (hs.empty()) continue;
+    while (c.h < hs.size() && hs[c.h].t < ts) ++c.h;
+    if (c.h < hs.size() && hs[c.h].t == ts) {
+      out->push_back({&m[si].metric, 0, m[si].drop_name, static_cast<int32_t>(si), hs[c.h].h});
+    }
+  }
+}
+
+// Charges the step's result: floats count one point, histograms their weight.
+static int64_t VectorPoints(const EvVector& v) {
+  int64_t n = 0;
+  for (const auto& s : v) n += s.h ? HistogramWeight(*s.h) : 1;
+  return n;
+}
+
+// Appends a step's sample to its output series.
+static void AppendPoint(EvSeries* s, int64_t ts, const EvSample& smp) {
+  if (smp.h) {
+    s->histograms.push_back({ts, smp.h});
+  } else {
+    s->points.push_back({ts, smp.v});
   }
 }
 
 Result<EvMatrix> Evaluator::RangeEval(std::span<const EvMatrix* const> args, const StepFn& fn) {
   std::vector<EvVector> vecs(args.size());
-  std::vector<std::vector<size_t>> cursors(args.size());
-  for (size_t i = 0; i < args.size(); ++i) cursors[i].assign(args[i]->size(), 0);
+  std::vector<std::vector<SeriesCursorPos>> cursors(args.size());
+  for (size_t i = 0; i < args.size(); ++i) cursors[i].assign(args[i]->size(), SeriesCursorPos{});
   EvMatrix out;
   std::vector<int64_t> last_ts;
   std::unordered_map<const Labels*, size_t> by_ptr;
@@ -398,11 +580,12 @@ Result<EvMatrix> Evaluator::RangeEval(std::span<const EvMatrix* const> args, con
     for (size_t i = 0; i < args.size(); ++i) GatherVector(ts, *args[i], &cursors[i], &vecs[i]);
     result.clear();
     PROMETHIUM_RETURN_IF_ERROR(fn(vecs, ts, &result));
-    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(result.size())));
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(VectorPoints(result)));
     if (single_step) {
       out.reserve(result.size());
       for (const auto& s : result) {
-        out.push_back(EvSeries{*s.metric, {{ts, s.v}}, s.drop_name});
+        out.push_back(EvSeries{*s.metric, {}, s.drop_name});
+        AppendPoint(&out.back(), ts, s);
         ctx_->ChargeSeries(out.back().metric);
         PROMETHIUM_RETURN_IF_ERROR(ctx_->memory.Check());  // label sets can be huge: check each
       }
@@ -428,7 +611,7 @@ Result<EvMatrix> Evaluator::RangeEval(std::span<const EvMatrix* const> args, con
       }
       if (last_ts[idx] == ts) return DuplicateLabelsetError();
       last_ts[idx] = ts;
-      out[idx].points.push_back({ts, s.v});
+      AppendPoint(&out[idx], ts, s);
     }
   }
   return out;
@@ -450,6 +633,21 @@ Result<Evaluator::RangeArg> Evaluator::LoadRangeArg(const Expr& arg) {
   return ra;
 }
 
+// A subquery's histograms lose their (not) counter reset hints, as in
+// Prometheus: the subquery may skip or repeat the samples they describe,
+// so resets are detected from the values instead.
+static void ForgetCounterResetHints(EvMatrix* m) {
+  for (auto& s : *m) {
+    for (auto& p : s.histograms) {
+      const CounterResetHint hint = p.h->counter_reset_hint;
+      if (hint != CounterResetHint::kCounterReset && hint != CounterResetHint::kNotCounterReset) continue;
+      auto h = std::make_shared<FloatHistogram>(*p.h);
+      h->counter_reset_hint = CounterResetHint::kUnknown;
+      p.h = std::move(h);
+    }
+  }
+}
+
 Result<Evaluator::RangeArg> Evaluator::EvalSubqueryArg(const SubqueryExpr& sq) {
   RangeArg ra;
   ra.range_ms = sq.range_ms;
@@ -467,6 +665,7 @@ Result<Evaluator::RangeArg> Evaluator::EvalSubqueryArg(const SubqueryExpr& sq) {
     Evaluator inner(ctx_, inner_start, inner_end, step);
     PROMETHIUM_ASSIGN_OR_RETURN(m, inner.Eval(*sq.expr));
   }
+  ForgetCounterResetHints(&m);
   ra.held_samples = TotalPoints(m);
   for (const auto& s : m) ra.held_series_bytes += SeriesBytes(s.metric);
   ra.series = std::make_unique<MaterializedCursor>(std::move(m));
@@ -485,8 +684,11 @@ Result<EvMatrix> Evaluator::EvalRangeVectorAtStep(const Expr& e, int64_t ts) {
     for (const auto& s : rs.samples) {
       if (s.t > ref - ra.range_ms && s.t <= ref) es.points.push_back(s);
     }
-    if (es.points.empty()) continue;
-    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(es.points.size())));
+    for (const auto& h : rs.histograms) {
+      if (h.t > ref - ra.range_ms && h.t <= ref) es.histograms.push_back(h);
+    }
+    if (es.points.empty() && es.histograms.empty()) continue;
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(SeriesPoints(es)));
     es.metric = std::move(rs.metric);
     es.drop_name = rs.drop_name;
     ctx_->ChargeSeries(es.metric);

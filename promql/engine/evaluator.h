@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "promql/engine/annotations.h"
@@ -35,21 +36,29 @@
 
 namespace promethium::promql {
 
+using HistogramPtr = std::shared_ptr<const FloatHistogram>;
+
 // One output series of an expression, with delayed __name__ removal state.
+// A series may hold float points and native-histogram points, never both
+// at the same step (Prometheus's Series{Floats, Histograms}).
 struct EvSeries {
   Labels metric;
-  std::vector<Sample> points;  // increasing t, at query steps
-  bool drop_name = false;      // remove __name__ at the end of evaluation
+  std::vector<Sample> points;                   // increasing t, at query steps
+  bool drop_name = false;                       // remove __name__ at the end of evaluation
+  std::vector<HistogramPoint> histograms = {};  // increasing t, at query steps
 };
 using EvMatrix = std::vector<EvSeries>;
 
 // One element of an instant vector at one step. `metric` points at labels
 // that outlive the step (an input series or a NodeHelper-interned set).
+// A histogram sample has `h` set (then `v` is unused); histograms are
+// immutable once produced, so samples share them.
 struct EvSample {
   const Labels* metric = nullptr;
   double v = 0;
   bool drop_name = false;
   int32_t series = -1;  // index in the argument matrix when gathered from one
+  HistogramPtr h = nullptr;
 };
 using EvVector = std::vector<EvSample>;
 
@@ -57,6 +66,13 @@ using EvVector = std::vector<EvSample>;
 // of its points (the EvSeries and its label set).
 inline constexpr int64_t kPointBytes = sizeof(Sample);
 inline int64_t SeriesBytes(const Labels& metric) { return static_cast<int64_t>(sizeof(EvSeries) + metric.ByteSize()); }
+// A histogram point counts as this many points towards --query.max-samples
+// and QueryMemory: its real heap size (the point, the shared histogram with
+// its control block, spans, buckets and custom bounds) in kPointBytes units,
+// rounded up. As Prometheus (HPoint.size), a bigger histogram weighs more.
+int64_t HistogramWeight(const FloatHistogram& h);
+// The total weight of histogram points (see HistogramWeight).
+int64_t HistogramsWeight(const std::vector<HistogramPoint>& hs);
 
 // Limits and shared state for one query (shared by nested evaluators).
 struct QueryContext {
@@ -74,6 +90,10 @@ struct QueryContext {
   const std::atomic<bool>* canceled = nullptr;
   bool delayed_name_removal = true;
   bool enable_limit_aggregations = false;
+  // Selectors whose histograms only histogram_count/sum/avg read: they are
+  // loaded without buckets and with counter-reset hints detected while
+  // reading, as Prometheus's HistogramStatsIterator does.
+  std::unordered_set<const VectorSelector*> histogram_stats_selectors;
   Annotations annotations;
   std::vector<std::string> storage_warnings;  // from SeriesSet::Warnings()
   int64_t current_samples = 0;
@@ -175,6 +195,7 @@ class Evaluator {
     Labels metric;
     std::vector<Sample> samples;
     bool drop_name = false;
+    std::vector<HistogramPoint> histograms;  // disjoint in time from samples
   };
   // Yields the series of a selector (streamed from storage) or of a
   // subquery (materialised) one at a time.
@@ -232,6 +253,7 @@ class Evaluator {
  private:
   Result<EvMatrix> EvalVectorSelector(const VectorSelector& vs, bool timestamps = false);
   size_t PointsBound(const std::vector<Sample>& smp, int64_t offset_ms, bool pinned, int64_t lookback) const;
+  Status SelectorSteps(const VectorSelector& vs, const RangeSeries& rs, bool timestamps, EvSeries* es);
   Result<EvMatrix> EvalUnary(const UnaryExpr& u);
   Result<EvMatrix> EvalNumber(double v);
   Result<RangeArg> EvalSubqueryArg(const SubqueryExpr& sq);
@@ -249,6 +271,10 @@ class Evaluator {
 // The value of a scalar argument at one step (NaN if, defensively, absent).
 inline double ScalarOf(const EvVector& v) { return v.empty() ? std::numeric_limits<double>::quiet_NaN() : v[0].v; }
 
+// Fills ctx->histogram_stats_selectors for expr (Prometheus's
+// detectHistogramStatsDecoding).
+void FindHistogramStatsSelectors(const Expr& expr, std::unordered_set<const VectorSelector*>* out);
+
 // Prometheus 3.x label-name validity (UTF-8 scheme): non-empty, valid UTF-8.
 bool IsValidUtf8LabelName(std::string_view name);
 
@@ -265,7 +291,9 @@ Status CleanupMetricLabels(EvMatrix* m, bool instant_vector);
 Status CheckUniqueLabelsets(const EvMatrix& m);
 // Merges series sharing a labelset when their points are disjoint in time.
 Status MergeSameLabelset(EvMatrix* m);
-// Total points held by a matrix.
+// Total points held by a matrix, histogram points by their weight.
 int64_t TotalPoints(const EvMatrix& m);
+// The points of one series, histogram points by their weight.
+int64_t SeriesPoints(const EvSeries& s);
 
 }  // namespace promethium::promql

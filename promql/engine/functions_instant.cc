@@ -15,6 +15,7 @@
 #include "promql/engine/evaluator.h"
 #include "promql/engine/function_table.h"
 #include "promql/engine/go_date.h"
+#include "promql/engine/instant_function.h"
 #include "promql/engine/math_util.h"
 #include "tsdb/base/metrics.h"
 
@@ -27,18 +28,13 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const Labels kNoLabels;
 
-struct FnCtx {
-  Evaluator* ev;
-  const Call* call;
-  std::shared_ptr<NodeHelper> helper;
-};
-
-using InstantFn = std::function<Status(std::span<const EvVector> a, int64_t ts, EvVector* out)>;
-
-// A function applying f to each element, dropping __name__.
+// A function applying f to each float element, dropping __name__;
+// histogram samples are left out (Prometheus's simpleFloatFunc).
 InstantFn Elementwise(const FnCtx& c, double (*f)(double)) {
   return [ev = c.ev, h = c.helper, f](std::span<const EvVector> a, int64_t, EvVector* out) {
-    for (const auto& s : a[0]) out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), f(s.v), true});
+    for (const auto& s : a[0]) {
+      if (!s.h) out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), f(s.v), true});
+    }
     return Status::OK();
   };
 }
@@ -77,6 +73,7 @@ InstantFn DateFn(const FnCtx& c, DateField name) {
     // Every sample answers, NaN and out-of-range values included: Prometheus
     // converts them as Go does (go_date.h).
     for (const auto& s : a[0]) {
+      if (s.h) continue;  // dates of floats only
       out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), GoDateField(name, GoFloatToInt64(s.v)), true});
     }
     return Status::OK();
@@ -114,6 +111,8 @@ InstantFn SortFn(const FnCtx& c, bool by_label, bool desc) {
   return [names, by_label, desc](std::span<const EvVector> a, int64_t, EvVector* out) {
     *out = a[0];
     if (!by_label) {
+      // sort and sort_desc order floats only; histograms are dropped.
+      std::erase_if(*out, [](const EvSample& s) { return s.h != nullptr; });
       std::stable_sort(out->begin(), out->end(), [desc](const EvSample& x, const EvSample& y) {
         if (std::isnan(x.v)) return false;
         if (std::isnan(y.v)) return true;
@@ -241,8 +240,25 @@ struct QuantileState {
   }
 };
 
+// A native histogram whose labels equal a classic group's (labels without
+// `le`) at this step: neither is evaluated, with Prometheus's warning.
+void DropMixedClassicNative(QueryContext* ctx, PositionRange pos, std::vector<const EvSample*>* natives,
+                            std::vector<size_t>* groups, const std::vector<const Labels*>& group_metric) {
+  if (natives->empty() || groups->empty()) return;
+  std::erase_if(*natives, [&](const EvSample* s) {
+    for (auto it = groups->begin(); it != groups->end(); ++it) {
+      if (*group_metric[*it] != *s->metric) continue;
+      std::string_view name = ctx->delayed_name_removal ? s->metric->MetricName() : std::string_view();
+      ctx->annotations.AddWarning(MixedClassicNativeHistogramsWarning(name), pos);
+      groups->erase(it);
+      return true;
+    }
+    return false;
+  });
+}
+
 // histogram_quantile(q, v) and histogram_quantiles(v, "label", q...) over
-// classic `le` buckets.
+// classic `le` buckets and native histograms.
 // histogram_quantile(q, v), or histogram_quantiles(v, label, q...) when multi.
 InstantFn HistogramQuantileFn(const FnCtx& c, bool multi) {
   QueryContext* ctx = c.ev->ctx();
@@ -269,7 +285,12 @@ InstantFn HistogramQuantileFn(const FnCtx& c, bool multi) {
     std::vector<size_t>& groups = st->groups;
     groups.clear();
     ++st->stamp;
+    std::vector<const EvSample*> natives;
     for (const auto& s : in) {
+      if (s.h) {
+        natives.push_back(&s);
+        continue;
+      }
       const BucketSeries& b = st->Lookup(s.metric, h.get());
       if (!b.valid) {
         std::string_view name = ctx->delayed_name_removal ? s.metric->MetricName() : std::string_view();
@@ -283,7 +304,15 @@ InstantFn HistogramQuantileFn(const FnCtx& c, bool multi) {
       }
       st->group_buckets[b.group].push_back({b.upper_bound, s.v});
     }
+    DropMixedClassicNative(ctx, v_pos, &natives, &groups, st->group_metric);
     for (double q : qs) {
+      for (const EvSample* s : natives) {
+        std::string_view name = ctx->delayed_name_removal ? s->metric->MetricName() : std::string_view();
+        PROMETHIUM_ASSIGN_OR_RETURN(double v, NativeHistogramQuantile(ctx, q, *s->h, name, v_pos));
+        const Labels* m = ctx->delayed_name_removal ? s->metric : h->WithoutName(s->metric);
+        if (multi) m = h->Intern(LabelsBuilder(*m).Set(q_label, FormatOpenMetricsFloat(q)).Build());
+        out->push_back({m, v, true});
+      }
       for (size_t g : groups) {
         bool forced;
         std::vector<std::pair<double, double>> copy;
@@ -330,6 +359,7 @@ InstantFn ClampFn(const FnCtx& c, bool has_min, bool has_max) {
     double hi = has_max ? ScalarOf(a[has_min ? 2 : 1]) : std::numeric_limits<double>::infinity();
     if (has_min && has_max && hi < lo) return Status::OK();
     for (const auto& s : a[0]) {
+      if (s.h) continue;  // floats only
       double v = s.v;
       if (has_max) v = GoMin(hi, v);
       if (has_min) v = GoMax(lo, v);
@@ -345,6 +375,7 @@ InstantFn RoundFn(const FnCtx& c) {
   return [ev = c.ev, h = c.helper, has_arg](std::span<const EvVector> a, int64_t, EvVector* out) {
     double inv = 1.0 / (has_arg ? ScalarOf(a[1]) : 1);
     for (const auto& s : a[0]) {
+      if (s.h) continue;  // floats only
       out->push_back({ev->MaybeDropNameNow(h.get(), s.metric), std::floor(s.v * inv + 0.5) / inv, true});
     }
     return Status::OK();
@@ -368,11 +399,6 @@ InstantFn AbsentFn(const FnCtx& c) {
     if (a[0].empty()) out->push_back({labels, 1, false});
     return Status::OK();
   };
-}
-
-// Functions reading native histograms only: float samples are ignored.
-InstantFn NativeHistogramOnlyFn(const FnCtx&) {
-  return [](std::span<const EvVector>, int64_t, EvVector*) { return Status::OK(); };
 }
 
 template <double (*F)(double)>
@@ -406,7 +432,16 @@ InstantFn VectorFn(const FnCtx&) {
   return ScalarFn([](std::span<const EvVector> a, int64_t) { return ScalarOf(a[0]); });
 }
 InstantFn ScalarOfVectorFn(const FnCtx&) {
-  return ScalarFn([](std::span<const EvVector> a, int64_t) { return a[0].size() == 1 ? a[0][0].v : kNaN; });
+  // The single float sample's value; histograms do not count.
+  return ScalarFn([](std::span<const EvVector> a, int64_t) {
+    const EvSample* found = nullptr;
+    for (const auto& s : a[0]) {
+      if (s.h) continue;
+      if (found != nullptr) return kNaN;
+      found = &s;
+    }
+    return found != nullptr ? found->v : kNaN;
+  });
 }
 InstantFn MinOfFn(const FnCtx&) {
   return ScalarFn([](std::span<const EvVector> a, int64_t) { return GoMin(ScalarOf(a[0]), ScalarOf(a[1])); });
@@ -462,12 +497,12 @@ const std::vector<InstantImpl>& InstantImpls() {
       {"days_in_month", {DateFieldFn<DateField::kDaysInMonth>}},
       {"hour", {DateFieldFn<DateField::kHour>}},
       {"minute", {DateFieldFn<DateField::kMinute>}},
-      {"histogram_count", {NativeHistogramOnlyFn}},
-      {"histogram_sum", {NativeHistogramOnlyFn}},
-      {"histogram_avg", {NativeHistogramOnlyFn}},
-      {"histogram_fraction", {NativeHistogramOnlyFn}},
-      {"histogram_stddev", {NativeHistogramOnlyFn}},
-      {"histogram_stdvar", {NativeHistogramOnlyFn}},
+      {"histogram_count", {HistogramCountFn}},
+      {"histogram_sum", {HistogramSumFn}},
+      {"histogram_avg", {HistogramAvgFn}},
+      {"histogram_fraction", {HistogramFractionFn}},
+      {"histogram_stddev", {HistogramStddevFn}},
+      {"histogram_stdvar", {HistogramStdvarFn}},
       {"time", {ScalarOfTimeFn}},
       {"pi", {PiFn}},
       {"vector", {VectorFn}},

@@ -15,6 +15,7 @@
 #include "promql/engine/evaluator.h"
 #include "promql/engine/function_table.h"
 #include "promql/engine/math_util.h"
+#include "promql/engine/range_window.h"
 
 namespace promethium::promql {
 
@@ -54,16 +55,6 @@ void LinearRegression(std::span<const Sample> samples, int64_t intercept_time, d
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// One window of one series at one step.
-struct Window {
-  std::span<const Sample> pts;  // never empty
-  int64_t ts = 0;               // step time
-  int64_t range_start = 0;      // exclusive
-  int64_t range_end = 0;        // inclusive
-  int64_t range_ms = 0;
-  std::span<const double> scalars;  // the other (scalar) arguments
-};
 
 using WindowFn = Result<std::optional<double>> (*)(const Window&);
 
@@ -272,9 +263,12 @@ Result<std::optional<double>> FnDoubleExponentialSmoothing(const Window& w) {
   return std::optional<double>(s1);
 }
 
-// How the engine evaluates one range-vector function.
+// How the engine evaluates one range-vector function. Windows holding
+// histograms go to hfn; a function without one reads only the floats
+// (a histogram-only window yields nothing, a mixed one an info annotation).
 struct RangeImpl {
-  WindowFn fn = nullptr;       // nullptr: not a range-vector function
+  WindowFn fn = nullptr;  // nullptr: not a range-vector function
+  HistogramWindowFn hfn = nullptr;
   bool keeps_name = false;     // last_over_time/first_over_time keep __name__
   bool counter_check = false;  // rate/increase: info when the metric is not counter-like
   bool absent = false;         // absent_over_time: output from per-step presence
@@ -284,32 +278,32 @@ struct RangeImpl {
 // Indexed by FunctionInfo::id; built on first use.
 const std::vector<RangeImpl>& RangeImpls() {
   static const std::vector<RangeImpl> kTable = IndexByFunctionId<RangeImpl>({
-      {"rate", {.fn = FnRate, .counter_check = true}},
-      {"increase", {.fn = FnIncrease, .counter_check = true}},
-      {"delta", {.fn = FnDelta}},
-      {"irate", {.fn = FnIrate}},
-      {"idelta", {.fn = FnIdelta}},
-      {"changes", {.fn = FnChanges}},
-      {"resets", {.fn = FnResets}},
+      {"rate", {.fn = FnRate, .hfn = HistRate, .counter_check = true}},
+      {"increase", {.fn = FnIncrease, .hfn = HistIncrease, .counter_check = true}},
+      {"delta", {.fn = FnDelta, .hfn = HistDelta}},
+      {"irate", {.fn = FnIrate, .hfn = HistIrate}},
+      {"idelta", {.fn = FnIdelta, .hfn = HistIdelta}},
+      {"changes", {.fn = FnChanges, .hfn = HistChanges}},
+      {"resets", {.fn = FnResets, .hfn = HistResets}},
       {"deriv", {.fn = FnDeriv}},
       {"predict_linear", {.fn = FnPredictLinear}},
-      {"avg_over_time", {.fn = FnAvgOverTime}},
-      {"sum_over_time", {.fn = FnSumOverTime}},
-      {"count_over_time", {.fn = FnCountOverTime}},
+      {"avg_over_time", {.fn = FnAvgOverTime, .hfn = HistAvgOverTime}},
+      {"sum_over_time", {.fn = FnSumOverTime, .hfn = HistSumOverTime}},
+      {"count_over_time", {.fn = FnCountOverTime, .hfn = HistCountOverTime}},
       {"max_over_time", {.fn = FnMaxOverTime}},
       {"min_over_time", {.fn = FnMinOverTime}},
-      {"last_over_time", {.fn = FnLastOverTime, .keeps_name = true}},
-      {"first_over_time", {.fn = FnFirstOverTime, .keeps_name = true}},
-      {"present_over_time", {.fn = FnPresentOverTime}},
-      {"absent_over_time", {.fn = FnPresentOverTime, .absent = true}},
+      {"last_over_time", {.fn = FnLastOverTime, .hfn = HistLastOverTime, .keeps_name = true}},
+      {"first_over_time", {.fn = FnFirstOverTime, .hfn = HistFirstOverTime, .keeps_name = true}},
+      {"present_over_time", {.fn = FnPresentOverTime, .hfn = HistPresentOverTime}},
+      {"absent_over_time", {.fn = FnPresentOverTime, .hfn = HistPresentOverTime, .absent = true}},
       {"stddev_over_time", {.fn = FnStddevOverTime}},
       {"stdvar_over_time", {.fn = FnStdvarOverTime}},
       {"quantile_over_time", {.fn = FnQuantileOverTime, .quantile = true}},
       {"mad_over_time", {.fn = FnMadOverTime}},
       {"ts_of_max_over_time", {.fn = FnTsOfMaxOverTime}},
       {"ts_of_min_over_time", {.fn = FnTsOfMinOverTime}},
-      {"ts_of_last_over_time", {.fn = FnTsOfLastOverTime}},
-      {"ts_of_first_over_time", {.fn = FnTsOfFirstOverTime}},
+      {"ts_of_last_over_time", {.fn = FnTsOfLastOverTime, .hfn = HistTsOfLastOverTime}},
+      {"ts_of_first_over_time", {.fn = FnTsOfFirstOverTime, .hfn = HistTsOfFirstOverTime}},
       {"double_exponential_smoothing", {.fn = FnDoubleExponentialSmoothing}},
   });
   return kTable;
@@ -364,6 +358,26 @@ EvMatrix AbsentOverTime(const EvMatrix& found, const Expr& arg, int64_t start, i
   return res;
 }
 
+// Applies one function to one window, routing windows with histograms.
+Status ApplyWindow(const RangeImpl& impl, const Window& w, EvSeries* out) {
+  if (!w.hpts.empty()) {
+    if (impl.hfn != nullptr) {
+      PROMETHIUM_ASSIGN_OR_RETURN(WindowValue v, impl.hfn(w));
+      if (v.h) {
+        out->histograms.push_back({w.ts, std::move(v.h)});
+      } else if (v.f) {
+        out->points.push_back({w.ts, *v.f});
+      }
+      return Status::OK();
+    }
+    if (w.pts.empty()) return Status::OK();
+    w.ctx->annotations.AddInfo(HistogramIgnoredInMixedRangeInfo(w.metric_name), w.pos);
+  }
+  PROMETHIUM_ASSIGN_OR_RETURN(std::optional<double> v, impl.fn(w));
+  if (v) out->points.push_back({w.ts, *v});
+  return Status::OK();
+}
+
 // Slides the (ref - range, ref] window over one series' samples and applies
 // fn at every step; scalar_args hold the other arguments' values per step.
 Status ApplyWindows(Evaluator& ev, const Call& c, const RangeImpl& impl, const Evaluator::RangeArg& ra,
@@ -371,16 +385,21 @@ Status ApplyWindows(Evaluator& ev, const Call& c, const RangeImpl& impl, const E
   QueryContext* ctx = ev.ctx();
   std::vector<double> scalars(scalar_args.size());
   const auto& smp = rs.samples;
-  size_t lo = 0, hi = 0;
+  const auto& hs = rs.histograms;
+  size_t lo = 0, hi = 0, hlo = 0, hhi = 0;
   int64_t step = 0;
   for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++step) {
-    PROMETHIUM_RETURN_IF_ERROR(ctx->CheckProgress(step, static_cast<int64_t>(out->points.size())));
+    PROMETHIUM_RETURN_IF_ERROR(
+        ctx->CheckProgress(step, static_cast<int64_t>(out->points.size() + out->histograms.size())));
     int64_t ref = ev.RefTime(ts, ra.offset_ms, ra.at_ms);
     while (hi < smp.size() && smp[hi].t <= ref) ++hi;
     while (lo < hi && smp[lo].t <= ref - ra.range_ms) ++lo;
-    if (lo == hi) continue;
-    // The window is held in memory while fn runs.
-    int64_t held = ctx->current_samples + static_cast<int64_t>(hi - lo);
+    while (hhi < hs.size() && hs[hhi].t <= ref) ++hhi;
+    while (hlo < hhi && hs[hlo].t <= ref - ra.range_ms) ++hlo;
+    if (lo == hi && hlo == hhi) continue;
+    // The window is held in memory while fn runs (its histograms are
+    // already charged with the loaded series).
+    int64_t held = ctx->current_samples + static_cast<int64_t>(hi - lo + hhi - hlo);
     if (held > ctx->peak_samples) ctx->peak_samples = held;
     if (held > ctx->max_samples) PROMETHIUM_RETURN_IF_ERROR(ctx->AddSamples(static_cast<int64_t>(hi - lo)));
     for (size_t i = 0; i < scalar_args.size(); ++i) {
@@ -388,12 +407,15 @@ Status ApplyWindows(Evaluator& ev, const Call& c, const RangeImpl& impl, const E
       const bool ok = !m.empty() && static_cast<size_t>(step) < m[0].points.size();
       scalars[i] = ok ? m[0].points[static_cast<size_t>(step)].v : std::numeric_limits<double>::quiet_NaN();
     }
-    if (impl.quantile && (std::isnan(scalars[0]) || scalars[0] < 0 || scalars[0] > 1)) {
+    if (impl.quantile && lo != hi && (std::isnan(scalars[0]) || scalars[0] < 0 || scalars[0] > 1)) {
       ctx->annotations.AddWarning(InvalidQuantileWarning(scalars[0]), c.args[0]->pos);
     }
     Window w{std::span<const Sample>(smp.data() + lo, hi - lo), ts, ref - ra.range_ms, ref, ra.range_ms, scalars};
-    PROMETHIUM_ASSIGN_OR_RETURN(std::optional<double> v, impl.fn(w));
-    if (v) out->points.push_back({ts, *v});
+    w.hpts = std::span<const HistogramPoint>(hs.data() + hlo, hhi - hlo);
+    w.ctx = ctx;
+    w.metric_name = rs.metric.MetricName();
+    w.pos = c.args[0]->pos;
+    PROMETHIUM_RETURN_IF_ERROR(ApplyWindow(impl, w, out));
   }
   return Status::OK();
 }
@@ -418,10 +440,10 @@ Result<EvMatrix> Evaluator::EvalRangeFunction(const Call& c, int matrix_arg) {
     if (!more) break;
     EvSeries ss;
     PROMETHIUM_RETURN_IF_ERROR(ApplyWindows(*this, c, impl, ra, rs, scalar_args, &ss));
-    if (ss.points.empty()) continue;
-    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(static_cast<int64_t>(ss.points.size())));
+    if (ss.points.empty() && ss.histograms.empty()) continue;
+    PROMETHIUM_RETURN_IF_ERROR(ctx_->AddSamples(SeriesPoints(ss)));
     std::string_view metric_name = rs.metric.MetricName();
-    if (impl.counter_check && !metric_name.empty() && !LooksLikeCounter(metric_name)) {
+    if (impl.counter_check && !ss.points.empty() && !metric_name.empty() && !LooksLikeCounter(metric_name)) {
       ctx_->annotations.AddInfo(PossibleNonCounterInfo(metric_name), range_expr.pos);
     }
     ss.drop_name = !impl.keeps_name || rs.drop_name;

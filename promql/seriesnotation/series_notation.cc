@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "promql/seriesnotation/histogram_notation.h"
 #include "tsdb/api/sample.h"
 
 namespace promethium::promql::seriesnotation {
@@ -134,19 +135,31 @@ Result<Labels> ParseMetricAt(std::string_view s, size_t* pos) {
   return Labels::FromVector(std::move(labels));
 }
 
+SequenceValue Omitted() {
+  SequenceValue v;
+  v.omitted = true;
+  return v;
+}
+
+SequenceValue FloatValue(double f) {
+  SequenceValue v;
+  v.value = f;
+  return v;
+}
+
 // Expands one token of a value sequence into `out`.
 Status ExpandToken(std::string_view tok, std::vector<SequenceValue>* out) {
   if (tok == "_") {
-    out->push_back({0, true, false});
+    out->push_back(Omitted());
     return Status::OK();
   }
   if (tok.starts_with("_x")) {
     int n = std::atoi(std::string(tok.substr(2)).c_str());
-    for (int i = 0; i < n; ++i) out->push_back({0, true, false});
+    for (int i = 0; i < n; ++i) out->push_back(Omitted());
     return Status::OK();
   }
   if (tok == "stale") {
-    out->push_back({StaleNaN(), false, false});
+    out->push_back(FloatValue(StaleNaN()));
     return Status::OK();
   }
   // [base][(+|-)delta]x<count> or a plain number.
@@ -164,7 +177,7 @@ Status ExpandToken(std::string_view tok, std::vector<SequenceValue>* out) {
   double base = 0, delta = 0;
   if (count < 0) {
     if (!ParseNumber(body, &base)) return Status::InvalidArgument(fmt::format("bad value {:?}", tok));
-    out->push_back({base, false, false});
+    out->push_back(FloatValue(base));
     return Status::OK();
   }
   size_t split = std::string_view::npos;
@@ -181,7 +194,7 @@ Status ExpandToken(std::string_view tok, std::vector<SequenceValue>* out) {
       return Status::InvalidArgument(fmt::format("bad value {:?}", tok));
     }
   }
-  for (int i = 0; i <= count; ++i) out->push_back({base + delta * i, false, false});
+  for (int i = 0; i <= count; ++i) out->push_back(FloatValue(base + delta * i));
   return Status::OK();
 }
 
@@ -242,19 +255,10 @@ Result<SeriesDesc> ParseSeriesDesc(std::string_view line) {
     SkipSpace(line, &pos);
     if (pos >= line.size()) break;
     if (line.substr(pos).starts_with("{{")) {
-      size_t close = line.find("}}", pos);
-      if (close == std::string_view::npos) return Status::InvalidArgument("unterminated histogram");
-      pos = close + 2;
-      // Skip any expansion suffix (+{{...}}xN, xN).
-      while (pos < line.size() && !std::isspace(static_cast<unsigned char>(line[pos]))) {
-        if (line.substr(pos).starts_with("{{")) {
-          size_t c2 = line.find("}}", pos);
-          pos = c2 == std::string_view::npos ? line.size() : c2 + 2;
-        } else {
-          ++pos;
-        }
-      }
-      d.values.push_back({0, false, true});
+      size_t n = HistogramTokenLength(line.substr(pos));
+      if (n == 0) return Status::InvalidArgument("unterminated histogram");
+      PROMETHIUM_RETURN_IF_ERROR(ExpandHistogramToken(line.substr(pos, n), &d.values));
+      pos += n;
       continue;
     }
     size_t end = pos;

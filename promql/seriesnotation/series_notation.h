@@ -4,8 +4,10 @@
 // missing samples, `stale` for a staleness marker, plain numbers including
 // Inf, NaN and 0x.. forms).
 //
-// Native-histogram values ({{...}}) are recognised but not decoded: they
-// come back marked `histogram` so callers can skip or refuse them.
+// Native-histogram values (`{{schema:0 count:3 buckets:[1 2]}}` and their
+// expanding forms, histogram_notation.h) are decoded into FloatHistograms;
+// they come back marked `histogram`, so callers that cannot use them refuse
+// them.
 //
 // Production code may use it (promtool-style rule unit tests load their
 // input series with it); tests/promqltest parses its scripts with it.
@@ -13,12 +15,14 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tsdb/api/labels.h"
 #include "tsdb/base/result.h"
+#include "tsdb/histogram/float_histogram.h"
 
 namespace promethium::promql::seriesnotation {
 
@@ -26,7 +30,11 @@ namespace promethium::promql::seriesnotation {
 struct SequenceValue {
   double value = 0;
   bool omitted = false;
-  bool histogram = false;  // a {{...}} native histogram (not decoded)
+  bool histogram = false;                   // a {{...}} native histogram, held by `h`
+  std::shared_ptr<const FloatHistogram> h;  // set exactly when `histogram`
+  // The description named a counter_reset_hint (promqltest compares the
+  // hint only then).
+  bool counter_reset_hint_set = false;
 };
 
 struct SeriesDesc {

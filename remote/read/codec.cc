@@ -10,7 +10,7 @@
 #include "remote/proto/chunked_frame.h"
 #include "remote/proto/remote.pb.h"
 #include "tsdb/base/varint.h"
-#include "tsdb/chunkenc/xor_chunk.h"
+#include "tsdb/chunkenc/chunk_encoding.h"
 
 namespace promethium::remote {
 namespace {
@@ -47,53 +47,122 @@ class SeriesCollector {
   SeriesCollector(int64_t mint, int64_t maxt, uint64_t max_samples)
       : mint_(mint), maxt_(maxt), max_samples_(max_samples) {}
 
-  std::vector<Sample>* For(Labels labels) { return &series_[std::move(labels)]; }
+  RemoteSeries* For(Labels labels) { return &series_[std::move(labels)]; }
 
-  Status Add(std::vector<Sample>* out, int64_t t, double v) {
-    if (t < mint_ || t > maxt_) return Status::OK();
+  // Whether a sample at t is kept; fails past the sample bound.
+  Result<bool> Keep(int64_t t) {
+    if (t < mint_ || t > maxt_) return false;
     if (++total_ > max_samples_) {
       return Status::ResourceExhausted(
           fmt::format("remote read answer holds more than {} samples in the query's range", max_samples_));
     }
-    out->push_back({t, v});
+    return true;
+  }
+
+  Status Add(RemoteSeries* out, int64_t t, double v) {
+    PROMETHIUM_ASSIGN_OR_RETURN(bool keep, Keep(t));
+    if (keep) out->samples.push_back({t, v});
     return Status::OK();
   }
 
-  // Sorted by labels; each series' samples sorted by time without duplicates.
+  // Sorted by labels; each series' samples and histograms sorted by time
+  // without duplicates, and no histogram where a float has the timestamp.
   SeriesList Finish() {
     SeriesList out;
     out.reserve(series_.size());
-    for (auto& [labels, samples] : series_) {
-      if (!std::is_sorted(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) { return a.t < b.t; })) {
-        std::stable_sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) { return a.t < b.t; });
-      }
-      samples.erase(
-          std::unique(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) { return a.t == b.t; }),
-          samples.end());
-      out.push_back({labels, std::move(samples)});
+    for (auto& [labels, series] : series_) {
+      SortUnique(&series.samples, [](const Sample& s) { return s.t; });
+      SortUnique(&series.histograms, [](const RemoteHistogram& h) { return h.t; });
+      std::erase_if(series.histograms, [&](const RemoteHistogram& h) {
+        return std::binary_search(series.samples.begin(), series.samples.end(), Sample{h.t, 0},
+                                  [](const Sample& a, const Sample& b) { return a.t < b.t; });
+      });
+      series.labels = labels;
+      out.push_back(std::move(series));
     }
     return out;
   }
 
  private:
+  template <typename T, typename TimeOf>
+  static void SortUnique(std::vector<T>* v, TimeOf time_of) {
+    auto before = [&](const T& a, const T& b) { return time_of(a) < time_of(b); };
+    if (!std::is_sorted(v->begin(), v->end(), before)) std::stable_sort(v->begin(), v->end(), before);
+    v->erase(std::unique(v->begin(), v->end(), [&](const T& a, const T& b) { return time_of(a) == time_of(b); }),
+             v->end());
+  }
+
   int64_t mint_, maxt_;
   uint64_t max_samples_;
   uint64_t total_ = 0;
-  std::map<Labels, std::vector<Sample>> series_;
+  std::map<Labels, RemoteSeries> series_;
 };
 
-Status DecodeXorChunk(const prometheus::Chunk& chunk, SeriesCollector* c, std::vector<Sample>* out) {
-  if (chunk.type() != prometheus::Chunk::XOR) {
-    return Status::Unsupported(fmt::format("remote read chunk encoding {} (only XOR float chunks are supported)",
-                                           prometheus::Chunk::Encoding_Name(chunk.type())));
+std::vector<HistogramSpan> SpansOf(const google::protobuf::RepeatedPtrField<prometheus::BucketSpan>& in) {
+  std::vector<HistogramSpan> out;
+  out.reserve(static_cast<size_t>(in.size()));
+  for (const prometheus::BucketSpan& s : in) out.push_back({s.offset(), s.length()});
+  return out;
+}
+
+// Prometheus's ToIntHistogram / ToFloatHistogram: the count oneof decides.
+RemoteHistogram FromProto(const prometheus::Histogram& p) {
+  RemoteHistogram out;
+  out.t = p.timestamp();
+  const auto hint = static_cast<CounterResetHint>(p.reset_hint() <= 3 ? p.reset_hint() : 0);
+  if (p.count_case() == prometheus::Histogram::kCountFloat) {
+    out.is_float = true;
+    FloatHistogram& fh = out.fh;
+    fh.counter_reset_hint = hint;
+    fh.schema = p.schema();
+    fh.zero_threshold = p.zero_threshold();
+    fh.zero_count = p.zero_count_float();
+    fh.count = p.count_float();
+    fh.sum = p.sum();
+    fh.positive_spans = SpansOf(p.positive_spans());
+    fh.negative_spans = SpansOf(p.negative_spans());
+    fh.positive_buckets.assign(p.positive_counts().begin(), p.positive_counts().end());
+    fh.negative_buckets.assign(p.negative_counts().begin(), p.negative_counts().end());
+    fh.custom_values.assign(p.custom_values().begin(), p.custom_values().end());
+    return out;
   }
-  if (chunk.data().size() < tsdb::kXorChunkHeaderSize) return Status::InvalidArgument("remote read chunk too short");
-  tsdb::XorIterator it(chunk.data());
-  while (it.Next() != ValueType::kNone) {
-    const Sample s = it.At();
-    PROMETHIUM_RETURN_IF_ERROR(c->Add(out, s.t, s.v));
+  Histogram& h = out.h;
+  h.counter_reset_hint = hint;
+  h.schema = p.schema();
+  h.zero_threshold = p.zero_threshold();
+  h.zero_count = p.zero_count_int();
+  h.count = p.count_int();
+  h.sum = p.sum();
+  h.positive_spans = SpansOf(p.positive_spans());
+  h.negative_spans = SpansOf(p.negative_spans());
+  h.positive_buckets.assign(p.positive_deltas().begin(), p.positive_deltas().end());
+  h.negative_buckets.assign(p.negative_deltas().begin(), p.negative_deltas().end());
+  h.custom_values.assign(p.custom_values().begin(), p.custom_values().end());
+  return out;
+}
+
+Status DecodeChunk(const prometheus::Chunk& chunk, SeriesCollector* c, RemoteSeries* out) {
+  const auto type = static_cast<uint32_t>(chunk.type());
+  if (type != prometheus::Chunk::XOR && type != prometheus::Chunk::HISTOGRAM &&
+      type != prometheus::Chunk::FLOAT_HISTOGRAM) {
+    return Status::Unsupported(
+        fmt::format("remote read chunk encoding {} ({})", type, prometheus::Chunk::Encoding_Name(chunk.type())));
   }
-  if (!it.Err().ok()) return it.Err().WithContext("remote read chunk");
+  if (chunk.data().size() < 2) return Status::InvalidArgument("remote read chunk too short");
+  PROMETHIUM_ASSIGN_OR_RETURN(std::unique_ptr<SampleIterator> it,
+                              tsdb::NewChunkIterator(static_cast<uint8_t>(type), chunk.data()));
+  for (ValueType vt = it->Next(); vt != ValueType::kNone; vt = it->Next()) {
+    PROMETHIUM_ASSIGN_OR_RETURN(bool keep, c->Keep(it->AtT()));
+    if (!keep) continue;
+    if (vt == ValueType::kFloat) {
+      out->samples.push_back(it->At());
+      continue;
+    }
+    RemoteHistogram& h = out->histograms.emplace_back();
+    h.is_float = vt == ValueType::kFloatHistogram;
+    h.t = h.is_float ? it->AtFloatHistogram(&h.fh) : it->AtHistogram(&h.h);
+  }
+  if (!it->Err().ok()) return Status::InvalidArgument(it->Err().WithContext("remote read chunk").message());
   return Status::OK();
 }
 
@@ -153,10 +222,13 @@ Result<SeriesList> DecodeSampledResponse(std::string_view snappy_body, int64_t m
   }
   SeriesCollector c(mint, maxt, limits.max_samples);
   for (const prometheus::TimeSeries& ts : resp.results(0).timeseries()) {
-    if (ts.histograms_size() > 0) return Status::Unsupported("native histograms in a remote read answer");
     PROMETHIUM_ASSIGN_OR_RETURN(Labels labels, ToLabels(ts.labels()));
-    std::vector<Sample>* out = c.For(std::move(labels));
+    RemoteSeries* out = c.For(std::move(labels));
     for (const prometheus::Sample& s : ts.samples()) PROMETHIUM_RETURN_IF_ERROR(c.Add(out, s.timestamp(), s.value()));
+    for (const prometheus::Histogram& h : ts.histograms()) {
+      PROMETHIUM_ASSIGN_OR_RETURN(bool keep, c.Keep(h.timestamp()));
+      if (keep) out->histograms.push_back(FromProto(h));
+    }
   }
   return c.Finish();
 }
@@ -179,10 +251,10 @@ Result<SeriesList> DecodeChunkedResponse(std::string_view body, int64_t mint, in
     }
     for (const prometheus::ChunkedSeries& cs : frame_msg.chunked_series()) {
       PROMETHIUM_ASSIGN_OR_RETURN(Labels labels, ToLabels(cs.labels()));
-      std::vector<Sample>* out = c.For(std::move(labels));
+      RemoteSeries* out = c.For(std::move(labels));
       for (const prometheus::Chunk& chunk : cs.chunks()) {
         if (chunk.max_time_ms() < mint || chunk.min_time_ms() > maxt) continue;
-        PROMETHIUM_RETURN_IF_ERROR(DecodeXorChunk(chunk, &c, out));
+        PROMETHIUM_RETURN_IF_ERROR(DecodeChunk(chunk, &c, out));
       }
     }
   }

@@ -5,18 +5,20 @@
 //  - Request: one prometheus.Query (time range, matchers, hints) in a
 //    ReadRequest accepting [STREAMED_XOR_CHUNKS, SAMPLES], protobuf then
 //    snappy block compression.
-//  - SAMPLES answer: a snappy-compressed ReadResponse with one QueryResult.
+//  - SAMPLES answer: a snappy-compressed ReadResponse with one QueryResult
+//    (float samples and native histograms).
 //  - STREAMED_XOR_CHUNKS answer: frames of a uvarint length, a big-endian
 //    CRC32C of the frame's bytes and the bytes, each a ChunkedReadResponse
-//    whose series carry XOR chunks. A series may span several frames (its
-//    chunks continue in the next frame under the same labels).
+//    whose series carry XOR, histogram or float-histogram chunks. A series
+//    may span several frames (its chunks continue in the next frame under
+//    the same labels).
 //
 // Decoding is bounded: frames above `frame_limit` bytes, a decompressed
 // SAMPLES body above `max_decoded_bytes`, or more than `max_samples` samples
-// in total fail with ResourceExhausted; a bad CRC, truncated frame, bad
-// snappy or protobuf, non-XOR chunk or corrupt chunk fail with
-// InvalidArgument. Samples outside [mint, maxt] are dropped (chunks may hold
-// more than was asked for).
+// (floats and histograms) in total fail with ResourceExhausted; a bad CRC,
+// truncated frame, bad snappy or protobuf or corrupt chunk fail with
+// InvalidArgument, a chunk of another encoding with Unsupported. Samples outside [mint, maxt] are dropped (chunks may
+// hold more than was asked for).
 //
 // Ownership: results are owned by the caller. Thread-safety: pure functions.
 #pragma once
@@ -56,10 +58,22 @@ struct DecodeLimits {
   uint64_t max_samples = 50'000'000;        // over the whole answer
 };
 
-// One answered series: samples sorted by time, unique timestamps.
+// One native-histogram sample of an answer: integer counts in `h` unless
+// `is_float`, then float counts in `fh`.
+struct RemoteHistogram {
+  int64_t t = 0;
+  bool is_float = false;
+  Histogram h;
+  FloatHistogram fh;
+};
+
+// One answered series: floats and histograms each sorted by time with
+// unique timestamps; no histogram shares a timestamp with a float (the
+// float wins, as in Prometheus's concreteSeriesIterator).
 struct RemoteSeries {
   Labels labels;
   std::vector<Sample> samples;
+  std::vector<RemoteHistogram> histograms;
 };
 // Sorted by labels, labels unique.
 using SeriesList = std::vector<RemoteSeries>;

@@ -5,7 +5,7 @@
 
 #include "remote/proto/chunked_frame.h"
 #include "remote/proto/remote.pb.h"
-#include "tsdb/chunkenc/xor_chunk.h"
+#include "tsdb/chunkenc/chunk_encoding.h"
 
 namespace promethium::remote {
 namespace {
@@ -176,9 +176,9 @@ TEST(DecodeChunkedResponse, RejectsCorruptFramesAndChunks) {
   few.max_samples = 3;
   EXPECT_EQ(DecodeChunkedResponse(good, 0, 100'000, few).status().code(), Status::Code::kResourceExhausted);
 
-  prometheus::ChunkedReadResponse hist = f;
-  hist.mutable_chunked_series(0)->mutable_chunks(0)->set_type(prometheus::Chunk::HISTOGRAM);
-  EXPECT_EQ(DecodeChunkedResponse(Frame(hist), 0, 100'000, {}).status().code(), Status::Code::kUnsupported);
+  prometheus::ChunkedReadResponse xor2 = f;  // Prometheus's start-timestamp encodings are not read
+  xor2.mutable_chunked_series(0)->mutable_chunks(0)->set_type(static_cast<prometheus::Chunk::Encoding>(4));
+  EXPECT_EQ(DecodeChunkedResponse(Frame(xor2), 0, 100'000, {}).status().code(), Status::Code::kUnsupported);
 
   prometheus::ChunkedReadResponse garbage = f;
   garbage.mutable_chunked_series(0)->mutable_chunks(0)->set_data(std::string("\x00\x05\x01", 3));
@@ -187,6 +187,114 @@ TEST(DecodeChunkedResponse, RejectsCorruptFramesAndChunks) {
   Result<SeriesList> empty = DecodeChunkedResponse("", 0, 1, {});
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
+}
+
+// Prometheus's FromIntHistogram / FromFloatHistogram shapes: the count
+// oneof says which kind it is.
+TEST(DecodeSampledResponse, DecodesHistogramsAndPrefersFloatsOnTheSameTimestamp) {
+  prometheus::ReadResponse resp;
+  prometheus::TimeSeries* ts = resp.add_results()->add_timeseries();
+  AddLabel(ts->mutable_labels(), "__name__", "h");
+  prometheus::Sample* s = ts->add_samples();
+  s->set_timestamp(3000);
+  s->set_value(7);
+  for (int64_t t : {1000, 3000, 9000}) {  // 3000 clashes with the float, 9000 is out of range
+    prometheus::Histogram* h = ts->add_histograms();
+    h->set_count_int(4);
+    h->set_zero_count_int(1);
+    h->set_sum(2.5);
+    h->set_schema(2);
+    h->set_zero_threshold(0.5);
+    prometheus::BucketSpan* span = h->add_positive_spans();
+    span->set_offset(-2);
+    span->set_length(2);
+    h->add_positive_deltas(2);
+    h->add_positive_deltas(-1);
+    h->set_reset_hint(prometheus::Histogram::YES);
+    h->set_timestamp(t);
+  }
+  prometheus::Histogram* f = ts->add_histograms();
+  f->set_count_float(1.5);
+  f->set_schema(-53);
+  f->add_positive_spans()->set_length(1);
+  f->add_positive_counts(1.5);
+  f->add_custom_values(10);
+  f->set_timestamp(2000);
+  Result<SeriesList> got = DecodeSampledResponse(Snappy(resp.SerializeAsString()), 0, 5000, {});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 1u);
+  const RemoteSeries& series = (*got)[0];
+  EXPECT_EQ(ToPairs(series.samples), (Pairs{{3000, 7}}));
+  ASSERT_EQ(series.histograms.size(), 2u);
+  const RemoteHistogram& ih = series.histograms[0];
+  EXPECT_EQ(ih.t, 1000);
+  EXPECT_FALSE(ih.is_float);
+  EXPECT_EQ(ih.h.count, 4u);
+  EXPECT_EQ(ih.h.zero_count, 1u);
+  EXPECT_EQ(ih.h.sum, 2.5);
+  EXPECT_EQ(ih.h.schema, 2);
+  EXPECT_EQ(ih.h.zero_threshold, 0.5);
+  EXPECT_EQ(ih.h.positive_spans, (std::vector<HistogramSpan>{{-2, 2}}));
+  EXPECT_EQ(ih.h.positive_buckets, (std::vector<int64_t>{2, -1}));
+  EXPECT_EQ(ih.h.counter_reset_hint, CounterResetHint::kCounterReset);
+  const RemoteHistogram& fh = series.histograms[1];
+  EXPECT_EQ(fh.t, 2000);
+  EXPECT_TRUE(fh.is_float);
+  EXPECT_EQ(fh.fh.count, 1.5);
+  EXPECT_EQ(fh.fh.schema, -53);
+  EXPECT_EQ(fh.fh.positive_buckets, (std::vector<double>{1.5}));
+  EXPECT_EQ(fh.fh.custom_values, (std::vector<double>{10}));
+
+  DecodeLimits few;  // histograms count against the sample bound
+  few.max_samples = 2;
+  EXPECT_EQ(DecodeSampledResponse(Snappy(resp.SerializeAsString()), 0, 5000, few).status().code(),
+            Status::Code::kResourceExhausted);
+}
+
+TEST(DecodeChunkedResponse, DecodesHistogramChunks) {
+  tsdb::HistogramChunk chunk;
+  tsdb::HistogramAppender app(&chunk);
+  for (int64_t i = 1; i <= 3; ++i) {
+    Histogram h;
+    h.count = static_cast<uint64_t>(2 * i);
+    h.sum = static_cast<double>(i);
+    h.positive_spans = {{0, 2}};
+    h.positive_buckets = {i, 0};  // i, i
+    ASSERT_TRUE(app.Append(i * 1000, h, /*append_only=*/true).ok());
+  }
+  tsdb::FloatHistogramChunk fchunk;
+  tsdb::FloatHistogramAppender fapp(&fchunk);
+  FloatHistogram fh;
+  fh.count = 0.5;
+  fh.positive_spans = {{1, 1}};
+  fh.positive_buckets = {0.5};
+  ASSERT_TRUE(fapp.Append(5000, fh, /*append_only=*/true).ok());
+
+  prometheus::ChunkedReadResponse frame;
+  prometheus::ChunkedSeries* cs = frame.add_chunked_series();
+  AddLabel(cs->mutable_labels(), "__name__", "h");
+  prometheus::Chunk* c = cs->add_chunks();
+  c->set_min_time_ms(1000);
+  c->set_max_time_ms(3000);
+  c->set_type(prometheus::Chunk::HISTOGRAM);
+  c->set_data(std::string(chunk.Bytes()));
+  c = cs->add_chunks();
+  c->set_min_time_ms(5000);
+  c->set_max_time_ms(5000);
+  c->set_type(prometheus::Chunk::FLOAT_HISTOGRAM);
+  c->set_data(std::string(fchunk.Bytes()));
+  Result<SeriesList> got = DecodeChunkedResponse(Frame(frame), 2000, 10'000, {});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 1u);
+  const auto& hs = (*got)[0].histograms;
+  ASSERT_EQ(hs.size(), 3u);  // 2000, 3000 and the float one; 1000 is before the range
+  EXPECT_EQ(hs[0].t, 2000);
+  EXPECT_FALSE(hs[0].is_float);
+  EXPECT_EQ(hs[0].h.count, 4u);
+  EXPECT_EQ(hs[1].h.sum, 3);
+  EXPECT_TRUE(hs[2].is_float);
+  EXPECT_EQ(hs[2].t, 5000);
+  EXPECT_EQ(hs[2].fh.positive_buckets, (std::vector<double>{0.5}));
 }
 
 TEST(ChunkedFrameReader, ReadsFramesInOrder) {

@@ -23,6 +23,92 @@ bool HasRequiredMatchers(const Labels& required, const Matchers& matchers) {
   return true;
 }
 
+// Iterates one answered series' floats and histograms merged by time (the
+// codec leaves no timestamp in both).
+class RemoteSeriesIterator final : public SampleIterator {
+ public:
+  explicit RemoteSeriesIterator(const RemoteSeries* series) : s_(series) {}
+
+  ValueType Next() override {
+    if (started_) {
+      if (current_ == ValueType::kNone) return current_;
+      if (current_ == ValueType::kFloat)
+        ++fi_;
+      else
+        ++hi_;
+    }
+    started_ = true;
+    return Settle();
+  }
+
+  ValueType Seek(int64_t t) override {
+    if (started_ && (current_ == ValueType::kNone || AtT() >= t)) return current_;
+    while (fi_ < s_->samples.size() && s_->samples[fi_].t < t) ++fi_;
+    while (hi_ < s_->histograms.size() && s_->histograms[hi_].t < t) ++hi_;
+    started_ = true;
+    return Settle();
+  }
+
+  Sample At() const override { return s_->samples[fi_]; }
+  int64_t AtHistogram(Histogram* h) const override {
+    *h = s_->histograms[hi_].h;
+    return s_->histograms[hi_].t;
+  }
+  int64_t AtFloatHistogram(FloatHistogram* fh) const override {
+    const RemoteHistogram& rh = s_->histograms[hi_];
+    *fh = rh.is_float ? rh.fh : rh.h.ToFloat();
+    return rh.t;
+  }
+  int64_t AtT() const override { return current_ == ValueType::kFloat ? s_->samples[fi_].t : s_->histograms[hi_].t; }
+  Status Err() const override { return Status::OK(); }
+
+ private:
+  ValueType Settle() {
+    const bool has_float = fi_ < s_->samples.size();
+    const bool has_hist = hi_ < s_->histograms.size();
+    if (has_float && (!has_hist || s_->samples[fi_].t < s_->histograms[hi_].t)) {
+      current_ = ValueType::kFloat;
+    } else if (has_hist) {
+      current_ = s_->histograms[hi_].is_float ? ValueType::kFloatHistogram : ValueType::kHistogram;
+    } else {
+      current_ = ValueType::kNone;
+    }
+    return current_;
+  }
+
+  const RemoteSeries* s_;
+  size_t fi_ = 0, hi_ = 0;
+  bool started_ = false;
+  ValueType current_ = ValueType::kNone;
+};
+
+class RemoteSeriesView final : public Series {
+ public:
+  explicit RemoteSeriesView(RemoteSeries series) : series_(std::move(series)) {}
+  const Labels& labels() const override { return series_.labels; }
+  std::unique_ptr<SampleIterator> Iterator(std::unique_ptr<SampleIterator> /*reuse*/) const override {
+    return std::make_unique<RemoteSeriesIterator>(&series_);
+  }
+
+ private:
+  RemoteSeries series_;
+};
+
+class RemoteSeriesSet final : public SeriesSet {
+ public:
+  explicit RemoteSeriesSet(SeriesList series) {
+    series_.reserve(series.size());
+    for (RemoteSeries& s : series) series_.emplace_back(std::move(s));
+  }
+  bool Next() override { return ++pos_ < series_.size(); }
+  const Series& At() const override { return series_[pos_]; }
+  Status Err() const override { return Status::OK(); }
+
+ private:
+  std::vector<RemoteSeriesView> series_;
+  size_t pos_ = static_cast<size_t>(-1);
+};
+
 class RemoteQuerier final : public Querier {
  public:
   RemoteQuerier(std::shared_ptr<RemoteReader> reader, RemoteQueryOptions options, int64_t mint, int64_t maxt)
@@ -31,11 +117,7 @@ class RemoteQuerier final : public Querier {
   std::unique_ptr<SeriesSet> Select(bool /*sorted*/, const SelectHints* hints, const Matchers& matchers) override {
     Result<SeriesList> series = Read(hints, matchers);
     if (!series.ok()) return ErrorSeriesSet(series.status());
-    std::vector<std::unique_ptr<ListSeries>> list;
-    list.reserve(series->size());
-    for (RemoteSeries& s : *series)
-      list.push_back(std::make_unique<ListSeries>(std::move(s.labels), std::move(s.samples)));
-    return std::make_unique<ListSeriesSet>(std::move(list));
+    return std::make_unique<RemoteSeriesSet>(std::move(series).value());
   }
 
   Result<std::vector<std::string>> LabelValues(std::string_view name, const Matchers& matchers) override {

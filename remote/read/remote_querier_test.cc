@@ -38,7 +38,7 @@ LocalStartTimeFn StartsAt(int64_t t) {
 
 TEST(RemoteQuerier, RequiredMatchersGateTheRemote) {
   auto reader = std::make_shared<FakeReader>();
-  reader->answer.push_back({Labels{{"__name__", "m"}, {"env", "prod"}}, {{1, 1}}});
+  reader->answer.push_back({Labels{{"__name__", "m"}, {"env", "prod"}}, {{1, 1}}, {}});
   RemoteQueryOptions opts;
   opts.required_matchers = Labels{{"env", "prod"}};
   opts.read_recent = true;
@@ -58,8 +58,8 @@ TEST(RemoteQuerier, RequiredMatchersGateTheRemote) {
 TEST(RemoteQuerier, ExternalLabelsBecomeMatchersAndAreStripped) {
   auto reader = std::make_shared<FakeReader>();
   // Stripping "region" reorders these two series.
-  reader->answer.push_back({Labels{{"__name__", "m"}, {"a", "2"}, {"region", "eu"}}, {{1, 1}}});
-  reader->answer.push_back({Labels{{"__name__", "m"}, {"b", "1"}, {"region", "eu"}}, {{1, 2}}});
+  reader->answer.push_back({Labels{{"__name__", "m"}, {"a", "2"}, {"region", "eu"}}, {{1, 1}}, {}});
+  reader->answer.push_back({Labels{{"__name__", "m"}, {"b", "1"}, {"region", "eu"}}, {{1, 2}}, {}});
   RemoteQueryOptions opts;
   opts.external_labels = Labels{{"region", "eu"}, {"zone", "z1"}};
   opts.read_recent = true;
@@ -121,8 +121,8 @@ TEST(RemoteQuerier, ErrorsFailTheSetOrBecomeWarningsWhenSecondary) {
 
 TEST(RemoteQuerier, LabelQueriesComeFromASelect) {
   auto reader = std::make_shared<FakeReader>();
-  reader->answer.push_back({Labels{{"__name__", "a"}, {"job", "x"}}, {{1, 1}}});
-  reader->answer.push_back({Labels{{"__name__", "b"}, {"instance", "i"}, {"job", "y"}}, {{1, 1}}});
+  reader->answer.push_back({Labels{{"__name__", "a"}, {"job", "x"}}, {{1, 1}}, {}});
+  reader->answer.push_back({Labels{{"__name__", "b"}, {"instance", "i"}, {"job", "y"}}, {{1, 1}}, {}});
   RemoteQueryOptions opts;
   opts.read_recent = true;
   RemoteQueryable q(reader, opts, StartsAt(0));
@@ -134,6 +134,53 @@ TEST(RemoteQuerier, LabelQueriesComeFromASelect) {
   EXPECT_EQ(reader->queries.back().hints.end, 100);
   EXPECT_EQ(querier->LabelValues("job", {Eq("job", "x")}).value(), (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(MatchersText(reader->queries.back()), "job=x;");
+}
+
+TEST(RemoteQuerier, SeriesIterateFloatsAndHistogramsInTimeOrder) {
+  auto reader = std::make_shared<FakeReader>();
+  RemoteSeries series;
+  series.labels = Labels{{"__name__", "m"}};
+  series.samples = {{1000, 1}, {4000, 4}};
+  RemoteHistogram ih;
+  ih.t = 2000;
+  ih.h.count = 3;
+  ih.h.positive_spans = {{0, 1}};
+  ih.h.positive_buckets = {3};
+  RemoteHistogram fh;
+  fh.t = 3000;
+  fh.is_float = true;
+  fh.fh.count = 2.5;
+  series.histograms = {ih, fh};
+  reader->answer.push_back(series);
+  RemoteQueryOptions opts;
+  opts.read_recent = true;
+  RemoteQueryable q(reader, opts, StartsAt(0));
+  auto querier = q.NewQuerier(0, 10000).value();
+  auto set = querier->Select(true, nullptr, {Eq("__name__", "m")});
+  ASSERT_TRUE(set->Next());
+  auto it = set->At().Iterator(nullptr);
+  EXPECT_EQ(it->Next(), ValueType::kFloat);
+  EXPECT_EQ(it->At().t, 1000);
+  EXPECT_EQ(it->Next(), ValueType::kHistogram);
+  Histogram h;
+  EXPECT_EQ(it->AtHistogram(&h), 2000);
+  EXPECT_EQ(h.count, 3u);
+  EXPECT_EQ(h.positive_buckets, (std::vector<int64_t>{3}));
+  EXPECT_EQ(it->Next(), ValueType::kFloatHistogram);
+  FloatHistogram f;
+  EXPECT_EQ(it->AtFloatHistogram(&f), 3000);
+  EXPECT_EQ(f.count, 2.5);
+  EXPECT_EQ(it->AtT(), 3000);
+  EXPECT_EQ(it->Next(), ValueType::kFloat);
+  EXPECT_EQ(it->At().v, 4);
+  EXPECT_EQ(it->Next(), ValueType::kNone);
+  EXPECT_EQ(it->Next(), ValueType::kNone);
+
+  auto again = set->At().Iterator(nullptr);
+  EXPECT_EQ(again->Seek(2500), ValueType::kFloatHistogram);
+  EXPECT_EQ(again->Seek(1000), ValueType::kFloatHistogram);  // never moves back
+  EXPECT_EQ(again->Seek(3500), ValueType::kFloat);
+  EXPECT_EQ(again->Seek(4001), ValueType::kNone);
 }
 
 }  // namespace

@@ -52,18 +52,65 @@ struct Tally {
   EncodedBatch* out;
   bool first = true;
   bool Keep(const QueueItem& item, int64_t min_timestamp) {
-    const bool sample = item.kind == QueueItem::Kind::kSample;
-    if (item.t < min_timestamp) {
-      ++(sample ? out->dropped_samples : out->dropped_exemplars);
-      return false;
+    const bool too_old = item.t < min_timestamp;
+    switch (item.kind) {
+      case QueueItem::Kind::kSample: ++(too_old ? out->dropped_samples : out->samples); break;
+      case QueueItem::Kind::kExemplar: ++(too_old ? out->dropped_exemplars : out->exemplars); break;
+      case QueueItem::Kind::kHistogram:
+      case QueueItem::Kind::kFloatHistogram: ++(too_old ? out->dropped_histograms : out->histograms); break;
     }
-    ++(sample ? out->samples : out->exemplars);
+    if (too_old) return false;
     out->highest_timestamp = first ? item.t : std::max(out->highest_timestamp, item.t);
     out->lowest_timestamp = first ? item.t : std::min(out->lowest_timestamp, item.t);
     first = false;
     return true;
   }
 };
+
+// Fills a 1.0 or 2.0 Histogram message (their fields share names and
+// numbers) from the item's histogram, as Prometheus's
+// HistogramToHistogramProto / FloatHistogramToHistogramProto: integer
+// histograms set the *_int counts and deltas, float ones the *_float counts
+// and absolute counts.
+template <typename Msg>
+void FillHistogram(const QueueItem& item, Msg* m) {
+  m->set_timestamp(item.t);
+  auto add_spans = [](const std::vector<HistogramSpan>& spans, auto* out) {
+    for (const HistogramSpan& s : spans) {
+      auto* ps = out->Add();
+      ps->set_offset(s.offset);
+      ps->set_length(s.length);
+    }
+  };
+  auto fill_common = [&](const auto& h) {
+    m->set_reset_hint(static_cast<typename Msg::ResetHint>(h.counter_reset_hint));
+    m->set_schema(h.schema);
+    m->set_zero_threshold(h.zero_threshold);
+    m->set_sum(h.sum);
+    add_spans(h.negative_spans, m->mutable_negative_spans());
+    add_spans(h.positive_spans, m->mutable_positive_spans());
+    for (double v : h.custom_values) m->add_custom_values(v);
+  };
+  if (item.kind == QueueItem::Kind::kHistogram) {
+    const Histogram& h = *item.h;
+    fill_common(h);
+    m->set_count_int(h.count);
+    m->set_zero_count_int(h.zero_count);
+    for (int64_t d : h.negative_buckets) m->add_negative_deltas(d);
+    for (int64_t d : h.positive_buckets) m->add_positive_deltas(d);
+  } else {
+    const FloatHistogram& h = *item.fh;
+    fill_common(h);
+    m->set_count_float(h.count);
+    m->set_zero_count_float(h.zero_count);
+    for (double c : h.negative_buckets) m->add_negative_counts(c);
+    for (double c : h.positive_buckets) m->add_positive_counts(c);
+  }
+}
+
+bool IsHistogram(const QueueItem& item) {
+  return item.kind == QueueItem::Kind::kHistogram || item.kind == QueueItem::Kind::kFloatHistogram;
+}
 
 // prometheus.WriteRequest written directly in the protobuf wire format:
 // the generated classes would copy every label string into a message
@@ -76,6 +123,7 @@ constexpr uint8_t kTagSeries = 0x0A;         // WriteRequest.timeseries = 1
 constexpr uint8_t kTagLabels = 0x0A;         // TimeSeries.labels = 1, Exemplar.labels = 1
 constexpr uint8_t kTagSample = 0x12;         // TimeSeries.samples = 2
 constexpr uint8_t kTagExemplar = 0x1A;       // TimeSeries.exemplars = 3
+constexpr uint8_t kTagHistogram = 0x22;      // TimeSeries.histograms = 4
 constexpr uint8_t kTagSampleValue = 0x09;    // Sample.value = 1, fixed64
 constexpr uint8_t kTagSampleTime = 0x10;     // Sample.timestamp = 2, varint
 constexpr uint8_t kTagExemplarValue = 0x11;  // Exemplar.value = 2, fixed64
@@ -117,6 +165,19 @@ void PutPoint(std::string* out, uint8_t value_tag, uint8_t time_tag, double v, i
   PutUvarint(out, static_cast<uint64_t>(t));
 }
 
+// One TimeSeries holding the histogram of `item`. Histograms are few and
+// nested, so the generated class encodes the Histogram message itself.
+void PutHistogramSeriesV1(std::string* out, const QueueItem& item, std::string* scratch) {
+  v1::Histogram h;
+  FillHistogram(item, &h);
+  scratch->clear();
+  h.SerializeToString(scratch);
+  PutLen(out, kTagSeries, LabelsSize(item.series->labels) + LenFieldSize(scratch->size()));
+  PutLabels(out, item.series->labels);
+  PutLen(out, kTagHistogram, scratch->size());
+  out->append(*scratch);
+}
+
 // One TimeSeries holding `item`.
 void PutSeriesV1(std::string* out, const QueueItem& item) {
   const size_t labels = LabelsSize(item.series->labels);
@@ -134,9 +195,15 @@ Result<EncodedBatch> EncodeV1(std::span<const QueueItem> items, int64_t min_time
   EncodedBatch out;
   Tally tally{&out};
   std::string raw;
+  std::string scratch;
   raw.reserve(items.size() * 256);
   for (const QueueItem& item : items) {
-    if (tally.Keep(item, min_timestamp)) PutSeriesV1(&raw, item);
+    if (!tally.Keep(item, min_timestamp)) continue;
+    if (IsHistogram(item)) {
+      PutHistogramSeriesV1(&raw, item, &scratch);
+    } else {
+      PutSeriesV1(&raw, item);
+    }
   }
   out.body = Compress(raw);
   return out;
@@ -183,7 +250,9 @@ Result<EncodedBatch> EncodeV2(std::span<const QueueItem> items, const MetadataIn
       pm->set_unit_ref(symbols.Ref(md->unit));
       ++out.metadata;
     }
-    if (item.kind == QueueItem::Kind::kSample) {
+    if (IsHistogram(item)) {
+      FillHistogram(item, ts->add_histograms());
+    } else if (item.kind == QueueItem::Kind::kSample) {
       v2::Sample* s = ts->add_samples();
       s->set_value(item.v);
       s->set_timestamp(item.t);

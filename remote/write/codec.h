@@ -1,10 +1,15 @@
-// Remote write request encoding: a batch of QueueItems as a snappy-compressed
+// Remote write request encoding: a batch of QueueItems (samples, exemplars,
+// native histograms) as a snappy-compressed
 // prometheus.WriteRequest (Remote Write 1.0) or io.prometheus.write.v2.Request
 // (2.0), plus the 1.0 metadata-only request, and the request headers each
 // protocol sends.
 //
-// As Prometheus does, every item becomes its own TimeSeries (one sample or
-// one exemplar each); labels are sent sorted. 2.0 interns every string in
+// As Prometheus does, every item becomes its own TimeSeries (one sample, one
+// exemplar or one histogram each); labels are sent sorted. Histograms go
+// into TimeSeries.histograms as Prometheus's HistogramToHistogramProto puts
+// them: integer ones with count_int/zero_count_int and bucket deltas, float
+// ones with count_float/zero_count_float and absolute counts, custom-bucket
+// bounds in custom_values (both protocols). 2.0 interns every string in
 // the request's symbols table (symbols[0] is ""), and fills each series'
 // Metadata from `metadata` (looked up by metric name, then by the name
 // without a _total/_bucket/_count/_sum/_info suffix); without an entry the
@@ -41,12 +46,14 @@ struct EncodedBatch {
   std::string body;  // compressed
   size_t samples = 0;
   size_t exemplars = 0;
+  size_t histograms = 0;          // integer and float
   size_t metadata = 0;            // 2.0: series that carried metadata
   int64_t highest_timestamp = 0;  // ms; of what was encoded
   int64_t lowest_timestamp = 0;   // ms
   // Items left out because older than `min_timestamp`.
   size_t dropped_samples = 0;
   size_t dropped_exemplars = 0;
+  size_t dropped_histograms = 0;
 };
 
 // Encodes `items`, leaving out those with t < min_timestamp (pass INT64_MIN

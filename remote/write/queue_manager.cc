@@ -243,43 +243,70 @@ bool Enqueue(QueueManager::State& s, uint64_t ref, QueueItem&& item) REQUIRES(s.
   }
 }
 
-// Publishes one Append's counts.
-void Publish(QueueManager::State& s, const AppendTally& t, bool exemplars) {
+// What one Append call carries, for its metrics.
+enum class DataKind { kSamples, kExemplars, kHistograms };
+
+// The metrics of one DataKind.
+struct KindMetrics {
+  Gauge* pending;
+  Counter* dropped_too_old;
+  Counter* dropped_series;
+  Counter* dropped_unintentional_series;
+  Counter* in_total;
+  const char* name;
+};
+
+KindMetrics MetricsOf(QueueMetrics& m, DataKind kind) {
+  switch (kind) {
+    case DataKind::kExemplars:
+      return {m.exemplars_pending,        m.exemplars_dropped_too_old,
+              m.exemplars_dropped_series, m.exemplars_dropped_unintentional_series,
+              m.exemplars_in_total,       "exemplars"};
+    case DataKind::kHistograms:
+      return {m.histograms_pending,        m.histograms_dropped_too_old,
+              m.histograms_dropped_series, m.histograms_dropped_unintentional_series,
+              m.histograms_in_total,       "histograms"};
+    case DataKind::kSamples: break;
+  }
+  return {m.samples_pending,        m.samples_dropped_too_old,
+          m.samples_dropped_series, m.samples_dropped_unintentional_series,
+          m.samples_in_total,       "samples"};
+}
+
+// Publishes one Append's counts. Samples and histograms (not exemplars)
+// raise the highest received timestamp, as in Prometheus.
+void Publish(QueueManager::State& s, const AppendTally& t, DataKind kind) {
   QueueMetrics& m = s.metrics;
+  const KindMetrics km = MetricsOf(m, kind);
   if (t.enqueued > 0) {
-    (exemplars ? m.exemplars_pending : m.samples_pending)->Add(static_cast<double>(t.enqueued));
+    km.pending->Add(static_cast<double>(t.enqueued));
     const double seconds = static_cast<double>(t.highest_t / 1000);
     SetGaugeToMax(m.queue_highest_timestamp_seconds, seconds);
-    if (!exemplars) {
+    if (kind != DataKind::kExemplars) {
       double prev = s.highest_received_seconds.load();
       while (seconds > prev && !s.highest_received_seconds.compare_exchange_weak(prev, seconds)) {
       }
       if (s.count_process_input.load()) SetGaugeToMax(m.highest_timestamp_in_seconds, seconds);
     }
   }
-  if (t.too_old > 0) (exemplars ? m.exemplars_dropped_too_old : m.samples_dropped_too_old)->Inc(t.too_old);
-  if (t.dropped_series > 0) {
-    (exemplars ? m.exemplars_dropped_series : m.samples_dropped_series)->Inc(t.dropped_series);
-  }
+  if (t.too_old > 0) km.dropped_too_old->Inc(t.too_old);
+  if (t.dropped_series > 0) km.dropped_series->Inc(t.dropped_series);
   if (t.unknown_series > 0) {
-    (exemplars ? m.exemplars_dropped_unintentional_series : m.samples_dropped_unintentional_series)
-        ->Inc(t.unknown_series);
-    LogDebug(kLog, "Dropped {} for series that were not explicitly dropped via relabelling: remote_name={}",
-             exemplars ? "exemplars" : "samples", s.options.config.name);
+    km.dropped_unintentional_series->Inc(t.unknown_series);
+    LogDebug(kLog, "Dropped {} for series that were not explicitly dropped via relabelling: remote_name={}", km.name,
+             s.options.config.name);
   }
   s.data_dropped.Add(t.dropped_series + t.unknown_series);
 }
 
-// The shared body of Append and AppendExemplars: `make` builds the item of
-// one input (series set by the caller).
+// The shared body of the Append* calls: `make` builds the item of one input
+// (series set by the caller).
 template <typename T, typename Make>
-bool AppendRecord(QueueManager::State& s, std::span<const T> in, WalPosition end, bool exemplars, Make make) {
+bool AppendRecord(QueueManager::State& s, std::span<const T> in, WalPosition end, DataKind kind, Make make) {
   const int64_t age_limit = s.qc().sample_age_limit_ms;
   const int64_t oldest = age_limit > 0 ? WallNowMs() - age_limit : INT64_MIN;
   s.data_in.Add(static_cast<int64_t>(in.size()));
-  if (s.count_process_input.load()) {
-    (exemplars ? s.metrics.exemplars_in_total : s.metrics.samples_in_total)->Inc(static_cast<double>(in.size()));
-  }
+  if (s.count_process_input.load()) MetricsOf(s.metrics, kind).in_total->Inc(static_cast<double>(in.size()));
   AppendTally tally;
   bool ok = true;
   {
@@ -308,14 +335,14 @@ bool AppendRecord(QueueManager::State& s, std::span<const T> in, WalPosition end
     }
     if (ok) s.acks.Close(seq);
   }
-  Publish(s, tally, exemplars);
+  Publish(s, tally, kind);
   return ok;
 }
 
 }  // namespace
 
 bool QueueManager::Append(std::span<const tsdb::wal::RefSample> samples, WalPosition end) {
-  return AppendRecord(*s_, samples, end, false, [](const tsdb::wal::RefSample& x) {
+  return AppendRecord(*s_, samples, end, DataKind::kSamples, [](const tsdb::wal::RefSample& x) {
     QueueItem item;
     item.t = x.t;
     item.v = x.v;
@@ -325,12 +352,37 @@ bool QueueManager::Append(std::span<const tsdb::wal::RefSample> samples, WalPosi
 
 bool QueueManager::AppendExemplars(std::span<const tsdb::wal::RefExemplar> exemplars, WalPosition end) {
   if (!s_->options.config.send_exemplars) exemplars = {};  // nothing to send, but the position advances
-  return AppendRecord(*s_, exemplars, end, true, [](const tsdb::wal::RefExemplar& x) {
+  return AppendRecord(*s_, exemplars, end, DataKind::kExemplars, [](const tsdb::wal::RefExemplar& x) {
     QueueItem item;
     item.t = x.t;
     item.v = x.v;
     item.kind = QueueItem::Kind::kExemplar;
     item.exemplar_labels = x.labels;
+    return item;
+  });
+}
+
+bool QueueManager::AppendHistograms(std::span<const tsdb::wal::RefHistogramSample> histograms, WalPosition end) {
+  // As Prometheus: without send_native_histograms nothing is sent (the
+  // position still advances).
+  if (!s_->options.config.send_native_histograms) histograms = {};
+  return AppendRecord(*s_, histograms, end, DataKind::kHistograms, [](const tsdb::wal::RefHistogramSample& x) {
+    QueueItem item;
+    item.t = x.t;
+    item.kind = QueueItem::Kind::kHistogram;
+    item.h = std::make_shared<const Histogram>(x.h);
+    return item;
+  });
+}
+
+bool QueueManager::AppendFloatHistograms(std::span<const tsdb::wal::RefFloatHistogramSample> histograms,
+                                         WalPosition end) {
+  if (!s_->options.config.send_native_histograms) histograms = {};
+  return AppendRecord(*s_, histograms, end, DataKind::kHistograms, [](const tsdb::wal::RefFloatHistogramSample& x) {
+    QueueItem item;
+    item.t = x.t;
+    item.kind = QueueItem::Kind::kFloatHistogram;
+    item.fh = std::make_shared<const FloatHistogram>(x.fh);
     return item;
   });
 }

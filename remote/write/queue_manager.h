@@ -36,6 +36,7 @@
 // asynchronous, so shards overlap their requests); StoreSeries, Append,
 // AppendExemplars and SeriesReset come from the one watcher thread;
 // AcknowledgedPosition, Start, Stop and the accessors from any thread.
+// (AppendHistograms and AppendFloatHistograms, too, come from the watcher.)
 // Ownership: the manager owns its thread, shards and HTTP clients; the
 // metrics registry and metadata source are borrowed and must outlive it.
 #pragma once
@@ -92,6 +93,10 @@ class QueueManager : public WalConsumer {
   void StoreSeries(std::span<const tsdb::wal::RefSeries> series, uint64_t segment) override;
   bool Append(std::span<const tsdb::wal::RefSample> samples, WalPosition end) override;
   bool AppendExemplars(std::span<const tsdb::wal::RefExemplar> exemplars, WalPosition end) override;
+  // Without send_native_histograms these send nothing (as Prometheus) but
+  // still advance the acknowledged position.
+  bool AppendHistograms(std::span<const tsdb::wal::RefHistogramSample> histograms, WalPosition end) override;
+  bool AppendFloatHistograms(std::span<const tsdb::wal::RefFloatHistogramSample> histograms, WalPosition end) override;
   void SeriesReset(uint64_t segment) override;
   WalPosition AcknowledgedPosition() const override;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <mutex>
@@ -378,6 +379,66 @@ TEST_F(QueueManagerTest, ExemplarsOnlyWhenEnabled) {
   ASSERT_EQ(req.timeseries(0).exemplars_size(), 1);
   EXPECT_EQ(req.timeseries(0).exemplars(0).labels(0).value(), "t1");
   EXPECT_EQ(CounterValue("exemplars_total"), 1);
+}
+
+// send_native_histograms as Prometheus: off, histogram records are read but
+// nothing is sent (the position still advances); on, each histogram is a
+// TimeSeries of its own, counted in histograms_total (codec_histogram_test
+// checks the fields).
+TEST_F(QueueManagerTest, HistogramsOnlyWithSendNativeHistograms) {
+  TestReceiver rx;
+  url_ = rx.url();
+  Histogram h;
+  h.count = 4;
+  h.sum = 2;
+  h.positive_spans = {{0, 2}};
+  h.positive_buckets = {1, 2};
+  FloatHistogram fh;
+  fh.schema = kCustomBucketsSchema;
+  fh.count = 1.5;
+  fh.positive_spans = {{0, 1}};
+  fh.positive_buckets = {1.5};
+  fh.custom_values = {5};
+  const std::vector<tsdb::wal::RefHistogramSample> hs = {{1, 1000, h}, {3, 1000, h}};  // ref 3: unknown series
+  const std::vector<tsdb::wal::RefFloatHistogramSample> fhs = {{2, 2000, fh}};
+  RemoteWriteConfig c = Config(url_);
+  auto off = Make(c);
+  off->StoreSeries(TwoSeries(), 0);
+  ASSERT_TRUE(off->AppendHistograms(hs, WalPosition{0, 40}));
+  ASSERT_TRUE(off->AppendFloatHistograms(fhs, WalPosition{0, 80}));
+  EXPECT_EQ(off->AcknowledgedPosition(), (WalPosition{0, 80}));  // nothing to send: done at once
+  off->Stop();
+  EXPECT_EQ(rx.count(), 0);
+  EXPECT_EQ(CounterValue("histograms_total"), 0);
+
+  c.send_native_histograms = true;
+  auto on = Make(c);
+  on->StoreSeries(TwoSeries(), 0);
+  ASSERT_TRUE(on->AppendHistograms(hs, WalPosition{0, 40}));
+  ASSERT_TRUE(on->AppendFloatHistograms(fhs, WalPosition{0, 80}));
+  ASSERT_TRUE(WaitFor([&] { return on->AcknowledgedPosition() == WalPosition{0, 80}; }));
+  std::vector<std::string> got;
+  for (const TestRequest& r : rx.requests()) {
+    prometheus::WriteRequest req;
+    ASSERT_TRUE(req.ParseFromString(r.body));
+    for (const auto& ts : req.timeseries()) {
+      EXPECT_EQ(ts.samples_size(), 0);
+      for (const auto& ph : ts.histograms()) {
+        got.push_back(ts.labels(0).value() + " " + std::to_string(ph.timestamp()) + " " +
+                      (ph.has_count_int() ? "int " + std::to_string(ph.count_int())
+                                          : "float " + std::to_string(ph.count_float())));
+      }
+    }
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"reqs_total 2000 float 1.500000", "up 1000 int 4"}));
+  EXPECT_EQ(CounterValue("histograms_total"), 2);
+  EXPECT_EQ(CounterValue("histograms_dropped_total", {{"reason", "unintentionally_dropped_series"}}), 1);
+  EXPECT_EQ(CounterValue("samples_total"), 0);
+  EXPECT_EQ(
+      registry_.GetGauge("prometheus_remote_storage_histograms_pending", "", {{"remote_name", "test"}, {"url", url_}})
+          ->Value(),
+      0);
 }
 
 TEST_F(QueueManagerTest, ReshardKeepsEverySampleAndPosition) {

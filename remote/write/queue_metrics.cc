@@ -24,6 +24,7 @@ QueueMetrics::QueueMetrics(MetricsRegistry* r, const std::string& remote_name, c
   const MetricLabels l = {{"remote_name", remote_name}, {"url", url}};
   samples_total = r->GetCounter(N("samples_total"), "Total number of samples sent to remote storage.", l);
   exemplars_total = r->GetCounter(N("exemplars_total"), "Total number of exemplars sent to remote storage.", l);
+  histograms_total = r->GetCounter(N("histograms_total"), "Total number of histograms sent to remote storage.", l);
   metadata_total = r->GetCounter(N("metadata_total"), "Total number of metadata entries sent to remote storage.", l);
   samples_failed_total =
       r->GetCounter(N("samples_failed_total"),
@@ -31,6 +32,9 @@ QueueMetrics::QueueMetrics(MetricsRegistry* r, const std::string& remote_name, c
   exemplars_failed_total =
       r->GetCounter(N("exemplars_failed_total"),
                     "Total number of exemplars which failed on send to remote storage, non-recoverable errors.", l);
+  histograms_failed_total =
+      r->GetCounter(N("histograms_failed_total"),
+                    "Total number of histograms which failed on send to remote storage, non-recoverable errors.", l);
   metadata_failed_total = r->GetCounter(
       N("metadata_failed_total"),
       "Total number of metadata entries which failed on send to remote storage, non-recoverable errors.", l);
@@ -42,6 +46,10 @@ QueueMetrics::QueueMetrics(MetricsRegistry* r, const std::string& remote_name, c
                                           "Total number of exemplars which failed on send to remote storage but "
                                           "were retried because the send error was recoverable.",
                                           l);
+  histograms_retried_total = r->GetCounter(N("histograms_retried_total"),
+                                           "Total number of histograms which failed on send to remote storage but "
+                                           "were retried because the send error was recoverable.",
+                                           l);
   metadata_retried_total = r->GetCounter(N("metadata_retried_total"),
                                          "Total number of metadata entries which failed on send to remote storage "
                                          "but were retried because the send error was recoverable.",
@@ -52,6 +60,9 @@ QueueMetrics::QueueMetrics(MetricsRegistry* r, const std::string& remote_name, c
   exemplars_dropped_too_old = Dropped(r, "exemplars", l, "too_old");
   exemplars_dropped_series = Dropped(r, "exemplars", l, "dropped_series");
   exemplars_dropped_unintentional_series = Dropped(r, "exemplars", l, "unintentionally_dropped_series");
+  histograms_dropped_too_old = Dropped(r, "histograms", l, "too_old");
+  histograms_dropped_series = Dropped(r, "histograms", l, "dropped_series");
+  histograms_dropped_unintentional_series = Dropped(r, "histograms", l, "unintentionally_dropped_series");
   enqueue_retries_total = r->GetCounter(N("enqueue_retries_total"),
                                         "Total number of times enqueue has failed because a shards queue was full.", l);
   sent_batch_duration_seconds =
@@ -72,6 +83,9 @@ QueueMetrics::QueueMetrics(MetricsRegistry* r, const std::string& remote_name, c
   exemplars_pending =
       r->GetGauge(N("exemplars_pending"),
                   "The number of exemplars pending in the queues shards to be sent to the remote storage.", l);
+  histograms_pending =
+      r->GetGauge(N("histograms_pending"),
+                  "The number of histograms pending in the queues shards to be sent to the remote storage.", l);
   shard_capacity =
       r->GetGauge(N("shard_capacity"),
                   "The capacity of each shard of the queue used for parallel sending to the remote storage.", l);
@@ -99,6 +113,8 @@ QueueMetrics::QueueMetrics(MetricsRegistry* r, const std::string& remote_name, c
       r->GetCounter(N("samples_in_total"), "Samples in to remote storage, compare to samples out for queue managers.");
   exemplars_in_total = r->GetCounter(N("exemplars_in_total"),
                                      "Exemplars in to remote storage, compare to exemplars out for queue managers.");
+  histograms_in_total = r->GetCounter(
+      N("histograms_in_total"), "HistogramSamples in to remote storage, compare to histograms out for queue managers.");
   highest_timestamp_in_seconds =
       r->GetGauge(N("highest_timestamp_in_seconds"),
                   "Highest timestamp that has come into the remote storage via the Appender interface, in seconds "

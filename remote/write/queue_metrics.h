@@ -19,12 +19,15 @@ struct QueueMetrics {
 
   Counter* samples_total;
   Counter* exemplars_total;
+  Counter* histograms_total;
   Counter* metadata_total;
   Counter* samples_failed_total;
   Counter* exemplars_failed_total;
+  Counter* histograms_failed_total;
   Counter* metadata_failed_total;
   Counter* samples_retried_total;
   Counter* exemplars_retried_total;
+  Counter* histograms_retried_total;
   Counter* metadata_retried_total;
   Counter* samples_dropped_too_old;
   Counter* samples_dropped_series;                // relabeled away
@@ -32,12 +35,16 @@ struct QueueMetrics {
   Counter* exemplars_dropped_too_old;
   Counter* exemplars_dropped_series;
   Counter* exemplars_dropped_unintentional_series;
+  Counter* histograms_dropped_too_old;
+  Counter* histograms_dropped_series;
+  Counter* histograms_dropped_unintentional_series;
   Counter* enqueue_retries_total;
-  Histogram* sent_batch_duration_seconds;
+  HistogramMetric* sent_batch_duration_seconds;
   Gauge* queue_highest_timestamp_seconds;
   Gauge* queue_highest_sent_timestamp_seconds;
   Gauge* samples_pending;
   Gauge* exemplars_pending;
+  Gauge* histograms_pending;
   Gauge* shard_capacity;
   Gauge* shards;
   Gauge* shards_max;
@@ -49,6 +56,7 @@ struct QueueMetrics {
   // Process-wide (no labels).
   Counter* samples_in_total;
   Counter* exemplars_in_total;
+  Counter* histograms_in_total;
   Gauge* highest_timestamp_in_seconds;
 };
 

@@ -24,14 +24,9 @@ int64_t NextRetryDelay(int64_t retry_after_ms, int64_t max_backoff_ms, int64_t* 
 }
 
 // What one batch held when it left its shard.
-struct BatchCounts {
-  int64_t samples = 0;
-  int64_t exemplars = 0;
-};
-
-BatchCounts Count(const std::vector<QueueItem>& batch) {
-  BatchCounts c;
-  for (const QueueItem& item : batch) ++(item.kind == QueueItem::Kind::kSample ? c.samples : c.exemplars);
+ItemCounts Count(const std::vector<QueueItem>& batch) {
+  ItemCounts c;
+  for (const QueueItem& item : batch) c.Add(item);
   return c;
 }
 
@@ -48,7 +43,7 @@ struct SendResult {
 
 net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vector<QueueItem> batch) {
   const auto begin = std::chrono::steady_clock::now();
-  const BatchCounts queued = Count(batch);
+  const ItemCounts queued = Count(batch);
   const RemoteWriteConfig& cfg = options.config;
   std::shared_ptr<const MetadataIndex> md;
   {
@@ -56,23 +51,26 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
     md = metadata;
   }
   EncodedBatch enc;
-  size_t recorded_drops_samples = 0, recorded_drops_exemplars = 0;
+  size_t recorded_drops_samples = 0, recorded_drops_exemplars = 0, recorded_drops_histograms = 0;
   // Encodes the batch again leaving out what became too old; counts the new drops.
   auto encode = [&]() -> Status {
     PROMETHIUM_ASSIGN_OR_RETURN(enc,
                                 EncodeBatch(cfg.protocol, batch, md.get(), OldestAllowed(qc().sample_age_limit_ms)));
     metrics.samples_dropped_too_old->Inc(static_cast<double>(enc.dropped_samples - recorded_drops_samples));
     metrics.exemplars_dropped_too_old->Inc(static_cast<double>(enc.dropped_exemplars - recorded_drops_exemplars));
+    metrics.histograms_dropped_too_old->Inc(static_cast<double>(enc.dropped_histograms - recorded_drops_histograms));
     recorded_drops_samples = enc.dropped_samples;
     recorded_drops_exemplars = enc.dropped_exemplars;
+    recorded_drops_histograms = enc.dropped_histograms;
     return Status::OK();
   };
   SendResult result;
   result.status = encode();
   int64_t backoff = qc().min_backoff_ms;
-  for (int attempt = 0; result.status.ok() && enc.samples + enc.exemplars > 0; ++attempt) {
+  for (int attempt = 0; result.status.ok() && enc.samples + enc.exemplars + enc.histograms > 0; ++attempt) {
     metrics.samples_total->Inc(static_cast<double>(enc.samples));
     metrics.exemplars_total->Inc(static_cast<double>(enc.exemplars));
+    metrics.histograms_total->Inc(static_cast<double>(enc.histograms));
     if (cfg.protocol == WriteProtocol::kV2) metrics.metadata_total->Inc(static_cast<double>(enc.metadata));
     const auto t0 = std::chrono::steady_clock::now();
     StoreOutcome o = co_await StoreBatch(&shard->client, *endpoint, enc.body, attempt);
@@ -91,11 +89,11 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
       // not understand the request (e.g. a 1.0-only receiver).
       if (cfg.protocol == WriteProtocol::kV2 && o.stats.samples + o.stats.histograms + o.stats.exemplars == 0) {
         result.status = Status::IOError(fmt::format(
-            "sent v2 request with {} samples, 0 histograms and {} exemplars; got 2xx, but PRW 2.0 response header "
+            "sent v2 request with {} samples, {} histograms and {} exemplars; got 2xx, but PRW 2.0 response header "
             "statistics indicate {} samples, {} histograms and {} exemplars were accepted; assuming failure e.g. the "
             "target only supports PRW 1.0 prometheus.WriteRequest, but does not check the Content-Type header "
             "correctly",
-            enc.samples, enc.exemplars, o.stats.samples, o.stats.histograms, o.stats.exemplars));
+            enc.samples, enc.histograms, enc.exemplars, o.stats.samples, o.stats.histograms, o.stats.exemplars));
       }
       break;
     }
@@ -115,6 +113,7 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
     }
     metrics.samples_retried_total->Inc(static_cast<double>(enc.samples));
     metrics.exemplars_retried_total->Inc(static_cast<double>(enc.exemplars));
+    metrics.histograms_retried_total->Inc(static_cast<double>(enc.histograms));
     if (qc().sample_age_limit_ms > 0 && enc.lowest_timestamp < OldestAllowed(qc().sample_age_limit_ms)) {
       result.status = encode();
     }
@@ -122,37 +121,45 @@ net::awaitable<void> QueueManager::State::SendBatch(QueueShard* shard, std::vect
 
   metrics.samples_pending->Add(-static_cast<double>(queued.samples));
   metrics.exemplars_pending->Add(-static_cast<double>(queued.exemplars));
+  metrics.histograms_pending->Add(-static_cast<double>(queued.histograms));
   if (result.canceled) {
     metrics.samples_failed_total->Inc(static_cast<double>(enc.samples));
     metrics.exemplars_failed_total->Inc(static_cast<double>(enc.exemplars));
+    metrics.histograms_failed_total->Inc(static_cast<double>(enc.histograms));
     LogWarn(kLog, "Stopped before the batch was sent; it is sent again after the next start: remote_name={} count={}",
-            cfg.name, enc.samples + enc.exemplars);
+            cfg.name, enc.samples + enc.exemplars + enc.histograms);
     co_return;  // not acknowledged: the WAL keeps it for the next start
   }
   WriteResponseStats written = result.stats;
   if (result.status.ok() && !written.confirmed) {  // a 1.0 receiver: success means everything
     written.samples = static_cast<int64_t>(enc.samples);
     written.exemplars = static_cast<int64_t>(enc.exemplars);
+    written.histograms = static_cast<int64_t>(enc.histograms);
   }
   const int64_t failed_samples = std::max<int64_t>(0, static_cast<int64_t>(enc.samples) - written.samples);
   const int64_t failed_exemplars = std::max<int64_t>(0, static_cast<int64_t>(enc.exemplars) - written.exemplars);
+  const int64_t failed_histograms = std::max<int64_t>(0, static_cast<int64_t>(enc.histograms) - written.histograms);
   metrics.samples_failed_total->Inc(static_cast<double>(failed_samples));
   metrics.exemplars_failed_total->Inc(static_cast<double>(failed_exemplars));
+  metrics.histograms_failed_total->Inc(static_cast<double>(failed_histograms));
   if (!result.status.ok()) {
-    LogError(kLog, "non-recoverable error: remote_name={} url={} failedSampleCount={} failedExemplarCount={} err={}",
-             cfg.name, cfg.url, failed_samples, failed_exemplars, result.status.message());
-  } else if (failed_samples + failed_exemplars > 0) {
+    LogError(kLog,
+             "non-recoverable error: remote_name={} url={} failedSampleCount={} failedHistogramCount={} "
+             "failedExemplarCount={} err={}",
+             cfg.name, cfg.url, failed_samples, failed_histograms, failed_exemplars, result.status.message());
+  } else if (failed_samples + failed_exemplars + failed_histograms > 0) {
     LogError(kLog,
              "we got 2xx status code from the Receiver yet statistics indicate some data was not written; "
-             "investigation needed: remote_name={} failedSampleCount={} failedExemplarCount={}",
-             cfg.name, failed_samples, failed_exemplars);
+             "investigation needed: remote_name={} failedSampleCount={} failedHistogramCount={} "
+             "failedExemplarCount={}",
+             cfg.name, failed_samples, failed_histograms, failed_exemplars);
   }
   // The resharding inputs count every item that left, sent or not.
-  data_out.Add(queued.samples + queued.exemplars);
+  data_out.Add(queued.Total());
   data_out_duration_us.Add(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - begin).count());
   last_send_steady_ms.store(SteadyNowMs());
-  if (enc.samples + enc.exemplars > 0) {
+  if (enc.samples + enc.exemplars + enc.histograms > 0) {
     metrics.bytes_total->Inc(static_cast<double>(enc.body.size()));
     const double sent_seconds = static_cast<double>(enc.highest_timestamp / 1000);
     SetGaugeToMax(metrics.queue_highest_sent_timestamp_seconds, sent_seconds);

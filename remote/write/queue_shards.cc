@@ -92,21 +92,23 @@ net::awaitable<void> QueueManager::State::RunShard(std::shared_ptr<QueueShard> s
   }
   // A hard stop leaves items behind: failed, and not acknowledged (the WAL
   // still holds them for the next start).
-  int64_t left_samples = 0, left_exemplars = 0;
+  ItemCounts left;
   {
     MutexLock l(&mu);
     std::deque<QueueItem>& queue = Locked(*shard).queue;
-    for (const QueueItem& item : queue) ++(item.kind == QueueItem::Kind::kSample ? left_samples : left_exemplars);
+    for (const QueueItem& item : queue) left.Add(item);
     queue.clear();
     if (--running_shards == 0) shards_exited.cancel();
   }
-  if (left_samples + left_exemplars > 0) {
-    metrics.samples_pending->Add(-static_cast<double>(left_samples));
-    metrics.exemplars_pending->Add(-static_cast<double>(left_exemplars));
-    metrics.samples_failed_total->Inc(static_cast<double>(left_samples));
-    metrics.exemplars_failed_total->Inc(static_cast<double>(left_exemplars));
+  if (left.Total() > 0) {
+    metrics.samples_pending->Add(-static_cast<double>(left.samples));
+    metrics.exemplars_pending->Add(-static_cast<double>(left.exemplars));
+    metrics.histograms_pending->Add(-static_cast<double>(left.histograms));
+    metrics.samples_failed_total->Inc(static_cast<double>(left.samples));
+    metrics.exemplars_failed_total->Inc(static_cast<double>(left.exemplars));
+    metrics.histograms_failed_total->Inc(static_cast<double>(left.histograms));
     LogError(kLog, "Failed to flush all samples on shutdown: remote_name={} count={}", options.config.name,
-             left_samples + left_exemplars);
+             left.Total());
   }
   space_cv.SignalAll();
 }

@@ -59,8 +59,8 @@ struct RemoteWriteConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // reserved names rejected by the loader
   std::vector<scrape::RelabelConfig> write_relabel_configs;
   bool send_exemplars = false;
-  // Accepted: Promethium stores no native histograms, so there are none to
-  // send and the setting changes nothing.
+  // Whether native-histogram samples of the WAL are sent (Prometheus's
+  // default: no; the queue still reads past them).
   bool send_native_histograms = false;
   bool round_robin_dns = false;  // accepted; hosts are dialled as the system resolver orders them
   WriteProtocol protocol = WriteProtocol::kV1;

@@ -43,6 +43,10 @@ class WalConsumer {
   // stopping.
   virtual bool Append(std::span<const tsdb::wal::RefSample> samples, WalPosition end) = 0;
   virtual bool AppendExemplars(std::span<const tsdb::wal::RefExemplar> exemplars, WalPosition end) = 0;
+  // Native-histogram samples (records 7 and 8), as Append.
+  virtual bool AppendHistograms(std::span<const tsdb::wal::RefHistogramSample> histograms, WalPosition end) = 0;
+  virtual bool AppendFloatHistograms(std::span<const tsdb::wal::RefFloatHistogramSample> histograms,
+                                     WalPosition end) = 0;
   // Series last seen in segments < `segment` are gone from the WAL
   // (checkpointed away): forget them.
   virtual void SeriesReset(uint64_t segment) = 0;

@@ -201,6 +201,14 @@ Status WalTailer::Dispatch(const LiveRecord& rec) {
       if (metrics_.exemplars_records != nullptr) metrics_.exemplars_records->Inc();
       st = DispatchExemplars(rec.data, end);
       break;
+    case wal::RecordType::kHistogramSamples:
+      if (metrics_.histogram_records != nullptr) metrics_.histogram_records->Inc();
+      st = DispatchHistograms(rec.data, end);
+      break;
+    case wal::RecordType::kFloatHistogramSamples:
+      if (metrics_.float_histogram_records != nullptr) metrics_.float_histogram_records->Inc();
+      st = DispatchFloatHistograms(rec.data, end);
+      break;
     case wal::RecordType::kTombstones:  // deletions are not sent (as Prometheus)
       if (metrics_.tombstones_records != nullptr) metrics_.tombstones_records->Inc();
       break;
@@ -228,6 +236,20 @@ Status WalTailer::DispatchExemplars(std::string_view data, WalPosition end) {
   if (!send_exemplars_ || !(send_from_ < end)) return Status::OK();
   PROMETHIUM_RETURN_IF_ERROR(wal::DecodeExemplars(data, &exemplars_));
   if (!consumer_->AppendExemplars(exemplars_, end)) return Status::Canceled("remote write queue stopping");
+  return Status::OK();
+}
+
+Status WalTailer::DispatchHistograms(std::string_view data, WalPosition end) {
+  if (!(send_from_ < end)) return Status::OK();
+  PROMETHIUM_RETURN_IF_ERROR(wal::DecodeHistogramSamples(data, &histograms_));
+  if (!consumer_->AppendHistograms(histograms_, end)) return Status::Canceled("remote write queue stopping");
+  return Status::OK();
+}
+
+Status WalTailer::DispatchFloatHistograms(std::string_view data, WalPosition end) {
+  if (!(send_from_ < end)) return Status::OK();
+  PROMETHIUM_RETURN_IF_ERROR(wal::DecodeFloatHistogramSamples(data, &float_histograms_));
+  if (!consumer_->AppendFloatHistograms(float_histograms_, end)) return Status::Canceled("remote write queue stopping");
   return Status::OK();
 }
 

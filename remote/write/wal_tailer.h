@@ -41,6 +41,8 @@ struct WalTailerMetrics {
   Counter* series_records = nullptr;
   Counter* samples_records = nullptr;
   Counter* exemplars_records = nullptr;
+  Counter* histogram_records = nullptr;
+  Counter* float_histogram_records = nullptr;
   Counter* tombstones_records = nullptr;
   Counter* unknown_records = nullptr;
   Counter* decode_failures = nullptr;
@@ -80,6 +82,10 @@ class WalTailer {
   Status Dispatch(const LiveRecord& rec);
   Status DispatchSamples(std::string_view data, WalPosition end);
   Status DispatchExemplars(std::string_view data, WalPosition end);
+  // Histogram records are always decoded and handed on: the consumer
+  // applies send_native_histograms.
+  Status DispatchHistograms(std::string_view data, WalPosition end);
+  Status DispatchFloatHistograms(std::string_view data, WalPosition end);
   void MoveTo(uint64_t segment);
   Status Read(bool* progressed);
 
@@ -102,6 +108,8 @@ class WalTailer {
   std::vector<tsdb::wal::RefSeries> series_;
   std::vector<tsdb::wal::RefSample> samples_;
   std::vector<tsdb::wal::RefExemplar> exemplars_;
+  std::vector<tsdb::wal::RefHistogramSample> histograms_;
+  std::vector<tsdb::wal::RefFloatHistogramSample> float_histograms_;
 
   mutable Mutex pos_mu_;
   WalPosition position_ GUARDED_BY(pos_mu_);

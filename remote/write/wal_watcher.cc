@@ -40,6 +40,8 @@ WalWatcher::WalWatcher(Env* env, WalWatcherOptions opts, WalConsumer* consumer, 
   t.series_records = records("series");
   t.samples_records = records("samples");
   t.exemplars_records = records("exemplars");
+  t.histogram_records = records("histogram_samples");  // Prometheus's record type names
+  t.float_histogram_records = records("float_histogram_samples");
   t.tombstones_records = records("tombstones");
   t.unknown_records = records("unknown");
   t.decode_failures = metrics->GetCounter("prometheus_wal_watcher_record_decode_failures_total",

@@ -4,6 +4,7 @@
 // foreign position files, and the retention floor.
 #include "remote/write/wal_watcher.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -58,6 +59,24 @@ class FakeConsumer final : public WalConsumer {
     cv_.notify_all();
     return true;
   }
+  bool AppendHistograms(std::span<const wal::RefHistogramSample> histograms, WalPosition end) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& h : histograms)
+      histograms_.push_back(fmt::format("h ref={} t={} count={}", h.ref, h.t, h.h.count));
+    histogram_ends_.push_back(end);
+    cv_.notify_all();
+    return true;
+  }
+  bool AppendFloatHistograms(std::span<const wal::RefFloatHistogramSample> histograms, WalPosition end) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& h : histograms) {
+      histograms_.push_back(
+          fmt::format("fh ref={} t={} count={} cv={}", h.ref, h.t, h.fh.count, h.fh.custom_values.size()));
+    }
+    histogram_ends_.push_back(end);
+    cv_.notify_all();
+    return true;
+  }
   void SeriesReset(uint64_t segment) override {
     std::lock_guard<std::mutex> lock(mu_);
     resets_.push_back(segment);
@@ -92,6 +111,8 @@ class FakeConsumer final : public WalConsumer {
   std::vector<Sent> sent_;
   std::vector<uint64_t> resets_;
   size_t exemplars_ = 0;
+  std::vector<std::string> histograms_;  // in the order handed over
+  std::vector<WalPosition> histogram_ends_;
   WalPosition acked_;
 };
 
@@ -187,6 +208,42 @@ TEST_P(WalWatcherTest, TailsLiveWritesAcrossSegmentsInOrder) {
   ExpectSamplesInOrder(c, 0, kCommits, kSeries);
   EXPECT_EQ(c.series_.size(), kSeries);
   EXPECT_EQ(c.sent_.back().end.segment, w->CurrentSegment());
+}
+
+TEST_P(WalWatcherTest, HandsHistogramRecordsOverInWalOrder) {
+  auto w = OpenWal(0);
+  FakeConsumer c;
+  WalWatcher watcher(env_, Options(), &c, nullptr);
+  ASSERT_TRUE(watcher.Start().ok());
+  Commit(w.get(), {1, 2}, 2, 100);
+  Histogram h;
+  h.count = 3;
+  h.positive_spans = {{0, 1}};
+  h.positive_buckets = {3};
+  FloatHistogram fh;
+  fh.schema = kCustomBucketsSchema;
+  fh.count = 2.5;
+  fh.positive_spans = {{0, 1}};
+  fh.positive_buckets = {2.5};
+  fh.custom_values = {1, 2};
+  std::string hrec, frec;
+  const std::vector<wal::RefHistogramSample> hs = {{1, 200, h}, {2, 201, h}};
+  wal::EncodeHistogramSamples(hs, &hrec);
+  const wal::RefFloatHistogramSample f{2, 300, fh};
+  wal::EncodeFloatHistogramSamples({&f, 1}, &frec);
+  const std::vector<std::string_view> recs = {hrec, frec};
+  ASSERT_TRUE(w->Log(recs).ok());
+  Commit(w.get(), {}, 2, 400);
+  ASSERT_TRUE(c.WaitFor([&] { return c.sent_.size() == 4 && c.histograms_.size() == 3; }));
+  watcher.Stop();
+  std::lock_guard<std::mutex> lock(c.mu_);
+  EXPECT_EQ(c.histograms_, (std::vector<std::string>{"h ref=1 t=200 count=3", "h ref=2 t=201 count=3",
+                                                     "fh ref=2 t=300 count=2.5 cv=2"}));
+  // Positions follow WAL order: after the first samples, before the last.
+  ASSERT_EQ(c.histogram_ends_.size(), 2u);
+  EXPECT_TRUE(c.sent_[1].end < c.histogram_ends_[0]);
+  EXPECT_TRUE(c.histogram_ends_[0] < c.histogram_ends_[1]);
+  EXPECT_TRUE(c.histogram_ends_[1] < c.sent_[2].end);
 }
 
 TEST_P(WalWatcherTest, TornLiveTailWaitsThenNextSegmentMovesOn) {

@@ -31,7 +31,11 @@ class QueryFuncTemplateQuerier final : public TemplateQuerier {
     PROMETHIUM_ASSIGN_OR_RETURN(promql::Vector vec, (*query_)(promql, ts_ms_));
     std::vector<TemplateQueryResult> out;
     out.reserve(vec.size());
-    for (auto& s : vec) out.push_back({std::move(s.metric), s.v});
+    for (auto& s : vec) {
+      // Prometheus hands templates the histogram itself; a 0 would be wrong.
+      if (s.h != nullptr) return Status::Unsupported("native histogram samples in template query results");
+      out.push_back({std::move(s.metric), s.v});
+    }
     return out;
   }
 
@@ -50,12 +54,17 @@ struct AlertingRule::Expansion {
     std::string name;
     std::unique_ptr<Template> tmpl;
     Status parse_error;
+    // Whether the text names the sample value. A textual check: Prometheus
+    // gives a histogram sample's templates the histogram, which Template
+    // cannot represent, so such templates must fail rather than print 0.
+    bool mentions_value = false;
   };
   std::vector<Entry> labels;
   std::vector<Entry> annotations;
 
   static Entry Make(const std::string& alert, const std::string& name, const std::string& text) {
-    Entry e{name, nullptr, Status::OK()};
+    Entry e{name, nullptr, Status::OK(),
+            text.find("$value") != std::string::npos || text.find(".Value") != std::string::npos};
     auto t = Template::Parse("__alert_" + alert, text);
     if (t.ok()) {
       e.tmpl = std::move(t).value();
@@ -93,9 +102,13 @@ std::string AlertingRule::Definition() const {
 Result<std::map<Labels, Alert>> AlertingRule::BuildAlerts(const promql::Vector& res, const RuleEvalContext& ctx) const {
   QueryFuncTemplateQuerier querier(ctx.query, ctx.ts_ms);
   const std::string tname = "__alert_" + opts_.name;
-  auto expand = [&](const Expansion::Entry& e, const TemplateData& data) -> std::string {
+  auto expand = [&](const Expansion::Entry& e, const TemplateData& data, bool histogram) -> std::string {
     if (e.tmpl == nullptr) {
       return fmt::format("<error expanding template: error parsing template {}: {}>", tname, e.parse_error.message());
+    }
+    if (histogram && e.mentions_value) {
+      return fmt::format("<error expanding template: error executing template {}: {}>", tname,
+                         Status::Unsupported("$value of a native histogram sample in alert templates").message());
     }
     auto out = e.tmpl->Execute(data, &querier);
     if (out.ok()) return std::move(out).value();
@@ -105,15 +118,17 @@ Result<std::map<Labels, Alert>> AlertingRule::BuildAlerts(const promql::Vector& 
   std::map<Labels, Alert> alerts;
   LabelsBuilder lb;
   for (const auto& smpl : res) {
-    TemplateData data{smpl.metric, opts_.external_labels, opts_.external_url, smpl.v, ctx.ts_ms};
+    const bool histogram = smpl.h != nullptr;
+    const double value = histogram ? 0 : smpl.v;
+    TemplateData data{smpl.metric, opts_.external_labels, opts_.external_url, value, ctx.ts_ms};
     lb.Reset(smpl.metric);
     lb.Del(kMetricName);
-    for (const auto& e : expansion_->labels) lb.Set(e.name, expand(e, data));
+    for (const auto& e : expansion_->labels) lb.Set(e.name, expand(e, data, histogram));
     lb.Set("alertname", opts_.name);
 
     std::vector<Label> annotations;
     annotations.reserve(expansion_->annotations.size());
-    for (const auto& e : expansion_->annotations) annotations.push_back({e.name, expand(e, data)});
+    for (const auto& e : expansion_->annotations) annotations.push_back({e.name, expand(e, data, histogram)});
 
     Labels key = lb.Build();
     if (alerts.count(key) != 0) {
@@ -125,7 +140,7 @@ Result<std::map<Labels, Alert>> AlertingRule::BuildAlerts(const promql::Vector& 
     a.annotations = Labels::FromSortedUnchecked(std::move(annotations));
     a.active_at_ms = ctx.ts_ms;
     a.sub_ms_ns = ctx.ts_sub_ms_ns;
-    a.value = smpl.v;
+    a.value = value;
     alerts.emplace(std::move(key), std::move(a));
   }
   return alerts;

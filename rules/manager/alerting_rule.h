@@ -17,6 +17,12 @@
 //    $labels = the sample's labels (with __name__, as Prometheus passes the
 //    whole metric), $value = its value, the external labels and URL; a
 //    failing expansion gives "<error expanding template: ...>".
+//    A native-histogram sample makes an alert like a float one, with value
+//    0 (Prometheus's Alert.Value is the sample's F, unset for histograms);
+//    Prometheus binds $value to the histogram itself, which our templates
+//    cannot hold yet, so a template mentioning $value or .Value expands to
+//    "<error expanding template: unsupported: ...>" for such a sample, and
+//    a template `query` whose result holds a histogram fails the same way.
 //  - output: for every pending or firing alert, ALERTS{alertname,
 //    alertstate, <labels>} = 1 and ALERTS_FOR_STATE{alertname, <labels>} =
 //    activeAt in whole seconds, at the query time; none until the `for`

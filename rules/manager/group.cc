@@ -144,7 +144,9 @@ void Group::AppendResult(size_t i, Rule& rule, const promql::Vector& vec, int64_
   std::unique_ptr<Appender> app = deps_->appendable->NewAppender();
   std::set<Labels> returned;
   for (const auto& s : vec) {
-    Result<SeriesRef> r = app->Append(0, s.metric, s.t, s.v);
+    // A histogram result keeps its float counts, as Prometheus appends s.H.
+    Result<SeriesRef> r = s.h != nullptr ? app->AppendHistogram(0, s.metric, s.t, nullptr, s.h.get())
+                                         : app->Append(0, s.metric, s.t, s.v);
     if (!r.ok()) {
       rule.SetResult(r.status());
       if (!IsExpectedAppendError(r.status())) {
@@ -154,6 +156,8 @@ void Group::AppendResult(size_t i, Rule& rule, const promql::Vector& vec, int64_
     }
     returned.insert(s.metric);
   }
+  // Series that disappeared get a float StaleNaN even when they held
+  // histograms: Prometheus writes the same marker for both kinds.
   for (const Labels& lset : series_in_previous_eval_[i]) {
     if (returned.count(lset) != 0) continue;
     Result<SeriesRef> r = app->Append(0, lset, stale_ts, StaleNaN());

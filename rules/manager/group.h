@@ -6,10 +6,12 @@
 // rule sees what an earlier one recorded in the same round. Per rule:
 //  - the query runs at ts - query_offset (the group's query_offset, else the
 //    global rule_query_offset), and output samples carry that time;
+//    native-histogram results are appended with AppendHistogram (float
+//    counts), floats with Append;
 //  - an error marks the rule unhealthy, counts a failure and appends
 //    nothing (its previous series are not marked stale);
 //  - series the rule produced last round but not this one get a staleness
-//    marker (StaleNaN) at the same time;
+//    marker (a float StaleNaN, also for histogram series) at the same time;
 //  - alerting rules then hand the alerts that need sending to `notify`.
 // Series of rules removed by a reload (CopyState) or of a removed group
 // (WriteStaleMarkersForAll) get staleness markers too.

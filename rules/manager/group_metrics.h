@@ -48,8 +48,8 @@ struct GroupMetrics {
   Gauge* last_evaluation_samples = nullptr;
   Gauge* last_rule_duration_sum_seconds = nullptr;
   Gauge* last_restore_duration_seconds = nullptr;
-  Histogram* eval_duration = nullptr;
-  Histogram* group_duration = nullptr;
+  HistogramMetric* eval_duration = nullptr;
+  HistogramMetric* group_duration = nullptr;
   Summary* eval_duration_summary = nullptr;
   Summary* group_duration_summary = nullptr;
 

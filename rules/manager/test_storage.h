@@ -2,12 +2,16 @@
 // rules tests, over tsdb/api's MemoryStorage. Appends become visible at
 // Commit; like the TSDB head it rejects a sample older than the series'
 // newest (OutOfOrder) and a different value at the newest timestamp
-// (Duplicate). Queriers read a snapshot.
+// (Duplicate). Native histograms (AppendHistogram) are kept too; for them
+// only the OutOfOrder check against the newest sample of either kind is
+// modelled. Queriers read a snapshot.
 //
 // Test-only. Thread-safety: all methods are safe from any thread.
 #pragma once
 
+#include <algorithm>
 #include <bit>
+#include <climits>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -43,6 +47,16 @@ class FakeStorage final : public Appendable, public Queryable {
     std::lock_guard<std::mutex> l(mu_);
     auto it = mem_.series().find(ls);
     return it == mem_.series().end() ? std::vector<Sample>{} : it->second;
+  }
+  void AddHistogram(const Labels& ls, int64_t t, const Histogram& h) {
+    std::lock_guard<std::mutex> l(mu_);
+    mem_.AddHistogram(ls, t, h);
+  }
+  // The histogram samples of one series (empty when absent).
+  std::vector<MemoryHistogramSample> Histograms(const Labels& ls) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = mem_.histograms().find(ls);
+    return it == mem_.histograms().end() ? std::vector<MemoryHistogramSample>{} : it->second;
   }
   std::vector<Labels> SeriesNames() {
     std::lock_guard<std::mutex> l(mu_);
@@ -95,21 +109,45 @@ class FakeStorage final : public Appendable, public Queryable {
       pending_.push_back({ls, Sample{t, v}});
       return SeriesRef{1};
     }
+    Result<SeriesRef> AppendHistogram(SeriesRef, const Labels& ls, int64_t t, const Histogram* h,
+                                      const FloatHistogram* fh) override {
+      std::lock_guard<std::mutex> l(s_->mu_);
+      int64_t newest = INT64_MIN;
+      if (auto it = s_->mem_.series().find(ls); it != s_->mem_.series().end() && !it->second.empty()) {
+        newest = it->second.back().t;
+      }
+      if (auto it = s_->mem_.histograms().find(ls); it != s_->mem_.histograms().end() && !it->second.empty()) {
+        newest = std::max(newest, it->second.back().t);
+      }
+      if (t < newest) return Status::OutOfOrder("out of order sample");
+      MemoryHistogramSample smp{t, nullptr, nullptr};
+      if (h != nullptr) smp.h = std::make_shared<const Histogram>(*h);
+      if (fh != nullptr) smp.fh = std::make_shared<const FloatHistogram>(*fh);
+      pending_h_.push_back({ls, std::move(smp)});
+      return SeriesRef{1};
+    }
     Status Commit() override {
       std::lock_guard<std::mutex> l(s_->mu_);
       for (const auto& [ls, smp] : pending_) s_->mem_.Add(ls, smp.t, smp.v);
+      for (const auto& [ls, smp] : pending_h_) {
+        if (smp.h) s_->mem_.AddHistogram(ls, smp.t, *smp.h);
+        if (smp.fh) s_->mem_.AddFloatHistogram(ls, smp.t, *smp.fh);
+      }
       pending_.clear();
+      pending_h_.clear();
       ++s_->commits_;
       return Status::OK();
     }
     Status Rollback() override {
       pending_.clear();
+      pending_h_.clear();
       return Status::OK();
     }
 
    private:
     FakeStorage* s_;
     std::vector<std::pair<Labels, Sample>> pending_;
+    std::vector<std::pair<Labels, MemoryHistogramSample>> pending_h_;
   };
 
   std::mutex mu_;

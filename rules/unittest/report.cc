@@ -67,7 +67,8 @@ std::string SamplesString(const std::vector<ParsedSample>& samples) {
   std::string out;
   for (size_t i = 0; i < samples.size(); ++i) {
     if (i > 0) out += ", ";
-    out += LabelPairsString(samples[i].labels) + " " + tmpl::FormatGoFloat(samples[i].value, 'E', -1);
+    out += LabelPairsString(samples[i].labels) + " ";
+    out += samples[i].histogram.empty() ? tmpl::FormatGoFloat(samples[i].value, 'E', -1) : samples[i].histogram;
   }
   return out;
 }

@@ -37,6 +37,8 @@ struct AlertLabels {
 struct ParsedSample {
   LabelPairs labels;
   double value = 0;
+  // FloatHistogram::TestExpression() of a histogram sample, else empty.
+  std::string histogram;
 };
 
 // Go's time.Duration.String() of a millisecond duration: "10m0s", "1h0m0s",

@@ -83,6 +83,38 @@ TEST(RuleUnitTestMessages, ExprMismatchReadsLikePromtool) {
             "        got: {__name__=\"job:up:sum\", job=\"node\"} 2E+00");
 }
 
+// Native histograms in input_series and exp_samples' `histogram:` (promtool
+// 3.x); expectations follow FloatHistogram.TestExpression, which omits
+// zero fields and the unknown counter-reset hint.
+TEST(RuleUnitTestHistograms, NativeHistogramInputAndExpectationsPass) {
+  std::ostringstream warnings;
+  const auto errs = RunTestFile(Data("histograms/native_histograms.pass.yml"), warnings);
+  EXPECT_TRUE(errs.empty()) << Joined(errs);
+}
+
+TEST(RuleUnitTestHistograms, MismatchesReadLikePromtool) {
+  std::ostringstream warnings;
+  const auto errs = RunTestFile(Data("histograms/wrong_histogram.fail.yml"), warnings);
+  ASSERT_EQ(errs.size(), 3u) << Joined(errs);
+  EXPECT_EQ(errs[0],
+            "    expr: \"h\", time: 0s,\n"
+            "        exp: {__name__=\"h\", job=\"a\"} {{count:4 sum:11 buckets:[1 2 1]}}\n"
+            "        got: {__name__=\"h\", job=\"a\"} {{count:4 sum:10 buckets:[1 2 1]}}");
+  EXPECT_EQ(errs[1],
+            "    expr: \"h\", time: 0s,\n"
+            "        exp: {__name__=\"h\", job=\"a\"} 0E+00\n"
+            "        got: {__name__=\"h\", job=\"a\"} {{count:4 sum:10 buckets:[1 2 1]}}");
+  EXPECT_EQ(errs[2], "    expr: \"h\", time: 0s, err: labels \"h{job=\\\"a\\\"}\": expected histogram, got 5");
+}
+
+TEST(RuleUnitTestFile, HistogramField) {
+  auto f = ParseUnitTestFile(
+      "tests:\n- promql_expr_test:\n  - expr: x\n    exp_samples:\n    - labels: x\n"
+      "      histogram: '{{count:1}}'\n");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->tests[0].promql_expr_tests[0].exp_samples[0].histogram, "{{count:1}}");
+}
+
 TEST(RuleUnitTestMessages, RuleErrorStopsTheGroup) {
   std::ostringstream warnings;
   const auto errs = RunTestFile(Data("rule_error.fail.yml"), warnings);

@@ -5,7 +5,9 @@
 //    newest is OutOfOrder, a different value at the newest time Duplicate;
 //  - Commit applies the batch in order and silently drops samples that are
 //    not newer than what the series already holds (so of several input
-//    samples at one time the first one wins, as in promtool).
+//    samples at one time the first one wins, as in promtool);
+//  - native histograms (AppendHistogram) follow the same rules, compared
+//    with floats by time, and are stored with float counts.
 //
 // Ownership: owns its samples; queriers borrow them (do not append while a
 // querier is in use).

@@ -175,6 +175,7 @@ Status DecodeExpSample(const YAML::Node& n, ExpSample* s) {
   return DecodeStruct(n, "sample", [&](const std::string& k, const YAML::Node& v, bool* known) {
     if (k == "labels") return Set(&s->labels, v, DecodeString);
     if (k == "value") return Set(&s->value, v, DecodeFloat);
+    if (k == "histogram") return Set(&s->histogram, v, DecodeString);
     *known = false;
     return Status::OK();
   });

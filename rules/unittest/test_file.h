@@ -24,6 +24,7 @@
 //           exp_samples:
 //             - labels: <metric{labels}>
 //               value: <float>
+//               histogram: <series notation '{{...}}'>  (promtool 3.x)
 //
 // Decoding is strict like yaml.v2's UnmarshalStrict: unknown fields and
 // type mismatches are errors. `value` takes YAML floats (`1`, `2.5e3`,
@@ -66,6 +67,9 @@ struct AlertTestCase {
 struct ExpSample {
   std::string labels;  // parsed when the test runs (a bad one fails that test only)
   double value = 0;
+  // promtool's `histogram:` (one `{{...}}` of the series notation), parsed
+  // when the test runs; empty for a float sample.
+  std::string histogram;
 };
 
 struct PromqlTestCase {

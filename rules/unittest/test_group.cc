@@ -40,6 +40,13 @@ int64_t MaxEvalTime(const TestGroup& tg) {
   return m;
 }
 
+// One input_series value: a float, or a native histogram when `h` is set.
+struct InputSample {
+  int64_t t = 0;
+  double v = 0;
+  std::shared_ptr<const FloatHistogram> h;
+};
+
 class GroupRun {
  public:
   GroupRun(const TestGroup& tg, const FileContext& ctx)
@@ -61,8 +68,8 @@ class GroupRun {
   UnitTestStorage storage_;
   promql::Engine engine_;
   std::unique_ptr<Manager> manager_;
-  std::vector<std::shared_ptr<Group>> groups_;   // in evaluation order
-  std::map<Labels, std::vector<Sample>> input_;  // samples not appended yet, by series
+  std::vector<std::shared_ptr<Group>> groups_;        // in evaluation order
+  std::map<Labels, std::vector<InputSample>> input_;  // samples not appended yet, by series
   std::vector<std::string> errs_;
 };
 
@@ -70,11 +77,11 @@ Status GroupRun::LoadInput() {
   for (const InputSeries& is : tg_.input_series) {
     PROMETHIUM_ASSIGN_OR_RETURN(promql::seriesnotation::SeriesDesc d,
                                 promql::seriesnotation::ParseSeriesDesc(is.series + " " + is.values));
-    std::vector<Sample> samples;
+    std::vector<InputSample> samples;
     for (size_t i = 0; i < d.values.size(); ++i) {
       const auto& v = d.values[i];
-      if (v.histogram) return Status::Unsupported("native histogram values in input_series");
-      if (!v.omitted) samples.push_back({static_cast<int64_t>(i) * tg_.interval_ms, v.value});
+      if (v.omitted) continue;
+      samples.push_back({static_cast<int64_t>(i) * tg_.interval_ms, v.value, v.histogram ? v.h : nullptr});
     }
     input_[d.metric] = std::move(samples);  // a repeated series replaces the earlier one
   }
@@ -108,7 +115,10 @@ Status GroupRun::AppendTill(int64_t ts) {
   for (auto& [metric, samples] : input_) {
     size_t n = 0;
     for (; n < samples.size() && samples[n].t <= ts; ++n) {
-      Result<SeriesRef> r = app->Append(0, metric, samples[n].t, samples[n].v);
+      const InputSample& in = samples[n];
+      // Histograms load with float counts, as promtool's test storage does.
+      Result<SeriesRef> r = in.h != nullptr ? app->AppendHistogram(0, metric, in.t, nullptr, in.h.get())
+                                            : app->Append(0, metric, in.t, in.v);
       if (!r.ok()) {
         app->Rollback().IgnoreError();  // the append error is the one reported
         return r.status();
@@ -173,10 +183,26 @@ void GroupRun::CheckAlerts(int64_t eval_time, const std::vector<const AlertTestC
   }
 }
 
+// The TestExpression of an exp_samples `histogram:` (empty for none), parsed
+// as promtool does: the series notation of "{} " + text, exactly one value,
+// a histogram.
+Result<std::string> ExpectedHistogram(const std::string& text) {
+  if (text.empty()) return std::string();
+  PROMETHIUM_ASSIGN_OR_RETURN(promql::seriesnotation::SeriesDesc d,
+                              promql::seriesnotation::ParseSeriesDesc("{} " + text));
+  if (d.values.size() != 1) return Status::InvalidArgument(fmt::format("expected 1 value, got {}", d.values.size()));
+  const auto& v = d.values[0];
+  if (!v.histogram || v.h == nullptr) {
+    const std::string got = v.omitted ? "_" : tmpl::FormatGoFloat(v.value, 'f', -1);
+    return Status::InvalidArgument(fmt::format("expected histogram, got {}", got));
+  }
+  return v.h->TestExpression();
+}
+
 bool SamplesEqual(const std::vector<ParsedSample>& a, const std::vector<ParsedSample>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].labels != b[i].labels || !(a[i].value == b[i].value)) return false;
+    if (a[i].labels != b[i].labels || !(a[i].value == b[i].value) || a[i].histogram != b[i].histogram) return false;
   }
   return true;
 }
@@ -188,9 +214,16 @@ void GroupRun::CheckExpr(const PromqlTestCase& tc) {
   std::vector<ParsedSample> got;
   if (res.ok()) {
     if (auto* vec = std::get_if<promql::Vector>(&res.value)) {
-      for (const auto& e : *vec) got.push_back({e.metric.vec(), e.v});
+      for (const auto& e : *vec) {
+        // A histogram sample's F is 0 in Prometheus; promtool compares it too.
+        if (e.h != nullptr) {
+          got.push_back({e.metric.vec(), 0, e.h->TestExpression()});
+        } else {
+          got.push_back({e.metric.vec(), e.v, ""});
+        }
+      }
     } else if (auto* sc = std::get_if<promql::Scalar>(&res.value)) {
-      got.push_back({{}, sc->v});
+      got.push_back({{}, sc->v, ""});
     } else {
       res.error = "rule result is not a vector or scalar";
     }
@@ -202,11 +235,12 @@ void GroupRun::CheckExpr(const PromqlTestCase& tc) {
   std::vector<ParsedSample> exp;
   for (const ExpSample& s : tc.exp_samples) {
     Result<Labels> ls = promql::seriesnotation::ParseMetric(s.labels);
-    if (!ls.ok()) {
-      errs_.push_back(fmt::format("{}, err: labels {}: {}", head, tmpl::GoQuote(s.labels), ls.status().message()));
+    Result<std::string> hist = ls.ok() ? ExpectedHistogram(s.histogram) : Result<std::string>(ls.status());
+    if (!hist.ok()) {
+      errs_.push_back(fmt::format("{}, err: labels {}: {}", head, tmpl::GoQuote(s.labels), hist.status().message()));
       return;
     }
-    exp.push_back({ls->vec(), s.value});
+    exp.push_back({ls->vec(), s.value, *std::move(hist)});
   }
   auto by_labels = [](const ParsedSample& a, const ParsedSample& b) { return a.labels < b.labels; };
   std::stable_sort(exp.begin(), exp.end(), by_labels);

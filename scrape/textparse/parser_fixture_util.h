@@ -109,7 +109,8 @@ void AddEntry(const Parser& p, Entry e, Digest* d) {
       d->Bytes(p.MetaName());
       if constexpr (requires { p.Unit(); }) d->Bytes(p.Unit());
       break;
-    case Entry::kEof: break;
+    case Entry::kEof:
+    case Entry::kHistogram: break;  // text formats have no native histograms
   }
 }
 

@@ -36,8 +36,9 @@
 
 namespace promethium::scrape::textparse {
 
-// kUnit is produced by the OpenMetrics parser only.
-enum class Entry { kSeries, kHelp, kType, kComment, kEof, kUnit };
+// kUnit is produced by the OpenMetrics and protobuf parsers, kHistogram (a
+// native histogram sample) by the protobuf parser only.
+enum class Entry { kSeries, kHelp, kType, kComment, kEof, kUnit, kHistogram };
 
 // kGaugeHistogram, kInfo and kStateset exist in OpenMetrics only.
 enum class MetricType { kUnknown, kCounter, kGauge, kHistogram, kSummary, kGaugeHistogram, kInfo, kStateset };

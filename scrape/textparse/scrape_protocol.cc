@@ -57,10 +57,10 @@ std::optional<std::string> MediaType(std::string_view content_type) {
   return out;
 }
 
-Result<FormatChoice> FormatOfMediaType(std::string_view media_type, std::string_view content_type) {
+Result<FormatChoice> FormatOfMediaType(std::string_view media_type) {
   if (media_type == "application/openmetrics-text") return FormatChoice{ExpositionFormat::kOpenMetrics, ""};
   if (media_type == "text/plain") return FormatChoice{ExpositionFormat::kPrometheusText, ""};
-  return Status::Unsupported(fmt::format("protobuf scrape responses (Content-Type \"{}\")", content_type));
+  return FormatChoice{ExpositionFormat::kProtobuf, ""};  // application/vnd.google.protobuf
 }
 
 }  // namespace
@@ -92,6 +92,13 @@ const std::vector<ScrapeProtocol>& DefaultScrapeProtocols() {
   return kDefault;
 }
 
+const std::vector<ScrapeProtocol>& DefaultProtoFirstScrapeProtocols() {
+  static const std::vector<ScrapeProtocol> kProtoFirst = {
+      ScrapeProtocol::kPrometheusProto, ScrapeProtocol::kOpenMetricsText1_0_0, ScrapeProtocol::kOpenMetricsText0_0_1,
+      ScrapeProtocol::kPrometheusText1_0_0, ScrapeProtocol::kPrometheusText0_0_4};
+  return kProtoFirst;
+}
+
 std::string ScrapeAcceptHeader(const std::vector<ScrapeProtocol>& protocols) {
   const std::vector<ScrapeProtocol>& list = protocols.empty() ? DefaultScrapeProtocols() : protocols;
   // q-values count down from 0.<n+1>, n being the number of known protocols.
@@ -112,7 +119,7 @@ std::string ScrapeAcceptHeader(const std::vector<ScrapeProtocol>& protocols) {
 
 Result<FormatChoice> SelectExpositionFormat(std::string_view content_type, std::optional<ScrapeProtocol> fallback) {
   auto use_fallback = [&](std::string warning) -> Result<FormatChoice> {
-    PROMETHIUM_ASSIGN_OR_RETURN(FormatChoice choice, FormatOfMediaType(*MediaType(Info(*fallback).header), ""));
+    PROMETHIUM_ASSIGN_OR_RETURN(FormatChoice choice, FormatOfMediaType(*MediaType(Info(*fallback).header)));
     choice.warning = std::move(warning);
     return choice;
   };
@@ -139,7 +146,7 @@ Result<FormatChoice> SelectExpositionFormat(std::string_view content_type, std::
   }
   if (*media_type == "application/openmetrics-text" || *media_type == "text/plain" ||
       *media_type == "application/vnd.google.protobuf") {
-    return FormatOfMediaType(*media_type, content_type);
+    return FormatOfMediaType(*media_type);
   }
   if (!fallback) {
     return Status::InvalidArgument(fmt::format(

@@ -14,9 +14,10 @@
 // Promethium parses only legacy metric and label names, so it requests the
 // `escaping=underscores` scheme (Prometheus does the same when its name
 // validation is legacy; with UTF-8 validation it sends allow-utf-8).
-// PrometheusProto is a known protocol that Promethium does not implement:
-// the config loader rejects it ("unsupported: ..."), and a protobuf
-// response fails the scrape loudly.
+// application/vnd.google.protobuf -> the protobuf parser (PrometheusProto,
+// protobuf_parser.h). Jobs with scrape_native_histograms and no
+// scrape_protocols ask for DefaultProtoFirstScrapeProtocols(), as
+// Prometheus 3.x does.
 //
 // Thread-safety: pure functions over plain values.
 #pragma once
@@ -49,11 +50,14 @@ std::string SupportedScrapeProtocolNames();
 std::string_view ScrapeProtocolHeader(ScrapeProtocol p);
 
 const std::vector<ScrapeProtocol>& DefaultScrapeProtocols();
+// PrometheusProto, then DefaultScrapeProtocols() (Prometheus's
+// DefaultProtoFirstScrapeProtocols).
+const std::vector<ScrapeProtocol>& DefaultProtoFirstScrapeProtocols();
 
 // The Accept header for `protocols` (empty: DefaultScrapeProtocols()).
 std::string ScrapeAcceptHeader(const std::vector<ScrapeProtocol>& protocols);
 
-enum class ExpositionFormat { kPrometheusText, kOpenMetrics };
+enum class ExpositionFormat { kPrometheusText, kOpenMetrics, kProtobuf };
 
 struct FormatChoice {
   ExpositionFormat format = ExpositionFormat::kPrometheusText;
@@ -63,8 +67,7 @@ struct FormatChoice {
 };
 
 // Picks the parser for a response's Content-Type. Fails with
-// InvalidArgument (no usable type and no fallback) or Unsupported
-// (protobuf).
+// InvalidArgument when there is no usable type and no fallback.
 Result<FormatChoice> SelectExpositionFormat(std::string_view content_type, std::optional<ScrapeProtocol> fallback);
 
 }  // namespace promethium::scrape

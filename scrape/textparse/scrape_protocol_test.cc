@@ -43,7 +43,23 @@ TEST(ScrapeProtocolTest, ContentTypeSelectsParser) {
   EXPECT_EQ(text->format, ExpositionFormat::kPrometheusText);
   auto proto = SelectExpositionFormat(
       "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", std::nullopt);
-  EXPECT_EQ(proto.status().code(), Status::Code::kUnsupported);
+  ASSERT_TRUE(proto.ok());
+  EXPECT_EQ(proto->format, ExpositionFormat::kProtobuf);
+  auto fallback = SelectExpositionFormat("", ScrapeProtocol::kPrometheusProto);
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ(fallback->format, ExpositionFormat::kProtobuf);
+}
+
+// Prometheus's acceptHeader over DefaultProtoFirstScrapeProtocols (what a
+// job with scrape_native_histograms asks for): q from 0.6 down, escaping
+// only on the 1.0.0 text formats.
+TEST(ScrapeProtocolTest, ProtoFirstAcceptHeader) {
+  EXPECT_EQ(ScrapeAcceptHeader(DefaultProtoFirstScrapeProtocols()),
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,"
+            "application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.5,"
+            "application/openmetrics-text;version=0.0.1;q=0.4,"
+            "text/plain;version=1.0.0;escaping=underscores;q=0.3,"
+            "text/plain;version=0.0.4;q=0.2,*/*;q=0.1");
 }
 
 TEST(ScrapeProtocolTest, FallbackAndErrors) {

@@ -31,6 +31,8 @@ void DecodeRecord(std::string_view rec) {
   std::vector<wal::RefSample> samples;
   std::vector<wal::Tombstone> stones;
   std::vector<wal::RefExemplar> exemplars;
+  std::vector<wal::RefHistogramSample> histograms;
+  std::vector<wal::RefFloatHistogramSample> float_histograms;
   switch (*type) {
     case pf::PromRecordType::kSeries: (void)pf::DecodePromSeries(rec, &series); break;
     case pf::PromRecordType::kSamples: (void)pf::DecodePromSamples(rec, &samples); break;
@@ -38,6 +40,14 @@ void DecodeRecord(std::string_view rec) {
     case pf::PromRecordType::kExemplars: (void)pf::DecodePromExemplars(rec, &exemplars); break;
     case pf::PromRecordType::kMmapMarkers: (void)pf::CountPromMmapMarkers(rec); break;
     case pf::PromRecordType::kMetadata: (void)pf::CountPromMetadata(rec); break;
+    case pf::PromRecordType::kHistogramSamples:
+    case pf::PromRecordType::kCustomBucketsHistogramSamples:
+      (void)pf::DecodePromHistogramSamples(rec, &histograms);
+      break;
+    case pf::PromRecordType::kFloatHistogramSamples:
+    case pf::PromRecordType::kCustomBucketsFloatHistogramSamples:
+      (void)pf::DecodePromFloatHistogramSamples(rec, &float_histograms);
+      break;
     default: break;
   }
 }
@@ -47,6 +57,12 @@ struct Visitor final : pf::PrometheusWalVisitor {
   promethium::Status OnSamples(std::span<const wal::RefSample>) override { return promethium::Status::OK(); }
   promethium::Status OnTombstones(std::span<const wal::Tombstone>) override { return promethium::Status::OK(); }
   promethium::Status OnExemplars(std::span<const wal::RefExemplar>) override { return promethium::Status::OK(); }
+  promethium::Status OnHistogramSamples(std::span<const wal::RefHistogramSample>) override {
+    return promethium::Status::OK();
+  }
+  promethium::Status OnFloatHistogramSamples(std::span<const wal::RefFloatHistogramSample>) override {
+    return promethium::Status::OK();
+  }
 };
 
 // Rewrites the CRC of every whole fragment (page by page, as the reader

@@ -46,6 +46,7 @@ size_t Walk(std::string_view body, Parser* p) {
         if constexpr (requires { p->Unit(); }) sum += p->MetaName().size() + p->Unit().size();
         break;
       case Entry::kComment: sum += p->Comment().size(); break;
+      case Entry::kHistogram: break;  // only the protobuf parser yields these
     }
   }
   return sum + body.size();

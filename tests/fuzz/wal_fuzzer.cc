@@ -49,6 +49,14 @@ promethium::Status DecodeRecord(std::string_view payload) {
       std::vector<wal::RefExemplar> out;
       return wal::DecodeExemplars(*rec, &out);
     }
+    case wal::RecordType::kHistogramSamples: {
+      std::vector<wal::RefHistogramSample> out;
+      return wal::DecodeHistogramSamples(*rec, &out);
+    }
+    case wal::RecordType::kFloatHistogramSamples: {
+      std::vector<wal::RefFloatHistogramSample> out;
+      return wal::DecodeFloatHistogramSamples(*rec, &out);
+    }
   }
   return promethium::Status::OK();
 }

@@ -4,11 +4,15 @@
 // almost-equal with relative epsilon 1e-6, NaN equals NaN, exact label sets,
 // annotations and expected failures).
 //
-// Evals that need native histograms are skipped and counted by reason.
+// Native histograms are loaded ({{...}} values, and with `load_with_nhcb`
+// the classic histograms converted to NHCB) and compared as Prometheus's
+// promqltest does. Evals listed in known_failures.txt (KnownFailures) are
+// run too: failing, they count as known failures; passing, they fail the
+// script, so the list stays exact. Nothing is skipped.
 // Each `load` is appended as one batch and committed; a rejected sample
 // counts as a failure of the script (reported with the load's line).
-// Ownership: borrows the Engine; owns its storage. Thread-safety: one runner
-// per thread.
+// Ownership: borrows the Engine and the KnownFailures; owns its storage.
+// Thread-safety: one runner per thread.
 #pragma once
 
 #include <map>
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "promql/engine/engine.h"
+#include "tests/promqltest/known_failures.h"
 #include "tests/promqltest/script.h"
 #include "tests/promqltest/test_storage.h"
 
@@ -26,16 +31,18 @@ struct FileResult {
   std::string file;
   int passed = 0;
   int failed = 0;
-  int skipped = 0;
-  std::map<std::string, int> skip_reasons;
-  std::vector<std::string> failures;  // "file:line: query: what", one per failing eval
-  std::string script_error;           // set when the file could not be parsed
+  int known_failed = 0;                     // failing and listed in the known failures
+  std::vector<std::string> failures;        // "file:line: query: what", one per failing eval
+  std::vector<std::string> known_failures;  // the same for the listed ones
+  std::string script_error;                 // set when the file could not be parsed
 };
 
 class Runner {
  public:
-  explicit Runner(promql::Engine* engine, StorageKind storage = StorageKind::kHead)
-      : engine_(engine), storage_kind_(storage) {}
+  // `known` may be null (no eval is expected to fail).
+  explicit Runner(promql::Engine* engine, StorageKind storage = StorageKind::kHead,
+                  const KnownFailures* known = nullptr)
+      : engine_(engine), storage_kind_(storage), known_(known) {}
 
   FileResult RunScript(const std::string& name, std::string_view text);
 
@@ -50,12 +57,13 @@ class Runner {
   std::string RunEval(const EvalCmd& cmd);
   // Runs one query (the eval's or a rewritten form) at eval_ms and checks it.
   std::string RunQuery(const EvalCmd& cmd, const std::string& query, int64_t eval_ms);
-  std::string SkipReason(const EvalCmd& cmd) const;
+  // Books the outcome of the command at `line` (err empty: it passed).
+  void Record(FileResult* res, int line, const std::string& what, const std::string& err) const;
 
   promql::Engine* engine_;
   StorageKind storage_kind_;
+  const KnownFailures* known_;
   std::unique_ptr<TestStorage> storage_;
-  std::vector<Labels> histogram_series_;  // series with native/NHCB histogram samples
 };
 
 // Prometheus's almost.Equal (stale markers only equal each other).

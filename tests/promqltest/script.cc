@@ -94,7 +94,6 @@ Status ParseEvalBody(const std::vector<std::string>& lines, size_t* i, EvalCmd* 
     }
     auto sd = ParseSeriesDesc(d);
     if (!sd.ok()) return sd.status();
-    for (const auto& v : sd->values) cmd->has_histogram_expectation |= v.histogram;
     cmd->expected.push_back(std::move(sd).value());
   }
   return Status::OK();

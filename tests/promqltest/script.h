@@ -2,8 +2,7 @@
 // `load`, `clear` and `eval` commands and `expect` lines. Series
 // descriptions (`1+2x3`, `_x2`, `stale`) come from promql/seriesnotation.
 //
-// Native-histogram values ({{...}}) are recognised but not decoded: the
-// command is marked so the runner can skip it and say why.
+// Native-histogram values ({{...}}) are decoded by the series notation.
 // Thread-safety: plain values and pure functions.
 #pragma once
 
@@ -60,7 +59,6 @@ struct EvalCmd {
   bool expect_scalar = false;
   double scalar_value = 0;
   std::vector<SeriesDesc> expected;  // in file order (position = index + 1)
-  bool has_histogram_expectation = false;
 };
 
 struct Command {

@@ -26,8 +26,22 @@ namespace {
 class MemoryTestStorage final : public TestStorage {
  public:
   Status AppendBatch(const std::vector<LoadSample>& batch) override {
-    for (const auto& s : batch) storage_.Add(*s.labels, s.t, s.v);
-    return Status::OK();
+    // As the head's appender: an invalid histogram is rejected, the rest of
+    // the batch still goes in.
+    Status first_error;
+    for (const auto& s : batch) {
+      if (s.fh == nullptr) {
+        storage_.Add(*s.labels, s.t, s.v);
+        continue;
+      }
+      Status valid = s.fh->Validate();
+      if (valid.ok()) {
+        storage_.AddFloatHistogram(*s.labels, s.t, *s.fh);
+      } else if (first_error.ok()) {
+        first_error = valid.WithContext(fmt::format("append {} @{}", s.labels->ToString(), s.t));
+      }
+    }
+    return first_error;
   }
   Status Clear() override {
     storage_.Clear();
@@ -63,7 +77,8 @@ class HeadTestStorage final : public TestStorage {
     auto app = db_->NewAppender();
     Status first_error;
     for (const auto& s : batch) {
-      auto ref = app->Append(0, *s.labels, s.t, s.v);
+      auto ref = s.fh != nullptr ? app->AppendHistogram(0, *s.labels, s.t, nullptr, s.fh.get())
+                                 : app->Append(0, *s.labels, s.t, s.v);
       if (!ref.ok() && first_error.ok()) {
         first_error = ref.status().WithContext(fmt::format("append {} @{}", s.labels->ToString(), s.t));
       }

@@ -20,6 +20,7 @@
 #include "tsdb/api/storage.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
+#include "tsdb/histogram/float_histogram.h"
 
 namespace promethium::promqltest {
 
@@ -29,11 +30,13 @@ enum class StorageKind { kHead, kMemory };
 Result<StorageKind> ParseStorageKind(std::string_view name);
 std::string_view StorageKindName(StorageKind kind);
 
-// One sample of a load batch.
+// One sample of a load batch: a float, or a native histogram when `fh` is
+// set (appended with float counts, as Prometheus's test loader does).
 struct LoadSample {
   const Labels* labels;  // borrowed from the script for the batch's lifetime
   int64_t t;
   double v;
+  std::shared_ptr<const FloatHistogram> fh;
 };
 
 class TestStorage {

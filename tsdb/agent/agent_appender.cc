@@ -29,7 +29,7 @@ AgentAppender::~AgentAppender() {
   }
 }
 
-Result<SeriesRef> AgentAppender::Append(SeriesRef ref, const Labels& labels, int64_t t, double v) {
+Result<SeriesRef> AgentAppender::SeriesFor(SeriesRef ref, const Labels& labels, int64_t t) {
   std::optional<SeriesMap::Found> found;
   if (ref != 0) found = db_->series_.ByRef(ref);
   if (!found) {
@@ -52,9 +52,30 @@ Result<SeriesRef> AgentAppender::Append(SeriesRef ref, const Labels& labels, int
     db_->metrics_.out_of_order_samples->Inc();
     return Status::OutOfOrder("out of order sample");
   }
-  pending_samples_.push_back(wal::RefSample{found->ref, t, v});
-  db_->metrics_.samples_appended->Inc();
   return found->ref;
+}
+
+Result<SeriesRef> AgentAppender::Append(SeriesRef ref, const Labels& labels, int64_t t, double v) {
+  PROMETHIUM_ASSIGN_OR_RETURN(SeriesRef series, SeriesFor(ref, labels, t));
+  pending_samples_.push_back(wal::RefSample{series, t, v});
+  db_->metrics_.samples_appended->Inc();
+  return series;
+}
+
+Result<SeriesRef> AgentAppender::AppendHistogram(SeriesRef ref, const Labels& labels, int64_t t, const Histogram* h,
+                                                 const FloatHistogram* fh) {
+  if ((h == nullptr) == (fh == nullptr)) {
+    return Status::InvalidArgument("AppendHistogram needs exactly one of an integer and a float histogram");
+  }
+  PROMETHIUM_RETURN_IF_ERROR(h != nullptr ? h->Validate() : fh->Validate());
+  PROMETHIUM_ASSIGN_OR_RETURN(SeriesRef series, SeriesFor(ref, labels, t));
+  if (h != nullptr) {
+    pending_histograms_.push_back(wal::RefHistogramSample{series, t, *h});
+  } else {
+    pending_float_histograms_.push_back(wal::RefFloatHistogramSample{series, t, *fh});
+  }
+  db_->metrics_.histograms_appended->Inc();
+  return series;
 }
 
 Result<SeriesRef> AgentAppender::AppendExemplar(SeriesRef ref, const Labels&, const Exemplar& e) {
@@ -87,8 +108,14 @@ Status AgentAppender::LogBatch(bool with_samples) {
   int64_t max_ts = std::numeric_limits<int64_t>::min();
   if (with_samples) {
     if (!pending_samples_.empty()) wal::EncodeSamples(pending_samples_, &records.emplace_back());
+    if (!pending_histograms_.empty()) wal::EncodeHistogramSamples(pending_histograms_, &records.emplace_back());
+    if (!pending_float_histograms_.empty()) {
+      wal::EncodeFloatHistogramSamples(pending_float_histograms_, &records.emplace_back());
+    }
     if (!pending_exemplars_.empty()) wal::EncodeExemplars(pending_exemplars_, &records.emplace_back());
     for (const wal::RefSample& s : pending_samples_) max_ts = std::max(max_ts, s.t);
+    for (const auto& s : pending_histograms_) max_ts = std::max(max_ts, s.t);
+    for (const auto& s : pending_float_histograms_) max_ts = std::max(max_ts, s.t);
   }
   if (records.empty()) return Status::OK();
   std::vector<std::string_view> views(records.begin(), records.end());
@@ -106,9 +133,12 @@ Status AgentAppender::LogBatch(bool with_samples) {
 Status AgentAppender::Commit() {
   Status s = LogBatch(/*with_samples=*/true);
   if (s.ok()) {
-    for (const wal::RefSample& sample : pending_samples_) {
-      if (!db_->series_.UpdateTimestamp(sample.ref, sample.t)) db_->metrics_.out_of_order_samples->Inc();
-    }
+    const auto update = [this](SeriesRef ref, int64_t t) {
+      if (!db_->series_.UpdateTimestamp(ref, t)) db_->metrics_.out_of_order_samples->Inc();
+    };
+    for (const wal::RefSample& sample : pending_samples_) update(sample.ref, sample.t);
+    for (const auto& sample : pending_histograms_) update(sample.ref, sample.t);
+    for (const auto& sample : pending_float_histograms_) update(sample.ref, sample.t);
   }
   Clear();
   return s;
@@ -124,6 +154,8 @@ void AgentAppender::Clear() {
   pending_series_.clear();
   pending_samples_.clear();
   pending_exemplars_.clear();
+  pending_histograms_.clear();
+  pending_float_histograms_.clear();
 }
 
 }  // namespace promethium::tsdb::agent

@@ -1,10 +1,12 @@
 // AgentAppender: one batch of appends to the AgentDB (agent_db.h), as
-// Prometheus's agent appender. Append checks the sample against the series'
-// newest committed timestamp (t <= newest - out_of_order_window is "out of
-// order sample"), creating the series (and queueing its series record) when
-// the labels are new. Commit writes one WAL batch: the series records, then
-// the samples, then the exemplars, and only then raises the series' newest
-// timestamps. Rollback drops samples and exemplars but still logs the new
+// Prometheus's agent appender. Append and AppendHistogram check the sample
+// against the series' newest committed timestamp (t <= newest -
+// out_of_order_window is "out of order sample"), creating the series (and
+// queueing its series record) when the labels are new; AppendHistogram
+// first validates the histogram, as Prometheus's. Commit writes one WAL
+// batch: the series records, then the float samples, the integer and float
+// histogram samples and the exemplars, and only then raises the series'
+// newest timestamps. Rollback drops samples and exemplars but still logs the new
 // series' records, since the series already exist in memory and later
 // batches may refer to them.
 //
@@ -28,6 +30,8 @@ class AgentAppender : public Appender {
   ~AgentAppender() override;
 
   Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) override;
+  Result<SeriesRef> AppendHistogram(SeriesRef ref, const Labels& labels, int64_t t, const Histogram* h,
+                                    const FloatHistogram* fh) override;
   Result<SeriesRef> AppendExemplar(SeriesRef ref, const Labels& series_labels, const Exemplar& e) override;
   Status Commit() override;
   Status Rollback() override;
@@ -37,11 +41,16 @@ class AgentAppender : public Appender {
   // exemplars) as one WAL batch.
   Status LogBatch(bool with_samples);
   void Clear();
+  // The series of an append (creating it for new labels) after the
+  // out-of-order check.
+  Result<SeriesRef> SeriesFor(SeriesRef ref, const Labels& labels, int64_t t);
 
   AgentDB* const db_;
   std::vector<wal::RefSeries> pending_series_;
   std::vector<wal::RefSample> pending_samples_;
   std::vector<wal::RefExemplar> pending_exemplars_;
+  std::vector<wal::RefHistogramSample> pending_histograms_;
+  std::vector<wal::RefFloatHistogramSample> pending_float_histograms_;
 };
 
 }  // namespace promethium::tsdb::agent

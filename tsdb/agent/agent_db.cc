@@ -93,6 +93,19 @@ Status AgentDB::Replay() {
   uint64_t unknown_refs = 0;
   std::vector<wal::RefSeries> series;
   std::vector<wal::RefSample> samples;
+  std::vector<wal::RefHistogramSample> histograms;
+  std::vector<wal::RefFloatHistogramSample> float_histograms;
+  // Float and histogram samples alike only move their series' newest time.
+  const auto replay_sample = [&](SeriesRef wal_ref, int64_t t) {
+    auto it = alias.find(wal_ref);
+    SeriesRef ref = it == alias.end() ? wal_ref : it->second;
+    if (!series_.Contains(ref)) {
+      ++unknown_refs;
+      return;
+    }
+    series_.UpdateTimestamp(ref, t);
+    max_ts = std::max(max_ts, t);
+  };
   auto on_record = [&](std::string_view rec) -> Status {
     PROMETHIUM_ASSIGN_OR_RETURN(wal::RecordType type, wal::PeekRecordType(rec));
     if (type == wal::RecordType::kSeries) {
@@ -106,16 +119,13 @@ Status AgentDB::Replay() {
       }
     } else if (type == wal::RecordType::kSamples) {
       PROMETHIUM_RETURN_IF_ERROR(wal::DecodeSamples(rec, &samples));
-      for (const wal::RefSample& s : samples) {
-        auto it = alias.find(s.ref);
-        SeriesRef ref = it == alias.end() ? s.ref : it->second;
-        if (!series_.Contains(ref)) {
-          ++unknown_refs;
-          continue;
-        }
-        series_.UpdateTimestamp(ref, s.t);
-        max_ts = std::max(max_ts, s.t);
-      }
+      for (const wal::RefSample& s : samples) replay_sample(s.ref, s.t);
+    } else if (type == wal::RecordType::kHistogramSamples) {
+      PROMETHIUM_RETURN_IF_ERROR(wal::DecodeHistogramSamples(rec, &histograms));
+      for (const auto& s : histograms) replay_sample(s.ref, s.t);
+    } else if (type == wal::RecordType::kFloatHistogramSamples) {
+      PROMETHIUM_RETURN_IF_ERROR(wal::DecodeFloatHistogramSamples(rec, &float_histograms));
+      for (const auto& s : float_histograms) replay_sample(s.ref, s.t);
     }
     // Exemplars and tombstones carry nothing the agent needs on start.
     return Status::OK();

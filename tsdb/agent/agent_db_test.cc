@@ -64,12 +64,16 @@ class AgentDBTest : public ::testing::Test {
     std::map<SeriesRef, Labels> series;
     std::vector<wal::RefSample> samples;
     std::vector<wal::RefExemplar> exemplars;
+    std::vector<wal::RefHistogramSample> histograms;
+    std::vector<wal::RefFloatHistogramSample> float_histograms;
   };
   WalContents ReadWal() {
     WalContents c;
     std::vector<wal::RefSeries> series;
     std::vector<wal::RefSample> samples;
     std::vector<wal::RefExemplar> exemplars;
+    std::vector<wal::RefHistogramSample> histograms;
+    std::vector<wal::RefFloatHistogramSample> float_histograms;
     auto r = wal::ReplayAndRepair(
         env_, dir_ + "/wal",
         [&](std::string_view rec) -> Status {
@@ -83,6 +87,12 @@ class AgentDBTest : public ::testing::Test {
           } else if (type == wal::RecordType::kExemplars) {
             PROMETHIUM_RETURN_IF_ERROR(wal::DecodeExemplars(rec, &exemplars));
             c.exemplars.insert(c.exemplars.end(), exemplars.begin(), exemplars.end());
+          } else if (type == wal::RecordType::kHistogramSamples) {
+            PROMETHIUM_RETURN_IF_ERROR(wal::DecodeHistogramSamples(rec, &histograms));
+            c.histograms.insert(c.histograms.end(), histograms.begin(), histograms.end());
+          } else if (type == wal::RecordType::kFloatHistogramSamples) {
+            PROMETHIUM_RETURN_IF_ERROR(wal::DecodeFloatHistogramSamples(rec, &float_histograms));
+            c.float_histograms.insert(c.float_histograms.end(), float_histograms.begin(), float_histograms.end());
           }
           return Status::OK();
         },
@@ -119,6 +129,51 @@ TEST_F(AgentDBTest, AppendsBecomeWalRecords) {
   ASSERT_EQ(c.exemplars.size(), 1u);
   EXPECT_EQ(c.exemplars[0].labels, e.labels);
   EXPECT_EQ(c.exemplars[0].t, 1999);
+}
+
+// As Prometheus's agent appender: histograms are validated, checked for
+// order like floats, logged as histogram records and replayed as samples.
+TEST_F(AgentDBTest, HistogramsAreValidatedLoggedAndReplayed) {
+  OpenDB();
+  Histogram h;
+  h.count = 3;
+  h.sum = 1.5;
+  h.positive_spans = {{0, 2}};
+  h.positive_buckets = {1, 1};  // absolute 1, 2
+  FloatHistogram fh;
+  fh.schema = kCustomBucketsSchema;
+  fh.count = 2;
+  fh.positive_spans = {{0, 1}};
+  fh.positive_buckets = {2};
+  fh.custom_values = {1};
+  auto app = db_->NewAppender();
+  Result<SeriesRef> ref = app->AppendHistogram(0, Series(0), 1000, &h, nullptr);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  Result<SeriesRef> fref = app->AppendHistogram(0, Series(1), 1500, nullptr, &fh);
+  ASSERT_TRUE(fref.ok()) << fref.status().ToString();
+  Histogram bad = h;
+  bad.positive_buckets = {1};  // the spans say 2 buckets
+  EXPECT_FALSE(app->AppendHistogram(0, Series(2), 1000, &bad, nullptr).ok());
+  EXPECT_EQ(app->AppendHistogram(0, Series(2), 1000, nullptr, nullptr).status().code(), Status::Code::kInvalidArgument);
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(registry_.GetCounter("prometheus_agent_samples_appended_total", "", {{"type", "histogram"}})->Value(), 2);
+
+  OpenDB();  // replay: the histogram timestamps hold
+  auto again = db_->NewAppender();
+  EXPECT_EQ(again->AppendHistogram(*ref, Labels(), 999, &h, nullptr).status().code(), Status::Code::kOutOfOrder);
+  EXPECT_EQ(again->Append(*fref, Labels(), 1400, 1).status().code(), Status::Code::kOutOfOrder);
+  ASSERT_TRUE(again->Rollback().ok());
+  ASSERT_TRUE(db_->Close().ok());
+
+  WalContents c = ReadWal();
+  EXPECT_EQ(c.series.size(), 2u);  // the invalid histogram created no series
+  ASSERT_EQ(c.histograms.size(), 1u);
+  EXPECT_EQ(c.histograms[0].ref, *ref);
+  EXPECT_EQ(c.histograms[0].t, 1000);
+  EXPECT_EQ(c.histograms[0].h.positive_buckets, (std::vector<int64_t>{1, 1}));
+  ASSERT_EQ(c.float_histograms.size(), 1u);
+  EXPECT_EQ(c.float_histograms[0].ref, *fref);
+  EXPECT_EQ(c.float_histograms[0].fh.custom_values, (std::vector<double>{1}));
 }
 
 TEST_F(AgentDBTest, ReplayKeepsRefsAndTimestamps) {

@@ -16,12 +16,13 @@ struct AgentMetrics {
   std::unique_ptr<MetricsRegistry> own;  // when no registry was given
   Gauge* active_series;
   Gauge* deleted_series;
-  Counter* samples_appended;  // {type="float"}
+  Counter* samples_appended;     // {type="float"}
+  Counter* histograms_appended;  // samples_appended_total{type="histogram"}
   Counter* exemplars_appended;
   Counter* out_of_order_samples;
   // A summary without quantiles in Prometheus; a histogram here (same _sum
   // and _count series).
-  Histogram* truncate_duration;
+  HistogramMetric* truncate_duration;
   Counter* corruptions;
   Gauge* replay_duration;
   Counter* checkpoint_deletions_failed;
@@ -38,6 +39,8 @@ inline AgentMetrics::AgentMetrics(MetricsRegistry* registry)
   deleted_series = r->GetGauge("prometheus_agent_deleted_series", "Number of series pending deletion from the WAL");
   samples_appended = r->GetCounter("prometheus_agent_samples_appended_total",
                                    "Total number of samples appended to the storage", {{"type", "float"}});
+  histograms_appended = r->GetCounter("prometheus_agent_samples_appended_total",
+                                      "Total number of samples appended to the storage", {{"type", "histogram"}});
   exemplars_appended =
       r->GetCounter("prometheus_agent_exemplars_appended_total", "Total number of exemplars appended to the storage");
   out_of_order_samples = r->GetCounter("prometheus_agent_out_of_order_samples_total",

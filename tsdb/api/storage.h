@@ -24,6 +24,8 @@
 #include "tsdb/api/matcher.h"
 #include "tsdb/api/sample.h"
 #include "tsdb/base/result.h"
+#include "tsdb/histogram/float_histogram.h"
+#include "tsdb/histogram/histogram.h"
 
 namespace promethium {
 
@@ -68,6 +70,20 @@ class Appender {
     (void)e;
     return Status::Unsupported("exemplar storage");
   }
+  // Appends one native-histogram sample: exactly one of `h` (integer
+  // counts) and `fh` (float counts) is non-null, and it must Validate().
+  // Same contract as Append otherwise. Storage that cannot keep histograms
+  // (yet) returns Unsupported: the caller reports it, nothing is dropped
+  // silently.
+  virtual Result<SeriesRef> AppendHistogram(SeriesRef ref, const Labels& labels, int64_t t, const Histogram* h,
+                                            const FloatHistogram* fh) {
+    (void)ref;
+    (void)labels;
+    (void)t;
+    (void)h;
+    (void)fh;
+    return Status::Unsupported("native histograms in this storage");
+  }
   // Makes every appended sample durable (per the WAL policy) and visible.
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
@@ -79,9 +95,13 @@ class Appendable {
   virtual std::unique_ptr<Appender> NewAppender() = 0;
 };
 
-enum class ValueType { kNone = 0, kFloat = 1 };  // native histograms later
+// What the current sample of a SampleIterator holds (Prometheus's
+// chunkenc.ValueType, same numbers).
+enum class ValueType { kNone = 0, kFloat = 1, kHistogram = 2, kFloatHistogram = 3 };
 
-// Iterates the samples of one series in increasing timestamp order.
+// Iterates the samples of one series in increasing timestamp order. A
+// series may switch between floats and histograms from one sample to the
+// next; Next/Seek say which the current sample is.
 class SampleIterator {
  public:
   virtual ~SampleIterator() = default;
@@ -90,8 +110,22 @@ class SampleIterator {
   // Advances to the first sample with timestamp >= t. If the current sample
   // already satisfies that, stays. Returns kNone when there is none.
   virtual ValueType Seek(int64_t t) = 0;
-  // The current sample; valid only after Next/Seek returned non-kNone.
+  // The current float sample; valid only after Next/Seek returned kFloat.
   virtual Sample At() const = 0;
+  // The current histogram sample: *h is overwritten (its buffers reused),
+  // and the timestamp returned. Valid only after kHistogram.
+  virtual int64_t AtHistogram(Histogram* h) const {
+    *h = Histogram{};
+    return At().t;
+  }
+  // The current histogram sample with float counts; valid after kHistogram
+  // (the integer histogram is converted) or kFloatHistogram.
+  virtual int64_t AtFloatHistogram(FloatHistogram* fh) const {
+    *fh = FloatHistogram{};
+    return At().t;
+  }
+  // The current sample's timestamp, whatever its type.
+  virtual int64_t AtT() const { return At().t; }
   virtual Status Err() const = 0;
 };
 

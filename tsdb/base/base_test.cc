@@ -61,7 +61,7 @@ TEST(MetricsRegistryTest, RendersSortedFamilies) {
   reg.GetCounter("b_total", "B things.", {{"code", "200"}})->Inc(3);
   reg.GetGauge("a_gauge", "An \"a\".")->Set(1.5);
   reg.RegisterGaugeFunc("c_func", "From a callback.", [] { return 7.0; });
-  Histogram* h = reg.GetHistogram("d_seconds", "Durations.", {0.1, 1});
+  HistogramMetric* h = reg.GetHistogram("d_seconds", "Durations.", {0.1, 1});
   h->Observe(0.05);
   h->Observe(0.5);
   h->Observe(5);

@@ -19,12 +19,12 @@ void Gauge::Add(double delta) {
   }
 }
 
-Histogram::Histogram(std::vector<double> bounds)
+HistogramMetric::HistogramMetric(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
 }
 
-void Histogram::Observe(double v) {
+void HistogramMetric::Observe(double v) {
   size_t i = 0;
   while (i < bounds_.size() && v > bounds_[i]) ++i;
   counts_[i].fetch_add(1, std::memory_order_relaxed);
@@ -34,7 +34,7 @@ void Histogram::Observe(double v) {
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Histogram::Snapshot(std::vector<uint64_t>* buckets, double* sum, uint64_t* count) const {
+void HistogramMetric::Snapshot(std::vector<uint64_t>* buckets, double* sum, uint64_t* count) const {
   buckets->resize(bounds_.size() + 1);
   for (size_t i = 0; i <= bounds_.size(); ++i) (*buckets)[i] = counts_[i].load(std::memory_order_relaxed);
   *sum = sum_.load(std::memory_order_relaxed);
@@ -78,11 +78,11 @@ Gauge* MetricsRegistry::GetGauge(const std::string& name, const std::string& hel
   return c.gauge.get();
 }
 
-Histogram* MetricsRegistry::GetHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
-                                         const MetricLabels& labels) {
+HistogramMetric* MetricsRegistry::GetHistogram(const std::string& name, const std::string& help,
+                                               std::vector<double> bounds, const MetricLabels& labels) {
   MutexLock lock(&mu_);
   auto& c = HoldChild(GetFamily(name, help, Type::kHistogram), labels);
-  if (!c.histogram) c.histogram = std::make_unique<Histogram>(std::move(bounds));
+  if (!c.histogram) c.histogram = std::make_unique<HistogramMetric>(std::move(bounds));
   return c.histogram.get();
 }
 
@@ -194,7 +194,7 @@ void AppendHelp(std::string* out, const std::string& help) {
   }
 }
 
-void AppendHistogram(std::string* out, const std::string& name, const MetricLabels& labels, const Histogram& h) {
+void AppendHistogram(std::string* out, const std::string& name, const MetricLabels& labels, const HistogramMetric& h) {
   std::vector<uint64_t> buckets;
   double sum = 0;
   uint64_t count = 0;

@@ -14,7 +14,7 @@
 // releases live as long as the registry. Callback metrics must not outlive
 // what their callback reads: unregister by destroying the registry last.
 // Thread-safety: registration, release and rendering take an internal mutex;
-// updating a Counter/Gauge/Histogram is lock-free and safe from any thread,
+// updating a Counter/Gauge/HistogramMetric is lock-free and safe from any thread,
 // a Summary takes its own short lock.
 #pragma once
 
@@ -53,9 +53,9 @@ class Gauge {
 };
 
 // A cumulative histogram with fixed upper bounds (the +Inf bucket is implied).
-class Histogram {
+class HistogramMetric {
  public:
-  explicit Histogram(std::vector<double> bounds);
+  explicit HistogramMetric(std::vector<double> bounds);
   void Observe(double v);
   const std::vector<double>& bounds() const { return bounds_; }
   // Snapshot of per-bucket (non-cumulative) counts, plus sum and count.
@@ -74,8 +74,8 @@ class MetricsRegistry {
   // for an existing name with another type is a programming error.
   Counter* GetCounter(const std::string& name, const std::string& help, const MetricLabels& labels = {});
   Gauge* GetGauge(const std::string& name, const std::string& help, const MetricLabels& labels = {});
-  Histogram* GetHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
-                          const MetricLabels& labels = {});
+  HistogramMetric* GetHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
+                                const MetricLabels& labels = {});
   // A summary with Prometheus's usual objectives (quantiles 0.5, 0.9, 0.99
   // over the last 10 minutes; see summary.h for how they are computed).
   Summary* GetSummary(const std::string& name, const std::string& help, const MetricLabels& labels = {});
@@ -98,7 +98,7 @@ class MetricsRegistry {
   struct Child {
     std::unique_ptr<Counter> counter;
     std::unique_ptr<Gauge> gauge;
-    std::unique_ptr<Histogram> histogram;
+    std::unique_ptr<HistogramMetric> histogram;
     std::unique_ptr<Summary> summary;
     std::function<double()> fn;
     int holders = 0;  // Get*/Register* calls not yet released

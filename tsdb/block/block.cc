@@ -12,6 +12,7 @@
 #include "tsdb/prometheus_format/index_reader.h"
 #include "tsdb/prometheus_format/tombstones.h"
 #include "tsdb/querier/block_querier.h"
+#include "tsdb/querier/chunk_rewrite.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -65,32 +66,36 @@ class BlockChunkReader final : public ChunkReader {
                    std::shared_ptr<const BlockTombstones> stones)
       : block_(std::move(block)), reader_(files.NewReader()), stones_(std::move(stones)) {}
 
-  Status Chunk(const ChunkMeta& meta, std::string* bytes) override {
+  Status ReadChunk(const ChunkMeta& meta, std::string* bytes, ChunkEncoding* encoding) override {
     {
       // The reader's group cache is per instance; the lock keeps the
       // ChunkReader contract (callable from any thread). Uncontended in the
       // usual one-querier-one-thread use.
       MutexLock lock(&mu_);
-      PROMETHIUM_RETURN_IF_ERROR(reader_->Read(meta.ref, bytes));
+      PROMETHIUM_RETURN_IF_ERROR(reader_->ReadChunk(meta.ref, bytes, encoding));
     }
     if (stones_ == nullptr) return Status::OK();
     auto it = stones_->partial_chunks.find(meta.ref);
     if (it == stones_->partial_chunks.end()) return Status::OK();
-    return DropDeleted(it->second, bytes);
+    return DropDeleted(it->second, encoding, bytes);
   }
 
  private:
-  static Status DropDeleted(const Intervals& deleted, std::string* bytes) {
-    XorChunk out;
-    XorAppender app(&out);
-    XorIterator it(*bytes);
-    while (it.Next() != ValueType::kNone) {
-      const Sample s = it.At();
-      if (!IsDeleted(deleted, s.t)) app.Append(s.t, std::bit_cast<double>(it.value_bits()));
+  static Status DropDeleted(const Intervals& deleted, ChunkEncoding* encoding, std::string* bytes) {
+    if (*encoding == ChunkEncoding::kXor) {
+      XorChunk out;
+      XorAppender app(&out);
+      XorIterator it(*bytes);
+      while (it.Next() != ValueType::kNone) {
+        const Sample s = it.At();
+        if (!IsDeleted(deleted, s.t)) app.Append(s.t, std::bit_cast<double>(it.value_bits()));
+      }
+      PROMETHIUM_RETURN_IF_ERROR(it.Err());
+      bytes->assign(out.Bytes());
+      return Status::OK();
     }
-    PROMETHIUM_RETURN_IF_ERROR(it.Err());
-    bytes->assign(out.Bytes());
-    return Status::OK();
+    bool dropped = false;
+    return FilterChunk([&](int64_t t) { return !IsDeleted(deleted, t); }, encoding, bytes, &dropped);
   }
 
   std::shared_ptr<const Block> block_;

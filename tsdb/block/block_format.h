@@ -9,8 +9,10 @@
 //                (--storage.tsdb.block-format=prometheus) so that promtool,
 //                Thanos and Prometheus itself can read our blocks.
 //
-// Both formats carry chunks in the same XOR byte encoding (chunkenc/), so a
-// chunk read from one can be written to the other verbatim.
+// Both formats carry each chunk's bytes with its encoding byte (XOR,
+// histogram or float histogram, the numbers of ChunkEncoding), in the same
+// byte encodings (chunkenc/), so a chunk read from one can be written to
+// the other verbatim.
 //
 // Ownership: a Block owns its BlockIndexFile and shares its BlockChunkFiles
 // with every BlockChunkFileReader it hands out (readers hold a shared_ptr).
@@ -28,6 +30,7 @@
 #include "tsdb/api/labels.h"
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
+#include "tsdb/chunkenc/chunk_encoding.h"
 #include "tsdb/index/index_reader.h"
 
 namespace promethium::tsdb {
@@ -65,10 +68,18 @@ class BlockIndexFile {
 class BlockChunkFileReader {
  public:
   virtual ~BlockChunkFileReader() = default;
-  // Copies the XOR chunk bytes at `ref` into *out. Corruption naming the
-  // file and offset for damage; Unsupported naming the encoding for a chunk
-  // that is not XOR (histogram chunks), never a misread.
-  virtual Status Read(uint64_t ref, std::string* out) = 0;
+  // Copies the chunk bytes at `ref` into *out and their encoding (XOR,
+  // histogram, float histogram) into *encoding. Corruption naming the file
+  // and offset for damage, including an encoding byte that is none of those.
+  virtual Status ReadChunk(uint64_t ref, std::string* out, ChunkEncoding* encoding) = 0;
+  // ReadChunk for callers that only handle XOR chunks (tools, tests, the
+  // fuzzer): another encoding is Unsupported naming it, never a misread.
+  Status Read(uint64_t ref, std::string* out) {
+    ChunkEncoding encoding = ChunkEncoding::kXor;
+    PROMETHIUM_RETURN_IF_ERROR(ReadChunk(ref, out, &encoding));
+    if (encoding == ChunkEncoding::kXor) return Status::OK();
+    return Status::Unsupported(std::string(EncodingName(encoding)) + " chunk: only XOR chunks are read here");
+  }
 };
 
 // The opened chunk files of one block.
@@ -84,8 +95,11 @@ class BlockChunkFiles : public std::enable_shared_from_this<BlockChunkFiles> {
 class BlockChunkFileWriter {
  public:
   virtual ~BlockChunkFileWriter() = default;
-  // Buffers one XOR chunk and returns its ref (valid once Finish succeeds).
-  virtual Result<uint64_t> Add(std::string_view xor_chunk) = 0;
+  // Buffers one chunk with its encoding byte and returns its ref (valid
+  // once Finish succeeds).
+  virtual Result<uint64_t> AddChunk(ChunkEncoding encoding, std::string_view chunk) = 0;
+  // AddChunk of an XOR chunk.
+  Result<uint64_t> Add(std::string_view xor_chunk) { return AddChunk(ChunkEncoding::kXor, xor_chunk); }
   // Writes what is buffered, fsyncs and closes every file.
   virtual Status Finish() = 0;
   virtual uint64_t raw_bytes() const = 0;     // chunk bytes added

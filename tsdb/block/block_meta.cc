@@ -99,6 +99,8 @@ Result<BlockMeta> ParseMetaObject(const boost::json::object& root) {
   if (const auto* s = root.if_contains("stats"); s != nullptr && s->is_object()) {
     const auto& so = s->as_object();
     m.stats.num_samples = static_cast<uint64_t>(GetInt(so, "numSamples", false, &ok));
+    m.stats.num_float_samples = static_cast<uint64_t>(GetInt(so, "numFloatSamples", false, &ok));
+    m.stats.num_histogram_samples = static_cast<uint64_t>(GetInt(so, "numHistogramSamples", false, &ok));
     m.stats.num_series = static_cast<uint64_t>(GetInt(so, "numSeries", false, &ok));
     m.stats.num_chunks = static_cast<uint64_t>(GetInt(so, "numChunks", false, &ok));
     m.stats.num_tombstones = static_cast<uint64_t>(GetInt(so, "numTombstones", false, &ok));
@@ -161,7 +163,8 @@ std::string BlockMetaToJson(const BlockMeta& m) {
   out += "\t\"stats\": {";
   bool first = true;
   AppendStat(&out, &first, "numSamples", m.stats.num_samples);
-  AppendStat(&out, &first, "numFloatSamples", m.stats.num_samples);  // all our samples are floats
+  AppendStat(&out, &first, "numFloatSamples", m.stats.num_float_samples);
+  AppendStat(&out, &first, "numHistogramSamples", m.stats.num_histogram_samples);
   AppendStat(&out, &first, "numSeries", m.stats.num_series);
   AppendStat(&out, &first, "numChunks", m.stats.num_chunks);
   AppendStat(&out, &first, "numTombstones", m.stats.num_tombstones);

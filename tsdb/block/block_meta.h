@@ -22,8 +22,14 @@ namespace promethium::tsdb {
 inline constexpr int kBlockMetaVersion = 1;
 inline constexpr char kMetaFilename[] = "meta.json";
 
+// Prometheus's BlockStats. num_samples = num_float_samples +
+// num_histogram_samples for blocks written by Prometheus 3.x and by us;
+// blocks of older Prometheus versions carry num_samples only (the other
+// two read as 0 and are written back as they were read).
 struct BlockStats {
   uint64_t num_samples = 0;
+  uint64_t num_float_samples = 0;
+  uint64_t num_histogram_samples = 0;  // integer and float histogram samples
   uint64_t num_series = 0;
   uint64_t num_chunks = 0;
   uint64_t num_tombstones = 0;

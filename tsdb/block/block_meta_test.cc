@@ -31,7 +31,12 @@ TEST(BlockMetaTest, JsonRoundTrip) {
   m.ulid = NewUlid(1000);
   m.min_time = -5;
   m.max_time = 7200000;
-  m.stats = {1000, 10, 20, 2};
+  m.stats.num_samples = 1000;
+  m.stats.num_float_samples = 990;
+  m.stats.num_histogram_samples = 10;
+  m.stats.num_series = 10;
+  m.stats.num_chunks = 20;
+  m.stats.num_tombstones = 2;
   m.compaction.level = 2;
   m.compaction.sources = {NewUlid(1), NewUlid(2)};
   m.compaction.parents = {{m.compaction.sources[0], 0, 10}, {m.compaction.sources[1], 10, 20}};
@@ -41,6 +46,10 @@ TEST(BlockMetaTest, JsonRoundTrip) {
   EXPECT_EQ(back->min_time, -5);
   EXPECT_EQ(back->max_time, 7200000);
   EXPECT_EQ(back->stats.num_samples, 1000u);
+  EXPECT_EQ(back->stats.num_float_samples, 990u);
+  EXPECT_EQ(back->stats.num_histogram_samples, 10u);
+  EXPECT_EQ(back->stats.num_series, 10u);
+  EXPECT_EQ(back->stats.num_chunks, 20u);
   EXPECT_EQ(back->stats.num_tombstones, 2u);
   EXPECT_EQ(back->compaction.level, 2);
   EXPECT_EQ(back->compaction.sources, m.compaction.sources);
@@ -77,6 +86,40 @@ TEST(BlockMetaTest, ReadsPrometheusMetaJson) {
   size_t a = ours.find("\"ulid\""), b = ours.find("\"minTime\""), c = ours.find("\"stats\""),
          d = ours.find("\"compaction\""), e = ours.find("\"version\"");
   EXPECT_TRUE(a < b && b < c && c < d && d < e) << ours;
+}
+
+// Prometheus 3.x counts float and histogram samples apart (tsdb/block.go
+// BlockStats: numSamples, numFloatSamples, numHistogramSamples, numSeries,
+// numChunks, numTombstones, all omitempty). The stats object below is what
+// its json.MarshalIndent(meta, "", "\t") writes; ours must be the same text.
+TEST(BlockMetaTest, FloatAndHistogramSampleCountsAsPrometheus3) {
+  const std::string stats = R"("stats": {
+		"numSamples": 1300,
+		"numFloatSamples": 1200,
+		"numHistogramSamples": 100,
+		"numSeries": 3,
+		"numChunks": 12
+	},)";
+  const std::string json =
+      "{\n\t\"ulid\": \"01HQ5Z8Y4S9M8F0W1V9K2X3Y4Z\",\n\t\"minTime\": 0,\n\t\"maxTime\": 7200000,\n\t" + stats +
+      "\n\t\"compaction\": {\"level\": 1},\n\t\"version\": 1\n}";
+  auto m = BlockMetaFromJson(json);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->stats.num_samples, 1300u);
+  EXPECT_EQ(m->stats.num_float_samples, 1200u);
+  EXPECT_EQ(m->stats.num_histogram_samples, 100u);
+  EXPECT_NE(BlockMetaToJson(*m).find(stats), std::string::npos) << BlockMetaToJson(*m);
+
+  // A Prometheus 2.x meta has numSamples only: the split is not invented.
+  BlockMeta old = *m;
+  old.stats.num_float_samples = old.stats.num_histogram_samples = 0;
+  const std::string written = BlockMetaToJson(old);
+  EXPECT_EQ(written.find("numFloatSamples"), std::string::npos) << written;
+  EXPECT_EQ(written.find("numHistogramSamples"), std::string::npos) << written;
+  auto back = BlockMetaFromJson(written);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->stats.num_samples, 1300u);
+  EXPECT_EQ(back->stats.num_float_samples, 0u);
 }
 
 TEST(BlockMetaTest, RejectsBadMeta) {

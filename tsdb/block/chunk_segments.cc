@@ -53,13 +53,13 @@ Status ChunkSegmentWriter::StartGroup() {
   return Status::OK();
 }
 
-Result<uint64_t> ChunkSegmentWriter::Add(std::string_view chunk) {
+Result<uint64_t> ChunkSegmentWriter::AddChunk(ChunkEncoding encoding, std::string_view chunk) {
   if (chunk.size() > kChunkGroupMaxRaw / 2) return Status::Unsupported("chunk larger than 512 KiB");
   if (group_open_ && group_.size() + chunk.size() + 16 > kChunkGroupMaxRaw) PROMETHIUM_RETURN_IF_ERROR(FlushGroup());
   if (!group_open_) PROMETHIUM_RETURN_IF_ERROR(StartGroup());
   const uint64_t ref = PackBlockChunkRef(seq_, group_offset_, static_cast<uint32_t>(group_.size()));
   enc::PutUvarint(&group_, chunk.size());
-  group_.push_back(static_cast<char>(kChunkEncodingXor));
+  group_.push_back(static_cast<char>(encoding));
   group_.append(chunk);
   raw_bytes_ += chunk.size();
   if (group_.size() >= opts_.group_target_bytes) PROMETHIUM_RETURN_IF_ERROR(FlushGroup());
@@ -186,7 +186,7 @@ Status ChunkSegmentReader::LoadGroup(uint32_t seq, uint64_t offset) {
   return Status::OK();
 }
 
-Status ChunkSegmentReader::Read(uint64_t ref, std::string* out) {
+Status ChunkSegmentReader::ReadChunk(uint64_t ref, std::string* out, ChunkEncoding* encoding) {
   const uint32_t seq = BlockChunkSeq(ref);
   const uint64_t offset = BlockChunkGroupOffset(ref);
   if (!cached_ || cached_seq_ != seq || cached_offset_ != offset) PROMETHIUM_RETURN_IF_ERROR(LoadGroup(seq, offset));
@@ -195,11 +195,12 @@ Status ChunkSegmentReader::Read(uint64_t ref, std::string* out) {
   if (in_group >= group_.size()) return CorruptionAt(path, offset, "chunk offset past group end");
   enc::Decoder d(std::string_view(group_).substr(in_group));
   const uint64_t len = d.Uvarint();
-  std::string_view encoding = d.Bytes(1);
+  std::string_view encoding_byte = d.Bytes(1);
   std::string_view bytes = d.Bytes(len);
   if (!d.ok()) return CorruptionAt(path, offset, "truncated chunk in group");
-  if (static_cast<uint8_t>(encoding[0]) != kChunkEncodingXor)
-    return CorruptionAt(path, offset, "unknown chunk encoding");
+  Result<ChunkEncoding> e = EncodingOf(static_cast<uint8_t>(encoding_byte[0]));
+  if (!e.ok()) return CorruptionAt(path, offset, e.status().message());
+  *encoding = *e;
   out->assign(bytes);
   return Status::OK();
 }

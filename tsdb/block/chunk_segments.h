@@ -1,8 +1,8 @@
-// Chunk segments: the chunks/000001... files of a persisted block. XOR
-// chunks are packed, in the order they are added (series order), into
-// groups of ~32 KiB of raw bytes; each group is zstd-compressed as one frame
-// and carries a CRC32C. Segments are cut before they would pass 512 MiB.
-// Byte layout and the ChunkMeta::ref encoding: docs/format/block_chunks.md.
+// Chunk segments: the chunks/000001... files of a persisted block. Chunks
+// (each with its encoding byte: XOR, histogram, float histogram) are packed, in the order they are added (series
+// order), into groups of ~32 KiB of raw bytes; each group is zstd-compressed as one frame and carries a CRC32C.
+// Segments are cut before they would pass 512 MiB. Byte layout and the ChunkMeta::ref encoding:
+// docs/format/block_chunks.md.
 //
 // ChunkSegmentWriter builds the files of one new block; ChunkSegmentReader
 // reads them back by ref, verifying each group's CRC on read and caching
@@ -36,7 +36,6 @@ inline constexpr size_t kChunkSegmentHeaderSize = 8;
 inline constexpr size_t kChunkGroupHeaderSize = 9;  // codec u8, raw len u32, stored len u32
 inline constexpr size_t kChunkGroupMaxRaw = size_t{1} << 20;
 inline constexpr uint64_t kDefaultSegmentMaxBytes = uint64_t{512} << 20;
-inline constexpr uint8_t kChunkEncodingXor = 1;
 
 enum class ChunkCodec : uint8_t { kRaw = 0, kZstd = 1 };
 
@@ -65,8 +64,9 @@ class ChunkSegmentWriter : public BlockChunkFileWriter {
   ChunkSegmentWriter(const ChunkSegmentWriter&) = delete;
   ChunkSegmentWriter& operator=(const ChunkSegmentWriter&) = delete;
 
-  // Buffers one XOR chunk and returns its ref (valid once Finish succeeds).
-  Result<uint64_t> Add(std::string_view chunk) override;
+  // Buffers one chunk with its encoding and returns its ref (valid once
+  // Finish succeeds).
+  Result<uint64_t> AddChunk(ChunkEncoding encoding, std::string_view chunk) override;
   // Writes the last group, fsyncs and closes the segment files.
   Status Finish() override;
 
@@ -119,9 +119,10 @@ class ChunkSegmentReader final : public BlockChunkFileReader {
   ChunkSegmentReader(const ChunkSegmentReader&) = delete;
   ChunkSegmentReader& operator=(const ChunkSegmentReader&) = delete;
 
-  // Copies the chunk at `ref` into *out. Corruption ("corrupt: <path> at
-  // offset N: ...") on a bad CRC, header or ref.
-  Status Read(uint64_t ref, std::string* out) override;
+  // Copies the chunk at `ref` into *out and its encoding into *encoding.
+  // Corruption ("corrupt: <path> at offset N: ...") on a bad CRC, header,
+  // ref or encoding byte.
+  Status ReadChunk(uint64_t ref, std::string* out, ChunkEncoding* encoding) override;
 
  private:
   Status LoadGroup(uint32_t seq, uint64_t offset);

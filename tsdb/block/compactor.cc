@@ -10,6 +10,7 @@
 #include "tsdb/prometheus_format/chunk_writer.h"
 #include "tsdb/prometheus_format/index_writer.h"
 #include "tsdb/prometheus_format/tombstones.h"
+#include "tsdb/querier/chunk_rewrite.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -23,6 +24,12 @@ struct SeriesEntry {
 struct SourceChunk {
   ChunkMeta meta;
   uint32_t source;
+};
+
+// Samples written, by kind (meta.json counts them apart).
+struct SampleCounts {
+  uint64_t floats = 0;
+  uint64_t histograms = 0;  // integer and float histograms
 };
 
 struct RawSample {
@@ -39,7 +46,7 @@ class SeriesChunkMerger {
       : sources_(sources), writer_(writer), mint_(mint), maxt_(maxt_incl), per_chunk_(per_chunk) {}
 
   // Appends the series' output chunk metas to *out; counts samples.
-  Status Merge(std::vector<SourceChunk> chunks, std::vector<ChunkMeta>* out, uint64_t* samples) {
+  Status Merge(std::vector<SourceChunk> chunks, std::vector<ChunkMeta>* out, SampleCounts* samples) {
     std::sort(chunks.begin(), chunks.end(), [](const SourceChunk& a, const SourceChunk& b) {
       return a.meta.min_time != b.meta.min_time ? a.meta.min_time < b.meta.min_time : a.source < b.source;
     });
@@ -58,10 +65,9 @@ class SeriesChunkMerger {
   }
 
  private:
-  // Decodes a chunk's samples within its meta range and [mint, maxt];
-  // *clipped tells whether any sample was left out.
-  Status Decode(const SourceChunk& c, std::vector<RawSample>* out, bool* clipped) {
-    PROMETHIUM_RETURN_IF_ERROR(sources_[c.source].chunks->Chunk(c.meta, &bytes_));
+  // Decodes the XOR chunk in bytes_ (of c) within its meta range and
+  // [mint, maxt]; *clipped tells whether any sample was left out.
+  Status DecodeXor(const SourceChunk& c, std::vector<RawSample>* out, bool* clipped) {
     const int64_t lo = std::max(c.meta.min_time, mint_), hi = std::min(c.meta.max_time, maxt_);
     XorIterator it(bytes_);
     while (it.Next() != ValueType::kNone) {
@@ -75,14 +81,57 @@ class SeriesChunkMerger {
     return it.Err();
   }
 
-  Status MergeCluster(std::span<const SourceChunk> cluster, std::vector<ChunkMeta>* out, uint64_t* samples) {
-    std::vector<RawSample> merged;
+  // A cluster holding a histogram chunk: every chunk is decoded into typed
+  // samples (floats keep their bits), merged as the XOR path does, and
+  // re-encoded with a new chunk at each change of sample type. A lone
+  // chunk that needs no clipping is copied verbatim, encoding and all.
+  Status MergeTypedCluster(std::span<const SourceChunk> cluster, std::vector<ChunkMeta>* out, SampleCounts* samples) {
+    std::vector<TypedSample> merged;
     bool clipped = false;
-    for (const SourceChunk& c : cluster) PROMETHIUM_RETURN_IF_ERROR(Decode(c, &merged, &clipped));
+    for (const SourceChunk& c : cluster) {
+      PROMETHIUM_RETURN_IF_ERROR(sources_[c.source].chunks->ReadChunk(c.meta, &bytes_, &encoding_));
+      const int64_t lo = std::max(c.meta.min_time, mint_), hi = std::min(c.meta.max_time, maxt_);
+      PROMETHIUM_RETURN_IF_ERROR(DecodeTypedChunk(encoding_, bytes_, lo, hi, c.source, &merged, &clipped));
+    }
     if (merged.empty()) return Status::OK();
     if (cluster.size() == 1 && !clipped) {  // untouched: copy the bytes as they are
-      *samples += merged.size();
-      PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->Add(bytes_));
+      Count(merged, samples);
+      PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->AddChunk(encoding_, bytes_));
+      out->push_back({ref, merged.front().t, merged.back().t});
+      return Status::OK();
+    }
+    std::stable_sort(merged.begin(), merged.end(), [](const TypedSample& a, const TypedSample& b) {
+      return a.t != b.t ? a.t < b.t : a.source < b.source;
+    });
+    // Same timestamp in several sources: keep the earliest source's sample.
+    merged.erase(std::unique(merged.begin(), merged.end(),
+                             [](const TypedSample& a, const TypedSample& b) { return a.t == b.t; }),
+                 merged.end());
+    Count(merged, samples);
+    return EncodeTypedSamples(merged, per_chunk_,
+                              [&](ChunkEncoding e, std::string_view bytes, int64_t min_time, int64_t max_time) {
+                                PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->AddChunk(e, bytes));
+                                out->push_back({ref, min_time, max_time});
+                                return Status::OK();
+                              });
+  }
+
+  static void Count(const std::vector<TypedSample>& merged, SampleCounts* samples) {
+    for (const TypedSample& s : merged) (s.type == ValueType::kFloat ? samples->floats : samples->histograms)++;
+  }
+
+  Status MergeCluster(std::span<const SourceChunk> cluster, std::vector<ChunkMeta>* out, SampleCounts* samples) {
+    std::vector<RawSample> merged;
+    bool clipped = false;
+    for (const SourceChunk& c : cluster) {
+      PROMETHIUM_RETURN_IF_ERROR(sources_[c.source].chunks->ReadChunk(c.meta, &bytes_, &encoding_));
+      if (encoding_ != ChunkEncoding::kXor) return MergeTypedCluster(cluster, out, samples);
+      PROMETHIUM_RETURN_IF_ERROR(DecodeXor(c, &merged, &clipped));
+    }
+    if (merged.empty()) return Status::OK();
+    if (cluster.size() == 1 && !clipped) {  // untouched: copy the bytes as they are
+      samples->floats += merged.size();
+      PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->AddChunk(encoding_, bytes_));
       out->push_back({ref, merged.front().t, merged.back().t});
       return Status::OK();
     }
@@ -93,7 +142,7 @@ class SeriesChunkMerger {
     merged.erase(
         std::unique(merged.begin(), merged.end(), [](const RawSample& a, const RawSample& b) { return a.t == b.t; }),
         merged.end());
-    *samples += merged.size();
+    samples->floats += merged.size();
     return Encode(merged, out);
   }
 
@@ -104,7 +153,7 @@ class SeriesChunkMerger {
       XorChunk chunk;
       XorAppender app(&chunk);
       for (size_t k = start; k < end; ++k) app.Append(merged[k].t, std::bit_cast<double>(merged[k].v_bits));
-      PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->Add(chunk.Bytes()));
+      PROMETHIUM_ASSIGN_OR_RETURN(uint64_t ref, writer_->AddChunk(ChunkEncoding::kXor, chunk.Bytes()));
       out->push_back({ref, merged[start].t, merged[end - 1].t});
     }
     return Status::OK();
@@ -116,6 +165,7 @@ class SeriesChunkMerger {
   const int64_t maxt_;
   const int per_chunk_;
   std::string bytes_;
+  ChunkEncoding encoding_ = ChunkEncoding::kXor;
 };
 
 // Every series of every source, sorted by labels (then source).
@@ -197,12 +247,14 @@ Status WriteBlockFiles(Env* env, const std::string& tmp_dir, std::span<const Blo
       }
     }
     out.clear();
-    uint64_t samples = 0;
+    SampleCounts samples;
     PROMETHIUM_RETURN_IF_ERROR(merger.Merge(std::move(chunks), &out, &samples));
     if (!out.empty()) {
       PROMETHIUM_RETURN_IF_ERROR(index_writer->AddSeries(series[i].labels, out).status());
       meta->stats.num_series++;
-      meta->stats.num_samples += samples;
+      meta->stats.num_samples += samples.floats + samples.histograms;
+      meta->stats.num_float_samples += samples.floats;
+      meta->stats.num_histogram_samples += samples.histograms;
       meta->stats.num_chunks += out.size();
     }
     i = j;

@@ -9,6 +9,10 @@
 //  - only samples in [mint, maxt) are kept: chunks straddling the bounds
 //    (or holding samples past their meta's max time, as a head's open chunk
 //    can) are re-encoded clipped; untouched chunks are copied verbatim;
+//  - chunks keep their encoding: histogram chunks are copied verbatim when
+//    untouched, and otherwise decoded and re-encoded by sample type
+//    (querier/chunk_rewrite.h), a new chunk at each type change; meta.json
+//    counts float and histogram samples apart;
 //  - series left without samples are skipped; if none remain, nothing is
 //    written and NotFound is returned.
 //

@@ -62,6 +62,19 @@ class WalConverter final : public PrometheusWalVisitor {
     result_->exemplars += exemplars.size();
     return Log();
   }
+  // Histogram samples are counted with the samples, as Prometheus counts them.
+  Status OnHistogramSamples(std::span<const wal::RefHistogramSample> samples) override {
+    buf_.clear();
+    wal::EncodeHistogramSamples(samples, &buf_);
+    result_->samples += samples.size();
+    return Log();
+  }
+  Status OnFloatHistogramSamples(std::span<const wal::RefFloatHistogramSample> samples) override {
+    buf_.clear();
+    wal::EncodeFloatHistogramSamples(samples, &buf_);
+    result_->samples += samples.size();
+    return Log();
+  }
 
  private:
   Status Log() {
@@ -87,16 +100,32 @@ class WblCollector final : public PrometheusWalVisitor {
   Status OnSamples(std::span<const wal::RefSample> samples) override {
     buf_.clear();
     wal::EncodeSamples(samples, &buf_);
-    const uint64_t before = stats_.samples;
-    PROMETHIUM_RETURN_IF_ERROR(head_->ReplayWalRecord(buf_, &stats_));
-    result_->ooo_samples += stats_.samples - before;
-    return Status::OK();
+    return ReplaySamples();
+  }
+  // Out-of-order histograms go to the head as our records; a head that
+  // cannot replay them fails the takeover before anything is modified.
+  Status OnHistogramSamples(std::span<const wal::RefHistogramSample> samples) override {
+    buf_.clear();
+    wal::EncodeHistogramSamples(samples, &buf_);
+    return ReplaySamples();
+  }
+  Status OnFloatHistogramSamples(std::span<const wal::RefFloatHistogramSample> samples) override {
+    buf_.clear();
+    wal::EncodeFloatHistogramSamples(samples, &buf_);
+    return ReplaySamples();
   }
   Status OnTombstones(std::span<const wal::Tombstone>) override { return Status::OK(); }
   Status OnExemplars(std::span<const wal::RefExemplar>) override { return Status::OK(); }
   const WalReplayStats& stats() const { return stats_; }
 
  private:
+  Status ReplaySamples() {
+    const uint64_t before = stats_.samples;
+    PROMETHIUM_RETURN_IF_ERROR(head_->ReplayWalRecord(buf_, &stats_));
+    result_->ooo_samples += stats_.samples - before;
+    return Status::OK();
+  }
+
   Head* head_;
   PrometheusHeadMigrationResult* result_;
   WalReplayStats stats_;

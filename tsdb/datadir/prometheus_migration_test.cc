@@ -18,6 +18,8 @@
 #include "tsdb/db.h"
 #include "tsdb/encoding/crc32c.h"
 #include "tsdb/wal/fault_env_for_test.h"
+#include "tsdb/wal/record.h"
+#include "tsdb/wal/wal_reader.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -175,10 +177,48 @@ TEST_F(PrometheusMigrationTest, ACrashAtAnyStepLosesNothing) {
   }
 }
 
+// The WAL a real Prometheus 2.42 wrote with native histograms
+// (prometheus_format/testdata/prometheus-2.42-histogram-wal): the takeover
+// converts its histogram record into ours, every histogram kept.
+TEST(PrometheusHistogramMigrationTest, HistogramSamplesBecomeOurHistogramRecords) {
+  ScratchDir dir;
+  const std::string fixture =
+      std::string(PROMETHIUM_PROMETHEUS_WAL_FIXTURE) + "/../prometheus-2.42-histogram-wal/wal/00000000";
+  fs::create_directories(dir.path() + "/wal");
+  fs::copy_file(fixture, dir.path() + "/wal/00000000");
+  auto survey = SurveyDataDir(Env::Default(), dir.path());
+  ASSERT_TRUE(survey.ok()) << survey.status().ToString();
+  ASSERT_EQ(survey->wal, FileOwner::kPrometheus);
+  auto migrated = MigratePrometheusHead(Env::Default(), dir.path(), *survey, PrometheusHeadMigrationOptions{});
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  EXPECT_TRUE(migrated->migrated);
+  EXPECT_EQ(migrated->series, 2u);
+  EXPECT_EQ(migrated->samples, 10u);  // histogram samples count as samples
+  std::vector<wal::RefHistogramSample> all, some;
+  auto replayed = wal::ReplayAndRepair(
+      Env::Default(), dir.path() + "/wal",
+      [&](std::string_view rec) -> Status {
+        if (*wal::PeekRecordType(rec) != wal::RecordType::kHistogramSamples) return Status::OK();
+        PROMETHIUM_RETURN_IF_ERROR(wal::DecodeHistogramSamples(rec, &some));
+        all.insert(all.end(), some.begin(), some.end());
+        return Status::OK();
+      },
+      nullptr);
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  ASSERT_EQ(all.size(), 10u);
+  // The first sample of expected.txt there.
+  EXPECT_EQ(all[0].t, 1699999200000);
+  EXPECT_EQ(all[0].h.ToString(),
+            "{count:12, sum:12.5, [-1.0905077326652577,-1):1, [-1e-128,1e-128]:2, "
+            "(0.7711054127039704,0.8408964152537144]:1, (0.8408964152537144,0.9170040432046711]:3, "
+            "(1.189207115002721,1.2968395546510096]:5}");
+  EXPECT_EQ(all[1].h.counter_reset_hint, CounterResetHint::kGauge);
+}
+
 TEST_F(PrometheusMigrationTest, AnUnsupportedRecordLeavesPrometheusFilesUntouched) {
-  // A native histogram record (type 7) appended as a new last segment:
-  // the takeover refuses by name and changes nothing of Prometheus's.
-  std::string rec = "\x07";
+  // A v2 samples record (type 11, start timestamps) appended as a new last
+  // segment: the takeover refuses by name and changes nothing of Prometheus's.
+  std::string rec = "\x0b";
   rec += std::string(20, '\0');
   std::string frame;
   frame.push_back('\x01');  // a full record, uncompressed
@@ -192,7 +232,7 @@ TEST_F(PrometheusMigrationTest, AnUnsupportedRecordLeavesPrometheusFilesUntouche
   auto db = DB::Open(dir_.path(), TestOptions(), nullptr);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), Status::Code::kUnsupported) << db.status().ToString();
-  EXPECT_NE(db.status().message().find("histogram"), std::string::npos) << db.status().ToString();
+  EXPECT_NE(db.status().message().find("record type 11"), std::string::npos) << db.status().ToString();
   EXPECT_NE(db.status().message().find("nothing of Prometheus's was modified"), std::string::npos);
   EXPECT_EQ(DescribeChanges(before, Fingerprint(dir_.path())), "");
 }

@@ -1,5 +1,5 @@
 // ExemplarAppender: wraps the head's Appender and adds exemplars. Samples
-// go straight to the wrapped appender; exemplars are validated at once
+// (floats and histograms) go straight to the wrapped appender; exemplars are validated at once
 // (so the caller learns of out-of-order or too long ones) and buffered, then
 // stored in the CircularExemplarStorage right after the wrapped Commit()
 // succeeds, so they become visible with their samples. Rollback() drops
@@ -29,6 +29,10 @@ class ExemplarAppender final : public Appender {
 
   Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) override {
     return inner_->Append(ref, labels, t, v);
+  }
+  Result<SeriesRef> AppendHistogram(SeriesRef ref, const Labels& labels, int64_t t, const Histogram* h,
+                                    const FloatHistogram* fh) override {
+    return inner_->AppendHistogram(ref, labels, t, h, fh);
   }
   Result<SeriesRef> AppendExemplar(SeriesRef ref, const Labels& series_labels, const Exemplar& e) override;
   Status Commit() override;

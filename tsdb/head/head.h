@@ -229,7 +229,7 @@ class Head {
     Counter* truncations_failed;
     Counter* series_removed;
     Counter* chunks_removed;
-    Histogram* gc_duration;
+    HistogramMetric* gc_duration;
     Counter* failed_commits;
     Counter* failed_commit_samples;
   };
@@ -267,6 +267,12 @@ class Head {
   // Admits and stores (t, v) in `s` (commit and replay share it); false when
   // it was not stored.
   bool ApplySample(MemSeries* s, int64_t t, double v, CommitCounts* counts) REQUIRES(s->mu());
+  // Admits and stores a histogram sample (exactly one of h, fh) in `s`:
+  // in order only (head_histogram.cc). False when it was not stored.
+  bool ApplyHistogram(MemSeries* s, int64_t t, const Histogram* h, const FloatHistogram* fh, CommitCounts* counts)
+      REQUIRES(s->mu());
+  // Replays a histogram or float histogram samples record.
+  Status ReplayHistogramRecord(std::string_view record, WalReplayStats* stats);
   // Called by appenders after a commit, and by replay (replayed samples are
   // not counted as appended, as in Prometheus).
   void OnCommitted(const CommitCounts& counts, bool replayed);

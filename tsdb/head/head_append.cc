@@ -18,15 +18,14 @@
 // bit-identical value is accepted and ignored; another value is a
 // duplicate.
 //
-// With a WAL, Commit first logs the batch (series records for series never
-// logged before, then one samples record, then one exemplars record when
-// the batch has exemplars) and applies nothing unless that write, and the
-// sync the policy asks for, succeeded. The WAL write is the only serialised
-// step; applying still runs under per-series locks. A failed WAL write (a
-// full disk) fails the commit: it is counted
-// (promethium_tsdb_head_failed_commits_total, ..._samples_total) and logged
-// at most once per HeadOptions::commit_failure_log_interval_ms; the first
-// good commit after a run of failures logs that ingestion resumed.
+// With a WAL, Commit first logs the commit (a series record for series never
+// logged before, then each batch's samples and histogram records, see
+// below, then one exemplars record when the commit has exemplars) and
+// applies nothing unless that write, and the sync the policy asks for,
+// succeeded. The WAL write is the only serialised step; applying still runs under per-series locks. A failed WAL write
+// (a full disk) fails the commit: it is counted (promethium_tsdb_head_failed_commits_total, ..._samples_total) and
+// logged at most once per HeadOptions::commit_failure_log_interval_ms; the first good commit after a run of failures
+// logs that ingestion resumed.
 //
 // AppendExemplar here only queues the exemplar for that WAL write (its
 // series must exist: `ref` is what Append returned). Validating and storing
@@ -34,12 +33,22 @@
 // which wraps this appender in DB::NewAppender and forwards only exemplars
 // the storage accepts, so nothing is logged with exemplar storage disabled.
 //
+// Samples of different types keep their order within a commit, as in
+// Prometheus's headAppender: a commit is a sequence of batches, each
+// applied (and logged) floats first, then histograms. A batch ends where
+// that would reorder one series' samples: at a float for a series that
+// has histograms in the batch, or at a histogram of the other kind
+// (integer <-> float) than the series' histograms in the batch. So a series
+// loaded as floats, histograms, floats in one commit keeps all of them, and
+// WAL replay, which applies records in order, rebuilds the same series.
+//
 // Known gap: a Commit is not atomic for readers (no isolation yet), so a
-// concurrent query may observe part of a batch.
+// concurrent query may observe part of a commit.
 #include <algorithm>
 #include <chrono>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -131,11 +140,51 @@ class HeadAppender final : public Appender {
       admit = head_->AdmitSample(*series, t, v, min_valid_time_);
     }
     if (admit == Head::Admit::kInOrder || admit == Head::Admit::kOutOfOrder) {
-      pending_.push_back(Pending{series, t, v});  // keeps the pin until Commit/Rollback
+      BatchFor(series, SampleKind::kFloat)
+          .floats.push_back(Pending{series, t, v});  // keeps the pin until Commit/Rollback
       return series_ref;
     }
     series->Unpin();  // may be freed from here on
     return Rejection(admit, series_ref);
+  }
+
+  // Histograms: validated, then admitted in order only (see
+  // head_histogram.cc); logged to the WAL in their own records.
+  Result<SeriesRef> AppendHistogram(SeriesRef ref, const Labels& labels, int64_t t, const Histogram* h,
+                                    const FloatHistogram* fh) override {
+    if ((h == nullptr) == (fh == nullptr)) {
+      return Status::InvalidArgument("AppendHistogram: exactly one of h and fh must be given");
+    }
+    if (head_->closed()) return Status::Internal("tsdb: append to a closed DB");
+    PROMETHIUM_RETURN_IF_ERROR(h != nullptr ? h->Validate() : fh->Validate());
+    if (t < head_->MinValidTime() || (head_->opts_.ooo_window_ms == 0 && t < min_valid_time_)) {
+      head_->metrics_.out_of_bound->Inc();
+      return Status::OutOfBounds("out of bounds");
+    }
+    MemSeries* series = ref != 0 ? head_->GetByRefPinned(ref) : nullptr;
+    if (series == nullptr) {
+      if (ref != 0 && labels.empty()) return Status::NotFound("unknown series ref");
+      PROMETHIUM_ASSIGN_OR_RETURN(series, head_->GetOrCreatePinned(labels));
+    }
+    MemSeries::AppendCheck check;
+    {
+      SeriesLock lock(series->mu());
+      check = series->CheckHistogram(t);
+    }
+    if (check == MemSeries::AppendCheck::kOk) {
+      const SampleKind kind = fh != nullptr ? SampleKind::kFloatHistogram : SampleKind::kHistogram;
+      PendingHistogram& p = BatchFor(series, kind).histograms.emplace_back();  // keeps the pin until Commit/Rollback
+      p.series = series;
+      p.t = t;
+      p.is_float = fh != nullptr;
+      if (h != nullptr) p.h = *h;
+      if (fh != nullptr) p.fh = *fh;
+      return series->ref();
+    }
+    series->Unpin();  // may be freed from here on
+    if (check == MemSeries::AppendCheck::kDuplicate) return Status::Duplicate("duplicate sample for timestamp");
+    head_->metrics_.out_of_order->Inc();
+    return Status::OutOfOrder("out of order sample (histograms are appended in order only)");
   }
 
   Result<SeriesRef> AppendExemplar(SeriesRef ref, const Labels& series_labels, const Exemplar& e) override {
@@ -152,10 +201,12 @@ class HeadAppender final : public Appender {
       UnpinPending();
       return Status::Internal("tsdb: commit to a closed DB");
     }
-    if (head_->wal_ != nullptr && (!pending_.empty() || !exemplars_.empty())) {
+    size_t samples = 0;
+    for (const Batch& b : batches_) samples += b.floats.size() + b.histograms.size();
+    if (head_->wal_ != nullptr && (samples > 0 || !exemplars_.empty())) {
       Status logged = LogToWal();
       if (!logged.ok()) {
-        head_->OnCommitFailed(pending_.size(), logged);
+        head_->OnCommitFailed(samples, logged);
         UnpinPending();
         return logged;
       }
@@ -164,9 +215,17 @@ class HeadAppender final : public Appender {
     // Samples are re-validated under each series' lock: other appenders or
     // a truncation may have moved the series on since Append.
     Head::CommitCounts counts;
-    for (const Pending& p : pending_) {
-      SeriesLock lock(p.series->mu());
-      head_->ApplySample(p.series, p.t, p.v, &counts);
+    for (const Batch& b : batches_) {
+      for (const Pending& p : b.floats) {
+        SeriesLock lock(p.series->mu());
+        head_->ApplySample(p.series, p.t, p.v, &counts);
+      }
+      // After the batch's floats, as Prometheus's commit (and the WAL order)
+      // does; no series of the batch has floats after its histograms.
+      for (const PendingHistogram& p : b.histograms) {
+        SeriesLock lock(p.series->mu());
+        head_->ApplyHistogram(p.series, p.t, p.is_float ? nullptr : &p.h, p.is_float ? &p.fh : nullptr, &counts);
+      }
     }
     UnpinPending();
     head_->OnCommitted(counts, /*replayed=*/false);
@@ -194,24 +253,27 @@ class HeadAppender final : public Appender {
   }
 
   void UnpinPending() {
-    for (const Pending& p : pending_) p.series->Unpin();
-    pending_.clear();
+    for (const Batch& b : batches_) {
+      for (const Pending& p : b.floats) p.series->Unpin();
+      for (const PendingHistogram& p : b.histograms) p.series->Unpin();
+    }
+    batches_.clear();
+    kinds_in_batch_.clear();
     for (const PendingExemplar& p : exemplars_) p.series->Unpin();
     exemplars_.clear();
   }
 
-  // Writes the batch to the WAL; on success marks its series as logged.
+  // Writes the commit to the WAL: one series record for the series never
+  // logged, then each batch's records in order (floats, integer histograms,
+  // float histograms), then the exemplars; on success marks the series as
+  // logged.
   Status LogToWal() {
     std::vector<MemSeries*> unlogged;
-    std::vector<wal::RefSample> samples;
-    samples.reserve(pending_.size());
-    for (const Pending& p : pending_) {
-      if (!p.series->wal_logged()) unlogged.push_back(p.series);
-      samples.push_back(wal::RefSample{p.series->ref(), p.t, p.v});
-    }
-    std::string series_rec, samples_rec, exemplars_rec;
+    std::vector<std::string> batch_recs;
+    for (const Batch& b : batches_) EncodeBatch(b, &unlogged, &batch_recs);
+    std::string series_rec, exemplars_rec;
     if (!exemplars_.empty()) {
-      // After the samples record, as Prometheus logs them.
+      // After the samples records, as Prometheus logs them.
       std::vector<wal::RefExemplar> exemplars;
       exemplars.reserve(exemplars_.size());
       // Moving the labels is safe: the queue is cleared after this write.
@@ -229,10 +291,9 @@ class HeadAppender final : public Appender {
       for (MemSeries* s : unlogged) series.push_back(wal::RefSeries{s->ref(), s->labels()});
       wal::EncodeSeries(series, &series_rec);
     }
-    if (!samples.empty()) wal::EncodeSamples(samples, &samples_rec);
     std::vector<std::string_view> records;
     if (!series_rec.empty()) records.push_back(series_rec);
-    if (!samples_rec.empty()) records.push_back(samples_rec);
+    for (const std::string& rec : batch_recs) records.push_back(rec);
     if (!exemplars_rec.empty()) records.push_back(exemplars_rec);
     PROMETHIUM_RETURN_IF_ERROR(head_->wal_->Log(records));
     for (MemSeries* s : unlogged) s->set_wal_logged();
@@ -245,14 +306,77 @@ class HeadAppender final : public Appender {
     double v;
   };
 
+  struct PendingHistogram {
+    MemSeries* series = nullptr;
+    int64_t t = 0;
+    bool is_float = false;
+    Histogram h;        // !is_float
+    FloatHistogram fh;  // is_float
+  };
+
   struct PendingExemplar {
     MemSeries* series;
     Exemplar e;
   };
 
+  // Samples Commit applies floats first, then histograms (see the header).
+  struct Batch {
+    std::vector<Pending> floats;
+    std::vector<PendingHistogram> histograms;
+  };
+  enum class SampleKind : uint8_t { kFloat, kHistogram, kFloatHistogram };
+
+  // The batch a sample of `kind` for series s goes into: the last one, or a
+  // new one when the last holds histograms of s and this sample is a float
+  // or a histogram of the other kind (as Prometheus's getCurrentBatch).
+  Batch& BatchFor(const MemSeries* s, SampleKind kind) {
+    // Float-only commits (scrapes) never look anything up.
+    if (kind == SampleKind::kFloat && kinds_in_batch_.empty() && !batches_.empty()) return batches_.back();
+    if (!batches_.empty()) {
+      auto it = kinds_in_batch_.find(s);
+      if (it == kinds_in_batch_.end()) {
+        if (kind != SampleKind::kFloat) kinds_in_batch_.emplace(s, kind);
+        return batches_.back();
+      }
+      if (it->second == kind) return batches_.back();
+    }
+    kinds_in_batch_.clear();
+    if (kind != SampleKind::kFloat) kinds_in_batch_.emplace(s, kind);
+    return batches_.emplace_back();
+  }
+
+  // Appends the non-empty records of one batch, in the order Commit
+  // applies them (a series has one histogram kind per batch, so logging
+  // integer before float histograms keeps each series' order); adds the
+  // series not logged yet to *unlogged.
+  static void EncodeBatch(const Batch& b, std::vector<MemSeries*>* unlogged, std::vector<std::string>* recs) {
+    std::vector<wal::RefSample> samples;
+    samples.reserve(b.floats.size());
+    for (const Pending& p : b.floats) {
+      if (!p.series->wal_logged()) unlogged->push_back(p.series);
+      samples.push_back(wal::RefSample{p.series->ref(), p.t, p.v});
+    }
+    std::vector<wal::RefHistogramSample> ints;
+    std::vector<wal::RefFloatHistogramSample> floats;
+    for (const PendingHistogram& p : b.histograms) {
+      if (!p.series->wal_logged()) unlogged->push_back(p.series);
+      if (p.is_float) {
+        floats.push_back(wal::RefFloatHistogramSample{p.series->ref(), p.t, p.fh});
+      } else {
+        ints.push_back(wal::RefHistogramSample{p.series->ref(), p.t, p.h});
+      }
+    }
+    if (!samples.empty()) wal::EncodeSamples(samples, &recs->emplace_back());
+    if (!ints.empty()) wal::EncodeHistogramSamples(ints, &recs->emplace_back());
+    if (!floats.empty()) wal::EncodeFloatHistogramSamples(floats, &recs->emplace_back());
+  }
+
   Head* head_;
   int64_t min_valid_time_;
-  std::vector<Pending> pending_;
+  std::vector<Batch> batches_;
+  // Histogram kind of each series with histograms in batches_.back()
+  // (floats are not tracked: histograms may follow them in a batch).
+  std::unordered_map<const MemSeries*, SampleKind> kinds_in_batch_;
   std::vector<PendingExemplar> exemplars_;  // queued for the WAL only
 };
 

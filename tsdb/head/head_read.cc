@@ -15,8 +15,10 @@
 #include <optional>
 #include <string>
 
+#include "tsdb/chunkenc/chunk_encoding.h"
 #include "tsdb/head/head.h"
 #include "tsdb/querier/block_querier.h"
+#include "tsdb/querier/chunk_rewrite.h"
 
 namespace promethium::tsdb {
 namespace {
@@ -68,16 +70,29 @@ class HeadIndexReader final : public IndexReader {
   // HeadChunkReader::ClipToRange serves for them.
   void ClipStraddlingMetas(const MemSeries& s, std::vector<ChunkMeta>* chunks) const REQUIRES(s.mu()) {
     std::string bytes;
+    std::vector<TypedSample> samples;
     std::erase_if(*chunks, [&](ChunkMeta& m) REQUIRES(s.mu()) {
       if (m.min_time >= mint_ && m.max_time <= maxt_) return false;
-      if (!s.CopyChunk(HeadChunkId(m.ref), head_->chunk_files(), &bytes)) return true;
+      ChunkEncoding encoding = ChunkEncoding::kXor;
+      if (!s.CopyAnyChunk(HeadChunkId(m.ref), head_->chunk_files(), &bytes, &encoding)) return true;
       int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
-      XorIterator it(bytes);
-      while (it.Next() != ValueType::kNone) {
-        const int64_t t = it.At().t;
-        if (t < mint_ || t > maxt_) continue;
-        lo = std::min(lo, t);
-        hi = std::max(hi, t);
+      if (encoding == ChunkEncoding::kXor) {
+        XorIterator it(bytes);
+        while (it.Next() != ValueType::kNone) {
+          const int64_t t = it.At().t;
+          if (t < mint_ || t > maxt_) continue;
+          lo = std::min(lo, t);
+          hi = std::max(hi, t);
+        }
+      } else {
+        samples.clear();
+        bool clipped = false;
+        // Our own encoder wrote the chunk; a decode error leaves what decoded.
+        DecodeTypedChunk(encoding, bytes, mint_, maxt_, 0, &samples, &clipped).IgnoreError();
+        if (!samples.empty()) {
+          lo = samples.front().t;
+          hi = samples.back().t;
+        }
       }
       if (lo > hi) return true;
       m.min_time = lo;
@@ -107,15 +122,22 @@ class HeadChunkReader final : public ChunkReader {
  public:
   HeadChunkReader(Head* head, int64_t mint, int64_t maxt) : head_(head), mint_(mint), maxt_(maxt) {}
 
-  Status Chunk(const ChunkMeta& meta, std::string* bytes) override {
+  Status ReadChunk(const ChunkMeta& meta, std::string* bytes, ChunkEncoding* encoding) override {
     bool have_chunk = false;
     const bool found = head_->WithSeries(HeadChunkSeries(meta.ref), [&](const MemSeries& s) REQUIRES(s.mu()) {
-      have_chunk = s.CopyChunk(HeadChunkId(meta.ref), head_->chunk_files(), bytes);
+      have_chunk = s.CopyAnyChunk(HeadChunkId(meta.ref), head_->chunk_files(), bytes, encoding);
     });
     if (!found) return Status::NotFound("series for chunk " + std::to_string(meta.ref) + " not found");
     if (!have_chunk) return Status::NotFound("head chunk " + std::to_string(meta.ref) + " not found");
-    if (mint_ > std::numeric_limits<int64_t>::min() || maxt_ < std::numeric_limits<int64_t>::max()) ClipToRange(bytes);
-    return Status::OK();
+    if (mint_ == std::numeric_limits<int64_t>::min() && maxt_ == std::numeric_limits<int64_t>::max()) {
+      return Status::OK();
+    }
+    if (*encoding == ChunkEncoding::kXor) {
+      ClipToRange(bytes);
+      return Status::OK();
+    }
+    bool dropped = false;
+    return FilterChunk([this](int64_t t) { return t >= mint_ && t <= maxt_; }, encoding, bytes, &dropped);
   }
 
  private:

@@ -100,6 +100,9 @@ Status Head::ReplayWalRecord(std::string_view record, WalReplayStats* stats) {
     std::vector<wal::RefExemplar> exemplars;
     return wal::DecodeExemplars(record, &exemplars);
   }
+  if (type == wal::RecordType::kHistogramSamples || type == wal::RecordType::kFloatHistogramSamples) {
+    return ReplayHistogramRecord(record, stats);
+  }
   // Reused across records: replay decodes millions of them on one thread.
   thread_local std::vector<wal::RefSample> samples;
   PROMETHIUM_RETURN_IF_ERROR(wal::DecodeSamples(record, &samples));

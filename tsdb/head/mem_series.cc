@@ -1,5 +1,6 @@
 #include "tsdb/head/mem_series.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -44,6 +45,12 @@ int64_t ComputeChunkEndTime(int64_t start, int64_t cur, int64_t max, double rati
 }
 
 MemSeries::AppendCheck MemSeries::Check(int64_t t, double v) const {
+  if (hist_ != nullptr && !hist_->Empty() && t <= hist_->MaxTime()) {
+    // A histogram holds the newest time: a float at it is a duplicate.
+    if (chunks_.empty() || hist_->MaxTime() > chunks_.back().max_time) {
+      return t == hist_->MaxTime() ? AppendCheck::kDuplicate : AppendCheck::kOutOfOrder;
+    }
+  }
   if (chunks_.empty()) return AppendCheck::kOk;
   const int64_t last_t = app_.last_t();
   if (t > last_t) return AppendCheck::kOk;
@@ -71,7 +78,11 @@ void MemSeries::CutNewChunk(int64_t t, const ChunkCutOptions& opts) {
 
 bool MemSeries::Append(int64_t t, double v, const ChunkCutOptions& opts) {
   bool cut = false;
-  if (chunks_.empty() || chunks_.back().chunk.SizeBytes() > kMaxBytesPerXorChunk - kMaxBytesPerXorSample) {
+  // Histograms since the open chunk's last float: a new chunk, so the
+  // series' chunks never overlap in time (Prometheus cuts on type change).
+  const bool type_changed = hist_ != nullptr && !chunks_.empty() && hist_->MaxTime() > chunks_.back().max_time;
+  if (chunks_.empty() || type_changed ||
+      chunks_.back().chunk.SizeBytes() > kMaxBytesPerXorChunk - kMaxBytesPerXorSample) {
     cut = true;
   } else {
     const MemChunk& c = chunks_.back();
@@ -89,25 +100,43 @@ bool MemSeries::Append(int64_t t, double v, const ChunkCutOptions& opts) {
 }
 
 int64_t MemSeries::MinTime() const {
+  int64_t min = kMaxTime;
   for (const MemChunk& c : chunks_) {
-    if (c.chunk.NumSamples() > 0) return c.min_time;  // skip placeholders
+    if (c.chunk.NumSamples() > 0) {  // skip placeholders
+      min = c.min_time;
+      break;
+    }
   }
-  return kMaxTime;
+  return hist_ != nullptr && !hist_->Empty() ? std::min(min, hist_->MinTime()) : min;
 }
-int64_t MemSeries::MaxTime() const { return chunks_.empty() ? kMinTime : chunks_.back().max_time; }
+int64_t MemSeries::MaxTime() const {
+  const int64_t max = chunks_.empty() ? kMinTime : chunks_.back().max_time;
+  return hist_ != nullptr && !hist_->Empty() ? std::max(max, hist_->MaxTime()) : max;
+}
 
 void MemSeries::ChunkMetas(int64_t mint, int64_t maxt, std::vector<ChunkMeta>* out) const {
+  const size_t begin = out->size();
   for (size_t i = 0; i < chunks_.size(); ++i) {
     const MemChunk& c = chunks_[i];
     if (c.max_time < mint || c.min_time > maxt) continue;
     if (c.chunk.NumSamples() == 0) continue;  // placeholder left by a delete
-    out->push_back(ChunkMeta{PackHeadChunkRef(ref_, first_chunk_id_ + i), c.min_time, c.max_time});
+    out->push_back(ChunkMeta{PackHeadChunkRef(ref_, (first_chunk_id_ + i) & kChunkIdMask23), c.min_time, c.max_time});
+  }
+  if (hist_ == nullptr) return;
+  const size_t floats_end = out->size();
+  hist_->ChunkMetas(ref_, mint, maxt, out);
+  // The two lists never overlap in time (a type change cuts a chunk), so
+  // ordering by start time interleaves them correctly.
+  if (floats_end != begin && floats_end != out->size()) {
+    std::sort(out->begin() + static_cast<ptrdiff_t>(begin), out->end(),
+              [](const ChunkMeta& a, const ChunkMeta& b) { return a.min_time < b.min_time; });
   }
 }
 
 bool MemSeries::CopyChunk(uint64_t chunk_id, const HeadChunkFiles* files, std::string* bytes) const {
-  // Ids are stored modulo 2^24 in refs; resolve relative to the first chunk.
-  const uint64_t mask = (uint64_t{1} << kHeadChunkIdBits) - 1;
+  // Ids are stored modulo 2^23 in refs; resolve relative to the first chunk.
+  if ((chunk_id & kHistogramChunkIdFlag) != 0) return false;  // a histogram chunk: see CopyAnyChunk
+  const uint64_t mask = kChunkIdMask23;
   const uint64_t index = (chunk_id - first_chunk_id_) & mask;
   if (index >= chunks_.size()) {
     // Just past the tail: a chunk a delete emptied and popped (ids ahead of

@@ -1,6 +1,9 @@
 // MemSeries: one series in the head: its labels (immutable, as references
 // to interned strings) and its samples as a short vector of XOR chunks, the
-// last one open for appends.
+// last one open for appends. Native histograms live in a SeriesHistograms
+// (mem_series_histogram.h) allocated with the series' first histogram; the
+// two chunk lists never overlap in time (a type switch cuts a new chunk), and
+// ChunkMetas interleaves them by time.
 //
 // Memory: a head holds one MemSeries per active series, so every byte here
 // counts (see BM_HeadMemoryPerSeries in bench/head_bench.cc). Labels are
@@ -60,6 +63,7 @@
 #include "tsdb/base/thread_annotations.h"
 #include "tsdb/chunkenc/xor_chunk.h"
 #include "tsdb/head/head_chunk_file.h"
+#include "tsdb/head/mem_series_histogram.h"
 #include "tsdb/index/index_reader.h"
 
 // Lets clang's thread-safety analysis see that mu() returns mu_ (the shared
@@ -119,6 +123,8 @@ struct ChunkCutOptions {
 
 // Packs a head chunk reference: series ref in the high 40 bits, the series'
 // chunk id in the low 24 (Prometheus's HeadChunkRef plays the same role).
+// XOR chunk ids take 23 bits; kHistogramChunkIdFlag (bit 23) marks the ids
+// of histogram chunks (mem_series_histogram.h).
 inline constexpr int kHeadChunkIdBits = 24;
 inline uint64_t PackHeadChunkRef(SeriesRef series, uint64_t chunk_id) {
   return (series << kHeadChunkIdBits) | (chunk_id & ((uint64_t{1} << kHeadChunkIdBits) - 1));
@@ -177,9 +183,23 @@ class MemSeries {
   // chunk was cut for it.
   bool Append(int64_t t, double v, const ChunkCutOptions& opts) REQUIRES(mu_);
 
+  // --- native histograms (kept in a SeriesHistograms beside the XOR
+  // chunks, allocated with the series' first histogram)
+  // Whether a histogram at t may follow the series' newest sample, float
+  // or histogram: kOk, kDuplicate (same timestamp) or kOutOfOrder (older;
+  // histograms are appended in order only).
+  AppendCheck CheckHistogram(int64_t t) const REQUIRES(mu_);
+  // Appends a histogram (exactly one of h, fh) that passed CheckHistogram.
+  // True when a new chunk was cut; fails when the chunk encoder refuses it.
+  Result<bool> AppendHistogram(int64_t t, const Histogram* h, const FloatHistogram* fh, const ChunkCutOptions& opts)
+      REQUIRES(mu_);
+  // CopyChunk for any chunk id, XOR or histogram, with its encoding.
+  bool CopyAnyChunk(uint64_t chunk_id, const HeadChunkFiles* files, std::string* bytes, ChunkEncoding* encoding) const
+      REQUIRES(mu_);
+
   // Chunks held, empty placeholders included.
-  size_t NumChunks() const REQUIRES(mu_) { return chunks_.size(); }
-  bool Empty() const REQUIRES(mu_) { return chunks_.empty(); }
+  size_t NumChunks() const REQUIRES(mu_) { return chunks_.size() + (hist_ ? hist_->NumChunks() : 0); }
+  bool Empty() const REQUIRES(mu_) { return chunks_.empty() && (!hist_ || hist_->Empty()); }
   // Time of the oldest / newest sample (kMaxTime / kMinTime when empty).
   int64_t MinTime() const REQUIRES(mu_);
   int64_t MaxTime() const REQUIRES(mu_);
@@ -239,6 +259,7 @@ class MemSeries {
   // false when they cannot be read.
   bool LoadChunk(size_t i, const HeadChunkFiles* files) REQUIRES(mu_);
   void CutNewChunk(int64_t t, const ChunkCutOptions& opts) REQUIRES(mu_);
+  size_t TruncateFloatChunksBefore(int64_t mint) REQUIRES(mu_);
   // Replaces chunk i's samples (sorted) by re-encoding; an empty list leaves
   // an empty placeholder chunk that keeps its old time range.
   void RewriteChunk(size_t i, const std::vector<Sample>& samples) REQUIRES(mu_);
@@ -269,9 +290,10 @@ class MemSeries {
   uint32_t first_chunk_id_ GUARDED_BY(mu_) = 0;  // id of chunks_[0]
   // kWalLoggedBit | pin count: one word, in the padding a bool used to take.
   std::atomic<uint32_t> state_{0};
-  std::vector<MemChunk> chunks_ GUARDED_BY(mu_);  // ascending; back() is open
-  XorAppender app_ GUARDED_BY(mu_);               // writes chunks_.back()
-  int64_t next_at_ GUARDED_BY(mu_) = 0;           // cut when a sample reaches this
+  std::vector<MemChunk> chunks_ GUARDED_BY(mu_);            // ascending; back() is open
+  std::unique_ptr<SeriesHistograms> hist_ GUARDED_BY(mu_);  // null until the first histogram
+  XorAppender app_ GUARDED_BY(mu_);                         // writes chunks_.back()
+  int64_t next_at_ GUARDED_BY(mu_) = 0;                     // cut when a sample reaches this
 };
 
 }  // namespace promethium::tsdb

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "tsdb/base/logging.h"
 #include "tsdb/head/mem_series.h"
 
 namespace promethium::tsdb {
@@ -74,6 +75,15 @@ size_t MemSeries::DropEmptyTail(bool rebind, const ChunkCutOptions& opts) {
 }
 
 size_t MemSeries::TruncateChunksBefore(int64_t mint) {
+  size_t hist_dropped = 0;
+  if (hist_ != nullptr) {
+    hist_dropped = hist_->TruncateBefore(mint);
+    if (hist_->Empty()) hist_.reset();
+  }
+  return hist_dropped + TruncateFloatChunksBefore(mint);
+}
+
+size_t MemSeries::TruncateFloatChunksBefore(int64_t mint) {
   size_t n = 0, dropped = 0;
   for (; n < chunks_.size() && chunks_[n].max_time < mint; ++n) {
     if (chunks_[n].chunk.NumSamples() > 0) ++dropped;  // placeholders were counted when emptied
@@ -110,6 +120,17 @@ size_t MemSeries::DeleteRange(int64_t mint, int64_t maxt, const ChunkCutOptions&
   }
   DropEmptyTail(last_changed, opts);
   *chunks_removed = emptied;  // dropped now or left as placeholders
+  if (hist_ != nullptr) {
+    Result<size_t> hist_removed = hist_->DeleteRange(mint, maxt, chunks_removed);
+    if (hist_removed.ok()) {
+      removed += *hist_removed;
+    } else {
+      // Only when the remaining samples of one histogram chunk would need
+      // several chunks; the chunk then keeps them all.
+      LogError("tsdb", "unsupported: deleting [{}, {}] from the histograms of series {}: {}", mint, maxt, ref_,
+               hist_removed.status().ToString());
+    }
+  }
   return removed;
 }
 
@@ -142,6 +163,9 @@ size_t MemSeries::OutOfOrderTarget(int64_t t, int64_t width) const {
 }
 
 MemSeries::AppendCheck MemSeries::CheckOutOfOrder(int64_t t, double v, const ChunkCutOptions& opts) const {
+  // Out-of-order floats could land inside a histogram chunk's time range;
+  // a series that holds histograms takes floats in order only.
+  if (hist_ != nullptr && !hist_->Empty()) return AppendCheck::kOutOfOrder;
   for (size_t i = 0; i < chunks_.size(); ++i) {
     const MemChunk& c = chunks_[i];
     if (t < c.min_time || t > c.max_time || c.chunk.NumSamples() == 0) continue;

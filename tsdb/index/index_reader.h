@@ -23,6 +23,12 @@
 
 namespace promethium::tsdb {
 
+// How a chunk's bytes are encoded (XOR, histogram, float histogram): the
+// enum is defined with the chunk encodings (tsdb/chunkenc/chunk_encoding.h),
+// a layer this one does not link; its numbers are Prometheus's
+// chunkenc.Encoding, the byte every chunk file stores next to a chunk.
+enum class ChunkEncoding : uint8_t;
+
 // Where one chunk of a series lives and which time range it covers.
 struct ChunkMeta {
   uint64_t ref = 0;  // opaque to everyone but the ChunkReader that issued it
@@ -54,9 +60,18 @@ class IndexReader {
 class ChunkReader {
  public:
   virtual ~ChunkReader() = default;
-  // Copies the chunk's encoded bytes (XOR encoding) into *bytes. NotFound
-  // when the chunk is gone.
-  virtual Status Chunk(const ChunkMeta& meta, std::string* bytes) = 0;
+  // Copies the chunk's encoded bytes into *bytes and sets *encoding to how
+  // they are encoded. NotFound when the chunk is gone.
+  virtual Status ReadChunk(const ChunkMeta& meta, std::string* bytes, ChunkEncoding* encoding) = 0;
+  // ReadChunk for callers that only handle XOR chunks (tools, tests): any
+  // other encoding is Unsupported, naming it, never misread.
+  Status Chunk(const ChunkMeta& meta, std::string* bytes) {
+    ChunkEncoding encoding{};
+    PROMETHIUM_RETURN_IF_ERROR(ReadChunk(meta, bytes, &encoding));
+    const auto byte = static_cast<uint8_t>(encoding);
+    if (byte == 1) return Status::OK();  // XOR
+    return Status::Unsupported("chunk encoding " + std::to_string(byte) + ": only XOR chunks are read here");
+  }
 };
 
 }  // namespace promethium::tsdb

@@ -15,18 +15,6 @@ constexpr uint8_t kPromChunksVersion = 1;
 constexpr size_t kPromSegmentHeaderSize = 8;  // magic u32 | version u8 | 3 padding bytes
 constexpr size_t kPromChunkLenFieldMax = 5;   // Prometheus bounds the length uvarint to 32 bits
 constexpr uint64_t kPromChunkProbe = 512;     // first read of a chunk: most XOR chunks fit
-constexpr uint8_t kPromEncodingXor = 1;
-constexpr uint8_t kPromEncodingHistogram = 2;
-constexpr uint8_t kPromEncodingFloatHistogram = 3;
-
-std::string EncodingName(uint8_t encoding) {
-  switch (encoding) {
-    case kPromEncodingHistogram: return "native histogram chunk (encoding 2)";
-    case kPromEncodingFloatHistogram: return "float histogram chunk (encoding 3)";
-    default: return "unknown chunk encoding " + std::to_string(encoding);
-  }
-}
-
 // File names of digits only, with their numbers, ascending.
 std::vector<std::pair<uint64_t, std::string>> NumberedFiles(const std::vector<std::string>& names) {
   std::vector<std::pair<uint64_t, std::string>> out;
@@ -42,7 +30,9 @@ std::vector<std::pair<uint64_t, std::string>> NumberedFiles(const std::vector<st
 class PrometheusChunkReader final : public BlockChunkFileReader {
  public:
   explicit PrometheusChunkReader(std::shared_ptr<const PrometheusChunkFiles> files) : files_(std::move(files)) {}
-  Status Read(uint64_t ref, std::string* out) override { return files_->ReadChunk(ref, out, &scratch_); }
+  Status ReadChunk(uint64_t ref, std::string* out, ChunkEncoding* encoding) override {
+    return files_->ReadChunk(ref, out, encoding, &scratch_);
+  }
 
  private:
   std::shared_ptr<const PrometheusChunkFiles> files_;
@@ -93,7 +83,8 @@ std::unique_ptr<BlockChunkFileReader> PrometheusChunkFiles::NewReader() const {
       std::static_pointer_cast<const PrometheusChunkFiles>(shared_from_this()));
 }
 
-Status PrometheusChunkFiles::ReadChunk(uint64_t ref, std::string* out, std::string* scratch) const {
+Status PrometheusChunkFiles::ReadChunk(uint64_t ref, std::string* out, ChunkEncoding* encoding,
+                                       std::string* scratch) const {
   const uint64_t index = ref >> 32;
   const uint64_t offset = ref & 0xffffffffULL;
   if (index >= segments_.size()) {
@@ -120,12 +111,19 @@ Status PrometheusChunkFiles::ReadChunk(uint64_t ref, std::string* out, std::stri
   if (encoding::Crc32c(covered) != enc::GetBE32(scratch->data() + prefix + 1 + len)) {
     return CorruptionAt(seg.path, offset, "chunk checksum mismatch");
   }
-  const uint8_t encoding = static_cast<uint8_t>(covered[0]);
-  if (encoding != kPromEncodingXor) {
-    return Status::Unsupported(EncodingName(encoding) + " in " + seg.path + " at offset " + std::to_string(offset) +
-                               ": only XOR float chunks are read");
+  const uint8_t encoding_byte = static_cast<uint8_t>(covered[0]);
+  Result<ChunkEncoding> e = EncodingOf(encoding_byte);
+  if (!e.ok()) {
+    // The CRC covers the byte, so it was written so: an encoding of a newer
+    // Prometheus, which we refuse rather than call the block corrupt.
+    const std::string what = e.status().code() == Status::Code::kUnsupported
+                                 ? e.status().message()
+                                 : "unknown chunk encoding " + std::to_string(encoding_byte);
+    return Status::Unsupported(what + " in " + seg.path + " at offset " + std::to_string(offset));
   }
-  if (len < 2) return CorruptionAt(seg.path, offset, "XOR chunk shorter than its 2-byte header");
+  // Every encoding starts with its 2-byte sample count.
+  if (len < 2) return CorruptionAt(seg.path, offset, "chunk shorter than its 2-byte header");
+  *encoding = *e;
   out->assign(covered.substr(1));
   return Status::OK();
 }

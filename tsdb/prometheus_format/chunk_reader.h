@@ -11,10 +11,10 @@
 // BlockChunkRef: the 0-based index of the segment file (000001 is 0) in the
 // upper 32 bits, the byte offset of the chunk in that file in the lower 32.
 //
-// Only XOR chunks (encoding 1) are read; their bytes are bit-compatible with
-// ours (chunkenc/xor_chunk.h) and are copied out verbatim. Native histogram
-// (2), float histogram (3) and unknown encodings are reported as
-// Unsupported, never misread. Every chunk's CRC is checked on read.
+// XOR (encoding 1), histogram (2) and float histogram (3) chunks are copied
+// out verbatim with their encoding; their bytes are bit-compatible with ours
+// (chunkenc/). An unknown encoding is reported as Unsupported naming it,
+// never misread. Every chunk's CRC is checked on read.
 //
 // Ownership: PrometheusChunkFiles owns the open files; each reader holds a
 // shared_ptr to them, so they stay open while any reader lives.
@@ -49,10 +49,11 @@ class PrometheusChunkFiles final : public BlockChunkFiles {
   std::unique_ptr<BlockChunkFileReader> NewReader() const override;
   size_t NumSegments() const { return segments_.size(); }
 
-  // Copies the XOR chunk data at `ref` into *out, using *scratch for the
-  // read. Corruption ("corrupt: <path> at offset N: ...") for a bad ref,
-  // length or CRC; Unsupported naming the encoding for a non-XOR chunk.
-  Status ReadChunk(uint64_t ref, std::string* out, std::string* scratch) const;
+  // Copies the chunk data at `ref` into *out and its encoding into
+  // *encoding, using *scratch for the read. Corruption ("corrupt: <path> at
+  // offset N: ...") for a bad ref, length or CRC; Unsupported naming the
+  // encoding byte for one that is not XOR, histogram or float histogram.
+  Status ReadChunk(uint64_t ref, std::string* out, ChunkEncoding* encoding, std::string* scratch) const;
 
  private:
   struct Segment {

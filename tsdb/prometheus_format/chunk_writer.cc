@@ -54,14 +54,15 @@ Status PrometheusChunkWriter::CutSegment() {
   return Status::OK();
 }
 
-Result<uint64_t> PrometheusChunkWriter::Add(std::string_view xor_chunk) {
+Result<uint64_t> PrometheusChunkWriter::AddChunk(ChunkEncoding encoding, std::string_view chunk) {
   if (finished_) return Status::InvalidArgument("PrometheusChunkWriter: Add after Finish");
-  if (xor_chunk.size() < 2) return Status::InvalidArgument("PrometheusChunkWriter: XOR chunk shorter than its header");
+  // Every chunk encoding starts with its sample count (2 bytes).
+  if (chunk.size() < 2) return Status::InvalidArgument("PrometheusChunkWriter: chunk shorter than its header");
   buf_.clear();
-  PutUvarint(&buf_, xor_chunk.size());
+  PutUvarint(&buf_, chunk.size());
   const size_t encoding_at = buf_.size();
-  buf_.push_back(static_cast<char>(kPrometheusChunkEncodingXor));
-  buf_.append(xor_chunk);
+  buf_.push_back(static_cast<char>(encoding));
+  buf_.append(chunk);
   const uint32_t crc = encoding::Crc32c(std::string_view(buf_).substr(encoding_at));
   block_encoding::PutBE32(&buf_, crc);
 
@@ -74,7 +75,7 @@ Result<uint64_t> PrometheusChunkWriter::Add(std::string_view xor_chunk) {
   PROMETHIUM_RETURN_IF_ERROR(file_->Append(buf_));
   file_size_ += buf_.size();
   stored_bytes_ += buf_.size();
-  raw_bytes_ += xor_chunk.size();
+  raw_bytes_ += chunk.size();
   return ref;
 }
 

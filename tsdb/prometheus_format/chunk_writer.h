@@ -6,7 +6,10 @@
 // A segment file is an 8-byte header (magic 0x85BD40DD big-endian, version
 // 1, three zero bytes) followed by chunks laid end to end; each chunk is
 //
-//   uvarint(len(data)) | encoding (1 = XOR) | data | CRC32C(encoding, data)
+//   uvarint(len(data)) | encoding u8 | data | CRC32C(encoding, data)
+//
+// where encoding is the chunk's ChunkEncoding (1 XOR, 2 histogram, 3 float
+// histogram), the numbers Prometheus uses.
 //
 // with the CRC stored big-endian. The ref handed out for a chunk is
 // Prometheus's BlockChunkRef: the 0-based index of its segment file in the
@@ -35,7 +38,6 @@ namespace promethium::tsdb {
 
 inline constexpr uint8_t kPrometheusChunksVersion = 1;
 inline constexpr size_t kPrometheusChunksHeaderSize = 8;
-inline constexpr uint8_t kPrometheusChunkEncodingXor = 1;
 // Prometheus's DefaultChunkSegmentSize.
 inline constexpr uint64_t kPrometheusChunkSegmentMaxBytes = uint64_t{512} << 20;
 
@@ -58,7 +60,7 @@ class PrometheusChunkWriter : public BlockChunkFileWriter {
   PrometheusChunkWriter(const PrometheusChunkWriter&) = delete;
   PrometheusChunkWriter& operator=(const PrometheusChunkWriter&) = delete;
 
-  Result<uint64_t> Add(std::string_view xor_chunk) override;
+  Result<uint64_t> AddChunk(ChunkEncoding encoding, std::string_view chunk) override;
   Status Finish() override;
   uint64_t raw_bytes() const override { return raw_bytes_; }
   uint64_t stored_bytes() const override { return stored_bytes_; }

@@ -81,7 +81,7 @@ class Dispatcher {
     auto where = [&] { return fmt::format("{} {} at offset {}", kind, path, offset); };
     const uint8_t type = rec.empty() ? 0 : static_cast<uint8_t>(rec[0]);
     ++stats_->records;
-    if (type < 1 || type > 6) return ReplayableRecordType(rec, where()).status();
+    if (type < 1 || type > 10) return ReplayableRecordType(rec, where()).status();
     Status s = Deliver(static_cast<PromRecordType>(type), rec);
     if (s.ok()) return s;
     if (s.code() == Status::Code::kCorruption) return s.WithContext(where());
@@ -115,6 +115,16 @@ class Dispatcher {
         PROMETHIUM_RETURN_IF_ERROR(CountPromMetadata(rec).status());
         ++stats_->metadata_records_skipped;
         return Status::OK();
+      case PromRecordType::kHistogramSamples:
+      case PromRecordType::kCustomBucketsHistogramSamples:
+        PROMETHIUM_RETURN_IF_ERROR(DecodePromHistogramSamples(rec, &histograms_));
+        Count(&stats_->histogram_records, &stats_->histograms, histograms_.size());
+        return visitor_->OnHistogramSamples(histograms_);
+      case PromRecordType::kFloatHistogramSamples:
+      case PromRecordType::kCustomBucketsFloatHistogramSamples:
+        PROMETHIUM_RETURN_IF_ERROR(DecodePromFloatHistogramSamples(rec, &float_histograms_));
+        Count(&stats_->histogram_records, &stats_->histograms, float_histograms_.size());
+        return visitor_->OnFloatHistogramSamples(float_histograms_);
       default: return Status::Internal("unreachable record type");
     }
   }
@@ -130,6 +140,8 @@ class Dispatcher {
   std::vector<wal::RefSample> samples_;
   std::vector<wal::Tombstone> tombstones_;
   std::vector<wal::RefExemplar> exemplars_;
+  std::vector<wal::RefHistogramSample> histograms_;
+  std::vector<wal::RefFloatHistogramSample> float_histograms_;
 };
 
 // Reads `segments` of `dir` in order. Damage in segments[tail] ends the read
@@ -187,6 +199,20 @@ Status ReadCheckpoint(Env* env, const std::string& cp_dir, Dispatcher* dispatche
 }
 
 }  // namespace
+
+Status PrometheusWalVisitor::OnHistogramSamples(std::span<const wal::RefHistogramSample> samples) {
+  return Status::Unsupported(
+      fmt::format("{} native histogram samples in Prometheus's WAL: this reader does not keep native histograms, so "
+                  "it refuses the WAL rather than drop them",
+                  samples.size()));
+}
+
+Status PrometheusWalVisitor::OnFloatHistogramSamples(std::span<const wal::RefFloatHistogramSample> samples) {
+  return Status::Unsupported(
+      fmt::format("{} native float histogram samples in Prometheus's WAL: this reader does not keep native "
+                  "histograms, so it refuses the WAL rather than drop them",
+                  samples.size()));
+}
 
 Result<PrometheusWalReadStats> ReadPrometheusWal(Env* env, const std::string& wal_dir, PrometheusWalVisitor* visitor) {
   if (!env->IsDirectory(wal_dir)) return Status::NotFound("Prometheus WAL directory " + wal_dir + " does not exist");

@@ -21,8 +21,11 @@
 //    describing the damage in stats.torn_tail. Later segments, if any, are
 //    empty files (a restart opens a new segment before replaying).
 //  - A record that verifies but does not decode is Corruption; a record of a
-//    type we cannot replay (native histograms, ...) is Unsupported naming
-//    the type and the file (wal_records.h). Metadata and m-map marker records
+//    type we cannot replay (v2 records with start times, ...) or a histogram
+//    of an unknown schema is Unsupported naming the type and the file
+//    (wal_records.h). Native-histogram records (7 to 10) are decoded and
+//    handed to the visitor, whose default refuses them (Unsupported), so a
+//    visitor that does not keep histograms never drops them silently. Metadata and m-map marker records
 //    are checked, counted and skipped.
 //  - Files are only listed and opened for reading through the Env: nothing
 //    is truncated, deleted, renamed or written.
@@ -51,6 +54,9 @@ struct PrometheusWalVisitor {
   virtual Status OnSamples(std::span<const wal::RefSample> samples) = 0;
   virtual Status OnTombstones(std::span<const wal::Tombstone> tombstones) = 0;
   virtual Status OnExemplars(std::span<const wal::RefExemplar> exemplars) = 0;
+  // Records 7 and 9 (integer counts), 8 and 10 (float counts).
+  virtual Status OnHistogramSamples(std::span<const wal::RefHistogramSample> samples);
+  virtual Status OnFloatHistogramSamples(std::span<const wal::RefFloatHistogramSample> samples);
 };
 
 struct PrometheusWalReadStats {
@@ -69,10 +75,12 @@ struct PrometheusWalReadStats {
   uint64_t sample_records = 0;
   uint64_t tombstone_records = 0;
   uint64_t exemplar_records = 0;
-  uint64_t series = 0;  // entries delivered to the visitor
+  uint64_t histogram_records = 0;  // types 7 to 10
+  uint64_t series = 0;             // entries delivered to the visitor
   uint64_t samples = 0;
   uint64_t tombstones = 0;
   uint64_t exemplars = 0;
+  uint64_t histograms = 0;  // histogram samples, integer and float
   uint64_t metadata_records_skipped = 0;
   uint64_t mmap_marker_records_skipped = 0;
 

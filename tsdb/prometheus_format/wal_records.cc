@@ -121,6 +121,129 @@ bool ReadDeltaEntry(Cursor* c, uint64_t base_ref, int64_t base_t, uint64_t* ref,
   return true;
 }
 
+// Spans: uvarint count, then per span varint offset and uvarint length.
+bool ReadSpans(Cursor* c, std::vector<HistogramSpan>* spans) {
+  uint64_t n = 0;
+  if (!c->Uvarint(&n) || n > c->size() / 2) return false;  // a span takes at least two bytes
+  spans->resize(n);
+  for (HistogramSpan& s : *spans) {
+    int64_t offset = 0;
+    uint64_t length = 0;
+    if (!c->Varint(&offset) || !c->Uvarint(&length)) return false;
+    if (offset < INT32_MIN || offset > INT32_MAX || length > UINT32_MAX) return false;
+    s.offset = static_cast<int32_t>(offset);
+    s.length = static_cast<uint32_t>(length);
+  }
+  return true;
+}
+
+// uvarint count, then that many BE64 float bits.
+bool ReadFloats(Cursor* c, std::vector<double>* values) {
+  uint64_t n = 0;
+  if (!c->Uvarint(&n) || n > c->size() / 8) return false;
+  values->resize(n);
+  for (double& v : *values) {
+    uint64_t bits = 0;
+    if (!c->Be64(&bits)) return false;
+    v = std::bit_cast<double>(bits);
+  }
+  return true;
+}
+
+bool ReadFloat(Cursor* c, double* v) {
+  uint64_t bits = 0;
+  if (!c->Be64(&bits)) return false;
+  *v = std::bit_cast<double>(bits);
+  return true;
+}
+
+// The hint byte, the schema and the zero threshold that open every encoded
+// histogram; *known tells whether we know the schema.
+bool ReadHistogramHead(Cursor* c, CounterResetHint* hint, int32_t* schema, double* zero_threshold, bool* known) {
+  uint8_t h = 0;
+  int64_t s = 0;
+  if (!c->Byte(&h) || h > static_cast<uint8_t>(CounterResetHint::kGauge) || !c->Varint(&s) || s < INT32_MIN ||
+      s > INT32_MAX || !ReadFloat(c, zero_threshold)) {
+    return false;
+  }
+  *hint = static_cast<CounterResetHint>(h);
+  *schema = static_cast<int32_t>(s);
+  *known = IsValidSchema(*schema);
+  return true;
+}
+
+// Prometheus's DecodeHistogram. Custom values follow only for schema -53,
+// whatever the record type: Prometheus decodes both types alike.
+bool ReadHistogram(Cursor* c, Histogram* h, bool* known) {
+  h->custom_values.clear();
+  if (!ReadHistogramHead(c, &h->counter_reset_hint, &h->schema, &h->zero_threshold, known) ||
+      !c->Uvarint(&h->zero_count) || !c->Uvarint(&h->count) || !ReadFloat(c, &h->sum) ||
+      !ReadSpans(c, &h->positive_spans) || !ReadSpans(c, &h->negative_spans)) {
+    return false;
+  }
+  for (std::vector<int64_t>* buckets : {&h->positive_buckets, &h->negative_buckets}) {
+    uint64_t n = 0;
+    if (!c->Uvarint(&n) || n > c->size()) return false;
+    buckets->resize(n);
+    for (int64_t& b : *buckets) {
+      if (!c->Varint(&b)) return false;
+    }
+  }
+  return !IsCustomBucketsSchema(h->schema) || ReadFloats(c, &h->custom_values);
+}
+
+// Prometheus's DecodeFloatHistogram.
+bool ReadFloatHistogram(Cursor* c, FloatHistogram* h, bool* known) {
+  h->custom_values.clear();
+  return ReadHistogramHead(c, &h->counter_reset_hint, &h->schema, &h->zero_threshold, known) &&
+         ReadFloat(c, &h->zero_count) && ReadFloat(c, &h->count) && ReadFloat(c, &h->sum) &&
+         ReadSpans(c, &h->positive_spans) && ReadSpans(c, &h->negative_spans) && ReadFloats(c, &h->positive_buckets) &&
+         ReadFloats(c, &h->negative_buckets) && (!IsCustomBucketsSchema(h->schema) || ReadFloats(c, &h->custom_values));
+}
+
+// Checks that the type byte is one of the two and returns the bytes after it.
+Status HistogramBody(std::string_view rec, PromRecordType plain, PromRecordType custom, std::string_view* body) {
+  const uint8_t type = rec.empty() ? 0 : static_cast<uint8_t>(rec[0]);
+  if (type != static_cast<uint8_t>(plain) && type != static_cast<uint8_t>(custom)) {
+    return Status::InvalidArgument(
+        fmt::format("not a Prometheus {} record", PromRecordTypeName(static_cast<uint8_t>(plain))));
+  }
+  *body = rec.substr(1);
+  return Status::OK();
+}
+
+int32_t SchemaOf(const wal::RefHistogramSample& s) { return s.h.schema; }
+int32_t SchemaOf(const wal::RefFloatHistogramSample& s) { return s.fh.schema; }
+
+// Both histogram records: a samples record whose values are histograms,
+// read by `read(cursor, &sample.h or .fh, &known_schema)`.
+template <typename Sample, typename ReadValue>
+Status DecodeHistogramRecord(std::string_view body, std::string_view what, std::vector<Sample>* out, ReadValue read) {
+  out->clear();
+  if (body.empty()) return Status::OK();
+  Cursor c(body);
+  uint64_t base_ref = 0;
+  int64_t base_t = 0;
+  if (!ReadBase(&c, &base_ref, &base_t)) return Malformed(what, "truncated base ref and time");
+  while (!c.empty()) {
+    Sample s;
+    int64_t dref = 0;
+    int64_t dt = 0;
+    bool known = true;
+    if (!c.Varint(&dref) || !c.Varint(&dt) || !read(&c, &s, &known)) return EntryMalformed(what, out->size());
+    s.ref = base_ref + static_cast<uint64_t>(dref);
+    s.t = WrapAdd(base_t, dt);
+    if (!known) {
+      return Status::Unsupported(fmt::format(
+          "Prometheus {} record: entry {} (series ref {}, t {}) has histogram schema {}, which Promethium does not "
+          "know (written by a newer Prometheus?); refusing it rather than dropping it",
+          what, out->size(), s.ref, s.t, SchemaOf(s)));
+    }
+    out->push_back(std::move(s));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 std::string_view PromRecordTypeName(uint8_t type) {
@@ -147,15 +270,8 @@ std::string_view PromRecordTypeName(uint8_t type) {
 Result<PromRecordType> ReplayableRecordType(std::string_view rec, std::string_view where) {
   if (rec.empty()) return Status::Corruption(fmt::format("empty record in {}", where));
   const auto type = static_cast<uint8_t>(rec[0]);
-  if (type >= 1 && type <= 6) return static_cast<PromRecordType>(type);
+  if (type >= 1 && type <= 10) return static_cast<PromRecordType>(type);
   const std::string_view name = PromRecordTypeName(type);
-  const bool histogram = (type >= 7 && type <= 10) || type == 12 || type == 13;
-  if (histogram) {
-    return Status::Unsupported(fmt::format(
-        "{} (record type {}) in {}; Promethium does not store native histograms, so it refuses to replay this "
-        "WAL rather than drop them",
-        name, type, where));
-  }
   if (type <= 14) {
     return Status::Unsupported(
         fmt::format("{} (record type {}) in {}; written by a newer Prometheus (or with a feature flag) whose records "
@@ -235,6 +351,26 @@ Status DecodePromExemplars(std::string_view rec, std::vector<wal::RefExemplar>* 
     out->push_back(std::move(e));
   }
   return Status::OK();
+}
+
+Status DecodePromHistogramSamples(std::string_view rec, std::vector<wal::RefHistogramSample>* out) {
+  out->clear();
+  std::string_view body;
+  PROMETHIUM_RETURN_IF_ERROR(
+      HistogramBody(rec, PromRecordType::kHistogramSamples, PromRecordType::kCustomBucketsHistogramSamples, &body));
+  return DecodeHistogramRecord(body, "histogram samples", out, [](Cursor* c, wal::RefHistogramSample* s, bool* known) {
+    return ReadHistogram(c, &s->h, known);
+  });
+}
+
+Status DecodePromFloatHistogramSamples(std::string_view rec, std::vector<wal::RefFloatHistogramSample>* out) {
+  out->clear();
+  std::string_view body;
+  PROMETHIUM_RETURN_IF_ERROR(HistogramBody(rec, PromRecordType::kFloatHistogramSamples,
+                                           PromRecordType::kCustomBucketsFloatHistogramSamples, &body));
+  return DecodeHistogramRecord(
+      body, "float histogram samples", out,
+      [](Cursor* c, wal::RefFloatHistogramSample* s, bool* known) { return ReadFloatHistogram(c, &s->fh, known); });
 }
 
 Result<size_t> CountPromMmapMarkers(std::string_view rec) {

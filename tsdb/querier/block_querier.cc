@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "tsdb/api/series_list.h"
-#include "tsdb/chunkenc/xor_chunk.h"
+#include "tsdb/chunkenc/chunk_encoding.h"
 #include "tsdb/index/postings_for_matchers.h"
 
 namespace promethium::tsdb {
@@ -11,6 +11,9 @@ namespace {
 
 // Walks a series' chunks in order, decoding each lazily, and yields the
 // samples with mint <= t <= maxt that are within each chunk's meta range.
+// XOR chunks decode through an embedded XorIterator (the hot path);
+// histogram chunks through the chunkenc iterator of their encoding. A
+// series may switch encodings from one chunk to the next.
 class ChunkSeriesIterator final : public SampleIterator {
  public:
   ChunkSeriesIterator(const std::vector<ChunkMeta>& metas, ChunkReader* reader, int64_t mint, int64_t maxt) {
@@ -18,7 +21,7 @@ class ChunkSeriesIterator final : public SampleIterator {
   }
 
   // Repositions before the first sample of another series, keeping the
-  // buffers (metas and chunk bytes) of the previous one.
+  // buffers (metas, chunk bytes, iterators) of the previous one.
   void Reset(const std::vector<ChunkMeta>& metas, ChunkReader* reader, int64_t mint, int64_t maxt) {
     metas_.assign(metas.begin(), metas.end());
     reader_ = reader;
@@ -26,7 +29,8 @@ class ChunkSeriesIterator final : public SampleIterator {
     maxt_ = maxt;
     next_chunk_ = 0;
     chunk_max_ = 0;
-    open_ = done_ = has_cur_ = false;
+    open_ = done_ = false;
+    cur_type_ = ValueType::kNone;
     cur_ = Sample();
     err_ = Status::OK();
   }
@@ -34,63 +38,81 @@ class ChunkSeriesIterator final : public SampleIterator {
   ValueType Next() override {
     while (!done_) {
       if (!open_ && !OpenNextChunk()) break;
-      if (chunk_it_.Next() == ValueType::kNone) {
-        if (!chunk_it_.Err().ok()) {
-          err_ = chunk_it_.Err();
+      SampleIterator* it = chunk_iterator();
+      const ValueType type = it->Next();
+      if (type == ValueType::kNone) {
+        if (!it->Err().ok()) {
+          err_ = it->Err();
           break;
         }
         open_ = false;
         continue;
       }
-      const Sample s = chunk_it_.At();
-      if (s.t < mint_) continue;
-      if (s.t > maxt_) break;  // later chunks are later still
-      if (s.t > chunk_max_) {  // appended after the meta snapshot
+      const int64_t t = it->AtT();
+      if (t < mint_) continue;
+      if (t > maxt_) break;  // later chunks are later still
+      if (t > chunk_max_) {  // appended after the meta snapshot
         open_ = false;
         continue;
       }
-      cur_ = s;
-      has_cur_ = true;
-      return ValueType::kFloat;
+      cur_type_ = type;
+      cur_ = type == ValueType::kFloat ? xor_it_.At() : Sample{t, 0};
+      return type;
     }
     done_ = true;
+    cur_type_ = ValueType::kNone;
     return ValueType::kNone;
   }
 
   ValueType Seek(int64_t t) override {
     if (done_) return ValueType::kNone;
-    if (has_cur_ && cur_.t >= t) return ValueType::kFloat;
+    if (cur_type_ != ValueType::kNone && cur_.t >= t) return cur_type_;
     // Skip whole chunks that end before t without decoding them.
     if (open_ && chunk_max_ < t) open_ = false;
     if (!open_) {
       while (next_chunk_ < metas_.size() && metas_[next_chunk_].max_time < t) ++next_chunk_;
     }
-    while (Next() == ValueType::kFloat) {
-      if (cur_.t >= t) return ValueType::kFloat;
+    for (ValueType type = Next(); type != ValueType::kNone; type = Next()) {
+      if (cur_.t >= t) return type;
     }
     return ValueType::kNone;
   }
 
   Sample At() const override { return cur_; }
+  int64_t AtHistogram(Histogram* h) const override { return chunk_iterator()->AtHistogram(h); }
+  int64_t AtFloatHistogram(FloatHistogram* fh) const override { return chunk_iterator()->AtFloatHistogram(fh); }
+  int64_t AtT() const override { return cur_.t; }
   Status Err() const override { return err_; }
 
  private:
+  SampleIterator* chunk_iterator() { return encoding_ == ChunkEncoding::kXor ? &xor_it_ : other_it_.get(); }
+  const SampleIterator* chunk_iterator() const { return encoding_ == ChunkEncoding::kXor ? &xor_it_ : other_it_.get(); }
+
   bool OpenNextChunk() {
     while (next_chunk_ < metas_.size()) {
       const ChunkMeta& meta = metas_[next_chunk_++];
       if (meta.max_time < mint_) continue;
       if (meta.min_time > maxt_) return false;
-      Status st = reader_->Chunk(meta, &bytes_);
+      Status st = reader_->ReadChunk(meta, &bytes_, &encoding_);
+      if (st.ok()) st = ResetChunkIterator();
       if (!st.ok()) {
         err_ = st;
         return false;
       }
-      chunk_it_.Reset(bytes_);
       chunk_max_ = meta.max_time;
       open_ = true;
       return true;
     }
     return false;
+  }
+
+  Status ResetChunkIterator() {
+    if (encoding_ == ChunkEncoding::kXor) {
+      xor_it_.Reset(bytes_);
+      return Status::OK();
+    }
+    PROMETHIUM_ASSIGN_OR_RETURN(other_it_, NewChunkIterator(encoding_, bytes_, std::move(other_it_)));
+    return Status::OK();
   }
 
   std::vector<ChunkMeta> metas_;
@@ -99,12 +121,14 @@ class ChunkSeriesIterator final : public SampleIterator {
   int64_t maxt_ = 0;
   size_t next_chunk_ = 0;
   std::string bytes_;  // copy of the open chunk's bytes
-  XorIterator chunk_it_;
+  ChunkEncoding encoding_ = ChunkEncoding::kXor;
+  XorIterator xor_it_;
+  std::unique_ptr<SampleIterator> other_it_;  // histogram chunks
   int64_t chunk_max_ = 0;
   bool open_ = false;
   bool done_ = false;
-  bool has_cur_ = false;
-  Sample cur_;
+  ValueType cur_type_ = ValueType::kNone;
+  Sample cur_;  // the float sample, or the histogram sample's t
   Status err_;
 };
 

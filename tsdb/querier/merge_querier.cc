@@ -9,73 +9,80 @@ namespace promethium::tsdb {
 namespace {
 
 // Merges sample iterators sorted by time; on equal timestamps the iterator
-// with the lowest index wins and the others skip that sample.
+// with the lowest index wins and the others skip that sample. Samples keep
+// their type (float or histogram): the current one is read from the
+// iterator that holds it.
 class MergedSampleIterator final : public SampleIterator {
  public:
   explicit MergedSampleIterator(std::vector<std::unique_ptr<SampleIterator>> its) : its_(std::move(its)) {
-    valid_.assign(its_.size(), false);
+    types_.assign(its_.size(), ValueType::kNone);
     exhausted_.assign(its_.size(), false);
   }
 
   ValueType Next() override {
     if (!started_) {
       started_ = true;
-      for (size_t i = 0; i < its_.size(); ++i) valid_[i] = Advance(i, its_[i]->Next());
+      for (size_t i = 0; i < its_.size(); ++i) types_[i] = Advance(i, its_[i]->Next());
     } else {
-      if (!has_cur_) return ValueType::kNone;
-      StepPast(cur_.t);
+      if (cur_ == kNoCurrent) return ValueType::kNone;
+      StepPast(cur_t_);
     }
     return Pick();
   }
 
   ValueType Seek(int64_t t) override {
-    if (started_ && has_cur_ && cur_.t >= t) return ValueType::kFloat;
+    if (started_ && cur_ != kNoCurrent && cur_t_ >= t) return types_[cur_];
     started_ = true;
     for (size_t i = 0; i < its_.size(); ++i) {
-      if (exhausted_[i] || (valid_[i] && its_[i]->At().t >= t)) continue;
-      valid_[i] = Advance(i, its_[i]->Seek(t));
+      if (exhausted_[i] || (types_[i] != ValueType::kNone && its_[i]->AtT() >= t)) continue;
+      types_[i] = Advance(i, its_[i]->Seek(t));
     }
     return Pick();
   }
 
-  Sample At() const override { return cur_; }
+  Sample At() const override { return cur_ == kNoCurrent ? Sample() : its_[cur_]->At(); }
+  int64_t AtHistogram(Histogram* h) const override { return its_[cur_]->AtHistogram(h); }
+  int64_t AtFloatHistogram(FloatHistogram* fh) const override { return its_[cur_]->AtFloatHistogram(fh); }
+  int64_t AtT() const override { return cur_t_; }
   Status Err() const override { return err_; }
 
  private:
-  bool Advance(size_t i, ValueType vt) {
-    if (vt != ValueType::kNone) return true;
+  static constexpr size_t kNoCurrent = static_cast<size_t>(-1);
+
+  ValueType Advance(size_t i, ValueType vt) {
+    if (vt != ValueType::kNone) return vt;
     exhausted_[i] = true;
     if (err_.ok() && !its_[i]->Err().ok()) err_ = its_[i]->Err();
-    return false;
+    return vt;
   }
 
   // Moves every iterator whose current sample is at time <= t forward.
   void StepPast(int64_t t) {
     for (size_t i = 0; i < its_.size(); ++i) {
-      while (valid_[i] && its_[i]->At().t <= t) valid_[i] = Advance(i, its_[i]->Next());
+      while (types_[i] != ValueType::kNone && its_[i]->AtT() <= t) types_[i] = Advance(i, its_[i]->Next());
     }
   }
 
   ValueType Pick() {
-    has_cur_ = false;
+    cur_ = kNoCurrent;
     if (!err_.ok()) return ValueType::kNone;
     for (size_t i = 0; i < its_.size(); ++i) {
-      if (!valid_[i]) continue;
-      const Sample s = its_[i]->At();
-      if (!has_cur_ || s.t < cur_.t) {
-        cur_ = s;
-        has_cur_ = true;
+      if (types_[i] == ValueType::kNone) continue;
+      const int64_t t = its_[i]->AtT();
+      if (cur_ == kNoCurrent || t < cur_t_) {
+        cur_ = i;
+        cur_t_ = t;
       }
     }
-    return has_cur_ ? ValueType::kFloat : ValueType::kNone;
+    return cur_ == kNoCurrent ? ValueType::kNone : types_[cur_];
   }
 
   std::vector<std::unique_ptr<SampleIterator>> its_;
-  std::vector<bool> valid_;      // its_[i] is positioned on a sample
-  std::vector<bool> exhausted_;  // its_[i] returned kNone: never asked again
+  std::vector<ValueType> types_;  // of its_[i]'s current sample; kNone: not positioned on one
+  std::vector<bool> exhausted_;   // its_[i] returned kNone: never asked again
   bool started_ = false;
-  bool has_cur_ = false;
-  Sample cur_;
+  size_t cur_ = kNoCurrent;  // the iterator holding the current sample
+  int64_t cur_t_ = 0;
   Status err_;
 };
 

@@ -136,8 +136,10 @@ class RecordFilter {
       case RecordType::kSamples: return FilterSamples(rec, out);
       case RecordType::kTombstones: return FilterTombstones(rec, out);
       case RecordType::kExemplars: return FilterExemplars(rec, out);
+      case RecordType::kHistogramSamples: return FilterHistograms(rec, out);
+      case RecordType::kFloatHistogramSamples: return FilterFloatHistograms(rec, out);
     }
-    return Status::Internal("wal: unhandled record type");
+    return Status::Internal("wal: unhandled record type " + std::to_string(static_cast<int>(type)));
   }
 
  private:
@@ -180,6 +182,28 @@ class RecordFilter {
     return Status::OK();
   }
 
+  // Histogram samples are kept like float samples and, as Prometheus's
+  // checkpoint counts them, in the same sample counters.
+  Status FilterHistograms(std::string_view rec, std::string* out) {
+    PROMETHIUM_RETURN_IF_ERROR(DecodeHistogramSamples(rec, &histograms_));
+    KeepSamples(&histograms_);
+    if (!histograms_.empty()) EncodeHistogramSamples(histograms_, out);
+    return Status::OK();
+  }
+  Status FilterFloatHistograms(std::string_view rec, std::string* out) {
+    PROMETHIUM_RETURN_IF_ERROR(DecodeFloatHistogramSamples(rec, &float_histograms_));
+    KeepSamples(&float_histograms_);
+    if (!float_histograms_.empty()) EncodeFloatHistogramSamples(float_histograms_, out);
+    return Status::OK();
+  }
+  template <typename Sample>
+  void KeepSamples(std::vector<Sample>* samples) {
+    stats_->total_samples += samples->size();
+    const size_t before = samples->size();
+    std::erase_if(*samples, [&](const Sample& s) { return s.t < mint_ || !keep_(s.ref); });
+    stats_->dropped_samples += before - samples->size();
+  }
+
   const std::function<bool(SeriesRef)>& keep_;
   const int64_t mint_;
   CheckpointStats* stats_;
@@ -187,6 +211,8 @@ class RecordFilter {
   std::vector<RefSample> samples_;
   std::vector<Tombstone> tombstones_;
   std::vector<RefExemplar> exemplars_;
+  std::vector<RefHistogramSample> histograms_;
+  std::vector<RefFloatHistogramSample> float_histograms_;
 };
 
 struct CheckpointMetrics {

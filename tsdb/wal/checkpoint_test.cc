@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <filesystem>
 #include <set>
@@ -32,8 +33,58 @@ struct Content {
   std::multiset<std::tuple<SeriesRef, int64_t, uint64_t>> samples;
   std::multiset<std::tuple<SeriesRef, int64_t, int64_t>> tombstones;
   std::multiset<std::tuple<SeriesRef, int64_t, uint64_t, std::string>> exemplars;
+  // Histogram samples, the histogram written out by Describe.
+  std::multiset<std::tuple<SeriesRef, int64_t, std::string>> histograms;
   bool operator==(const Content&) const = default;
 };
+
+// A canonical text of every field of a histogram (floats as bits).
+std::string Describe(const Histogram& h) {
+  std::string s =
+      fmt::format("i hint={} schema={} zt={:x} zc={} c={} sum={:x}", static_cast<int>(h.counter_reset_hint), h.schema,
+                  std::bit_cast<uint64_t>(h.zero_threshold), h.zero_count, h.count, std::bit_cast<uint64_t>(h.sum));
+  for (const auto& sp : h.positive_spans) s += fmt::format(" p{}:{}", sp.offset, sp.length);
+  for (const auto& sp : h.negative_spans) s += fmt::format(" n{}:{}", sp.offset, sp.length);
+  for (int64_t b : h.positive_buckets) s += fmt::format(" pb{}", b);
+  for (int64_t b : h.negative_buckets) s += fmt::format(" nb{}", b);
+  for (double v : h.custom_values) s += fmt::format(" cv{}", v);
+  return s;
+}
+std::string Describe(const FloatHistogram& h) {
+  std::string s = fmt::format("f hint={} schema={} zt={} zc={} c={} sum={}", static_cast<int>(h.counter_reset_hint),
+                              h.schema, h.zero_threshold, h.zero_count, h.count, h.sum);
+  for (const auto& sp : h.positive_spans) s += fmt::format(" p{}:{}", sp.offset, sp.length);
+  for (const auto& sp : h.negative_spans) s += fmt::format(" n{}:{}", sp.offset, sp.length);
+  for (double b : h.positive_buckets) s += fmt::format(" pb{}", b);
+  for (double b : h.negative_buckets) s += fmt::format(" nb{}", b);
+  for (double v : h.custom_values) s += fmt::format(" cv{}", v);
+  return s;
+}
+
+// A small integer histogram of `step` observations, and a custom-bucket
+// float histogram: both kinds of histogram record and custom values.
+Histogram StepHistogram(int step) {
+  Histogram h;
+  h.schema = 1;
+  h.zero_threshold = 0.001;
+  h.zero_count = 1;
+  h.count = 1 + 2 * static_cast<uint64_t>(step);
+  h.sum = step * 1.5;
+  h.positive_spans = {{-1, 2}};
+  h.positive_buckets = {step, 0};
+  return h;
+}
+FloatHistogram StepFloatHistogram(int step) {
+  FloatHistogram h;
+  h.counter_reset_hint = CounterResetHint::kGauge;
+  h.schema = kCustomBucketsSchema;
+  h.count = step + 0.5;
+  h.sum = -step;
+  h.positive_spans = {{0, 2}};
+  h.positive_buckets = {step * 0.25, step * 0.75 + 0.5};
+  h.custom_values = {0.5, 1};
+  return h;
+}
 
 Status AddRecord(std::string_view rec, Content* c) {
   PROMETHIUM_ASSIGN_OR_RETURN(RecordType type, PeekRecordType(rec));
@@ -45,6 +96,14 @@ Status AddRecord(std::string_view rec, Content* c) {
     std::vector<RefSample> v;
     PROMETHIUM_RETURN_IF_ERROR(DecodeSamples(rec, &v));
     for (const auto& s : v) c->samples.emplace(s.ref, s.t, std::bit_cast<uint64_t>(s.v));
+  } else if (type == RecordType::kHistogramSamples) {
+    std::vector<RefHistogramSample> v;
+    PROMETHIUM_RETURN_IF_ERROR(DecodeHistogramSamples(rec, &v));
+    for (const auto& s : v) c->histograms.emplace(s.ref, s.t, Describe(s.h));
+  } else if (type == RecordType::kFloatHistogramSamples) {
+    std::vector<RefFloatHistogramSample> v;
+    PROMETHIUM_RETURN_IF_ERROR(DecodeFloatHistogramSamples(rec, &v));
+    for (const auto& s : v) c->histograms.emplace(s.ref, s.t, Describe(s.fh));
   } else if (type == RecordType::kExemplars) {
     std::vector<RefExemplar> v;
     PROMETHIUM_RETURN_IF_ERROR(DecodeExemplars(rec, &v));
@@ -71,7 +130,9 @@ class CheckpointTest : public ::testing::Test {
   // Series 1..10 at step 0, series 11 at step 25; samples of every live
   // series each step at t = 10 * step; a tombstone every 5 steps; every 3
   // steps an exemplars record after the samples, for series step % 11 + 1
-  // and 11 (an unknown ref before step 25, which replay skips).
+  // and 11 (an unknown ref before step 25, which replay skips); every 4
+  // steps an integer-histogram record (series step % 11 + 1 and 2) and a
+  // float-histogram record (series 11).
   void WriteWal(const std::string& dir, Compression c = Compression::kSnappy) {
     WalOptions opts;
     opts.segment_size = 512;
@@ -95,6 +156,13 @@ class CheckpointTest : public ::testing::Test {
             {SeriesRef(step % 11 + 1), step * 10, step * 0.5, Labels{{"trace_id", fmt::format("t{}", step)}}},
             {11, step * 10 + 1, -1.0 * step, Labels()}};
         EncodeExemplars(ex, &recs.emplace_back());
+      }
+      if (step % 4 == 1) {
+        const std::vector<RefHistogramSample> hs = {{SeriesRef(step % 11 + 1), step * 10 + 2, StepHistogram(step)},
+                                                    {2, step * 10 + 3, StepHistogram(step + 1)}};
+        EncodeHistogramSamples(hs, &recs.emplace_back());
+        const RefFloatHistogramSample fh{11, step * 10 + 4, StepFloatHistogram(step)};
+        EncodeFloatHistogramSamples({&fh, 1}, &recs.emplace_back());
       }
       if (step % 5 == 4) {
         const Tombstone t{SeriesRef(step % kSeries + 1), step * 10 - 30, step * 10 - 5};
@@ -125,6 +193,7 @@ class CheckpointTest : public ::testing::Test {
     c.samples.insert(kept.samples.begin(), kept.samples.end());
     c.tombstones.insert(kept.tombstones.begin(), kept.tombstones.end());
     c.exemplars.insert(kept.exemplars.begin(), kept.exemplars.end());
+    c.histograms.insert(kept.histograms.begin(), kept.histograms.end());
     return c;
   }
   // What a checkpoint keeps of `in`.
@@ -138,6 +207,8 @@ class CheckpointTest : public ::testing::Test {
       if (Keep(std::get<0>(t)) && std::get<2>(t) >= kMint) c.tombstones.insert(t);
     for (const auto& e : in.exemplars)
       if (Keep(std::get<0>(e)) && std::get<1>(e) >= kMint) c.exemplars.insert(e);
+    for (const auto& h : in.histograms)
+      if (Keep(std::get<0>(h)) && std::get<1>(h) >= kMint) c.histograms.insert(h);
     return c;
   }
 
@@ -210,6 +281,14 @@ TEST_F(CheckpointTest, KeepsOnlyKeptSeriesAndSamplesFromMint) {
   const Content kept = Filtered(before);
   EXPECT_FALSE(kept.exemplars.empty());
   EXPECT_EQ(stats->total_exemplars - stats->dropped_exemplars, kept.exemplars.size());
+  // Histogram samples count as samples (as Prometheus's checkpoint counts
+  // them); some of both kinds are kept, some dropped.
+  EXPECT_EQ(stats->total_samples - stats->dropped_samples, kept.samples.size() + kept.histograms.size());
+  EXPECT_GT(kept.histograms.size(), 0u);
+  EXPECT_LT(kept.histograms.size(), before.histograms.size());
+  const auto is_float = [](const auto& h) { return std::get<2>(h).starts_with("f "); };
+  EXPECT_TRUE(std::ranges::any_of(kept.histograms, is_float));
+  EXPECT_FALSE(std::ranges::all_of(kept.histograms, is_float));
   EXPECT_TRUE(env_->FileExists(dir_ + "/" + CheckpointName(to)));
   EXPECT_FALSE(env_->FileExists(dir_ + "/" + CheckpointName(to) + ".tmp"));
   const auto left = *ListSegments(env_, dir_);

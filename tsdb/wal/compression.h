@@ -1,7 +1,7 @@
 // WAL record compression: wraps one encoded record (record.h) for a frame.
 //
 // A frame payload is either a plain record, whose first byte is its
-// RecordType (1..3), or a compressed one:
+// RecordType (record.h; none has the 0x80 bit), or a compressed one:
 //
 //   [1 byte codec flag: 0x80 | codec][compressed bytes of the whole record]
 //

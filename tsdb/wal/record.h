@@ -12,6 +12,10 @@
 //  - kExemplars: as kSamples (base = the first exemplar, deltas against
 //              it, 8 bytes of value bits), each entry followed by the
 //              exemplar's labels encoded as a series record's labels.
+//  - kHistogramSamples / kFloatHistogramSamples: as kSamples, with the
+//              value replaced by the encoded native histogram (integer or
+//              float counts); custom-bucket histograms (schema -53) carry
+//              their custom_values in the same record.
 // The base is the first sample, as Prometheus's record package does: one
 // scrape's samples share a timestamp and have near refs, so the deltas are
 // one or two bytes. docs/format/wal.md has the byte-level layout.
@@ -32,6 +36,8 @@
 #include "tsdb/base/result.h"
 #include "tsdb/base/status.h"
 #include "tsdb/base/varint.h"
+#include "tsdb/histogram/float_histogram.h"
+#include "tsdb/histogram/histogram.h"
 
 namespace promethium::tsdb::wal {
 
@@ -40,6 +46,10 @@ enum class RecordType : uint8_t {
   kSamples = 2,
   kTombstones = 3,
   kExemplars = 4,  // Prometheus numbers its exemplar record 4 too
+  // Prometheus's numbers for its (non-custom-bucket) histogram records; we
+  // need no separate custom-bucket types (docs/format/wal.md says why).
+  kHistogramSamples = 7,
+  kFloatHistogramSamples = 8,
 };
 
 struct RefSeries {
@@ -68,11 +78,28 @@ struct RefExemplar {
   Labels labels;
 };
 
+// A native-histogram sample with integer counts of series `ref`
+// (Prometheus's record.RefHistogramSample; ours holds the histogram by value).
+struct RefHistogramSample {
+  SeriesRef ref = 0;
+  int64_t t = 0;
+  Histogram h;
+};
+
+// A native-histogram sample with float counts (record.RefFloatHistogramSample).
+struct RefFloatHistogramSample {
+  SeriesRef ref = 0;
+  int64_t t = 0;
+  FloatHistogram fh;
+};
+
 // Append one encoded record to *out (which may already hold other bytes).
 void EncodeSeries(std::span<const RefSeries> series, std::string* out);
 void EncodeSamples(std::span<const RefSample> samples, std::string* out);
 void EncodeTombstones(std::span<const Tombstone> tombstones, std::string* out);
 void EncodeExemplars(std::span<const RefExemplar> exemplars, std::string* out);
+void EncodeHistogramSamples(std::span<const RefHistogramSample> samples, std::string* out);
+void EncodeFloatHistogramSamples(std::span<const RefFloatHistogramSample> samples, std::string* out);
 
 // The type of an encoded record; Corruption for an empty or unknown one.
 Result<RecordType> PeekRecordType(std::string_view rec);
@@ -81,6 +108,11 @@ Status DecodeSeries(std::string_view rec, std::vector<RefSeries>* out);
 Status DecodeSamples(std::string_view rec, std::vector<RefSample>* out);
 Status DecodeTombstones(std::string_view rec, std::vector<Tombstone>* out);
 Status DecodeExemplars(std::string_view rec, std::vector<RefExemplar>* out);
+// Histograms are decoded as stored (no Validate: the appender validated
+// them before they were logged); only the byte structure is checked, and a
+// schema that is neither exponential nor custom-bucket is Corruption.
+Status DecodeHistogramSamples(std::string_view rec, std::vector<RefHistogramSample>* out);
+Status DecodeFloatHistogramSamples(std::string_view rec, std::vector<RefFloatHistogramSample>* out);
 
 // The varint helpers (tsdb/base/varint.h), under their WAL names.
 using ::promethium::GetUvarint;

@@ -11,7 +11,12 @@
 namespace promethium::tsdb::wal {
 namespace {
 
-constexpr size_t kReadChunk = 1 << 20;
+// Reads start small and double while the file keeps filling them, up to
+// kMaxReadChunk: a 128 MiB segment is read in 1 MiB steps, while the many
+// tiny segments of a young WAL (and every fuzz input) do not pay for a
+// 1 MiB buffer each. The buffer is not zero-filled: Read overwrites it.
+constexpr size_t kMinReadChunk = size_t{64} * 1024;
+constexpr size_t kMaxReadChunk = size_t{1} << 20;
 
 uint32_t LoadFixed32(const char* p) {
   const auto* u = reinterpret_cast<const uint8_t*>(p);
@@ -21,7 +26,8 @@ uint32_t LoadFixed32(const char* p) {
 // Buffers a SequentialFile so frames can be read as contiguous views.
 class BufferedReader {
  public:
-  explicit BufferedReader(SequentialFile* file) : file_(file), scratch_(kReadChunk, '\0') {}
+  explicit BufferedReader(SequentialFile* file)
+      : file_(file), scratch_(std::make_unique_for_overwrite<char[]>(kMinReadChunk)), scratch_size_(kMinReadChunk) {}
 
   // Makes at least n bytes available unless the file ends first.
   Status Fill(size_t n) {
@@ -31,9 +37,13 @@ class BufferedReader {
         pos_ = 0;
       }
       std::string_view chunk;
-      PROMETHIUM_RETURN_IF_ERROR(file_->Read(scratch_.size(), &chunk, scratch_.data()));
+      PROMETHIUM_RETURN_IF_ERROR(file_->Read(scratch_size_, &chunk, scratch_.get()));
       if (chunk.empty()) eof_ = true;
       buf_.append(chunk);
+      if (chunk.size() == scratch_size_ && scratch_size_ < kMaxReadChunk) {
+        scratch_size_ *= 2;
+        scratch_ = std::make_unique_for_overwrite<char[]>(scratch_size_);
+      }
     }
     return Status::OK();
   }
@@ -43,7 +53,8 @@ class BufferedReader {
 
  private:
   SequentialFile* file_;
-  std::string scratch_;
+  std::unique_ptr<char[]> scratch_;
+  size_t scratch_size_;
   std::string buf_;
   size_t pos_ = 0;
   bool eof_ = false;

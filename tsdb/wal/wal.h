@@ -92,7 +92,7 @@ class Wal {
 
  private:
   struct Metrics {
-    Histogram* fsync_duration;
+    HistogramMetric* fsync_duration;
     Counter* writes_failed;
     Gauge* segment_current;
     Gauge* storage_size;

@@ -4,7 +4,7 @@
 
 #include "remote/proto/chunked_frame.h"
 #include "tsdb/base/logging.h"
-#include "tsdb/chunkenc/xor_chunk.h"
+#include "tsdb/chunkenc/chunk_encoding.h"
 
 namespace promethium::web {
 
@@ -39,12 +39,15 @@ Status ReadChunkedStream::OpenNextQuery() {
 }
 
 Status ReadChunkedStream::Advance() {
-  has_sample_ = it_->Next() != ValueType::kNone;
-  if (has_sample_) {
-    sample_ = it_->At();
-    return Status::OK();
+  type_ = it_->Next();
+  has_sample_ = type_ != ValueType::kNone;
+  switch (type_) {
+    case ValueType::kNone: return it_->Err();
+    case ValueType::kFloat: sample_ = it_->At(); break;
+    case ValueType::kHistogram: sample_.t = it_->AtHistogram(&histogram_); break;
+    case ValueType::kFloatHistogram: sample_.t = it_->AtFloatHistogram(&float_histogram_); break;
   }
-  return it_->Err();
+  return Status::OK();
 }
 
 Status ReadChunkedStream::StartSeries(const Series& series) {
@@ -58,15 +61,47 @@ Status ReadChunkedStream::StartSeries(const Series& series) {
 }
 
 Status ReadChunkedStream::CutChunk(ReadChunk* chunk) {
+  chunk->min_time_ms = sample_.t;
+  chunk->encoding = static_cast<uint8_t>(tsdb::EncodingFor(type_));
+  switch (type_) {
+    case ValueType::kHistogram:
+      return CutHistogramChunk<tsdb::HistogramChunk, tsdb::HistogramAppender>(type_, histogram_, chunk);
+    case ValueType::kFloatHistogram:
+      return CutHistogramChunk<tsdb::FloatHistogramChunk, tsdb::FloatHistogramAppender>(type_, float_histogram_, chunk);
+    default: return CutXorChunk(chunk);
+  }
+}
+
+Status ReadChunkedStream::CutXorChunk(ReadChunk* chunk) {
   tsdb::XorChunk xor_chunk;
   tsdb::XorAppender appender(&xor_chunk);
-  chunk->min_time_ms = sample_.t;
-  for (int n = 0; has_sample_ && n < kSamplesPerReadChunk; ++n) {
+  for (int n = 0; has_sample_ && type_ == ValueType::kFloat && n < kSamplesPerReadChunk; ++n) {
     appender.Append(sample_.t, sample_.v);
     chunk->max_time_ms = sample_.t;
     PROMETHIUM_RETURN_IF_ERROR(Advance());
   }
   chunk->data.assign(xor_chunk.Bytes());
+  return Status::OK();
+}
+
+// `current` is histogram_ or float_histogram_, refilled by Advance. The
+// appender runs append-only: where it would cut a new chunk or re-encode
+// this one it refuses (FailedPrecondition), and the sample starts the next
+// chunk instead.
+template <typename ChunkT, typename AppenderT, typename H>
+Status ReadChunkedStream::CutHistogramChunk(ValueType type, const H& current, ReadChunk* chunk) {
+  ChunkT histogram_chunk;
+  AppenderT appender(&histogram_chunk);
+  for (int n = 0; has_sample_ && type_ == type && n < kSamplesPerReadChunk; ++n) {
+    auto appended = appender.Append(sample_.t, current, /*append_only=*/true);
+    if (!appended.ok()) {
+      if (n > 0 && appended.status().code() == Status::Code::kFailedPrecondition) break;
+      return appended.status().WithContext("re-encoding a histogram chunk for remote read");
+    }
+    chunk->max_time_ms = sample_.t;
+    PROMETHIUM_RETURN_IF_ERROR(Advance());
+  }
+  chunk->data.assign(histogram_chunk.Bytes());
   return Status::OK();
 }
 

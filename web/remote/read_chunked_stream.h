@@ -7,8 +7,12 @@
 // chunks as fit: chunks are added while the frame's budget, max_bytes_in_frame
 // minus the labels' encoded size, stays positive, so a frame exceeds the
 // budget by at most one chunk (as in Prometheus). Each chunk re-encodes up to
-// kSamplesPerReadChunk samples as a Prometheus XOR chunk. Series without
-// samples produce no frame.
+// kSamplesPerReadChunk samples of one type: floats as a Prometheus XOR
+// chunk, native histograms as a histogram or float-histogram chunk. A chunk
+// also ends where the series switches type and where a histogram would
+// need a new chunk layout (a counter reset, a schema, zero-threshold or
+// bucket change), so every chunk decodes as Prometheus's would. Series
+// without samples produce no frame.
 //
 // Memory: one batch of frames (Fill stops once `out` holds kReadBatchBytes)
 // plus one frame (max_bytes_in_frame plus one chunk and the labels), the
@@ -56,6 +60,9 @@ class ReadChunkedStream final : public BodyStream {
   Status StartSeries(const Series& series);
   Status Advance();
   Status CutChunk(ReadChunk* chunk);
+  Status CutXorChunk(ReadChunk* chunk);
+  template <typename ChunkT, typename AppenderT, typename H>
+  Status CutHistogramChunk(ValueType type, const H& current, ReadChunk* chunk);
   Status AppendFrame(std::string* out);
   void CloseQuery();
 
@@ -79,8 +86,11 @@ class ReadChunkedStream final : public BodyStream {
   Labels labels_;
   int64_t frame_budget_ = 0;
   bool has_sample_ = false;
-  Sample sample_;
-  std::vector<ReadChunk> chunks_;  // of the frame being built
+  ValueType type_ = ValueType::kNone;  // of the next sample
+  Sample sample_;                      // when type_ is kFloat
+  Histogram histogram_;                // when kHistogram
+  FloatHistogram float_histogram_;     // when kFloatHistogram
+  std::vector<ReadChunk> chunks_;      // of the frame being built
 };
 
 }  // namespace promethium::web

@@ -51,9 +51,9 @@ class RemoteReadHandler::Gate {
 namespace {
 
 constexpr std::string_view kLog = "web";
-constexpr uint32_t kResponseResults = 1;                   // ReadResponse.results
-constexpr uint32_t kResultTimeseries = 1;                  // QueryResult.timeseries
-constexpr uint32_t kSeriesLabels = 1, kSeriesSamples = 2;  // TimeSeries
+constexpr uint32_t kResponseResults = 1;                                          // ReadResponse.results
+constexpr uint32_t kResultTimeseries = 1;                                         // QueryResult.timeseries
+constexpr uint32_t kSeriesLabels = 1, kSeriesSamples = 2, kSeriesHistograms = 4;  // TimeSeries
 
 // A failed query: the status Prometheus answers it with and its text.
 struct QueryError {
@@ -109,13 +109,16 @@ std::string SnappyCompressPieces(const std::vector<std::string>& pieces) {
   return out;
 }
 
-// Appends one TimeSeries per selected series to *result (a QueryResult's
-// body). More than `sample_limit` samples (when > 0) is a 400.
+// Appends one TimeSeries per selected series, floats and native histograms,
+// to *result (a QueryResult's body). More than `sample_limit` samples and
+// histograms (when > 0) is a 400.
 std::optional<QueryError> EncodeQueryResult(Querier* querier, const ReadQuery& q, const Matchers& matchers,
                                             const Labels& external, int64_t sample_limit, std::string* result) {
   std::unique_ptr<SeriesSet> set = querier->Select(/*sorted=*/false, q.has_hints ? &q.hints : nullptr, matchers);
   std::unique_ptr<SampleIterator> it;
-  std::string series_body;
+  std::string series_body, histograms;
+  Histogram h;
+  FloatHistogram fh;
   int64_t samples = 0;
   while (set->Next()) {
     const Series& series = set->At();
@@ -124,14 +127,25 @@ std::optional<QueryError> EncodeQueryResult(Querier* querier, const ReadQuery& q
       AppendLabelField(&series_body, kSeriesLabels, l);
     }
     it = series.Iterator(std::move(it));
-    while (it->Next() != ValueType::kNone) {
+    histograms.clear();
+    for (ValueType type = it->Next(); type != ValueType::kNone; type = it->Next()) {
+      // Histogram samples count against the limit too, as in Prometheus.
       if (sample_limit > 0 && ++samples > sample_limit) {
         return QueryError{400, "exceeded sample limit (" + std::to_string(sample_limit) + ")"};
       }
-      Sample s = it->At();
-      AppendSampleField(&series_body, kSeriesSamples, s.t, s.v);
+      if (type == ValueType::kFloat) {
+        Sample s = it->At();
+        AppendSampleField(&series_body, kSeriesSamples, s.t, s.v);
+      } else if (type == ValueType::kHistogram) {
+        const int64_t t = it->AtHistogram(&h);
+        AppendHistogramField(&histograms, kSeriesHistograms, t, &h, nullptr);
+      } else {
+        const int64_t t = it->AtFloatHistogram(&fh);
+        AppendHistogramField(&histograms, kSeriesHistograms, t, nullptr, &fh);
+      }
     }
     if (Status err = it->Err(); !err.ok()) return QueryError{500, err.message()};
+    series_body += histograms;  // TimeSeries field order: labels, samples, histograms
     AppendBytesField(result, kResultTimeseries, series_body);
   }
   it.reset();

@@ -1,10 +1,11 @@
 // The graph view: a uPlot chart of a range query's matrix, with uPlot's
-// legend (hover values) and an optional stacked mode.
+// legend (hover values) and an optional stacked mode. Native histogram
+// series are drawn as a line of their count, labelled "(histogram count)"
+// (Prometheus 3.x draws a bucket heatmap instead; not implemented here).
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { alignSeries, MatrixSeries } from '../lib/align';
-import { formatSeries } from '../lib/format';
+import { alignSeries, MatrixSeries, plotLines } from '../lib/align';
 
 export type { MatrixSeries };
 
@@ -22,14 +23,15 @@ export function Graph({ series, startS, endS, stepS, stacked }: GraphProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current!;
-    const data = alignSeries(series, startS, endS, stepS, stacked) as uPlot.AlignedData;
+    const lines = plotLines(series);
+    const data = alignSeries(lines, startS, endS, stepS, stacked) as uPlot.AlignedData;
     const opts: uPlot.Options = {
       width: Math.max(el.clientWidth, 300),
       height: 360,
       series: [
         {},
-        ...series.map((s, i) => ({
-          label: formatSeries(s.metric),
+        ...lines.map((s, i) => ({
+          label: s.label,
           stroke: COLORS[i % COLORS.length],
           fill: stacked ? COLORS[i % COLORS.length] + '40' : undefined,
           width: 1.5,

@@ -10,6 +10,7 @@ import { effectiveStepSeconds, RANGE_STEPS } from '../lib/step';
 import { formatEndInput, parseEndInput, PanelState } from '../lib/urlState';
 import { createEditor } from './editor';
 import { Graph, MatrixSeries } from './Graph';
+import { HistogramView } from './HistogramView';
 
 interface QueryData {
   resultType: string;
@@ -116,7 +117,14 @@ function ResultTable({ data }: { data: QueryData }) {
         {rows.map((r) => (
           <tr>
             <td class="series">{r.series}</td>
-            <td class="value">{r.value}</td>
+            <td class="value">
+              {r.histogram ? <HistogramView h={r.histogram} /> : r.value}
+              {r.histograms?.map(([t, h]) => (
+                <div class="histogram-point">
+                  <HistogramView h={h} compact /> @{t}
+                </div>
+              ))}
+            </td>
             <td class="timestamp">{r.timestamp}</td>
           </tr>
         ))}
@@ -189,7 +197,8 @@ export function Panel({ state, onChange, onRemove }: PanelProps) {
       {outcome?.infos.map((w) => <div class="alert info">Info: {w}</div>)}
       {state.tab === 'graph' && <GraphControls state={state} onChange={onChange} />}
       {outcome?.data && state.tab === 'table' && <ResultTable data={outcome.data} />}
-      {matrix && outcome.graph && (
+      {matrix && (outcome.data!.result as unknown[]).length === 0 && <div class="empty">Empty query result</div>}
+      {matrix && outcome.graph && (outcome.data!.result as unknown[]).length > 0 && (
         <Graph
           series={outcome.data!.result as MatrixSeries[]}
           startS={outcome.graph.startS}

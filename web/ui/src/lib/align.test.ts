@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries } from './align';
+import { alignSeries, plotLines } from './align';
 import { filterTargets, Target } from '../pages/TargetsPage';
 
 describe('alignSeries', () => {
@@ -9,7 +9,7 @@ describe('alignSeries', () => {
   ];
 
   it('puts samples on the step grid with gaps as null', () => {
-    expect(alignSeries(series, 10, 30, 10, false)).toEqual([
+    expect(alignSeries(plotLines(series), 10, 30, 10, false)).toEqual([
       [10, 20, 30],
       [1, null, 3],
       [10, 20, NaN],
@@ -17,7 +17,7 @@ describe('alignSeries', () => {
   });
 
   it('stacks each series on the ones before it', () => {
-    expect(alignSeries(series, 10, 30, 10, true)).toEqual([
+    expect(alignSeries(plotLines(series), 10, 30, 10, true)).toEqual([
       [10, 20, 30],
       [1, null, 3],
       [11, 20, NaN],

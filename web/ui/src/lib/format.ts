@@ -1,4 +1,5 @@
 // Formatting of query results for the table and the legend.
+import type { HistogramPoint, HistogramSample } from './histogram';
 
 export type Metric = Record<string, string>;
 
@@ -43,6 +44,13 @@ export interface TableRow {
   series: string;
   value: string; // for matrices: "v @t" lines joined with newlines
   timestamp: string;
+  histogram?: HistogramSample; // a vector element's native histogram
+  histograms?: HistogramPoint[]; // a matrix series' native histograms
+}
+
+// A native histogram's count and sum as the table's text.
+export function histogramSummary(h: HistogramSample): string {
+  return `count: ${h.count}, sum: ${h.sum}`;
 }
 
 interface ApiData {
@@ -54,18 +62,24 @@ interface ApiData {
 export function resultRows(data: ApiData): TableRow[] {
   switch (data.resultType) {
     case 'vector':
-      return (data.result as { metric: Metric; value?: [number, string]; histogram?: [number, unknown] }[]).map(
-        (s) => {
-          const [t, v] = s.value ?? [s.histogram![0], JSON.stringify(s.histogram![1])];
-          return { series: formatSeries(s.metric), value: String(v), timestamp: formatTimestamp(t) };
-        },
-      );
+      return (data.result as { metric: Metric; value?: [number, string]; histogram?: HistogramPoint }[]).map((s) => {
+        const series = formatSeries(s.metric);
+        if (s.value) return { series, value: String(s.value[1]), timestamp: formatTimestamp(s.value[0]) };
+        if (s.histogram) {
+          const [t, h] = s.histogram;
+          return { series, value: histogramSummary(h), timestamp: formatTimestamp(t), histogram: h };
+        }
+        return { series, value: 'unsupported: element has neither "value" nor "histogram"', timestamp: '' };
+      });
     case 'matrix':
-      return (data.result as { metric: Metric; values?: [number, string][] }[]).map((s) => ({
-        series: formatSeries(s.metric),
-        value: (s.values ?? []).map(([t, v]) => `${v} @${t}`).join('\n'),
-        timestamp: '',
-      }));
+      return (data.result as { metric: Metric; values?: [number, string][]; histograms?: HistogramPoint[] }[]).map(
+        (s) => ({
+          series: formatSeries(s.metric),
+          value: (s.values ?? []).map(([t, v]) => `${v} @${t}`).join('\n'),
+          timestamp: '',
+          histograms: s.histograms?.length ? s.histograms : undefined,
+        }),
+      );
     case 'scalar':
     case 'string': {
       const [t, v] = data.result as [number, string];
