@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,25 @@ TEST(ProtobufParserTest, CounterGaugeUntypedWithMetadataExemplarAndTimestamp) {
             "code\xff"
             "200\xff"
             "path\xff/a");
+}
+
+// Timestamps beyond the int64 range of milliseconds saturate instead of
+// overflowing (protobuf_parse_fuzzer found the overflow).
+TEST(ProtobufParserTest, HugeCreatedTimestampsSaturate) {
+  for (int64_t seconds : {int64_t{-1080863910568921223}, int64_t{1080863910568921223}}) {
+    pb::MetricFamily counter = Family("c_total", pb::COUNTER);
+    pb::Metric* m = counter.add_metric();
+    m->mutable_counter()->set_value(1);
+    m->mutable_counter()->mutable_created_timestamp()->set_seconds(seconds);
+    const std::string body = Delimited({counter});  // the parser borrows it
+    ProtobufParser p(body, {});
+    for (int i = 0; i < 3; ++i) {
+      auto entry = p.Next();
+      ASSERT_TRUE(entry.ok()) << i << ": " << entry.status().ToString();
+    }
+    EXPECT_EQ(p.CreatedTimestamp(),
+              seconds < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max());
+  }
 }
 
 TEST(ProtobufParserTest, SummaryYieldsCountSumAndQuantiles) {
