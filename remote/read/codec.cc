@@ -70,14 +70,17 @@ class SeriesCollector {
   SeriesList Finish() {
     SeriesList out;
     out.reserve(series_.size());
-    for (auto& [labels, series] : series_) {
+    for (auto& entry : series_) {
+      // Not a structured binding: clang 14 cannot capture one in a lambda.
+      RemoteSeries& series = entry.second;
       SortUnique(&series.samples, [](const Sample& s) { return s.t; });
       SortUnique(&series.histograms, [](const RemoteHistogram& h) { return h.t; });
-      std::erase_if(series.histograms, [&](const RemoteHistogram& h) {
-        return std::binary_search(series.samples.begin(), series.samples.end(), Sample{h.t, 0},
+      const std::vector<Sample>& samples = series.samples;
+      std::erase_if(series.histograms, [&samples](const RemoteHistogram& h) {
+        return std::binary_search(samples.begin(), samples.end(), Sample{h.t, 0},
                                   [](const Sample& a, const Sample& b) { return a.t < b.t; });
       });
-      series.labels = labels;
+      series.labels = entry.first;
       out.push_back(std::move(series));
     }
     return out;
