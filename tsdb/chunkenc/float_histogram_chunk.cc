@@ -16,25 +16,16 @@ Result<FloatHistogramChunk> FloatHistogramChunk::FromBytes(std::string bytes) {
   return FloatHistogramChunk(BitWriter(std::move(bytes), 0));
 }
 
-int FloatHistogramChunk::NumSamples() const {
-  const std::string& b = stream_.bytes();
-  return (static_cast<uint8_t>(b[0]) << 8) | static_cast<uint8_t>(b[1]);
-}
+int FloatHistogramChunk::NumSamples() const { return HistogramChunkSampleCount(stream_.bytes()); }
 
 CounterResetHeader FloatHistogramChunk::counter_reset_header() const {
-  return static_cast<CounterResetHeader>(static_cast<uint8_t>(stream_.bytes()[kHistogramFlagsPos]) &
-                                         kCounterResetHeaderMask);
+  return HistogramChunkCounterResetHeader(stream_.bytes());
 }
 
-void FloatHistogramChunk::SetNumSamples(int n) {
-  std::string* b = stream_.mutable_bytes();
-  (*b)[0] = static_cast<char>((n >> 8) & 0xff);
-  (*b)[1] = static_cast<char>(n & 0xff);
-}
+void FloatHistogramChunk::SetNumSamples(int n) { SetHistogramChunkSampleCount(stream_.mutable_bytes(), n); }
 
 void FloatHistogramChunk::SetCounterResetHeader(CounterResetHeader header) {
-  char& flags = (*stream_.mutable_bytes())[kHistogramFlagsPos];
-  flags = static_cast<char>((static_cast<uint8_t>(flags) & ~kCounterResetHeaderMask) | static_cast<uint8_t>(header));
+  SetHistogramChunkCounterResetHeader(stream_.mutable_bytes(), header);
 }
 
 Result<FloatHistogramAppender> FloatHistogramAppender::Resume(FloatHistogramChunk* chunk) {

@@ -18,25 +18,16 @@ Result<HistogramChunk> HistogramChunk::FromBytes(std::string bytes) {
   return HistogramChunk(BitWriter(std::move(bytes), 0));
 }
 
-int HistogramChunk::NumSamples() const {
-  const std::string& b = stream_.bytes();
-  return (static_cast<uint8_t>(b[0]) << 8) | static_cast<uint8_t>(b[1]);
-}
+int HistogramChunk::NumSamples() const { return HistogramChunkSampleCount(stream_.bytes()); }
 
 CounterResetHeader HistogramChunk::counter_reset_header() const {
-  return static_cast<CounterResetHeader>(static_cast<uint8_t>(stream_.bytes()[kHistogramFlagsPos]) &
-                                         kCounterResetHeaderMask);
+  return HistogramChunkCounterResetHeader(stream_.bytes());
 }
 
-void HistogramChunk::SetNumSamples(int n) {
-  std::string* b = stream_.mutable_bytes();
-  (*b)[0] = static_cast<char>((n >> 8) & 0xff);
-  (*b)[1] = static_cast<char>(n & 0xff);
-}
+void HistogramChunk::SetNumSamples(int n) { SetHistogramChunkSampleCount(stream_.mutable_bytes(), n); }
 
 void HistogramChunk::SetCounterResetHeader(CounterResetHeader header) {
-  char& flags = (*stream_.mutable_bytes())[kHistogramFlagsPos];
-  flags = static_cast<char>((static_cast<uint8_t>(flags) & ~kCounterResetHeaderMask) | static_cast<uint8_t>(header));
+  SetHistogramChunkCounterResetHeader(stream_.mutable_bytes(), header);
 }
 
 Result<HistogramAppender> HistogramAppender::Resume(HistogramChunk* chunk) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "tsdb/base/status.h"
@@ -37,6 +38,23 @@ enum class CounterResetHeader : uint8_t {
   kNotCounterReset = 0b01000000,  // certainly no reset before the first sample
   kGauge = 0b11000000,            // gauge histograms: resets do not apply
 };
+
+// The header fields of a histogram chunk of either encoding, read from and
+// written into its bytes (at least kHistogramChunkHeaderSize long).
+inline int HistogramChunkSampleCount(const std::string& b) {
+  return (static_cast<uint8_t>(b[0]) << 8) | static_cast<uint8_t>(b[1]);
+}
+inline void SetHistogramChunkSampleCount(std::string* b, int n) {
+  (*b)[0] = static_cast<char>((n >> 8) & 0xff);
+  (*b)[1] = static_cast<char>(n & 0xff);
+}
+inline CounterResetHeader HistogramChunkCounterResetHeader(const std::string& b) {
+  return static_cast<CounterResetHeader>(static_cast<uint8_t>(b[kHistogramFlagsPos]) & kCounterResetHeaderMask);
+}
+inline void SetHistogramChunkCounterResetHeader(std::string* b, CounterResetHeader header) {
+  char& flags = (*b)[kHistogramFlagsPos];
+  flags = static_cast<char>((static_cast<uint8_t>(flags) & ~kCounterResetHeaderMask) | static_cast<uint8_t>(header));
+}
 
 CounterResetHeader CounterResetHeaderFromHint(CounterResetHint hint);
 // The hint an iterator reports for its `num_read`-th sample (1-based):
